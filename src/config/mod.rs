@@ -1,0 +1,253 @@
+//! `surplus.yaml` → a validated [`Config`].
+//!
+//! Values check themselves while the YAML is read ([`values`]), so serde_yaml reports them at
+//! their line and column; checks across items (unique names, one fallback kind) run afterwards
+//! and are located with [`locate`]. Every error reads `FILE:LINE:COLUMN: PATH: what was expected`.
+
+pub mod buyer;
+pub mod locate;
+pub mod network;
+pub mod proxy;
+pub mod settings;
+pub mod values;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use buyer::{Algorithm, Buyer, BuyerServer, Fallback};
+pub use locate::YamlPath;
+pub use network::{Nameserver, Network};
+pub use proxy::{HealthCheck, LogSource, Proxy, StatsKind, StatsSource};
+pub use settings::{Control, Dns, Market};
+
+use crate::ingest::{JsonFields, LogFormat, log_format::UnknownFormat};
+
+/// The whole configuration document.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub network: Network,
+    pub proxies: Vec<Proxy>,
+    #[serde(default)]
+    pub buyers: Vec<Buyer>,
+    #[serde(default)]
+    pub market: Market,
+    #[serde(default)]
+    pub dns: Dns,
+    #[serde(default)]
+    pub control: Control,
+    /// The ledger (SQLite file), relative to the config file's directory.
+    #[serde(default)]
+    pub database: Option<PathBuf>,
+    /// The directory relative paths are resolved against (the config file's).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid { file: PathBuf, line: usize, column: usize, message: String },
+    #[error("{file}: {message}")]
+    Unlocated { file: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Config::parse(&text, path, base_dir)
+    }
+
+    /// Parses and validates config `text`; `file` names it in errors.
+    pub fn parse(text: &str, file: &Path, base_dir: PathBuf) -> Result<Config, ConfigError> {
+        let mut config: Config = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+        if let Some((path, message)) = config.check() {
+            let message = format!("{path}: {message}");
+            return Err(match locate::locate(text, &path) {
+                Some((line, column)) => ConfigError::Invalid { file: file.to_path_buf(), line, column, message },
+                None => ConfigError::Unlocated { file: file.to_path_buf(), message },
+            });
+        }
+        config.base_dir = base_dir;
+        Ok(config)
+    }
+
+    /// The first problem that no single value could see by itself, with where it is.
+    fn check(&self) -> Option<(YamlPath, String)> {
+        let root = YamlPath::default();
+        let nonempty = |len: usize, path: YamlPath, what: &str| (len == 0).then(|| (path, format!("expected at least one {what}")));
+        if let Some(e) = nonempty(self.network.nameservers.len(), root.key("network").key("nameservers"), "name server") {
+            return Some(e);
+        }
+        for (i, ns) in self.network.nameservers.iter().enumerate() {
+            let at = root.key("network").key("nameservers").index(i);
+            if let Some(e) = nonempty(ns.addresses.len(), at.key("addresses"), "address") {
+                return Some(e);
+            }
+        }
+        if let Some(e) = nonempty(self.proxies.len(), root.key("proxies"), "proxy") {
+            return Some(e);
+        }
+        if let Some(e) = duplicate(self.proxies.iter().map(|p| p.name.as_str()), &root.key("proxies"), "proxy") {
+            return Some(e);
+        }
+        for (i, proxy) in self.proxies.iter().enumerate() {
+            if let Some(e) = check_proxy(proxy, &root.key("proxies").index(i)) {
+                return Some(e);
+            }
+        }
+        if let Some(e) = duplicate(self.buyers.iter().map(|b| b.name.as_str()), &root.key("buyers"), "buyer") {
+            return Some(e);
+        }
+        let mut owners: HashMap<&str, &str> = HashMap::new();
+        for (i, buyer) in self.buyers.iter().enumerate() {
+            let at = root.key("buyers").index(i);
+            if let Some(e) = check_buyer(buyer, &at) {
+                return Some(e);
+            }
+            for (j, host) in buyer.hosts.iter().enumerate() {
+                if let Some(other) = owners.insert(host.as_str(), &buyer.name) {
+                    return Some((at.key("hosts").index(j), format!("host {host} is already a host of buyer {other}")));
+                }
+            }
+        }
+        if self.market.margin.0 >= 1.0 {
+            return Some((root.key("market").key("margin"), "expected a margin below 1 (1 would sell nothing)".into()));
+        }
+        None
+    }
+
+    /// The ledger path: `--db` wins, then `database:`, then `surplus.db` beside the config.
+    pub fn database_path(&self, flag: Option<&Path>) -> PathBuf {
+        match (flag, &self.database) {
+            (Some(p), _) => p.to_path_buf(),
+            (None, Some(p)) => self.base_dir.join(p),
+            (None, None) => self.base_dir.join("surplus.db"),
+        }
+    }
+
+    /// A proxy's log path or glob, resolved against the config's directory.
+    pub fn log_pattern(&self, log: &LogSource) -> String {
+        self.base_dir.join(&log.path).to_string_lossy().into_owned()
+    }
+
+    /// A proxy's log format (`None`: detect), from its `log:` entry.
+    pub fn log_format(log: &LogSource) -> Result<Option<LogFormat>, UnknownFormat> {
+        parse_format(&log.format, &log.fields)
+    }
+
+    /// Total capacity of all proxies, in rps.
+    pub fn total_capacity(&self) -> f64 {
+        self.proxies.iter().map(|p| p.capacity_rps.0).sum()
+    }
+}
+
+/// `auto` → `None`, a known name → its format.
+pub fn parse_format(name: &str, fields: &JsonFields) -> Result<Option<LogFormat>, UnknownFormat> {
+    if name == "auto" {
+        return Ok(None);
+    }
+    LogFormat::from_name(name, fields).map(Some)
+}
+
+fn check_proxy(proxy: &Proxy, at: &YamlPath) -> Option<(YamlPath, String)> {
+    if !valid_name(&proxy.name) {
+        return Some((at.key("name"), name_rule(&proxy.name)));
+    }
+    if proxy.addresses.is_empty() {
+        return Some((at.key("addresses"), "expected at least one address".into()));
+    }
+    if let Some(log) = &proxy.log {
+        if let Err(e) = Config::log_format(log) {
+            return Some((at.key("log").key("format"), e.to_string()));
+        }
+        if log.path.trim().is_empty() {
+            return Some((at.key("log").key("path"), "expected a file path or glob".into()));
+        }
+    }
+    if let Some(stats) = &proxy.stats
+        && !stats.url.starts_with("http://")
+        && !stats.url.starts_with("https://")
+    {
+        return Some((at.key("stats").key("url"), format!("expected an http:// URL, got `{}`", stats.url)));
+    }
+    if let Some(health) = &proxy.health {
+        match (&health.tcp, &health.http) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Some((at.key("health"), "expected exactly one of `tcp: PORT` or `http: URL`".into()));
+            }
+            (None, Some(url)) if !url.starts_with("http://") => {
+                return Some((at.key("health").key("http"), format!("expected an http:// URL, got `{url}`")));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn check_buyer(buyer: &Buyer, at: &YamlPath) -> Option<(YamlPath, String)> {
+    if !valid_name(&buyer.name) {
+        return Some((at.key("name"), name_rule(&buyer.name)));
+    }
+    if buyer.hosts.is_empty() {
+        return Some((at.key("hosts"), "expected at least one host name".into()));
+    }
+    let f = &buyer.fallback;
+    let kinds = [f.handback.is_some(), f.servers.is_some(), f.resolve.is_some()];
+    if kinds.iter().filter(|&&k| k).count() != 1 {
+        return Some((at.key("fallback"), "expected exactly one of `handback: NAME`, `servers: [...]` or `resolve: NAME`".into()));
+    }
+    if f.handback.is_some() && f.algorithm.is_some() {
+        return Some((at.key("fallback").key("algorithm"), "an algorithm applies to `servers` and `resolve`, not `handback`".into()));
+    }
+    if let Some(servers) = &f.servers {
+        if servers.is_empty() {
+            return Some((at.key("fallback").key("servers"), "expected at least one server".into()));
+        }
+        if let Some(i) = servers.iter().position(|s| s.weight == 0) {
+            return Some((at.key("fallback").key("servers").index(i).key("weight"), "expected a weight > 0".into()));
+        }
+    }
+    None
+}
+
+fn duplicate<'a>(names: impl Iterator<Item = &'a str>, list: &YamlPath, what: &str) -> Option<(YamlPath, String)> {
+    let mut seen = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if let Some(first) = seen.insert(name, i) {
+            return Some((list.index(i).key("name"), format!("duplicate {what} name `{name}` (first at {list}[{first}])")));
+        }
+    }
+    None
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+fn name_rule(name: &str) -> String {
+    format!("`{name}` is not a name: use 1 to 64 letters, digits, `-`, `_` or `.`")
+}
+
+/// serde_yaml's message is `PATH: WHAT at line L column C`; we lead with the position instead.
+fn yaml_error(e: &serde_yaml::Error, file: &Path) -> ConfigError {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    match e.location() {
+        Some(l) => ConfigError::Invalid { file: file.to_path_buf(), line: l.line(), column: l.column(), message },
+        None => ConfigError::Unlocated { file: file.to_path_buf(), message },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! `market:`, `dns:` and `control:` — the knobs of selling, serving and control.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::values::{self, Currency, Fraction, Interval};
+use crate::core::money::Money;
+use crate::core::window::Slot;
+
+/// How capacity is measured and sold.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Market {
+    /// Length of a measurement and sale slot; divides a day (default 1h).
+    #[serde(deserialize_with = "values::slot", serialize_with = "slot_text")]
+    pub slot: Slot,
+    /// Quantile of a slot's history used as its forecast (default 0.95).
+    pub quantile: Fraction,
+    /// Share of capacity never sold (default 0.10).
+    pub margin: Fraction,
+    /// Lowest price per rps-hour (default 0).
+    #[serde(deserialize_with = "values::money", serialize_with = "money_text")]
+    pub reserve_price: Money,
+    /// Currency of prices (default EUR).
+    pub currency: Currency,
+}
+
+impl Default for Market {
+    fn default() -> Market {
+        Market {
+            slot: Slot::HOUR,
+            quantile: Fraction(0.95),
+            margin: Fraction(0.10),
+            reserve_price: Money(0),
+            currency: Currency("EUR".into()),
+        }
+    }
+}
+
+fn slot_text<S: serde::Serializer>(slot: &Slot, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(slot)
+}
+
+fn money_text<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(m)
+}
+
+/// The DNS server.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dns {
+    /// Addresses to listen on, UDP and TCP (default: each name server address, port 53).
+    pub listen: Vec<SocketAddr>,
+    /// Prometheus metrics endpoint (default: none).
+    pub metrics: Option<SocketAddr>,
+}
+
+/// The controller that holds buyers to what they bought.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Control {
+    /// How often served load is compared with purchases (default 5s).
+    pub interval: Interval,
+    /// Share of a purchase kept free as a buffer (default 0.05).
+    pub headroom: Fraction,
+}
+
+impl Default for Control {
+    fn default() -> Control {
+        Control { interval: Interval(jiff::SignedDuration::from_secs(5)), headroom: Fraction(0.05) }
+    }
+}

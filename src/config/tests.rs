@@ -1,0 +1,106 @@
+//! Config parsing and validation: the example loads, and bad values are named by line:column.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+const MINIMAL: &str = "\
+network:
+  zone: cdn.example.net
+  nameservers:
+    - name: ns1.cdn.example.net
+      addresses: [127.0.0.53]
+proxies:
+  - name: edge-1
+    addresses: [127.0.0.11]
+    capacity_rps: 100
+";
+
+fn parse(text: &str) -> Result<Config, String> {
+    Config::parse(text, Path::new("surplus.yaml"), PathBuf::from("/etc/surplus")).map_err(|e| e.to_string())
+}
+
+fn error(text: &str) -> String {
+    parse(text).expect_err("config should be refused")
+}
+
+#[test]
+fn the_example_is_valid_and_on_loopback() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/surplus.yaml");
+    let config = Config::load(&path).unwrap();
+    assert_eq!(config.proxies.len(), 3);
+    assert_eq!(config.total_capacity(), 90.0);
+    let mut addresses: Vec<std::net::IpAddr> = config.proxies.iter().flat_map(|p| p.addresses.clone()).collect();
+    addresses.extend(config.network.nameservers.iter().flat_map(|n| n.addresses.clone()));
+    for b in &config.buyers {
+        addresses.extend(b.fallback.servers.iter().flatten().map(|s| s.address));
+    }
+    addresses.extend(config.dns.listen.iter().map(|a| a.ip()));
+    assert!(addresses.iter().all(|a| a.is_loopback()), "{addresses:?}");
+    assert_eq!(config.database_path(None), path.parent().unwrap().join("surplus.db"));
+}
+
+#[test]
+fn defaults() {
+    let c = parse(MINIMAL).unwrap();
+    assert_eq!(c.network.ttl.secs(), 20);
+    assert_eq!(c.market.slot.secs(), 3600);
+    assert_eq!((c.market.quantile.0, c.market.margin.0), (0.95, 0.10));
+    assert_eq!(c.control.interval.secs(), 5);
+    assert_eq!(c.database_path(None), PathBuf::from("/etc/surplus/surplus.db"));
+    assert_eq!(c.database_path(Some(Path::new("x.db"))), PathBuf::from("x.db"));
+}
+
+#[test]
+fn value_errors_name_line_and_column() {
+    let bad = MINIMAL.replace("capacity_rps: 100", "capacity_rps: -5");
+    assert_eq!(error(&bad), "surplus.yaml:9:19: proxies[0].capacity_rps: expected requests per second > 0, got -5");
+    let bad = MINIMAL.replace("127.0.0.11", "127.0.0.300");
+    assert_eq!(error(&bad), "surplus.yaml:8:17: proxies[0].addresses[0]: invalid IP address syntax");
+    let bad = MINIMAL.replace("zone: cdn.example.net", "zone: cdn..example.net");
+    assert_eq!(error(&bad), "surplus.yaml:2:9: network.zone: `cdn..example.net` is not a domain name: each label must be 1 to 63 characters");
+    let bad = format!("{MINIMAL}market:\n  slot: 7m\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:9: market.slot: slot 7m must be a whole number of seconds, at least 1m, and divide a day evenly");
+    let bad = format!("{MINIMAL}market:\n  margin: 1.5\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:11: market.margin: expected a fraction between 0 and 1, got 1.5");
+    let bad = format!("{MINIMAL}control:\n  interval: soon\n");
+    assert!(error(&bad).starts_with("surplus.yaml:11:13: control.interval: `soon` is not a duration"), "{}", error(&bad));
+}
+
+#[test]
+fn unknown_and_missing_keys() {
+    let bad = MINIMAL.replace("capacity_rps", "capacity");
+    assert!(error(&bad).starts_with("surplus.yaml:9:5: proxies[0]: unknown field `capacity`, expected one of"), "{}", error(&bad));
+    let bad = MINIMAL.replace("    capacity_rps: 100\n", "");
+    assert_eq!(error(&bad), "surplus.yaml:7:5: proxies[0]: missing field `capacity_rps`");
+    assert!(error("network: [").starts_with("surplus.yaml:1:"), "{}", error("network: ["));
+}
+
+#[test]
+fn cross_item_errors_are_located_too() {
+    let two = format!("{MINIMAL}  - name: edge-1\n    addresses: [127.0.0.12]\n    capacity_rps: 5\n");
+    assert_eq!(error(&two), "surplus.yaml:10:11: proxies[1].name: duplicate proxy name `edge-1` (first at proxies[0])");
+
+    let buyers = format!(
+        "{MINIMAL}buyers:\n  - name: a\n    hosts: [x.example]\n    fallback: {{handback: o.example}}\n    estimate: 0.5\n  - name: b\n    hosts: [y.example, X.example.]\n    fallback: {{handback: o.example}}\n    estimate: 0.5\n"
+    );
+    assert_eq!(error(&buyers), "surplus.yaml:16:24: buyers[1].hosts[1]: host x.example is already a host of buyer a");
+
+    let both = format!("{MINIMAL}buyers:\n  - name: a\n    hosts: [x.example]\n    fallback: {{handback: o.example, resolve: o.example}}\n    estimate: 0.5\n");
+    assert_eq!(error(&both), "surplus.yaml:13:15: buyers[0].fallback: expected exactly one of `handback: NAME`, `servers: [...]` or `resolve: NAME`");
+
+    let bad_format = MINIMAL.replace("capacity_rps: 100", "capacity_rps: 100\n    log: {path: a.log, format: apache}");
+    assert_eq!(error(&bad_format), "surplus.yaml:10:32: proxies[0].log.format: unknown log format `apache` (known: auto, combined, common, vhost_combined, squid, json)");
+
+    let no_ns = MINIMAL.replace("    - name: ns1.cdn.example.net\n      addresses: [127.0.0.53]\n", "").replace("nameservers:", "nameservers: []");
+    assert_eq!(error(&no_ns), "surplus.yaml:3:16: network.nameservers: expected at least one name server");
+
+    let health = MINIMAL.replace("capacity_rps: 100", "capacity_rps: 100\n    health: {interval: 5s}");
+    assert_eq!(error(&health), "surplus.yaml:10:13: proxies[0].health: expected exactly one of `tcp: PORT` or `http: URL`");
+}
+
+#[test]
+fn read_errors_name_the_file() {
+    let err = Config::load(Path::new("/nonexistent/surplus.yaml")).unwrap_err().to_string();
+    assert_eq!(err, "/nonexistent/surplus.yaml: No such file or directory (os error 2)");
+}

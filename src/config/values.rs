@@ -1,0 +1,268 @@
+//! Validated config values. Each checks itself while the YAML is read, so a bad value is
+//! reported at its own line and column by serde_yaml.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::SignedDuration;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::core::money::Money;
+use crate::core::window::{Slot, parse_duration};
+
+/// Reads a number or a string and checks it *inside* the visitor: serde_yaml attaches the
+/// value's own line and column only to errors raised while it is being deserialized.
+struct Checked<F>(&'static str, F);
+
+impl<T, F: FnOnce(Scalar<'_>) -> Result<T, String>> Visitor<'_> for Checked<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        (self.1)(Scalar::Int(i128::from(v))).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        (self.1)(Scalar::Int(i128::from(v))).map_err(E::custom)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        (self.1)(Scalar::Float(v)).map_err(E::custom)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.1)(Scalar::Text(v)).map_err(E::custom)
+    }
+}
+
+/// A scalar as YAML gave it.
+enum Scalar<'a> {
+    Int(i128),
+    Float(f64),
+    Text(&'a str),
+}
+
+impl Scalar<'_> {
+    fn number(&self, expected: &str) -> Result<f64, String> {
+        match *self {
+            Scalar::Int(i) => Ok(i as f64),
+            Scalar::Float(f) => Ok(f),
+            Scalar::Text(t) => Err(format!("expected {expected}, got `{t}`")),
+        }
+    }
+
+    fn text(&self, expected: &str) -> Result<&str, String> {
+        match *self {
+            Scalar::Text(t) => Ok(t),
+            Scalar::Int(i) => Err(format!("expected {expected}, got {i}")),
+            Scalar::Float(f) => Err(format!("expected {expected}, got {f}")),
+        }
+    }
+}
+
+/// A number in [0, 1]: a fraction of answers, a margin, a quantile.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+pub struct Fraction(pub f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("a fraction between 0 and 1", |v: Scalar<'_>| {
+            let v = v.number("a fraction between 0 and 1")?;
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("expected a fraction between 0 and 1, got {v}"));
+            }
+            Ok(Fraction(v))
+        }))
+    }
+}
+
+/// A rate in requests per second, greater than 0.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+pub struct Rps(pub f64);
+
+impl<'de> Deserialize<'de> for Rps {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("requests per second > 0", |v: Scalar<'_>| {
+            let v = v.number("requests per second > 0")?;
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("expected requests per second > 0, got {v}"));
+            }
+            Ok(Rps(v))
+        }))
+    }
+}
+
+/// A fully qualified domain name, lower-cased, without the trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DomainName(String);
+
+impl DomainName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this name is `zone` or below it.
+    pub fn is_within(&self, zone: &DomainName) -> bool {
+        self.0 == zone.0 || self.0.strip_suffix(&zone.0).is_some_and(|head| head.ends_with('.'))
+    }
+}
+
+impl FromStr for DomainName {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<DomainName, String> {
+        let name = text.strip_suffix('.').unwrap_or(text).to_ascii_lowercase();
+        let bad = |why: &str| Err(format!("`{text}` is not a domain name: {why}"));
+        if name.is_empty() || name.len() > 253 {
+            return bad("it must be 1 to 253 characters");
+        }
+        if !name.contains('.') {
+            return bad("it must be fully qualified (have a dot)");
+        }
+        for label in name.split('.') {
+            if label.is_empty() || label.len() > 63 {
+                return bad("each label must be 1 to 63 characters");
+            }
+            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return bad("only letters, digits, `-` and `_` are allowed");
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return bad("a label cannot start or end with `-`");
+            }
+        }
+        Ok(DomainName(name))
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DomainName {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("a domain name", |v: Scalar<'_>| v.text("a domain name")?.parse()))
+    }
+}
+
+/// A positive duration, written `5s`, `1m30s`, `2h` (or a bare number of seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Interval(pub SignedDuration);
+
+impl Interval {
+    /// Whole seconds.
+    pub fn secs(self) -> i64 {
+        self.0.as_secs()
+    }
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:#}", self.0))
+    }
+}
+
+fn duration(v: Scalar<'_>) -> Result<SignedDuration, String> {
+    match v {
+        Scalar::Int(i) => i64::try_from(i).map(SignedDuration::from_secs).map_err(|_| "duration too long".to_string()),
+        Scalar::Text(t) => parse_duration(t).map_err(|e| e.to_string()),
+        Scalar::Float(f) => Err(format!("expected a duration like 5s, 1m30s or 2h, got {f}")),
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("a duration like 5s, 1m30s or 2h", |v: Scalar<'_>| {
+            let d = duration(v)?;
+            if !d.is_positive() {
+                return Err(format!("expected a duration > 0, got {d:#}"));
+            }
+            Ok(Interval(d))
+        }))
+    }
+}
+
+/// Deserializes a [`Slot`] from `1h`, `15m` ….
+pub fn slot<'de, D: Deserializer<'de>>(de: D) -> Result<Slot, D::Error> {
+    de.deserialize_any(Checked("a slot length like 1h", |v: Scalar<'_>| {
+        Slot::from_secs(duration(v)?.as_secs()).map_err(|e| e.to_string())
+    }))
+}
+
+/// Deserializes [`Money`] (>= 0) from a number (`0.5`) or a string (`"0.50"`).
+pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
+    de.deserialize_any(Checked("an amount like 0.50", |v: Scalar<'_>| {
+        // YAML gives `0.50` to us as a float; its shortest decimal form is the literal the
+        // operator wrote (up to float precision), which we then parse exactly.
+        let m: Money = match v {
+            Scalar::Int(i) => i.to_string().parse(),
+            Scalar::Float(f) => f.to_string().parse(),
+            Scalar::Text(t) => t.parse(),
+        }
+        .map_err(|e: crate::core::money::MoneyError| e.to_string())?;
+        if m.micros() < 0 {
+            return Err(format!("expected a price >= 0, got {m}"));
+        }
+        Ok(m)
+    }))
+}
+
+/// An ISO 4217-shaped currency code (`EUR`, `USD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Currency(pub String);
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("a currency code like EUR", |v: Scalar<'_>| {
+            let code = v.text("a 3-letter currency code like EUR")?;
+            if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(format!("expected a 3-letter currency code like EUR, got `{code}`"));
+            }
+            Ok(Currency(code.to_string()))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_names() {
+        let n: DomainName = "WWW.Shop.Example.".parse().unwrap();
+        assert_eq!(n.as_str(), "www.shop.example");
+        assert!(n.is_within(&"shop.example".parse().unwrap()));
+        assert!(!n.is_within(&"hop.example".parse().unwrap()));
+        for bad in ["", "localhost", "a..b", "-a.b", "a-.b", "a b.c", &format!("{}.com", "x".repeat(64))] {
+            assert!(bad.parse::<DomainName>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_check_themselves() {
+        assert!(serde_yaml::from_str::<Fraction>("1.5").is_err());
+        assert_eq!(serde_yaml::from_str::<Fraction>("0.25").unwrap(), Fraction(0.25));
+        assert!(serde_yaml::from_str::<Rps>("0").is_err());
+        assert!(serde_yaml::from_str::<Interval>("0s").is_err());
+        assert_eq!(serde_yaml::from_str::<Interval>("90").unwrap().secs(), 90);
+        assert_eq!(serde_yaml::from_str::<Interval>("1m30s").unwrap().secs(), 90);
+        assert!(serde_yaml::from_str::<Currency>("eur").is_err());
+    }
+
+    #[test]
+    fn prices_are_exact() {
+        #[derive(Deserialize)]
+        struct P(#[serde(deserialize_with = "money")] Money);
+        assert_eq!(serde_yaml::from_str::<P>("0.1").unwrap().0, Money(100_000));
+        assert_eq!(serde_yaml::from_str::<P>("\"0.10\"").unwrap().0, Money(100_000));
+        assert_eq!(serde_yaml::from_str::<P>("3").unwrap().0, Money(3_000_000));
+        assert!(serde_yaml::from_str::<P>("-1").is_err());
+        assert!(serde_yaml::from_str::<P>("0.0000001").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! The pure domain: what the loop computes, with no files, sockets, clock or environment.
+//!
+//! Everything here takes its time and data as arguments, so it is tested exhaustively in memory.
+//! Times are unix seconds (UTC) in hot paths and [`jiff::Timestamp`] where they meet people.
+
+pub mod capacity;
+pub mod money;
+pub mod quantile;
+pub mod second_counts;
+pub mod window;
