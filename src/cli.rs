@@ -1,0 +1,184 @@
+//! The command tree and its flags: clap derive only, no logic. Help, the man pages and the shell
+//! completions are all generated from these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+/// Sell the capacity your proxy network is not using, and carry the buyers' traffic.
+#[derive(Debug, Parser)]
+#[command(name = "surplus", version, about, max_term_width = 100)]
+#[command(after_help = "Configuration: surplus.yaml (see examples/surplus.yaml). Times are UTC, RFC 3339; \
+windows are START/DURATION, like 2026-11-26T18:00Z/4h.")]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(short, long, global = true, env = "SURPLUS_CONFIG", default_value = "surplus.yaml", value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// The ledger (SQLite file); overrides `database:` in the configuration.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The command groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure unused capacity from the proxies' access logs, and offer it for sale.
+    #[command(subcommand)]
+    Capacity(CapacityCommand),
+    /// Write shell completions or man pages (for packagers).
+    #[command(subcommand, hide = true)]
+    Generate(GenerateCommand),
+}
+
+/// `surplus config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print a summary; changes nothing.
+    Check(FormatArgs),
+}
+
+/// `surplus capacity …`
+#[derive(Debug, Subcommand)]
+pub enum CapacityCommand {
+    /// Forecast load per future slot from the access logs and show the unused capacity.
+    Measure(MeasureArgs),
+    /// Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot.
+    History(HistoryArgs),
+    /// List the offers saved in the ledger.
+    Offers(OffersArgs),
+}
+
+/// Output format, shared by every listing.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Which logs to read, shared by `measure` and `history`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Log files or globs to read instead of each proxy's `log.path`. `PROXY=FILE` counts a file
+    /// for that proxy; a plain FILE counts for the proxies that have no file of their own.
+    #[arg(value_name = "LOG")]
+    pub logs: Vec<String>,
+
+    /// Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy's
+    /// `log.format`, or auto-detect).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+
+    /// JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`.
+    #[arg(long, value_name = "FIELDS")]
+    pub json_fields: Option<String>,
+
+    /// Only requests at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only requests before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Slot length; must divide a day (default: `market.slot`, 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub slot: Option<String>,
+
+    /// Worker threads for parsing (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `surplus capacity measure`
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    #[command(flatten)]
+    pub logs: LogArgs,
+
+    /// Forecast this long from the next slot boundary.
+    #[arg(long, value_name = "DURATION", default_value = "24h", conflicts_with = "window")]
+    pub next: String,
+
+    /// Forecast this window instead, START/DURATION on the slot grid.
+    #[arg(long = "for", value_name = "WINDOW")]
+    pub window: Option<String>,
+
+    /// Quantile of a slot's history used as its forecast (default: `market.quantile`, 0.95).
+    #[arg(long, value_name = "Q")]
+    pub quantile: Option<f64>,
+
+    /// Share of capacity never sold (default: `market.margin`, 0.10).
+    #[arg(long, value_name = "FRACTION")]
+    pub margin: Option<f64>,
+
+    /// Show each proxy's capacity, forecast and unused capacity too.
+    #[arg(long)]
+    pub by_proxy: bool,
+
+    /// Record the unused capacity as offers in the ledger (whole rps, rounded down).
+    #[arg(long)]
+    pub save: bool,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `surplus capacity history`
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `surplus capacity offers`
+#[derive(Debug, Args)]
+pub struct OffersArgs {
+    /// Only offers overlapping this window (START/DURATION).
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `surplus generate …`
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Write a completion script for SHELL into DIR.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+        /// Directory to write into.
+        #[arg(long, default_value = "completions")]
+        dir: PathBuf,
+    },
+    /// Write man pages (one per command) into DIR.
+    Man {
+        /// Directory to write into.
+        #[arg(long, default_value = "man")]
+        dir: PathBuf,
+    },
+}
+
+/// Shells with completion support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}

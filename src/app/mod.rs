@@ -1,0 +1,51 @@
+//! One module per command group: each wires the config, the adapters and the core together and
+//! hands the result to [`crate::output`]. `anyhow` lives here and only here.
+
+pub mod capacity;
+pub mod config_check;
+pub mod generate;
+pub mod log_inputs;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{CapacityCommand, Cli, Command, ConfigCommand};
+use crate::config::Config;
+
+/// Parses the command line, runs the command, and reports an error as one line per cause.
+///
+/// Exit codes: 0 done, 1 the operation failed, 2 bad usage (clap's own exit).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e}");
+            for cause in e.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let load = || Config::load(&cli.config);
+    match &cli.command {
+        Command::Config(ConfigCommand::Check(args)) => config_check::run(&cli.config, &load()?, cli.db.as_deref(), args),
+        Command::Capacity(CapacityCommand::Measure(args)) => capacity::measure(&load()?, cli.db.as_deref(), args),
+        Command::Capacity(CapacityCommand::History(args)) => capacity::history(&load()?, args),
+        Command::Capacity(CapacityCommand::Offers(args)) => capacity::offers(&load()?, cli.db.as_deref(), args),
+        Command::Generate(command) => generate::run(command),
+    }
+}
+
+/// `surplus … | head` closes our stdout early; that is the reader's choice, not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}

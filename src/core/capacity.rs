@@ -2,7 +2,9 @@
 //!
 //! For every slot of a source's history we compute the request count, mean rps, the peak second
 //! and the 95th percentile of its per-second rates. The p95 second is the slot's *load*: it is
-//! what the proxy had to carry most of the time, without letting one burst second decide. Loads
+//! what the proxy had to carry most of the time, without letting one burst second decide. At low
+//! rates with bursty traffic most seconds are empty and the p95 second can be 0 in an hour that
+//! served thousands of requests, so the load is never taken below the slot's mean rate. Loads
 //! are grouped by their position in the week (hour-of-week for 1 h slots; hour-of-day when the
 //! history is shorter than a week), and the forecast for a future slot is the chosen quantile of
 //! the loads seen at the same position. Then, per source,
@@ -34,8 +36,15 @@ pub struct SlotUsage {
     pub bytes: u64,
     pub mean_rps: f64,
     pub peak_rps: u32,
-    /// The 95th percentile of per-second rates over the covered seconds: the slot's load.
+    /// The 95th percentile of per-second rates over the covered seconds.
     pub p95_rps: f64,
+}
+
+impl SlotUsage {
+    /// The load the slot puts on its source: the p95 second, but at least the mean rate.
+    pub fn load(&self) -> f64 {
+        self.p95_rps.max(self.mean_rps)
+    }
 }
 
 /// Per-slot usage for every slot from the first to the last request, empty slots included.
@@ -122,9 +131,9 @@ impl Forecaster {
     pub fn new(history: &[SlotUsage], slot: Slot, profile: Profile, quantile: f64) -> Forecaster {
         let mut by_bucket: HashMap<i64, Vec<f64>> = HashMap::new();
         for usage in history {
-            by_bucket.entry(profile.bucket(slot, usage.start)).or_default().push(usage.p95_rps);
+            by_bucket.entry(profile.bucket(slot, usage.start)).or_default().push(usage.load());
         }
-        let mut all: Vec<f64> = history.iter().map(|u| u.p95_rps).collect();
+        let mut all: Vec<f64> = history.iter().map(SlotUsage::load).collect();
         all.sort_unstable_by(f64::total_cmp);
         for loads in by_bucket.values_mut() {
             loads.sort_unstable_by(f64::total_cmp);
@@ -233,6 +242,7 @@ mod tests {
         assert_eq!((s.covered_secs, s.requests, s.bytes, s.peak_rps), (3600, 13, 130, 10));
         assert!((s.mean_rps - 13.0 / 3600.0).abs() < 1e-12);
         assert_eq!(s.p95_rps, 0.0);
+        assert_eq!(s.load(), s.mean_rps);
     }
 
     #[test]

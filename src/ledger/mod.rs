@@ -1,0 +1,64 @@
+//! The ledger: one SQLite file holding offers (and, later, auctions, orders, sales and usage).
+//!
+//! Opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
+//! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The
+//! schema evolves only by appending to [`migrations::MIGRATIONS`]. Every change that writes more
+//! than one row is one transaction.
+
+pub mod migrations;
+pub mod offers;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use offers::{NewOffer, Offer, SavedOffers};
+
+/// How long a writer waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the ledger failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{path}: cannot open the ledger: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: the ledger's schema version {found} is newer than this surplus knows ({known}); upgrade surplus")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("ledger: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// An open, migrated ledger.
+#[derive(Debug)]
+pub struct Ledger {
+    conn: Connection,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) and migrates the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let open_err = |source| LedgerError::Open { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        Ledger::setup(conn, path)
+    }
+
+    /// A private in-memory ledger, for tests and dry runs.
+    pub fn open_in_memory() -> Result<Ledger, LedgerError> {
+        Ledger::setup(Connection::open_in_memory()?, Path::new(":memory:"))
+    }
+
+    fn setup(mut conn: Connection, path: &Path) -> Result<Ledger, LedgerError> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        migrations::migrate(&mut conn, path)?;
+        Ok(Ledger { conn })
+    }
+
+    /// The schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64, LedgerError> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,369 @@
+//! `surplus capacity measure | history | offers`: from access logs to offers in the ledger.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::log_inputs::{self, LogInputs};
+use crate::cli::{HistoryArgs, LogArgs, MeasureArgs, OffersArgs};
+use crate::config::Config;
+use crate::core::capacity::{self, EstimatePlan, Forecaster, Profile, SlotEstimate, SlotUsage, SourceModel};
+use crate::core::window::{self, Slot, Window, format_instant, parse_duration, parse_instant};
+use crate::ingest::scan::{self, Scan, ScanOptions};
+use crate::ledger::{Ledger, NewOffer};
+use crate::output::{self, Format, Progress, Rows, round3};
+
+/// What reading the logs produced: per-source history, and the totals for the footer.
+struct Measured {
+    inputs: LogInputs,
+    histories: Vec<Vec<SlotUsage>>,
+    slot: Slot,
+    lines_read: u64,
+    lines_skipped: u64,
+    lines_filtered: u64,
+    history_start: i64,
+    history_end: i64,
+    profile: Profile,
+}
+
+/// Reads the logs named by `args` (or the config) into per-slot history per source.
+fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
+    let slot = match &args.slot {
+        Some(text) => text.parse::<Slot>().context("--slot")?,
+        None => config.market.slot,
+    };
+    let since = args.since.as_deref().map(parse_instant).transpose().context("--since")?.map(|t| t.as_second());
+    let until = args.until.as_deref().map(parse_instant).transpose().context("--until")?.map(|t| t.as_second());
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        bail!("--since {} is not before --until {}", format_instant(s), format_instant(u));
+    }
+    let inputs = log_inputs::resolve(config, args)?;
+    for note in &inputs.notes {
+        eprintln!("note: {note}");
+    }
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = ScanOptions { slot, since, until, threads, json_fields: inputs.json_fields.clone() };
+    let total: u64 = inputs.files.iter().map(|f| crate::ingest::log_files::size(&f.path)).sum();
+    let progress = Progress::bytes(total, "reading logs");
+    let scanned = scan::scan(&inputs.files, inputs.sources.len(), &opts, &|n| progress.advance(n));
+    progress.finish();
+    let scanned = scanned?;
+    warn_skipped(&scanned);
+
+    let histories: Vec<Vec<SlotUsage>> = scanned.sources.iter().map(capacity::slot_usage).collect();
+    let range = match (since, until) {
+        (None, None) => String::new(),
+        _ => format!(
+            " between {} and {}",
+            since.map_or("the beginning".into(), format_instant),
+            until.map_or("the end".into(), format_instant)
+        ),
+    };
+    for (source, history) in inputs.sources.iter().zip(&histories) {
+        if history.is_empty() {
+            bail!("{}: no requests in its logs{range}: no history to forecast from", source.name);
+        }
+    }
+    let spans: Vec<(i64, i64)> = scanned.sources.iter().filter_map(|c| c.span()).collect();
+    let history_start = spans.iter().map(|s| s.0).min().expect("every source has history");
+    let history_end = spans.iter().map(|s| s.1).max().expect("every source has history");
+    // Each source's slot-aligned span; the profile is the one the shortest history supports.
+    let shortest = histories.iter().map(|h| h.last().map_or(0, |l| l.end) - h.first().map_or(0, |f| f.start)).min().unwrap_or(0);
+    Ok(Measured {
+        lines_read: scanned.files.iter().map(|f| f.lines).sum(),
+        lines_skipped: scanned.files.iter().map(|f| f.skipped).sum(),
+        lines_filtered: scanned.files.iter().map(|f| f.filtered).sum(),
+        inputs,
+        histories,
+        slot,
+        history_start,
+        history_end,
+        profile: Profile::for_span(shortest),
+    })
+}
+
+fn warn_skipped(scan: &Scan) {
+    for file in scan.files.iter().filter(|f| f.skipped > 0) {
+        eprintln!("warning: {}: skipped {} malformed of {} lines", file.path.display(), file.skipped, file.lines);
+        for bad in file.bad.iter().take(3) {
+            eprintln!("warning: {}:{}: {}: {}", file.path.display(), bad.line, bad.error, bad.text);
+        }
+    }
+}
+
+/// The JSON of `capacity measure` (documented in the README; keep field names stable).
+#[derive(Serialize)]
+struct MeasureJson<'a> {
+    window_start: String,
+    window_end: String,
+    slot: String,
+    quantile: f64,
+    margin: f64,
+    profile: &'static str,
+    slots: Vec<SlotJson<'a>>,
+    lines_read: u64,
+    lines_skipped: u64,
+    lines_filtered: u64,
+    history_start: String,
+    history_end: String,
+}
+
+#[derive(Serialize)]
+struct SlotJson<'a> {
+    start: String,
+    end: String,
+    capacity_rps: f64,
+    forecast_rps: f64,
+    unused_rps: f64,
+    offer_rps: i64,
+    proxies: Vec<ProxyJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProxyJson<'a> {
+    name: &'a str,
+    capacity_rps: f64,
+    forecast_rps: f64,
+    unused_rps: f64,
+}
+
+/// `surplus capacity measure`.
+pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow::Result<()> {
+    let quantile = fraction(args.quantile, config.market.quantile.0, "--quantile")?;
+    let margin = fraction(args.margin, config.market.margin.0, "--margin")?;
+    if margin >= 1.0 {
+        bail!("--margin {margin}: must be below 1 (1 would sell nothing)");
+    }
+    let window = forecast_window(args, config)?;
+    let m = read_history(config, &args.logs)?;
+    window.check_aligned(m.slot).context("--for")?;
+
+    let plan = EstimatePlan { slot: m.slot, profile: m.profile, quantile, margin };
+    let models: Vec<SourceModel> = m
+        .inputs
+        .sources
+        .iter()
+        .zip(&m.histories)
+        .map(|(s, h)| SourceModel { capacity_rps: s.capacity_rps, forecaster: Forecaster::new(h, m.slot, m.profile, quantile) })
+        .collect();
+    let estimates = capacity::estimate(&models, window, &plan);
+    let method = format!("{} q{quantile} of slot p95-second rps, margin {margin}, slot {}", m.profile.name(), m.slot);
+
+    let mut out = io::stdout().lock();
+    let json = measure_json(&m, &plan, window, &estimates);
+    output::write(&mut out, args.format.format, &measure_rows(&m, &estimates, args.by_proxy), &json)?;
+    if args.format.format == Format::Table {
+        write_footer(&mut out, &m)?;
+    }
+    out.flush()?;
+
+    if args.save {
+        let offers: Vec<NewOffer> = estimates
+            .iter()
+            .map(|e| NewOffer { slot: Window { start: e.start, end: e.end }, rps: capacity::offerable_rps(e.unused_rps) })
+            .collect();
+        let path = config.database_path(db);
+        let mut ledger = Ledger::open(&path)?;
+        let saved = ledger.save_offers(&offers, Timestamp::now().as_second(), &method)?;
+        eprintln!(
+            "saved {} offers for {window} ({} rps-slots in all) to {}; replaced {} earlier",
+            saved.saved,
+            offers.iter().map(|o| o.rps).sum::<i64>(),
+            path.display(),
+            saved.replaced
+        );
+    }
+    Ok(())
+}
+
+fn fraction(flag: Option<f64>, default: f64, name: &str) -> anyhow::Result<f64> {
+    match flag {
+        Some(v) if !(0.0..=1.0).contains(&v) => bail!("{name} {v}: expected a fraction between 0 and 1"),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    }
+}
+
+/// `--for W`, or `--next D` from the next slot boundary (rounded up to whole slots).
+fn forecast_window(args: &MeasureArgs, config: &Config) -> anyhow::Result<Window> {
+    if let Some(text) = &args.window {
+        return text.parse::<Window>().context("--for");
+    }
+    let slot = match &args.logs.slot {
+        Some(text) => text.parse::<Slot>().context("--slot")?,
+        None => config.market.slot,
+    };
+    let len = parse_duration(&args.next).context("--next")?.as_secs();
+    let start = slot.ceil(Timestamp::now().as_second());
+    Ok(Window::new(start, slot.ceil(len)).context("--next")?)
+}
+
+fn measure_json<'a>(m: &'a Measured, plan: &EstimatePlan, window: Window, estimates: &[SlotEstimate]) -> MeasureJson<'a> {
+    MeasureJson {
+        window_start: format_instant(window.start),
+        window_end: format_instant(window.end),
+        slot: m.slot.to_string(),
+        quantile: plan.quantile,
+        margin: plan.margin,
+        profile: m.profile.name(),
+        slots: estimates
+            .iter()
+            .map(|e| SlotJson {
+                start: format_instant(e.start),
+                end: format_instant(e.end),
+                capacity_rps: round3(e.capacity_rps),
+                forecast_rps: round3(e.forecast_rps),
+                unused_rps: round3(e.unused_rps),
+                offer_rps: capacity::offerable_rps(e.unused_rps),
+                proxies: m
+                    .inputs
+                    .sources
+                    .iter()
+                    .zip(&e.sources)
+                    .map(|(s, p)| ProxyJson {
+                        name: &s.name,
+                        capacity_rps: round3(p.capacity_rps),
+                        forecast_rps: round3(p.forecast_rps),
+                        unused_rps: round3(p.unused_rps),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        lines_read: m.lines_read,
+        lines_skipped: m.lines_skipped,
+        lines_filtered: m.lines_filtered,
+        history_start: format_instant(m.history_start),
+        history_end: format_instant(m.history_end),
+    }
+}
+
+fn measure_rows(m: &Measured, estimates: &[SlotEstimate], by_proxy: bool) -> Rows {
+    let mut rows = Rows::new(&["slot", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"]);
+    for e in estimates {
+        let start = slot_label(e.start);
+        if by_proxy {
+            for (s, p) in m.inputs.sources.iter().zip(&e.sources) {
+                let cells = [p.capacity_rps, p.forecast_rps, p.unused_rps].map(output::rps);
+                rows.push(vec![start.clone(), s.name.clone(), cells[0].clone(), cells[1].clone(), cells[2].clone(), String::new()]);
+            }
+        }
+        let cells = [e.capacity_rps, e.forecast_rps, e.unused_rps].map(output::rps);
+        let offer = capacity::offerable_rps(e.unused_rps).to_string();
+        rows.push(vec![start, "all".into(), cells[0].clone(), cells[1].clone(), cells[2].clone(), offer]);
+    }
+    if !by_proxy {
+        rows.headers.remove(1);
+        rows.numeric.remove(1);
+        for row in &mut rows.rows {
+            row.remove(1);
+        }
+    }
+    rows
+}
+
+fn slot_label(start: i64) -> String {
+    Timestamp::from_second(start).map_or_else(|_| start.to_string(), |t| t.strftime("%Y-%m-%d %H:%MZ").to_string())
+}
+
+fn write_footer(out: &mut dyn Write, m: &Measured) -> io::Result<()> {
+    let days = (m.history_end - m.history_start + 1) as f64 / window::DAY_SECS as f64;
+    writeln!(
+        out,
+        "lines read {}, skipped {} malformed, {} outside --since/--until; history {} .. {} ({days:.1} days, by {})",
+        m.lines_read,
+        m.lines_skipped,
+        m.lines_filtered,
+        format_instant(m.history_start),
+        format_instant(m.history_end),
+        m.profile.name().replace('_', "-"),
+    )?;
+    if m.profile == Profile::HourOfDay {
+        writeln!(out, "note: less than 7 days of history, so the profile is by hour of day, not hour of week")?;
+    }
+    Ok(())
+}
+
+/// One history row of `capacity history --format json`.
+#[derive(Serialize)]
+struct HistoryJson<'a> {
+    proxy: &'a str,
+    start: String,
+    end: String,
+    seconds: u32,
+    requests: u64,
+    mean_rps: f64,
+    peak_rps: u32,
+    p95_rps: f64,
+    bytes: u64,
+}
+
+/// `surplus capacity history`.
+pub fn history(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
+    let m = read_history(config, &args.logs)?;
+    let mut rows = Rows::new(&["proxy", "slot", "requests#", "mean_rps#", "peak_rps#", "p95_rps#", "bytes#"]);
+    let mut json = Vec::new();
+    for (source, history) in m.inputs.sources.iter().zip(&m.histories) {
+        for u in history {
+            rows.push(vec![
+                source.name.clone(),
+                slot_label(u.start),
+                u.requests.to_string(),
+                output::rps(u.mean_rps),
+                u.peak_rps.to_string(),
+                output::rps(u.p95_rps),
+                u.bytes.to_string(),
+            ]);
+            json.push(HistoryJson {
+                proxy: &source.name,
+                start: format_instant(u.start),
+                end: format_instant(u.end),
+                seconds: u.covered_secs,
+                requests: u.requests,
+                mean_rps: round3(u.mean_rps),
+                peak_rps: u.peak_rps,
+                p95_rps: round3(u.p95_rps),
+                bytes: u.bytes,
+            });
+        }
+    }
+    let mut out = io::stdout().lock();
+    output::write(&mut out, args.format.format, &rows, &json)?;
+    if args.format.format == Format::Table {
+        write_footer(&mut out, &m)?;
+    }
+    Ok(())
+}
+
+/// `surplus capacity offers`.
+pub fn offers(config: &Config, db: Option<&Path>, args: &OffersArgs) -> anyhow::Result<()> {
+    let range = args.window.as_deref().map(str::parse::<Window>).transpose().context("--window")?;
+    let path = config.database_path(db);
+    let offers = Ledger::open(&path)?.offers(range)?;
+    #[derive(Serialize)]
+    struct OfferJson<'a> {
+        start: String,
+        end: String,
+        rps: i64,
+        measured_at: String,
+        method: &'a str,
+    }
+    let mut rows = Rows::new(&["slot", "rps#", "measured_at", "method"]);
+    let mut json = Vec::new();
+    for o in &offers {
+        rows.push(vec![slot_label(o.slot_start), o.rps.to_string(), format_instant(o.measured_at), o.method.clone()]);
+        json.push(OfferJson {
+            start: format_instant(o.slot_start),
+            end: format_instant(o.slot_end),
+            rps: o.rps,
+            measured_at: format_instant(o.measured_at),
+            method: &o.method,
+        });
+    }
+    output::write(&mut io::stdout().lock(), args.format.format, &rows, &json)?;
+    Ok(())
+}

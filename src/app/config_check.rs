@@ -1,0 +1,72 @@
+//! `surplus config check`: validate, then summarise what the config describes.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::FormatArgs;
+use crate::config::{Buyer, Config, Fallback, Proxy};
+use crate::output::{self, Format, Rows};
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    file: String,
+    zone: &'a str,
+    nameservers: usize,
+    proxies: &'a [Proxy],
+    total_capacity_rps: f64,
+    buyers: &'a [Buyer],
+    database: String,
+}
+
+/// Prints the summary of a config that has already loaded (and so is valid).
+pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -> anyhow::Result<()> {
+    let summary = Summary {
+        file: path.display().to_string(),
+        zone: config.network.zone.as_str(),
+        nameservers: config.network.nameservers.len(),
+        proxies: &config.proxies,
+        total_capacity_rps: config.total_capacity(),
+        buyers: &config.buyers,
+        database: config.database_path(db).display().to_string(),
+    };
+    let mut rows = Rows::new(&["kind", "name", "capacity_rps#", "details"]);
+    for p in &config.proxies {
+        let addresses: Vec<String> = p.addresses.iter().map(ToString::to_string).collect();
+        let log = p.log.as_ref().map_or("no log".to_string(), |l| format!("log {} ({})", l.path, l.format));
+        rows.push(vec!["proxy".into(), p.name.clone(), output::rps(p.capacity_rps.0), format!("{}; {log}", addresses.join(" "))]);
+    }
+    for b in &config.buyers {
+        let hosts: Vec<&str> = b.hosts.iter().map(|h| h.as_str()).collect();
+        let details = format!("{}; {}; estimate {}", hosts.join(" "), fallback(&b.fallback), b.estimate.0);
+        rows.push(vec!["buyer".into(), b.name.clone(), String::new(), details]);
+    }
+    let mut out = io::stdout().lock();
+    output::write(&mut out, args.format, &rows, &summary)?;
+    if args.format == Format::Table {
+        writeln!(
+            out,
+            "{} is valid: zone {}, {} proxies with {} rps in all, {} buyers; ledger {}",
+            summary.file,
+            summary.zone,
+            config.proxies.len(),
+            output::rps(summary.total_capacity_rps),
+            config.buyers.len(),
+            summary.database
+        )?;
+    }
+    Ok(())
+}
+
+fn fallback(f: &Fallback) -> String {
+    let algorithm = f.algorithm.map(|a| format!(" by {}", serde_yaml::to_string(&a).unwrap_or_default().trim())).unwrap_or_default();
+    if let Some(name) = &f.handback {
+        return format!("handback to {name}");
+    }
+    if let Some(servers) = &f.servers {
+        let list: Vec<String> = servers.iter().map(|s| s.address.to_string()).collect();
+        return format!("servers {}{algorithm}", list.join(" "));
+    }
+    f.resolve.as_ref().map_or_else(String::new, |name| format!("resolve {name}{algorithm}"))
+}
