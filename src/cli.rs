@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::{SignedDuration, Timestamp};
 
+use crate::core::window::{Slot, Window, parse_duration, parse_instant};
 use crate::output::Format;
 
 /// Sell the capacity your proxy network is not using, and carry the buyers' traffic.
@@ -75,7 +77,7 @@ pub struct LogArgs {
 
     /// Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy's
     /// `log.format`, or auto-detect).
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", value_parser = ["auto", "combined", "common", "vhost_combined", "squid", "json"])]
     pub log_format: Option<String>,
 
     /// JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`.
@@ -83,20 +85,20 @@ pub struct LogArgs {
     pub json_fields: Option<String>,
 
     /// Only requests at or after this time.
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub since: Option<Timestamp>,
 
     /// Only requests before this time.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub until: Option<Timestamp>,
 
     /// Slot length; must divide a day (default: `market.slot`, 1h).
     #[arg(long, value_name = "DURATION")]
-    pub slot: Option<String>,
+    pub slot: Option<Slot>,
 
     /// Worker threads for parsing (default: the number of cores).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// `surplus capacity measure`
@@ -106,19 +108,19 @@ pub struct MeasureArgs {
     pub logs: LogArgs,
 
     /// Forecast this long from the next slot boundary.
-    #[arg(long, value_name = "DURATION", default_value = "24h", conflicts_with = "window")]
-    pub next: String,
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = positive_duration, conflicts_with = "window")]
+    pub next: SignedDuration,
 
     /// Forecast this window instead, START/DURATION on the slot grid.
     #[arg(long = "for", value_name = "WINDOW")]
-    pub window: Option<String>,
+    pub window: Option<Window>,
 
     /// Quantile of a slot's history used as its forecast (default: `market.quantile`, 0.95).
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", value_parser = fraction)]
     pub quantile: Option<f64>,
 
     /// Share of capacity never sold (default: `market.margin`, 0.10).
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
     pub margin: Option<f64>,
 
     /// Show each proxy's capacity, forecast and unused capacity too.
@@ -148,7 +150,7 @@ pub struct HistoryArgs {
 pub struct OffersArgs {
     /// Only offers overlapping this window (START/DURATION).
     #[arg(long, value_name = "WINDOW")]
-    pub window: Option<String>,
+    pub window: Option<Window>,
 
     #[command(flatten)]
     pub format: FormatArgs,
@@ -181,4 +183,19 @@ pub enum Shell {
     Fish,
     Elvish,
     Powershell,
+}
+
+fn positive_duration(text: &str) -> Result<SignedDuration, String> {
+    let d = parse_duration(text).map_err(|e| e.to_string())?;
+    if !d.is_positive() {
+        return Err(format!("{text}: expected a duration > 0"));
+    }
+    Ok(d)
+}
+
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number between 0 and 1, got `{text}`")),
+    }
 }

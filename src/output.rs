@@ -93,16 +93,24 @@ fn header_rule(fill: char) -> TableStyle {
 /// Writes CSV with a header row.
 pub fn write_csv(out: &mut dyn Write, rows: &Rows) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(&rows.headers).map_err(io::Error::other)?;
+    w.write_record(&rows.headers).map_err(csv_io)?;
     for row in &rows.rows {
-        w.write_record(row).map_err(io::Error::other)?;
+        w.write_record(row).map_err(csv_io)?;
     }
     w.flush()
 }
 
+/// Keeps an I/O error an I/O error (a closed pipe must stay recognisable as one).
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// Writes pretty JSON and a newline.
 pub fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
 
@@ -125,11 +133,14 @@ pub struct Progress {
 impl Progress {
     /// A bar for reading `total` bytes.
     pub fn bytes(total: u64, message: &str) -> Progress {
-        let target = if io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let target =
+            if io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(Some(total), target);
         bar.set_style(
-            ProgressStyle::with_template("{msg} {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{msg} {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .expect("valid template"),
         );
         bar.set_message(message.to_string());
         bar.enable_steady_tick(Duration::from_millis(200));

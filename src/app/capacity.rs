@@ -11,7 +11,7 @@ use super::log_inputs::{self, LogInputs};
 use crate::cli::{HistoryArgs, LogArgs, MeasureArgs, OffersArgs};
 use crate::config::Config;
 use crate::core::capacity::{self, EstimatePlan, Forecaster, Profile, SlotEstimate, SlotUsage, SourceModel};
-use crate::core::window::{self, Slot, Window, format_instant, parse_duration, parse_instant};
+use crate::core::window::{self, Slot, Window, format_instant};
 use crate::ingest::scan::{self, Scan, ScanOptions};
 use crate::ledger::{Ledger, NewOffer};
 use crate::output::{self, Format, Progress, Rows, round3};
@@ -31,12 +31,9 @@ struct Measured {
 
 /// Reads the logs named by `args` (or the config) into per-slot history per source.
 fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
-    let slot = match &args.slot {
-        Some(text) => text.parse::<Slot>().context("--slot")?,
-        None => config.market.slot,
-    };
-    let since = args.since.as_deref().map(parse_instant).transpose().context("--since")?.map(|t| t.as_second());
-    let until = args.until.as_deref().map(parse_instant).transpose().context("--until")?.map(|t| t.as_second());
+    let slot = args.slot.unwrap_or(config.market.slot);
+    let since = args.since.map(|t| t.as_second());
+    let until = args.until.map(|t| t.as_second());
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
@@ -46,7 +43,7 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
     for note in &inputs.notes {
         eprintln!("note: {note}");
     }
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
     let opts = ScanOptions { slot, since, until, threads, json_fields: inputs.json_fields.clone() };
     let total: u64 = inputs.files.iter().map(|f| crate::ingest::log_files::size(&f.path)).sum();
     let progress = Progress::bytes(total, "reading logs");
@@ -73,7 +70,8 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
     let history_start = spans.iter().map(|s| s.0).min().expect("every source has history");
     let history_end = spans.iter().map(|s| s.1).max().expect("every source has history");
     // Each source's slot-aligned span; the profile is the one the shortest history supports.
-    let shortest = histories.iter().map(|h| h.last().map_or(0, |l| l.end) - h.first().map_or(0, |f| f.start)).min().unwrap_or(0);
+    let shortest =
+        histories.iter().map(|h| h.last().map_or(0, |l| l.end) - h.first().map_or(0, |f| f.start)).min().unwrap_or(0);
     Ok(Measured {
         lines_read: scanned.files.iter().map(|f| f.lines).sum(),
         lines_skipped: scanned.files.iter().map(|f| f.skipped).sum(),
@@ -134,14 +132,14 @@ struct ProxyJson<'a> {
 
 /// `surplus capacity measure`.
 pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow::Result<()> {
-    let quantile = fraction(args.quantile, config.market.quantile.0, "--quantile")?;
-    let margin = fraction(args.margin, config.market.margin.0, "--margin")?;
+    let quantile = args.quantile.unwrap_or(config.market.quantile.0);
+    let margin = args.margin.unwrap_or(config.market.margin.0);
     if margin >= 1.0 {
         bail!("--margin {margin}: must be below 1 (1 would sell nothing)");
     }
     let window = forecast_window(args, config)?;
+    window.check_aligned(args.logs.slot.unwrap_or(config.market.slot)).context("--for")?;
     let m = read_history(config, &args.logs)?;
-    window.check_aligned(m.slot).context("--for")?;
 
     let plan = EstimatePlan { slot: m.slot, profile: m.profile, quantile, margin };
     let models: Vec<SourceModel> = m
@@ -149,7 +147,10 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
         .sources
         .iter()
         .zip(&m.histories)
-        .map(|(s, h)| SourceModel { capacity_rps: s.capacity_rps, forecaster: Forecaster::new(h, m.slot, m.profile, quantile) })
+        .map(|(s, h)| SourceModel {
+            capacity_rps: s.capacity_rps,
+            forecaster: Forecaster::new(h, m.slot, m.profile, quantile),
+        })
         .collect();
     let estimates = capacity::estimate(&models, window, &plan);
     let method = format!("{} q{quantile} of slot p95-second rps, margin {margin}, slot {}", m.profile.name(), m.slot);
@@ -165,7 +166,10 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
     if args.save {
         let offers: Vec<NewOffer> = estimates
             .iter()
-            .map(|e| NewOffer { slot: Window { start: e.start, end: e.end }, rps: capacity::offerable_rps(e.unused_rps) })
+            .map(|e| NewOffer {
+                slot: Window { start: e.start, end: e.end },
+                rps: capacity::offerable_rps(e.unused_rps),
+            })
             .collect();
         let path = config.database_path(db);
         let mut ledger = Ledger::open(&path)?;
@@ -181,29 +185,22 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
     Ok(())
 }
 
-fn fraction(flag: Option<f64>, default: f64, name: &str) -> anyhow::Result<f64> {
-    match flag {
-        Some(v) if !(0.0..=1.0).contains(&v) => bail!("{name} {v}: expected a fraction between 0 and 1"),
-        Some(v) => Ok(v),
-        None => Ok(default),
-    }
-}
-
 /// `--for W`, or `--next D` from the next slot boundary (rounded up to whole slots).
 fn forecast_window(args: &MeasureArgs, config: &Config) -> anyhow::Result<Window> {
-    if let Some(text) = &args.window {
-        return text.parse::<Window>().context("--for");
+    if let Some(window) = args.window {
+        return Ok(window);
     }
-    let slot = match &args.logs.slot {
-        Some(text) => text.parse::<Slot>().context("--slot")?,
-        None => config.market.slot,
-    };
-    let len = parse_duration(&args.next).context("--next")?.as_secs();
+    let slot = args.logs.slot.unwrap_or(config.market.slot);
     let start = slot.ceil(Timestamp::now().as_second());
-    Ok(Window::new(start, slot.ceil(len)).context("--next")?)
+    Ok(Window::new(start, slot.ceil(args.next.as_secs().max(1)))?)
 }
 
-fn measure_json<'a>(m: &'a Measured, plan: &EstimatePlan, window: Window, estimates: &[SlotEstimate]) -> MeasureJson<'a> {
+fn measure_json<'a>(
+    m: &'a Measured,
+    plan: &EstimatePlan,
+    window: Window,
+    estimates: &[SlotEstimate],
+) -> MeasureJson<'a> {
     MeasureJson {
         window_start: format_instant(window.start),
         window_end: format_instant(window.end),
@@ -249,7 +246,14 @@ fn measure_rows(m: &Measured, estimates: &[SlotEstimate], by_proxy: bool) -> Row
         if by_proxy {
             for (s, p) in m.inputs.sources.iter().zip(&e.sources) {
                 let cells = [p.capacity_rps, p.forecast_rps, p.unused_rps].map(output::rps);
-                rows.push(vec![start.clone(), s.name.clone(), cells[0].clone(), cells[1].clone(), cells[2].clone(), String::new()]);
+                rows.push(vec![
+                    start.clone(),
+                    s.name.clone(),
+                    cells[0].clone(),
+                    cells[1].clone(),
+                    cells[2].clone(),
+                    String::new(),
+                ]);
             }
         }
         let cells = [e.capacity_rps, e.forecast_rps, e.unused_rps].map(output::rps);
@@ -341,7 +345,7 @@ pub fn history(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
 
 /// `surplus capacity offers`.
 pub fn offers(config: &Config, db: Option<&Path>, args: &OffersArgs) -> anyhow::Result<()> {
-    let range = args.window.as_deref().map(str::parse::<Window>).transpose().context("--window")?;
+    let range = args.window;
     let path = config.database_path(db);
     let offers = Ledger::open(&path)?.offers(range)?;
     #[derive(Serialize)]

@@ -35,7 +35,12 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
     for p in &config.proxies {
         let addresses: Vec<String> = p.addresses.iter().map(ToString::to_string).collect();
         let log = p.log.as_ref().map_or("no log".to_string(), |l| format!("log {} ({})", l.path, l.format));
-        rows.push(vec!["proxy".into(), p.name.clone(), output::rps(p.capacity_rps.0), format!("{}; {log}", addresses.join(" "))]);
+        rows.push(vec![
+            "proxy".into(),
+            p.name.clone(),
+            output::rps(p.capacity_rps.0),
+            format!("{}; {log}", addresses.join(" ")),
+        ]);
     }
     for b in &config.buyers {
         let hosts: Vec<&str> = b.hosts.iter().map(|h| h.as_str()).collect();
@@ -60,7 +65,10 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
 }
 
 fn fallback(f: &Fallback) -> String {
-    let algorithm = f.algorithm.map(|a| format!(" by {}", serde_yaml::to_string(&a).unwrap_or_default().trim())).unwrap_or_default();
+    let algorithm = f
+        .algorithm
+        .map(|a| format!(" by {}", serde_yaml::to_string(&a).unwrap_or_default().trim()))
+        .unwrap_or_default();
     if let Some(name) = &f.handback {
         return format!("handback to {name}");
     }

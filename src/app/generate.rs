@@ -25,7 +25,8 @@ fn completions(shell: Shell, dir: &Path) -> anyhow::Result<()> {
         Shell::Elvish => CompleteShell::Elvish,
         Shell::Powershell => CompleteShell::PowerShell,
     };
-    let path = clap_complete::generate_to(shell, &mut Cli::command(), "surplus", dir).with_context(|| format!("{}", dir.display()))?;
+    let path = clap_complete::generate_to(shell, &mut Cli::command(), "surplus", dir)
+        .with_context(|| format!("{}", dir.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }

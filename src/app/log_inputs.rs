@@ -36,10 +36,18 @@ pub fn resolve(config: &Config, args: &LogArgs) -> anyhow::Result<LogInputs> {
     };
     let forced: Option<Option<LogFormat>> =
         args.log_format.as_deref().map(|name| parse_format(name, &json_fields)).transpose().context("--log-format")?;
-    if args.logs.is_empty() { from_config(config, forced, json_fields) } else { from_args(config, &args.logs, forced, json_fields) }
+    if args.logs.is_empty() {
+        from_config(config, forced, json_fields)
+    } else {
+        from_args(config, &args.logs, forced, json_fields)
+    }
 }
 
-fn from_config(config: &Config, forced: Option<Option<LogFormat>>, json_fields: JsonFields) -> anyhow::Result<LogInputs> {
+fn from_config(
+    config: &Config,
+    forced: Option<Option<LogFormat>>,
+    json_fields: JsonFields,
+) -> anyhow::Result<LogInputs> {
     let mut inputs = LogInputs { sources: Vec::new(), files: Vec::new(), json_fields, notes: Vec::new() };
     for proxy in &config.proxies {
         let Some(log) = &proxy.log else {
@@ -61,7 +69,12 @@ fn from_config(config: &Config, forced: Option<Option<LogFormat>>, json_fields: 
     Ok(inputs)
 }
 
-fn from_args(config: &Config, logs: &[String], forced: Option<Option<LogFormat>>, json_fields: JsonFields) -> anyhow::Result<LogInputs> {
+fn from_args(
+    config: &Config,
+    logs: &[String],
+    forced: Option<Option<LogFormat>>,
+    json_fields: JsonFields,
+) -> anyhow::Result<LogInputs> {
     let format = forced.unwrap_or(None);
     // (proxy index or None for the network, path pattern), in argument order
     let mut wanted: Vec<(Option<usize>, &str)> = Vec::new();
@@ -80,7 +93,13 @@ fn from_args(config: &Config, logs: &[String], forced: Option<Option<LogFormat>>
         }
     }
     let network = if wanted.iter().any(|(p, _)| p.is_none()) {
-        let rest: f64 = config.proxies.iter().zip(&source_of_proxy).filter(|(_, s)| s.is_none()).map(|(p, _)| p.capacity_rps.0).sum();
+        let rest: f64 = config
+            .proxies
+            .iter()
+            .zip(&source_of_proxy)
+            .filter(|(_, s)| s.is_none())
+            .map(|(p, _)| p.capacity_rps.0)
+            .sum();
         if rest == 0.0 {
             let file = wanted.iter().find(|(p, _)| p.is_none()).map_or("", |(_, f)| f);
             bail!("{file}: every proxy has a log of its own; say which proxy this file belongs to (PROXY={file})");
@@ -143,7 +162,10 @@ mod tests {
     #[test]
     fn needs_some_log() {
         let err = resolve(&config(), &args(&[])).unwrap_err();
-        assert_eq!(err.to_string(), "no logs to read: give LOG files, or set `log.path` for the proxies in the configuration");
+        assert_eq!(
+            err.to_string(),
+            "no logs to read: give LOG files, or set `log.path` for the proxies in the configuration"
+        );
         let mut a = args(&["x.log"]);
         a.log_format = Some("apache".into());
         assert!(format!("{:#}", resolve(&config(), &a).unwrap_err()).contains("unknown log format `apache`"));

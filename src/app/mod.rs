@@ -14,7 +14,8 @@ use clap::Parser;
 use crate::cli::{CapacityCommand, Cli, Command, ConfigCommand};
 use crate::config::Config;
 
-/// Parses the command line, runs the command, and reports an error as one line per cause.
+/// Parses the command line, runs the command, and reports an error as one line, its causes
+/// joined by `: ` (`error: proxy edge-2: logs/edge-2/access.log*: no such file`).
 ///
 /// Exit codes: 0 done, 1 the operation failed, 2 bad usage (clap's own exit).
 pub fn main() -> ExitCode {
@@ -23,11 +24,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut stderr = io::stderr().lock();
-            let _ = writeln!(stderr, "error: {e}");
-            for cause in e.chain().skip(1) {
-                let _ = writeln!(stderr, "  caused by: {cause}");
-            }
+            let _ = writeln!(io::stderr().lock(), "error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -37,7 +34,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let load = || Config::load(&cli.config);
     match &cli.command {
-        Command::Config(ConfigCommand::Check(args)) => config_check::run(&cli.config, &load()?, cli.db.as_deref(), args),
+        Command::Config(ConfigCommand::Check(args)) => {
+            config_check::run(&cli.config, &load()?, cli.db.as_deref(), args)
+        }
         Command::Capacity(CapacityCommand::Measure(args)) => capacity::measure(&load()?, cli.db.as_deref(), args),
         Command::Capacity(CapacityCommand::History(args)) => capacity::history(&load()?, args),
         Command::Capacity(CapacityCommand::Offers(args)) => capacity::offers(&load()?, cli.db.as_deref(), args),

@@ -49,8 +49,8 @@ pub struct Config {
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {error}")]
+    Read { path: PathBuf, error: std::io::Error },
     #[error("{file}:{line}:{column}: {message}")]
     Invalid { file: PathBuf, line: usize, column: usize, message: String },
     #[error("{file}: {message}")]
@@ -60,7 +60,8 @@ pub enum ConfigError {
 impl Config {
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Config::parse(&text, path, base_dir)
     }
@@ -82,8 +83,11 @@ impl Config {
     /// The first problem that no single value could see by itself, with where it is.
     fn check(&self) -> Option<(YamlPath, String)> {
         let root = YamlPath::default();
-        let nonempty = |len: usize, path: YamlPath, what: &str| (len == 0).then(|| (path, format!("expected at least one {what}")));
-        if let Some(e) = nonempty(self.network.nameservers.len(), root.key("network").key("nameservers"), "name server") {
+        let nonempty = |len: usize, path: YamlPath, what: &str| {
+            (len == 0).then(|| (path, format!("expected at least one {what}")))
+        };
+        if let Some(e) = nonempty(self.network.nameservers.len(), root.key("network").key("nameservers"), "name server")
+        {
             return Some(e);
         }
         for (i, ns) in self.network.nameservers.iter().enumerate() {
@@ -202,10 +206,16 @@ fn check_buyer(buyer: &Buyer, at: &YamlPath) -> Option<(YamlPath, String)> {
     let f = &buyer.fallback;
     let kinds = [f.handback.is_some(), f.servers.is_some(), f.resolve.is_some()];
     if kinds.iter().filter(|&&k| k).count() != 1 {
-        return Some((at.key("fallback"), "expected exactly one of `handback: NAME`, `servers: [...]` or `resolve: NAME`".into()));
+        return Some((
+            at.key("fallback"),
+            "expected exactly one of `handback: NAME`, `servers: [...]` or `resolve: NAME`".into(),
+        ));
     }
     if f.handback.is_some() && f.algorithm.is_some() {
-        return Some((at.key("fallback").key("algorithm"), "an algorithm applies to `servers` and `resolve`, not `handback`".into()));
+        return Some((
+            at.key("fallback").key("algorithm"),
+            "an algorithm applies to `servers` and `resolve`, not `handback`".into(),
+        ));
     }
     if let Some(servers) = &f.servers {
         if servers.is_empty() {
@@ -222,7 +232,10 @@ fn duplicate<'a>(names: impl Iterator<Item = &'a str>, list: &YamlPath, what: &s
     let mut seen = HashMap::new();
     for (i, name) in names.enumerate() {
         if let Some(first) = seen.insert(name, i) {
-            return Some((list.index(i).key("name"), format!("duplicate {what} name `{name}` (first at {list}[{first}])")));
+            return Some((
+                list.index(i).key("name"),
+                format!("duplicate {what} name `{name}` (first at {list}[{first}])"),
+            ));
         }
     }
     None

@@ -58,19 +58,33 @@ fn value_errors_name_line_and_column() {
     let bad = MINIMAL.replace("127.0.0.11", "127.0.0.300");
     assert_eq!(error(&bad), "surplus.yaml:8:17: proxies[0].addresses[0]: invalid IP address syntax");
     let bad = MINIMAL.replace("zone: cdn.example.net", "zone: cdn..example.net");
-    assert_eq!(error(&bad), "surplus.yaml:2:9: network.zone: `cdn..example.net` is not a domain name: each label must be 1 to 63 characters");
+    assert_eq!(
+        error(&bad),
+        "surplus.yaml:2:9: network.zone: `cdn..example.net` is not a domain name: each label must be 1 to 63 characters"
+    );
     let bad = format!("{MINIMAL}market:\n  slot: 7m\n");
-    assert_eq!(error(&bad), "surplus.yaml:11:9: market.slot: slot 7m must be a whole number of seconds, at least 1m, and divide a day evenly");
+    assert_eq!(
+        error(&bad),
+        "surplus.yaml:11:9: market.slot: slot 7m must be a whole number of seconds, at least 1m, and divide a day evenly"
+    );
     let bad = format!("{MINIMAL}market:\n  margin: 1.5\n");
     assert_eq!(error(&bad), "surplus.yaml:11:11: market.margin: expected a fraction between 0 and 1, got 1.5");
     let bad = format!("{MINIMAL}control:\n  interval: soon\n");
-    assert!(error(&bad).starts_with("surplus.yaml:11:13: control.interval: `soon` is not a duration"), "{}", error(&bad));
+    assert!(
+        error(&bad).starts_with("surplus.yaml:11:13: control.interval: `soon` is not a duration"),
+        "{}",
+        error(&bad)
+    );
 }
 
 #[test]
 fn unknown_and_missing_keys() {
     let bad = MINIMAL.replace("capacity_rps", "capacity");
-    assert!(error(&bad).starts_with("surplus.yaml:9:5: proxies[0]: unknown field `capacity`, expected one of"), "{}", error(&bad));
+    assert!(
+        error(&bad).starts_with("surplus.yaml:9:5: proxies[0]: unknown field `capacity`, expected one of"),
+        "{}",
+        error(&bad)
+    );
     let bad = MINIMAL.replace("    capacity_rps: 100\n", "");
     assert_eq!(error(&bad), "surplus.yaml:7:5: proxies[0]: missing field `capacity_rps`");
     assert!(error("network: [").starts_with("surplus.yaml:1:"), "{}", error("network: ["));
@@ -86,17 +100,30 @@ fn cross_item_errors_are_located_too() {
     );
     assert_eq!(error(&buyers), "surplus.yaml:16:24: buyers[1].hosts[1]: host x.example is already a host of buyer a");
 
-    let both = format!("{MINIMAL}buyers:\n  - name: a\n    hosts: [x.example]\n    fallback: {{handback: o.example, resolve: o.example}}\n    estimate: 0.5\n");
-    assert_eq!(error(&both), "surplus.yaml:13:15: buyers[0].fallback: expected exactly one of `handback: NAME`, `servers: [...]` or `resolve: NAME`");
+    let both = format!(
+        "{MINIMAL}buyers:\n  - name: a\n    hosts: [x.example]\n    fallback: {{handback: o.example, resolve: o.example}}\n    estimate: 0.5\n"
+    );
+    assert_eq!(
+        error(&both),
+        "surplus.yaml:13:15: buyers[0].fallback: expected exactly one of `handback: NAME`, `servers: [...]` or `resolve: NAME`"
+    );
 
     let bad_format = MINIMAL.replace("capacity_rps: 100", "capacity_rps: 100\n    log: {path: a.log, format: apache}");
-    assert_eq!(error(&bad_format), "surplus.yaml:10:32: proxies[0].log.format: unknown log format `apache` (known: auto, combined, common, vhost_combined, squid, json)");
+    assert_eq!(
+        error(&bad_format),
+        "surplus.yaml:10:32: proxies[0].log.format: unknown log format `apache` (known: auto, combined, common, vhost_combined, squid, json)"
+    );
 
-    let no_ns = MINIMAL.replace("    - name: ns1.cdn.example.net\n      addresses: [127.0.0.53]\n", "").replace("nameservers:", "nameservers: []");
+    let no_ns = MINIMAL
+        .replace("    - name: ns1.cdn.example.net\n      addresses: [127.0.0.53]\n", "")
+        .replace("nameservers:", "nameservers: []");
     assert_eq!(error(&no_ns), "surplus.yaml:3:16: network.nameservers: expected at least one name server");
 
     let health = MINIMAL.replace("capacity_rps: 100", "capacity_rps: 100\n    health: {interval: 5s}");
-    assert_eq!(error(&health), "surplus.yaml:10:13: proxies[0].health: expected exactly one of `tcp: PORT` or `http: URL`");
+    assert_eq!(
+        error(&health),
+        "surplus.yaml:10:13: proxies[0].health: expected exactly one of `tcp: PORT` or `http: URL`"
+    );
 }
 
 #[test]

@@ -78,7 +78,7 @@ impl Slot {
 
     /// A slot of `secs` seconds, if it is at least a minute and divides a day.
     pub fn from_secs(secs: i64) -> Result<Slot, TimeError> {
-        if secs < 60 || secs > DAY_SECS || DAY_SECS % secs != 0 {
+        if !(60..=DAY_SECS).contains(&secs) || DAY_SECS % secs != 0 {
             return Err(TimeError::Slot(format_secs(secs)));
         }
         Ok(Slot { secs: secs as u32 })
@@ -234,7 +234,10 @@ mod tests {
     fn alignment() {
         let w: Window = "2026-11-26T18:30Z/1h".parse().unwrap();
         let err = w.check_aligned(Slot::HOUR).unwrap_err();
-        assert_eq!(err.to_string(), "window 2026-11-26T18:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)");
+        assert_eq!(
+            err.to_string(),
+            "window 2026-11-26T18:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)"
+        );
         let w: Window = "2026-11-26T18:00Z/3h".parse().unwrap();
         assert_eq!(w.slot_starts(Slot::HOUR).count(), 3);
     }

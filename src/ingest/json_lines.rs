@@ -31,8 +31,12 @@ pub fn parse<'a>(line: &'a [u8], fields: &JsonFields, cache: &mut TimeCache) -> 
         Some(Scalar::Number(_)) => return Err(LineError::BadBytes),
     };
     let host = match found.host {
-        Some(Scalar::Text(Cow::Borrowed(h))) if !h.is_empty() && h != "-" => Some(Cow::Borrowed(strip_port(h).as_bytes())),
-        Some(Scalar::Text(Cow::Owned(h))) if !h.is_empty() && h != "-" => Some(Cow::Owned(strip_port(&h).as_bytes().to_vec())),
+        Some(Scalar::Text(Cow::Borrowed(h))) if !h.is_empty() && h != "-" => {
+            Some(Cow::Borrowed(strip_port(h).as_bytes()))
+        }
+        Some(Scalar::Text(Cow::Owned(h))) if !h.is_empty() && h != "-" => {
+            Some(Cow::Owned(strip_port(&h).as_bytes().to_vec()))
+        }
         _ => None,
     };
     Ok(LogRecord { time, bytes, host })
@@ -212,8 +216,14 @@ mod tests {
         assert_eq!(p(r#"{"time":"24/Nov/2025:00:00:01 +0000","body_bytes_sent":"7"}"#), Ok((T, 7, None)));
         assert_eq!(p(r#"{"time":1763942401.123,"body_bytes_sent":"-"}"#), Ok((T, 0, None)));
         assert_eq!(p(r#"{"time":"1763942401.123"}"#), Ok((T, 0, None)));
-        assert_eq!(p(r#"{"time":"2025-11-24T00:00:01Z","host":"a.example:8080"}"#), Ok((T, 0, Some("a.example".into()))));
-        assert_eq!(p(r#"{"time":"2025-11-24T00:00:01Z","host":"sh\u006fp.example"}"#), Ok((T, 0, Some("shop.example".into()))));
+        assert_eq!(
+            p(r#"{"time":"2025-11-24T00:00:01Z","host":"a.example:8080"}"#),
+            Ok((T, 0, Some("a.example".into())))
+        );
+        assert_eq!(
+            p(r#"{"time":"2025-11-24T00:00:01Z","host":"sh\u006fp.example"}"#),
+            Ok((T, 0, Some("shop.example".into())))
+        );
     }
 
     #[test]

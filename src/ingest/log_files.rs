@@ -13,8 +13,8 @@ pub enum LogPathError {
     Pattern { pattern: String, message: String },
     #[error("{pattern}: no such file")]
     NoMatch { pattern: String },
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
 }
 
 /// The files a path or glob pattern names, sorted; an error when it names none.
@@ -25,7 +25,7 @@ pub fn expand(pattern: &str) -> Result<Vec<PathBuf>, LogPathError> {
         .map_err(|e| LogPathError::Pattern { pattern: pattern.to_string(), message: e.msg.to_string() })?;
     let mut paths = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| LogPathError::Io { path: e.path().to_path_buf(), source: e.into() })?;
+        let path = entry.map_err(|e| LogPathError::Io { path: e.path().to_path_buf(), error: e.into() })?;
         if !path.is_dir() {
             paths.push(path);
         }

@@ -7,15 +7,15 @@
 //! count, so workers never wait on each other.
 
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use memchr::{memchr_iter, memrchr};
 
+use super::LineError;
 use super::log_files;
 use super::log_format::{JsonFields, LineParser, LogFormat};
-use super::LineError;
 use crate::core::second_counts::SecondCounts;
 use crate::core::window::Slot;
 
@@ -84,23 +84,26 @@ pub struct Scan {
 /// Why a scan failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
     #[error("{path}: cannot tell the log format from its first lines; give it with --log-format")]
     Undetectable { path: PathBuf },
     #[error("{path}: a line longer than {} MiB; not an access log", MAX_LINE >> 20)]
     LongLine { path: PathBuf },
-    #[error(
-        "{path}: not a {format} log: {skipped} of {lines} lines malformed (line {}: {}: {}){hint}",
-        first.line, first.error, first.text
-    )]
-    NotALog { path: PathBuf, format: String, skipped: u64, lines: u64, first: BadLine, hint: String },
+    /// Most lines malformed: the wrong file, or the wrong `--log-format`.
+    #[error("{path}: {detail}")]
+    NotALog { path: PathBuf, detail: String },
 }
 
 /// Reads every file once and counts its requests into `sources` per-second series.
 ///
 /// `on_read` is called from the reading thread with bytes read from disk, for progress.
-pub fn scan(files: &[ScanFile], sources: usize, opts: &ScanOptions, on_read: &(dyn Fn(u64) + Sync)) -> Result<Scan, ScanError> {
+pub fn scan(
+    files: &[ScanFile],
+    sources: usize,
+    opts: &ScanOptions,
+    on_read: &(dyn Fn(u64) + Sync),
+) -> Result<Scan, ScanError> {
     let threads = opts.threads.max(1);
     let (block_tx, block_rx) = sync_channel::<Block>(threads * 2);
     let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(threads * 4);
@@ -180,14 +183,20 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn run(mut self, rx: &Mutex<Receiver<Block>>, spare: &SyncSender<Vec<u8>>, formats: &Mutex<Vec<Option<LogFormat>>>) -> WorkerResult {
+    fn run(
+        mut self,
+        rx: &Mutex<Receiver<Block>>,
+        spare: &SyncSender<Vec<u8>>,
+        formats: &Mutex<Vec<Option<LogFormat>>>,
+    ) -> WorkerResult {
         loop {
             let block = match rx.lock().expect("not poisoned").recv() {
                 Ok(block) => block,
                 Err(_) => break,
             };
             if self.parsers[block.file].is_none() {
-                let format = formats.lock().expect("not poisoned")[block.file].clone().expect("format set before blocks");
+                let format =
+                    formats.lock().expect("not poisoned")[block.file].clone().expect("format set before blocks");
                 self.parsers[block.file] = Some(LineParser::new(format));
             }
             self.count(&block);
@@ -202,10 +211,12 @@ impl<'a> Worker<'a> {
         let parser = self.parsers[block.file].as_mut().expect("parser set");
         let counts = &mut self.counts[self.files[block.file].source];
         let (since, until) = (self.opts.since.unwrap_or(i64::MIN), self.opts.until.unwrap_or(i64::MAX));
-        let mut stats = BlockStats { file: block.file, seq: block.seq, lines: 0, skipped: 0, filtered: 0, bad: Vec::new() };
+        let mut stats =
+            BlockStats { file: block.file, seq: block.seq, lines: 0, skipped: 0, filtered: 0, bad: Vec::new() };
         let data = &block.data[..];
         let mut start = 0;
-        let ends = memchr_iter(b'\n', data).chain((data.last() != Some(&b'\n') && !data.is_empty()).then_some(data.len()));
+        let ends =
+            memchr_iter(b'\n', data).chain((data.last() != Some(&b'\n') && !data.is_empty()).then_some(data.len()));
         for end in ends {
             let line = &data[start..end];
             start = end + 1;
@@ -240,17 +251,19 @@ fn read_all(
     on_read: &(dyn Fn(u64) + Sync),
 ) -> Result<(), ScanError> {
     for (index, file) in files.iter().enumerate() {
-        let io_err = |source| ScanError::Io { path: file.path.clone(), source };
+        let io_err = |error| ScanError::Io { path: file.path.clone(), error };
         let mut reader = log_files::open(&file.path, on_read).map_err(io_err)?;
         let mut buf = Vec::with_capacity(BLOCK + 64 * 1024);
         fill(&mut reader, &mut buf, SAMPLE).map_err(io_err)?;
         let format = match &file.format {
             Some(format) => format.clone(),
-            None => detect(&buf, &opts.json_fields).ok_or_else(|| ScanError::Undetectable { path: file.path.clone() })?,
+            None => {
+                detect(&buf, &opts.json_fields).ok_or_else(|| ScanError::Undetectable { path: file.path.clone() })?
+            }
         };
         formats.lock().expect("not poisoned")[index] = Some(format);
-        read_blocks(index, &file.path, &mut reader, buf, tx, spare).map_err(|e| match e {
-            ReadError::Io(source) => ScanError::Io { path: file.path.clone(), source },
+        read_blocks(index, &mut reader, buf, tx, spare).map_err(|e| match e {
+            ReadError::Io(error) => ScanError::Io { path: file.path.clone(), error },
             ReadError::LongLine => ScanError::LongLine { path: file.path.clone() },
         })?;
     }
@@ -271,7 +284,6 @@ enum ReadError {
 /// Sends `reader`'s content (after what is already in `buf`) as blocks of whole lines.
 fn read_blocks(
     file: usize,
-    _path: &Path,
     reader: &mut dyn Read,
     mut buf: Vec<u8>,
     tx: &SyncSender<Block>,
@@ -350,16 +362,19 @@ fn check_is_log(s: &FileSummary, opts: &ScanOptions) -> Result<(), ScanError> {
     if s.lines == 0 || s.skipped * 2 <= s.lines {
         return Ok(());
     }
-    let sample: Vec<&[u8]> = Vec::new();
-    let _ = sample;
+    let first = s.bad.first().expect("a skipped line was sampled");
     let hint = guess_other_format(s, opts).map(|f| format!("; it looks like {f}")).unwrap_or_default();
     Err(ScanError::NotALog {
         path: s.path.clone(),
-        format: s.format.name().to_string(),
-        skipped: s.skipped,
-        lines: s.lines,
-        first: s.bad.first().cloned().expect("a skipped line was sampled"),
-        hint,
+        detail: format!(
+            "not a {} log: {} of {} lines malformed (line {}: {}: {}){hint}",
+            s.format.name(),
+            s.skipped,
+            s.lines,
+            first.line,
+            first.error,
+            first.text
+        ),
     })
 }
 
@@ -422,7 +437,10 @@ mod tests {
     fn since_until_filter() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
-        let text: String = ["24/Nov/2025:00:00:00", "24/Nov/2025:00:00:01", "24/Nov/2025:00:00:02"].iter().map(|t| line(t, 1)).collect();
+        let text: String = ["24/Nov/2025:00:00:00", "24/Nov/2025:00:00:01", "24/Nov/2025:00:00:02"]
+            .iter()
+            .map(|t| line(t, 1))
+            .collect();
         std::fs::write(&p, text).unwrap();
         let mut opts = options(2);
         opts.since = Some(1_763_942_401);

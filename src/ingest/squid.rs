@@ -79,6 +79,9 @@ mod tests {
         assert_eq!(parse(b"1286536308.779 180 1.2.3.4").unwrap_err(), LineError::TooFewFields);
         assert_eq!(parse(b"yesterday 180 1.2.3.4 TCP_MISS/200 411 GET http://a/").unwrap_err(), LineError::BadTime);
         assert_eq!(parse(b"1286536308.779 180 1.2.3.4 TCP_MISS 411 GET http://a/").unwrap_err(), LineError::BadStatus);
-        assert_eq!(parse(b"1286536308.779 180 1.2.3.4 TCP_MISS/200 -1 GET http://a/").unwrap_err(), LineError::BadBytes);
+        assert_eq!(
+            parse(b"1286536308.779 180 1.2.3.4 TCP_MISS/200 -1 GET http://a/").unwrap_err(),
+            LineError::BadBytes
+        );
     }
 }

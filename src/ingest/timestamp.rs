@@ -111,9 +111,8 @@ fn fast_iso8601(text: &[u8], cache: &mut TimeCache) -> Option<i64> {
     if text.len() < 20 || text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b'T' | b't' | b' ') {
         return None;
     }
-    let midnight = cache.lookup(&text[..10], |d| {
-        midnight_utc(digits(&d[0..4])?, digits2(&d[5..7])?, digits2(&d[8..10])?)
-    })?;
+    let midnight =
+        cache.lookup(&text[..10], |d| midnight_utc(digits(&d[0..4])?, digits2(&d[5..7])?, digits2(&d[8..10])?))?;
     let secs = clock(&text[11..19])?;
     let mut rest = &text[19..];
     if let [b'.', tail @ ..] = rest {

@@ -60,7 +60,10 @@ mod tests {
         migrate(&mut conn, Path::new(":memory:")).unwrap();
         let schema = |c: &Connection| -> Vec<String> {
             let mut s = c.prepare("SELECT sql FROM sqlite_master ORDER BY name").unwrap();
-            s.query_map([], |r| r.get::<_, Option<String>>(0)).unwrap().map(|r| r.unwrap().unwrap_or_default()).collect()
+            s.query_map([], |r| r.get::<_, Option<String>>(0))
+                .unwrap()
+                .map(|r| r.unwrap().unwrap_or_default())
+                .collect()
         };
         let before = schema(&conn);
         migrate(&mut conn, Path::new(":memory:")).unwrap();
@@ -74,7 +77,13 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 999).unwrap();
         let err = migrate(&mut conn, Path::new("x.db")).unwrap_err();
-        assert_eq!(err.to_string(), format!("x.db: the ledger's schema version 999 is newer than this surplus knows ({}); upgrade surplus", MIGRATIONS.len()));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "x.db: the ledger's schema version 999 is newer than this surplus knows ({}); upgrade surplus",
+                MIGRATIONS.len()
+            )
+        );
     }
 
     #[test]
@@ -83,7 +92,13 @@ mod tests {
         let path = dir.path().join("ledger.db");
         {
             let ledger = Ledger::open(&path).unwrap();
-            ledger.conn.execute("INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (0, 3600, 5, 0, 'x')", []).unwrap();
+            ledger
+                .conn
+                .execute(
+                    "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (0, 3600, 5, 0, 'x')",
+                    [],
+                )
+                .unwrap();
         }
         let ledger = Ledger::open(&path).unwrap();
         let n: i64 = ledger.conn.query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();

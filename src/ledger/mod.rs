@@ -21,12 +21,20 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the ledger failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("{path}: cannot open the ledger: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: cannot open the ledger: {error}")]
+    Open { path: PathBuf, error: rusqlite::Error },
     #[error("{path}: the ledger's schema version {found} is newer than this surplus knows ({known}); upgrade surplus")]
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("ledger: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+// Not `#[from]`: that would also make the SQLite error the `source`, and the message, which
+// already carries it, would be printed twice in an error chain.
+impl From<rusqlite::Error> for LedgerError {
+    fn from(e: rusqlite::Error) -> LedgerError {
+        LedgerError::Sqlite(e)
+    }
 }
 
 /// An open, migrated ledger.
@@ -38,7 +46,7 @@ pub struct Ledger {
 impl Ledger {
     /// Opens (creating if needed) and migrates the ledger at `path`.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let open_err = |source| LedgerError::Open { path: path.to_path_buf(), source };
+        let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error };
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;

@@ -37,12 +37,19 @@ impl Ledger {
     ///
     /// Nothing can be sold yet (the market comes in a later migration); when it can, an offer a
     /// sale draws on must stay, and this is where that check goes.
-    pub fn save_offers(&mut self, offers: &[NewOffer], measured_at: i64, method: &str) -> Result<SavedOffers, LedgerError> {
+    pub fn save_offers(
+        &mut self,
+        offers: &[NewOffer],
+        measured_at: i64,
+        method: &str,
+    ) -> Result<SavedOffers, LedgerError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut replaced = 0;
         {
             let mut delete = tx.prepare("DELETE FROM offers WHERE slot_start < ?2 AND slot_end > ?1")?;
-            let mut insert = tx.prepare("INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             for offer in offers {
                 replaced += delete.execute(params![offer.slot.start, offer.slot.end])?;
                 insert.execute(params![offer.slot.start, offer.slot.end, offer.rps, measured_at, method])?;
@@ -60,7 +67,13 @@ impl Ledger {
              WHERE slot_start < ?2 AND slot_end > ?1 ORDER BY slot_start",
         )?;
         let rows = stmt.query_map(params![from, to], |r| {
-            Ok(Offer { slot_start: r.get(0)?, slot_end: r.get(1)?, rps: r.get(2)?, measured_at: r.get(3)?, method: r.get(4)? })
+            Ok(Offer {
+                slot_start: r.get(0)?,
+                slot_end: r.get(1)?,
+                rps: r.get(2)?,
+                measured_at: r.get(3)?,
+                method: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -1,0 +1,197 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[surplus] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'surplus'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'surplus'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand config 'Check the configuration'
+            cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
+            cand generate 'Write shell completions or man pages (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;config'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand check 'Validate the configuration and print a summary; changes nothing'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;config;check'= {
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;config;help'= {
+            cand check 'Validate the configuration and print a summary; changes nothing'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;config;help;check'= {
+        }
+        &'surplus;config;help;help'= {
+        }
+        &'surplus;capacity'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand measure 'Forecast load per future slot from the access logs and show the unused capacity'
+            cand history 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
+            cand offers 'List the offers saved in the ledger'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;capacity;measure'= {
+            cand --log-format 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy''s `log.format`, or auto-detect)'
+            cand --json-fields 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`'
+            cand --since 'Only requests at or after this time'
+            cand --until 'Only requests before this time'
+            cand --slot 'Slot length; must divide a day (default: `market.slot`, 1h)'
+            cand --threads 'Worker threads for parsing (default: the number of cores)'
+            cand --next 'Forecast this long from the next slot boundary'
+            cand --for 'Forecast this window instead, START/DURATION on the slot grid'
+            cand --quantile 'Quantile of a slot''s history used as its forecast (default: `market.quantile`, 0.95)'
+            cand --margin 'Share of capacity never sold (default: `market.margin`, 0.10)'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --by-proxy 'Show each proxy''s capacity, forecast and unused capacity too'
+            cand --save 'Record the unused capacity as offers in the ledger (whole rps, rounded down)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;capacity;history'= {
+            cand --log-format 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy''s `log.format`, or auto-detect)'
+            cand --json-fields 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`'
+            cand --since 'Only requests at or after this time'
+            cand --until 'Only requests before this time'
+            cand --slot 'Slot length; must divide a day (default: `market.slot`, 1h)'
+            cand --threads 'Worker threads for parsing (default: the number of cores)'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;capacity;offers'= {
+            cand --window 'Only offers overlapping this window (START/DURATION)'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;capacity;help'= {
+            cand measure 'Forecast load per future slot from the access logs and show the unused capacity'
+            cand history 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
+            cand offers 'List the offers saved in the ledger'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;capacity;help;measure'= {
+        }
+        &'surplus;capacity;help;history'= {
+        }
+        &'surplus;capacity;help;offers'= {
+        }
+        &'surplus;capacity;help;help'= {
+        }
+        &'surplus;generate'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand completions 'Write a completion script for SHELL into DIR'
+            cand man 'Write man pages (one per command) into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;generate;completions'= {
+            cand --dir 'Directory to write into'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;generate;man'= {
+            cand --dir 'Directory to write into'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;generate;help'= {
+            cand completions 'Write a completion script for SHELL into DIR'
+            cand man 'Write man pages (one per command) into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;generate;help;completions'= {
+        }
+        &'surplus;generate;help;man'= {
+        }
+        &'surplus;generate;help;help'= {
+        }
+        &'surplus;help'= {
+            cand config 'Check the configuration'
+            cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
+            cand generate 'Write shell completions or man pages (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;help;config'= {
+            cand check 'Validate the configuration and print a summary; changes nothing'
+        }
+        &'surplus;help;config;check'= {
+        }
+        &'surplus;help;capacity'= {
+            cand measure 'Forecast load per future slot from the access logs and show the unused capacity'
+            cand history 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
+            cand offers 'List the offers saved in the ledger'
+        }
+        &'surplus;help;capacity;measure'= {
+        }
+        &'surplus;help;capacity;history'= {
+        }
+        &'surplus;help;capacity;offers'= {
+        }
+        &'surplus;help;generate'= {
+            cand completions 'Write a completion script for SHELL into DIR'
+            cand man 'Write man pages (one per command) into DIR'
+        }
+        &'surplus;help;generate;completions'= {
+        }
+        &'surplus;help;generate;man'= {
+        }
+        &'surplus;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,132 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_surplus_global_optspecs
+    string join \n c/config= db= h/help V/version
+end
+
+function __fish_surplus_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_surplus_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_surplus_using_subcommand
+    set -l cmd (__fish_surplus_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c surplus -n "__fish_surplus_needs_command" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_needs_command" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print version'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "offers" -d 'List the offers saved in the ledger'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l log-format -d 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy\'s `log.format`, or auto-detect)' -r -f -a "auto\t''
+combined\t''
+common\t''
+vhost_combined\t''
+squid\t''
+json\t''"
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l json-fields -d 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l since -d 'Only requests at or after this time' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l until -d 'Only requests before this time' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l slot -d 'Slot length; must divide a day (default: `market.slot`, 1h)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l threads -d 'Worker threads for parsing (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l next -d 'Forecast this long from the next slot boundary' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l for -d 'Forecast this window instead, START/DURATION on the slot grid' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l quantile -d 'Quantile of a slot\'s history used as its forecast (default: `market.quantile`, 0.95)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l margin -d 'Share of capacity never sold (default: `market.margin`, 0.10)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l by-proxy -d 'Show each proxy\'s capacity, forecast and unused capacity too'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l save -d 'Record the unused capacity as offers in the ledger (whole rps, rounded down)'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l log-format -d 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy\'s `log.format`, or auto-detect)' -r -f -a "auto\t''
+combined\t''
+common\t''
+vhost_combined\t''
+squid\t''
+json\t''"
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l json-fields -d 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l since -d 'Only requests at or after this time' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l until -d 'Only requests before this time' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l slot -d 'Slot length; must divide a day (default: `market.slot`, 1h)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l threads -d 'Worker threads for parsing (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l window -d 'Only offers overlapping this window (START/DURATION)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "offers" -d 'List the offers saved in the ledger'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Write man pages (one per command) into DIR'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Directory to write into' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l dir -d 'Directory to write into' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "offers" -d 'List the offers saved in the ledger'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'

@@ -1,0 +1,6 @@
+//! Integration tests: run the real `surplus` binary on real files and an on-disk ledger.
+
+mod capacity;
+mod config;
+mod generate;
+mod test;

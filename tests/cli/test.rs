@@ -1,0 +1,121 @@
+//! A test harness that reads like a sentence:
+//! `Test::new().args(["config", "check"]).stdout_contains("valid").run()`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// One run of the binary and what it must do.
+pub struct Test {
+    args: Vec<String>,
+    status: i32,
+    stdout: Option<String>,
+    stdout_contains: Vec<String>,
+    stderr: Option<String>,
+    stderr_contains: Vec<String>,
+}
+
+/// What a run produced, for checks the builder cannot express.
+pub struct Ran {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Test {
+    /// A run with no arguments, expected to succeed.
+    pub fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            status: 0,
+            stdout: None,
+            stdout_contains: Vec::new(),
+            stderr: None,
+            stderr_contains: Vec::new(),
+        }
+    }
+
+    /// Adds arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, args: I) -> Test {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Uses the config file at `path` (`-c`).
+    pub fn config(self, path: impl AsRef<Path>) -> Test {
+        let path = path.as_ref().display().to_string();
+        self.args(["-c", path.as_str()])
+    }
+
+    /// Expects this exit status.
+    pub fn status(mut self, status: i32) -> Test {
+        self.status = status;
+        self
+    }
+
+    /// Expects exactly this stdout.
+    pub fn stdout(mut self, text: &str) -> Test {
+        self.stdout = Some(text.to_string());
+        self
+    }
+
+    /// Expects stdout to contain this.
+    pub fn stdout_contains(mut self, text: &str) -> Test {
+        self.stdout_contains.push(text.to_string());
+        self
+    }
+
+    /// Expects exactly this stderr.
+    pub fn stderr(mut self, text: &str) -> Test {
+        self.stderr = Some(text.to_string());
+        self
+    }
+
+    /// Expects stderr to contain this.
+    pub fn stderr_contains(mut self, text: &str) -> Test {
+        self.stderr_contains.push(text.to_string());
+        self
+    }
+
+    /// Runs the binary and checks every expectation.
+    pub fn run(self) -> Ran {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_surplus"));
+        command.args(&self.args).env_remove("SURPLUS_CONFIG");
+        let Output { status, stdout, stderr } = command.output().expect("the binary runs");
+        let ran = Ran {
+            stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8(stderr).expect("utf-8 stderr"),
+        };
+        let context =
+            || format!("surplus {}\n--- stdout\n{}--- stderr\n{}", self.args.join(" "), ran.stdout, ran.stderr);
+        assert_eq!(status.code(), Some(self.status), "exit status\n{}", context());
+        if let Some(want) = &self.stdout {
+            assert_eq!(&ran.stdout, want, "stdout\n{}", context());
+        }
+        for want in &self.stdout_contains {
+            assert!(ran.stdout.contains(want.as_str()), "stdout lacks {want:?}\n{}", context());
+        }
+        if let Some(want) = &self.stderr {
+            assert_eq!(&ran.stderr, want, "stderr\n{}", context());
+        }
+        for want in &self.stderr_contains {
+            assert!(ran.stderr.contains(want.as_str()), "stderr lacks {want:?}\n{}", context());
+        }
+        ran
+    }
+}
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled example config.
+pub fn example_config() -> PathBuf {
+    root().join("examples/surplus.yaml")
+}
