@@ -52,7 +52,13 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
     let scanned = scanned?;
     warn_skipped(&scanned);
 
-    let histories: Vec<Vec<SlotUsage>> = scanned.sources.iter().map(capacity::slot_usage).collect();
+    let spans: Vec<Option<(i64, i64)>> = scanned.sources.iter().map(|c| c.history_span(since, until)).collect();
+    let histories: Vec<Vec<SlotUsage>> = scanned
+        .sources
+        .iter()
+        .zip(&spans)
+        .map(|(c, span)| span.map_or_else(Vec::new, |span| capacity::slot_usage(c, span)))
+        .collect();
     let range = match (since, until) {
         (None, None) => String::new(),
         _ => format!(
@@ -66,7 +72,7 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
             bail!("{}: no requests in its logs{range}: no history to forecast from", source.name);
         }
     }
-    let spans: Vec<(i64, i64)> = scanned.sources.iter().filter_map(|c| c.span()).collect();
+    let spans: Vec<(i64, i64)> = spans.into_iter().flatten().collect();
     let history_start = spans.iter().map(|s| s.0).min().expect("every source has history");
     let history_end = spans.iter().map(|s| s.1).max().expect("every source has history");
     // Each source's slot-aligned span; the profile is the one the shortest history supports.
@@ -153,7 +159,7 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
         })
         .collect();
     let estimates = capacity::estimate(&models, window, &plan);
-    let method = format!("{} q{quantile} of slot p95-second rps, margin {margin}, slot {}", m.profile.name(), m.slot);
+    let method = format!("{} q{quantile} of slot load, margin {margin}, slot {}", m.profile.name(), m.slot);
 
     let mut out = io::stdout().lock();
     let json = measure_json(&m, &plan, window, &estimates);

@@ -47,11 +47,13 @@ impl SlotUsage {
     }
 }
 
-/// Per-slot usage for every slot from the first to the last request, empty slots included.
-pub fn slot_usage(counts: &SecondCounts) -> Vec<SlotUsage> {
-    let Some((first, last)) = counts.span() else {
+/// Per-slot usage for every slot of the history `span` (first and last second, inclusive; see
+/// [`SecondCounts::history_span`]), empty slots included.
+pub fn slot_usage(counts: &SecondCounts, span: (i64, i64)) -> Vec<SlotUsage> {
+    let (first, last) = span;
+    if first > last {
         return Vec::new();
-    };
+    }
     let slot = counts.slot();
     let mut scratch: Vec<u32> = Vec::with_capacity(slot.secs() as usize);
     (slot.index(first)..=slot.index(last))
@@ -230,7 +232,7 @@ mod tests {
                 c.record(t, 10);
             }
         }
-        slot_usage(&c)
+        slot_usage(&c, c.span().unwrap())
     }
 
     #[test]

@@ -42,12 +42,24 @@ pub struct SecondCounts {
     current: Option<(i64, SlotCounts)>,
     first: i64,
     last: i64,
+    /// First and last time of every line seen, recorded or not (outside `--since`/`--until`):
+    /// proof of how far the log reaches, so an edge slot's quiet seconds count as quiet.
+    seen_first: i64,
+    seen_last: i64,
 }
 
 impl SecondCounts {
     /// Empty counts on the given slot grid.
     pub fn new(slot: Slot) -> SecondCounts {
-        SecondCounts { slot, slots: HashMap::new(), current: None, first: i64::MAX, last: i64::MIN }
+        SecondCounts {
+            slot,
+            slots: HashMap::new(),
+            current: None,
+            first: i64::MAX,
+            last: i64::MIN,
+            seen_first: i64::MAX,
+            seen_last: i64::MIN,
+        }
     }
 
     /// The slot grid.
@@ -69,6 +81,14 @@ impl SecondCounts {
         counts.bytes += bytes;
         self.first = self.first.min(t);
         self.last = self.last.max(t);
+        self.see(t);
+    }
+
+    /// Notes a line at `t` that is not recorded (outside the selected range).
+    #[inline]
+    pub fn see(&mut self, t: i64) {
+        self.seen_first = self.seen_first.min(t);
+        self.seen_last = self.seen_last.max(t);
     }
 
     #[cold]
@@ -95,6 +115,8 @@ impl SecondCounts {
         }
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
+        self.seen_first = self.seen_first.min(other.seen_first);
+        self.seen_last = self.seen_last.max(other.seen_last);
     }
 
     fn park(&mut self) {
@@ -106,6 +128,16 @@ impl SecondCounts {
     /// Unix times of the first and last request recorded, if any.
     pub fn span(&self) -> Option<(i64, i64)> {
         (self.first <= self.last).then_some((self.first, self.last))
+    }
+
+    /// The history these counts cover, given the range lines were selected from: from the
+    /// first line seen (or `since`, if lines before it were seen) to the last line seen (or just
+    /// before `until`). `None` when no request was recorded.
+    pub fn history_span(&self, since: Option<i64>, until: Option<i64>) -> Option<(i64, i64)> {
+        self.span()?;
+        let from = since.map_or(self.seen_first, |s| s.max(self.seen_first));
+        let to = until.map_or(self.seen_last, |u| (u - 1).min(self.seen_last));
+        Some((from, to))
     }
 
     /// Total requests recorded.
@@ -142,6 +174,19 @@ mod tests {
         assert_eq!(h1.per_second[3599], 1);
         assert_eq!(c.get(0).unwrap().per_second[10], 1);
         assert!(c.get(3).is_none());
+        assert_eq!(c.history_span(None, None), Some((10, 7205)));
+    }
+
+    #[test]
+    fn history_reaches_as_far_as_lines_were_seen() {
+        let mut c = SecondCounts::new(Slot::HOUR);
+        assert_eq!(c.history_span(Some(100), None), None);
+        c.see(50); // before --since
+        c.record(150, 1);
+        c.see(900); // after --until
+        assert_eq!(c.span(), Some((150, 150)));
+        assert_eq!(c.history_span(Some(100), Some(500)), Some((100, 499)));
+        assert_eq!(c.history_span(Some(10), Some(5000)), Some((50, 900)));
     }
 
     proptest! {

@@ -223,7 +223,10 @@ impl<'a> Worker<'a> {
             stats.lines += 1;
             match parser.parse(line) {
                 Ok(r) if r.time >= since && r.time < until => counts.record(r.time, r.bytes),
-                Ok(_) => stats.filtered += 1,
+                Ok(r) => {
+                    counts.see(r.time);
+                    stats.filtered += 1;
+                }
                 Err(error) => {
                     stats.skipped += 1;
                     if stats.bad.len() < BAD_SAMPLES {

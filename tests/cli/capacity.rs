@@ -226,6 +226,8 @@ fn since_and_until_select_history() {
     let json = f.measure(&log, &["--format", "json", "--since", "2026-01-06"]).run().json();
     assert_eq!(json["lines_filtered"], 1 + 7200);
     assert_eq!(slots(&json)[1].2, 4.0);
+    // Lines before --since were seen, so the history starts at --since, not at the first request.
+    assert_eq!(json["history_start"], "2026-01-06T00:00:00Z");
     f.measure(&log, &["--since", "2027-01-01"])
         .status(1)
         .stderr("error: p1: no requests in its logs between 2027-01-01T00:00:00Z and the end: no history to forecast from\n")
