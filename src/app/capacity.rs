@@ -246,32 +246,25 @@ fn measure_json<'a>(
 }
 
 fn measure_rows(m: &Measured, estimates: &[SlotEstimate], by_proxy: bool) -> Rows {
-    let mut rows = Rows::new(&["slot", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"]);
+    let mut rows = if by_proxy {
+        Rows::new(&["slot", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
+    } else {
+        Rows::new(&["slot", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
+    };
     for e in estimates {
         let start = slot_label(e.start);
+        let rates = |c: f64, f: f64, u: f64| [c, f, u].map(output::rps).into_iter();
         if by_proxy {
             for (s, p) in m.inputs.sources.iter().zip(&e.sources) {
-                let cells = [p.capacity_rps, p.forecast_rps, p.unused_rps].map(output::rps);
-                rows.push(vec![
-                    start.clone(),
-                    s.name.clone(),
-                    cells[0].clone(),
-                    cells[1].clone(),
-                    cells[2].clone(),
-                    String::new(),
-                ]);
+                let head = [start.clone(), s.name.clone()].into_iter();
+                rows.push(
+                    head.chain(rates(p.capacity_rps, p.forecast_rps, p.unused_rps)).chain([String::new()]).collect(),
+                );
             }
         }
-        let cells = [e.capacity_rps, e.forecast_rps, e.unused_rps].map(output::rps);
+        let head = if by_proxy { vec![start, "all".to_string()] } else { vec![start] };
         let offer = capacity::offerable_rps(e.unused_rps).to_string();
-        rows.push(vec![start, "all".into(), cells[0].clone(), cells[1].clone(), cells[2].clone(), offer]);
-    }
-    if !by_proxy {
-        rows.headers.remove(1);
-        rows.numeric.remove(1);
-        for row in &mut rows.rows {
-            row.remove(1);
-        }
+        rows.push(head.into_iter().chain(rates(e.capacity_rps, e.forecast_rps, e.unused_rps)).chain([offer]).collect());
     }
     rows
 }

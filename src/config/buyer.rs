@@ -60,3 +60,14 @@ pub enum Algorithm {
     Weighted,
     ClientHash,
 }
+
+impl Algorithm {
+    /// The name as written in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::RoundRobin => "round_robin",
+            Algorithm::Weighted => "weighted",
+            Algorithm::ClientHash => "client_hash",
+        }
+    }
+}

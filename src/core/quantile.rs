@@ -9,12 +9,7 @@
 ///
 /// `q` is clamped to [0, 1]; a NaN `q` is treated as 0.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
-    let q = if q.is_nan() { 0.0 } else { q.clamp(0.0, 1.0) };
-    let h = last as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(last);
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+    interpolate(sorted.len(), q, |i| sorted[i])
 }
 
 /// The `q`-quantile of unsorted samples (sorted in place).
@@ -25,14 +20,18 @@ pub fn quantile(samples: &mut [f64], q: f64) -> Option<f64> {
 
 /// The `q`-quantile of integer counts (sorted in place), e.g. requests per second.
 pub fn quantile_counts(counts: &mut [u32], q: f64) -> Option<f64> {
-    let last = counts.len().checked_sub(1)?;
     counts.sort_unstable();
+    interpolate(counts.len(), q, |i| f64::from(counts[i]))
+}
+
+/// Type 7 over `len` sorted values read through `at`.
+fn interpolate(len: usize, q: f64, at: impl Fn(usize) -> f64) -> Option<f64> {
+    let last = len.checked_sub(1)?;
     let q = if q.is_nan() { 0.0 } else { q.clamp(0.0, 1.0) };
     let h = last as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(last);
-    let (a, b) = (f64::from(counts[lo]), f64::from(counts[hi]));
-    Some(a + (h - lo as f64) * (b - a))
+    Some(at(lo) + (h - lo as f64) * (at(hi) - at(lo)))
 }
 
 #[cfg(test)]

@@ -118,6 +118,9 @@ impl fmt::Display for LogFormat {
     }
 }
 
+/// 9999-12-31T23:59:59Z, the last time a log line may carry.
+const MAX_TIME: i64 = 253_402_300_799;
+
 /// A format with its per-thread parsing state.
 #[derive(Debug, Clone)]
 pub struct LineParser {
@@ -134,6 +137,17 @@ impl LineParser {
     /// Parses one line, without its line ending (a trailing `\r` is ignored).
     #[inline]
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<LogRecord<'a>, LineError> {
+        let record = self.parse_any_time(line)?;
+        // Times before 1970 or after 9999 are not real requests; refusing them here keeps
+        // every later time computation far from overflow.
+        if !(0..=MAX_TIME).contains(&record.time) {
+            return Err(LineError::BadTime);
+        }
+        Ok(record)
+    }
+
+    #[inline]
+    fn parse_any_time<'a>(&mut self, line: &'a [u8]) -> Result<LogRecord<'a>, LineError> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         match &self.format {
             LogFormat::Common => clf::parse(line, clf::Variant::Common, &mut self.cache),
@@ -188,6 +202,18 @@ mod tests {
         assert_eq!((f.time.as_str(), f.host.as_str(), f.bytes.as_str()), ("ts", "vhost", "body_bytes_sent"));
         assert!("when=ts".parse::<JsonFields>().is_err());
         assert!("ts".parse::<JsonFields>().is_err());
+    }
+
+    #[test]
+    fn absurd_times_are_malformed() {
+        let mut p = LineParser::new(LogFormat::Json(JsonFields::default()));
+        assert_eq!(p.parse(br#"{"time":9.2e18}"#), Err(LineError::BadTime));
+        assert_eq!(p.parse(br#"{"time":"1969-12-31T23:59:59Z"}"#), Err(LineError::BadTime));
+        let mut p = LineParser::new(LogFormat::Squid);
+        assert_eq!(
+            p.parse(b"999999999999.1 1 ::1 TCP_MISS/200 1 GET http://a/ - HIER_NONE/- -").unwrap_err(),
+            LineError::BadTime
+        );
     }
 
     #[test]
