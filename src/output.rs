@@ -65,7 +65,12 @@ pub fn write_table(out: &mut dyn Write, rows: &Rows) -> io::Result<()> {
     // Columns and one rule under the header, like `ss` or `kubectl get`: easy to read and to
     // cut/awk. Off a terminal the rule is ASCII and lines are never wrapped to a width.
     if io::stdout().is_terminal() {
-        table.load_style(header_rule('─')).set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_style(header_rule('─'));
+        // A pseudo-terminal can report a width of 0 (`script`, some CI runners); wrapping to
+        // that would put one character per line.
+        if table.width().is_some_and(|w| w >= 40) {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        }
     } else {
         table.load_style(header_rule('-')).set_content_arrangement(ContentArrangement::Disabled);
     }

@@ -260,6 +260,8 @@ fn read_all(
         fill(&mut reader, &mut buf, SAMPLE).map_err(io_err)?;
         let format = match &file.format {
             Some(format) => format.clone(),
+            // logrotate leaves a new, empty access.log behind: nothing to detect, nothing to count.
+            None if buf.is_empty() => LogFormat::Combined,
             None => {
                 detect(&buf, &opts.json_fields).ok_or_else(|| ScanError::Undetectable { path: file.path.clone() })?
             }
@@ -468,6 +470,19 @@ mod tests {
         assert!(err.ends_with("notes.txt: not a squid log: 3 of 3 lines malformed (line 1: bad time: 10.0.0.1 - - [24/Nov/2025:00:00:01 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"ua\"); it looks like combined")
             || err.contains("not a squid log: 3 of 3 lines malformed (line 1:"), "{err}");
         assert!(err.contains("it looks like combined"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_is_no_lines_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (empty, full) = (dir.path().join("access.log"), dir.path().join("access.log.1"));
+        std::fs::write(&empty, "").unwrap();
+        std::fs::write(&full, line("24/Nov/2025:00:00:00", 1)).unwrap();
+        let files =
+            [ScanFile { path: empty, source: 0, format: None }, ScanFile { path: full, source: 0, format: None }];
+        let scan = scan(&files, 1, &options(2), &|_| {}).unwrap();
+        assert_eq!((scan.files[0].lines, scan.files[1].lines), (0, 1));
+        assert_eq!(scan.sources[0].requests(), 1);
     }
 
     #[test]
