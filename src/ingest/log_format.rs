@@ -204,6 +204,22 @@ mod tests {
         assert!("ts".parse::<JsonFields>().is_err());
     }
 
+    proptest::proptest! {
+        /// Whatever the bytes, every parser answers (a record or a reason) and never panics.
+        #[test]
+        fn parsers_never_panic(junk in proptest::collection::vec(proptest::num::u8::ANY, 0..300), cut in 0usize..200, byte in proptest::num::u8::ANY) {
+            let mut real = format!("a.example:80 {COMBINED}").into_bytes();
+            let at = cut.min(real.len() - 1);
+            real[at] = byte;
+            real.truncate(real.len() - cut / 4);
+            for name in FORMAT_NAMES {
+                let mut p = LineParser::new(LogFormat::from_name(name, &JsonFields::default()).unwrap());
+                let _ = p.parse(&junk);
+                let _ = p.parse(&real);
+            }
+        }
+    }
+
     #[test]
     fn absurd_times_are_malformed() {
         let mut p = LineParser::new(LogFormat::Json(JsonFields::default()));
