@@ -22,6 +22,68 @@ pub const MIGRATIONS: &[&str] = &[
         CHECK (slot_end > slot_start)
     ) STRICT;
     CREATE UNIQUE INDEX offers_by_start ON offers (slot_start);",
+    // 2: the market — sealed-bid auctions and their bids, the order book, and every sale.
+    // Money is integer micro-units; prices are per rps-hour; times are unix seconds, UTC.
+    "CREATE TABLE auctions (
+        id             INTEGER PRIMARY KEY,
+        window_start   INTEGER NOT NULL,
+        window_end     INTEGER NOT NULL,
+        rps            INTEGER NOT NULL CHECK (rps > 0),
+        rule           TEXT NOT NULL CHECK (rule IN ('uniform', 'pay-as-bid', 'vickrey')),
+        reserve        INTEGER NOT NULL CHECK (reserve >= 0),
+        closes_at      INTEGER,                -- bids are refused from then on
+        status         TEXT NOT NULL CHECK (status IN ('open', 'cleared', 'cancelled')),
+        created_at     INTEGER NOT NULL,
+        ended_at       INTEGER,                -- when cleared or cancelled
+        clearing_price INTEGER,                -- uniform rule only
+        CHECK (window_end > window_start)
+    ) STRICT;
+    CREATE TABLE bids (
+        id         INTEGER PRIMARY KEY,       -- increasing: the order bids were placed
+        auction_id INTEGER NOT NULL REFERENCES auctions (id),
+        buyer      TEXT NOT NULL,
+        rps        INTEGER NOT NULL CHECK (rps > 0),
+        min_rps    INTEGER NOT NULL CHECK (min_rps >= 0 AND min_rps <= rps),
+        price      INTEGER NOT NULL CHECK (price > 0),
+        placed_at  INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX bids_by_auction ON bids (auction_id, id);
+    CREATE TABLE orders (
+        id           INTEGER PRIMARY KEY,     -- increasing: time priority
+        side         TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        owner        TEXT,                    -- a buyer; NULL is the network operator (asks only)
+        window_start INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        rps          INTEGER NOT NULL CHECK (rps > 0),
+        remaining    INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= rps),
+        limit_price  INTEGER NOT NULL CHECK (limit_price > 0),
+        tif          TEXT NOT NULL CHECK (tif IN ('gtc', 'ioc')),
+        status       TEXT NOT NULL CHECK (status IN ('open', 'filled', 'cancelled')),
+        placed_at    INTEGER NOT NULL,
+        CHECK (window_end > window_start),
+        CHECK (owner IS NOT NULL OR side = 'sell')
+    ) STRICT;
+    CREATE INDEX orders_open ON orders (window_start, window_end, status, side, limit_price, id);
+    CREATE TABLE sales (
+        id           INTEGER PRIMARY KEY,
+        buyer        TEXT NOT NULL,
+        seller       TEXT,                    -- NULL: the network operator; a buyer for a resale
+        window_start INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        rps          INTEGER NOT NULL CHECK (rps > 0),
+        unit_price   INTEGER NOT NULL CHECK (unit_price >= 0),
+        total        INTEGER NOT NULL CHECK (total >= 0),
+        mechanism    TEXT NOT NULL CHECK (mechanism IN ('auction', 'order')),
+        rule         TEXT,                    -- the auction's rule
+        source_id    INTEGER NOT NULL,        -- the auction, or the incoming order
+        bid_id       INTEGER REFERENCES bids (id),
+        buy_order    INTEGER REFERENCES orders (id),
+        sell_order   INTEGER REFERENCES orders (id),
+        created_at   INTEGER NOT NULL,
+        CHECK (window_end > window_start)
+    ) STRICT;
+    CREATE INDEX sales_by_window ON sales (window_start, window_end);
+    CREATE INDEX sales_by_buyer ON sales (buyer);",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

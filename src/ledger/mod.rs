@@ -1,19 +1,26 @@
-//! The ledger: one SQLite file holding offers (and, later, auctions, orders, sales and usage).
+//! The ledger: one SQLite file holding offers, auctions and their bids, orders, and sales.
 //!
 //! Opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
 //! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The
 //! schema evolves only by appending to [`migrations::MIGRATIONS`]. Every change that writes more
 //! than one row is one transaction.
 
+pub mod auctions;
+pub mod market_error;
 pub mod migrations;
 pub mod offers;
+pub mod sales;
+pub mod supply;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use auctions::{Auction, AuctionStatus, NewAuction, NewBid, StoredBid};
+pub use market_error::MarketError;
 pub use offers::{NewOffer, Offer, SavedOffers};
+pub use sales::Sale;
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -3,7 +3,7 @@
 use rusqlite::{TransactionBehavior, params};
 use serde::Serialize;
 
-use super::{Ledger, LedgerError};
+use super::{Ledger, LedgerError, supply};
 use crate::core::window::Window;
 
 /// An offer to record: whole rps for one slot.
@@ -30,13 +30,14 @@ pub struct SavedOffers {
     pub saved: usize,
     /// Earlier offers overlapping them that were replaced.
     pub replaced: usize,
+    /// New offers not written because the earlier offer of their slot is already sold from (or
+    /// promised to an open auction or ask): what was sold stays backed by what was offered.
+    pub kept: usize,
 }
 
 impl Ledger {
-    /// Records offers in one transaction, replacing earlier offers that overlap them.
-    ///
-    /// Nothing can be sold yet (the market comes in a later migration); when it can, an offer a
-    /// sale draws on must stay, and this is where that check goes.
+    /// Records offers in one transaction, replacing earlier offers that overlap them, except
+    /// where a sale or an open auction or ask draws on the earlier offer.
     pub fn save_offers(
         &mut self,
         offers: &[NewOffer],
@@ -44,19 +45,33 @@ impl Ledger {
         method: &str,
     ) -> Result<SavedOffers, LedgerError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut replaced = 0;
+        let (mut saved, mut replaced, mut kept) = (0, 0, 0);
         {
+            let mut overlapping =
+                tx.prepare("SELECT slot_start, slot_end FROM offers WHERE slot_start < ?2 AND slot_end > ?1")?;
             let mut delete = tx.prepare("DELETE FROM offers WHERE slot_start < ?2 AND slot_end > ?1")?;
             let mut insert = tx.prepare(
                 "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for offer in offers {
+                let earlier: Vec<(i64, i64)> = overlapping
+                    .query_map(params![offer.slot.start, offer.slot.end], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
+                let mut in_use = false;
+                for (start, end) in earlier {
+                    in_use |= supply::committed(&tx, start, end)?;
+                }
+                if in_use {
+                    kept += 1;
+                    continue;
+                }
                 replaced += delete.execute(params![offer.slot.start, offer.slot.end])?;
                 insert.execute(params![offer.slot.start, offer.slot.end, offer.rps, measured_at, method])?;
+                saved += 1;
             }
         }
         tx.commit()?;
-        Ok(SavedOffers { saved: offers.len(), replaced })
+        Ok(SavedOffers { saved, replaced, kept })
     }
 
     /// Offers overlapping `range` (all offers when `None`), by slot.
@@ -91,9 +106,9 @@ mod tests {
     fn saves_and_replaces_overlapping_offers() {
         let mut ledger = Ledger::open_in_memory().unwrap();
         let first = ledger.save_offers(&[hour(0, 10), hour(1, 20), hour(2, 30)], 100, "m1").unwrap();
-        assert_eq!(first, SavedOffers { saved: 3, replaced: 0 });
+        assert_eq!(first, SavedOffers { saved: 3, replaced: 0, kept: 0 });
         let second = ledger.save_offers(&[hour(1, 21), hour(2, 31), hour(3, 41)], 200, "m2").unwrap();
-        assert_eq!(second, SavedOffers { saved: 3, replaced: 2 });
+        assert_eq!(second, SavedOffers { saved: 3, replaced: 2, kept: 0 });
         let all = ledger.offers(None).unwrap();
         let rps: Vec<(i64, i64, &str)> = all.iter().map(|o| (o.slot_start / 3600, o.rps, o.method.as_str())).collect();
         assert_eq!(rps, [(0, 10, "m1"), (1, 21, "m2"), (2, 31, "m2"), (3, 41, "m2")]);

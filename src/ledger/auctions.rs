@@ -1,0 +1,371 @@
+//! Auctions and their bids in the ledger: create, bid, cancel, and settle in one transaction.
+
+use std::str::FromStr;
+
+use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::supply::{self, Excluding};
+use super::{Ledger, LedgerError, MarketError};
+use crate::core::auction::{Bid, Clearing, Rule, total_for_window};
+use crate::core::money::Money;
+use crate::core::supply::unsold;
+use crate::core::window::{Window, format_instant};
+
+/// Where an auction is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuctionStatus {
+    Open,
+    Cleared,
+    Cancelled,
+}
+
+impl AuctionStatus {
+    /// The name in the ledger and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuctionStatus::Open => "open",
+            AuctionStatus::Cleared => "cleared",
+            AuctionStatus::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> rusqlite::Result<AuctionStatus> {
+        match text {
+            "open" => Ok(AuctionStatus::Open),
+            "cleared" => Ok(AuctionStatus::Cleared),
+            "cancelled" => Ok(AuctionStatus::Cancelled),
+            other => Err(rusqlite::Error::InvalidColumnType(0, other.to_string(), rusqlite::types::Type::Text)),
+        }
+    }
+}
+
+/// An auction as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auction {
+    pub id: i64,
+    pub window: Window,
+    pub rps: i64,
+    pub rule: Rule,
+    pub reserve: Money,
+    pub closes_at: Option<i64>,
+    pub status: AuctionStatus,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+    pub clearing_price: Option<Money>,
+}
+
+/// An auction to create; `rps: None` means all that is unsold in the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuction {
+    pub window: Window,
+    pub rps: Option<i64>,
+    pub rule: Rule,
+    pub reserve: Money,
+    pub closes_at: Option<i64>,
+}
+
+/// A bid to place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBid {
+    pub buyer: String,
+    pub rps: i64,
+    pub min_rps: i64,
+    pub price: Money,
+}
+
+/// A bid as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBid {
+    pub id: i64,
+    pub buyer: String,
+    pub rps: i64,
+    pub min_rps: i64,
+    pub price: Money,
+    pub placed_at: i64,
+}
+
+const AUCTION_COLUMNS: &str =
+    "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price";
+
+fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
+    let rule: String = r.get(4)?;
+    Ok(Auction {
+        id: r.get(0)?,
+        window: Window { start: r.get(1)?, end: r.get(2)? },
+        rps: r.get(3)?,
+        rule: Rule::from_str(&rule)
+            .map_err(|_| rusqlite::Error::InvalidColumnType(4, rule, rusqlite::types::Type::Text))?,
+        reserve: Money(r.get(5)?),
+        closes_at: r.get(6)?,
+        status: AuctionStatus::parse(&r.get::<_, String>(7)?)?,
+        created_at: r.get(8)?,
+        ended_at: r.get(9)?,
+        clearing_price: r.get::<_, Option<i64>>(10)?.map(Money),
+    })
+}
+
+fn load(tx: &Transaction<'_>, id: i64) -> Result<Auction, MarketError> {
+    tx.query_row(&format!("SELECT {AUCTION_COLUMNS} FROM auctions WHERE id = ?1"), [id], auction_from)
+        .optional()?
+        .ok_or(MarketError::NoAuction(id))
+}
+
+fn require_open(a: &Auction) -> Result<(), MarketError> {
+    if a.status == AuctionStatus::Open {
+        return Ok(());
+    }
+    Err(MarketError::Ended {
+        id: a.id,
+        status: a.status.name().into(),
+        at: a.ended_at.map_or("?".into(), format_instant),
+    })
+}
+
+/// What settling an auction did.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    pub auction: Auction,
+    pub bids: Vec<StoredBid>,
+    pub clearing: Clearing,
+    /// Total payments for the window, micro-units.
+    pub revenue: i128,
+}
+
+impl Ledger {
+    /// Creates an auction for unsold capacity, in one transaction with the supply check.
+    pub fn create_auction(&mut self, new: &NewAuction, now: i64) -> Result<Auction, MarketError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let available = unsold(new.window, &supply::slots(&tx, new.window, Excluding::default())?)?;
+        let rps = new.rps.unwrap_or(available);
+        if rps == 0 {
+            return Err(MarketError::NothingUnsold { window: new.window.to_string() });
+        }
+        if rps > available {
+            return Err(MarketError::Oversold { window: new.window.to_string(), wanted: rps, unsold: available });
+        }
+        tx.execute(
+            "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
+            params![new.window.start, new.window.end, rps, new.rule.name(), new.reserve.micros(), new.closes_at, now],
+        )?;
+        let auction = load(&tx, tx.last_insert_rowid())?;
+        tx.commit()?;
+        Ok(auction)
+    }
+
+    /// Auctions, newest first, optionally of one status.
+    pub fn auctions(&self, status: Option<AuctionStatus>) -> Result<Vec<Auction>, LedgerError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {AUCTION_COLUMNS} FROM auctions WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([status.map(AuctionStatus::name)], auction_from)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One auction and its bids (in the order placed).
+    pub fn auction(&mut self, id: i64) -> Result<(Auction, Vec<StoredBid>), MarketError> {
+        let tx = self.conn.transaction()?;
+        let auction = load(&tx, id)?;
+        let bids = bids_of(&tx, id)?;
+        Ok((auction, bids))
+    }
+
+    /// Cancels an open auction, releasing the capacity it held.
+    pub fn cancel_auction(&mut self, id: i64, now: i64) -> Result<Auction, MarketError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        require_open(&load(&tx, id)?)?;
+        tx.execute("UPDATE auctions SET status = 'cancelled', ended_at = ?2 WHERE id = ?1", params![id, now])?;
+        let auction = load(&tx, id)?;
+        tx.commit()?;
+        Ok(auction)
+    }
+
+    /// Places bids on an open auction, all or none; returns their ids.
+    pub fn place_bids(&mut self, id: i64, bids: &[NewBid], now: i64) -> Result<Vec<i64>, MarketError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let auction = load(&tx, id)?;
+        require_open(&auction)?;
+        if let Some(closes) = auction.closes_at
+            && now >= closes
+        {
+            return Err(MarketError::Closed { id, at: format_instant(closes) });
+        }
+        let mut ids = Vec::with_capacity(bids.len());
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for b in bids {
+                insert.execute(params![id, b.buyer, b.rps, b.min_rps, b.price.micros(), now])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Clears an open auction with `clear` and, unless `dry_run`, records the sales and closes
+    /// it, all in one transaction.
+    pub fn settle_auction(
+        &mut self,
+        id: i64,
+        now: i64,
+        dry_run: bool,
+        clear: impl FnOnce(&Auction, &[Bid]) -> Clearing,
+    ) -> Result<Settlement, MarketError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut auction = load(&tx, id)?;
+        require_open(&auction)?;
+        let bids = bids_of(&tx, id)?;
+        let core_bids: Vec<Bid> =
+            bids.iter().map(|b| Bid { id: b.id, rps: b.rps, min_rps: b.min_rps, price: b.price }).collect();
+        let clearing = clear(&auction, &core_bids);
+        // The auction's own promise is released by the sale: check what it sells against the
+        // supply without it, in this same transaction.
+        let available =
+            unsold(auction.window, &supply::slots(&tx, auction.window, Excluding { auction: Some(id), order: None })?)?;
+        if clearing.sold_rps > available {
+            return Err(MarketError::Oversold {
+                window: auction.window.to_string(),
+                wanted: clearing.sold_rps,
+                unsold: available,
+            });
+        }
+        let secs = auction.window.secs();
+        let revenue = clearing.awards.iter().map(|a| total_for_window(a.payment_per_hour, secs)).sum();
+        if !dry_run {
+            let buyer_of: std::collections::HashMap<i64, &str> =
+                bids.iter().map(|b| (b.id, b.buyer.as_str())).collect();
+            let mut insert = tx.prepare(
+                "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
+                                    source_id, bid_id, created_at)
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10)",
+            )?;
+            for a in clearing.awards.iter().filter(|a| a.rps > 0) {
+                let unit = a.payment_per_hour / i128::from(a.rps);
+                let total = total_for_window(a.payment_per_hour, secs);
+                insert.execute(params![
+                    buyer_of[&a.bid_id],
+                    auction.window.start,
+                    auction.window.end,
+                    a.rps,
+                    i64::try_from(unit).unwrap_or(i64::MAX),
+                    i64::try_from(total).unwrap_or(i64::MAX),
+                    auction.rule.name(),
+                    id,
+                    a.bid_id,
+                    now
+                ])?;
+            }
+            drop(insert);
+            tx.execute(
+                "UPDATE auctions SET status = 'cleared', ended_at = ?2, clearing_price = ?3 WHERE id = ?1",
+                params![id, now, clearing.clearing_price.map(Money::micros)],
+            )?;
+            auction = load(&tx, id)?;
+            tx.commit()?;
+        }
+        Ok(Settlement { auction, bids, clearing, revenue })
+    }
+}
+
+fn bids_of(tx: &Transaction<'_>, auction: i64) -> Result<Vec<StoredBid>, LedgerError> {
+    let mut stmt =
+        tx.prepare("SELECT id, buyer, rps, min_rps, price, placed_at FROM bids WHERE auction_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([auction], |r| {
+        Ok(StoredBid {
+            id: r.get(0)?,
+            buyer: r.get(1)?,
+            rps: r.get(2)?,
+            min_rps: r.get(3)?,
+            price: Money(r.get(4)?),
+            placed_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::auction::clear;
+    use crate::ledger::NewOffer;
+
+    fn ledger_with_offers(rps: &[i64]) -> Ledger {
+        let mut l = Ledger::open_in_memory().unwrap();
+        let offers: Vec<NewOffer> = rps
+            .iter()
+            .enumerate()
+            .map(|(h, &r)| NewOffer { slot: Window::new(h as i64 * 3600, 3600).unwrap(), rps: r })
+            .collect();
+        l.save_offers(&offers, 0, "test").unwrap();
+        l
+    }
+
+    fn new_auction(hours: i64, rps: Option<i64>) -> NewAuction {
+        NewAuction {
+            window: Window::new(0, hours * 3600).unwrap(),
+            rps,
+            rule: Rule::Uniform,
+            reserve: Money(1),
+            closes_at: None,
+        }
+    }
+
+    fn bid(buyer: &str, rps: i64, price: i64) -> NewBid {
+        NewBid { buyer: buyer.into(), rps, min_rps: 0, price: Money(price) }
+    }
+
+    #[test]
+    fn an_auction_takes_the_least_unsold_and_holds_it() {
+        let mut l = ledger_with_offers(&[100, 60, 80]);
+        let a = l.create_auction(&new_auction(3, None), 10).unwrap();
+        assert_eq!((a.rps, a.status), (60, AuctionStatus::Open));
+        let err = l.create_auction(&new_auction(2, Some(1)), 10).unwrap_err();
+        assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/2h; asked for 1");
+        l.cancel_auction(a.id, 11).unwrap();
+        assert_eq!(l.create_auction(&new_auction(1, Some(100)), 12).unwrap().rps, 100);
+        let err =
+            l.create_auction(&NewAuction { window: Window::new(0, 4 * 3600).unwrap(), ..new_auction(1, None) }, 0);
+        assert!(matches!(err, Err(MarketError::Supply(_))));
+    }
+
+    #[test]
+    fn settling_writes_sales_once() {
+        let mut l = ledger_with_offers(&[100, 100]);
+        let a = l.create_auction(&new_auction(2, Some(100)), 0).unwrap();
+        l.place_bids(a.id, &[bid("x", 60, 10), bid("y", 60, 8), bid("z", 10, 2)], 1).unwrap();
+        let run = |l: &mut Ledger, dry| l.settle_auction(a.id, 5, dry, |a, b| clear(a.rps, a.reserve, a.rule, b));
+        let dry = run(&mut l, true).unwrap();
+        assert_eq!(dry.revenue, 2 * (60 + 40) * 2); // clearing price 2 per rps-hour, 2 hours
+        assert!(l.sales(None, None).unwrap().is_empty());
+        let s = run(&mut l, false).unwrap();
+        assert_eq!(s.auction.status, AuctionStatus::Cleared);
+        assert_eq!(s.auction.clearing_price, Some(Money(2)));
+        let sales = l.sales(None, None).unwrap();
+        assert_eq!(
+            sales.iter().map(|s| (s.buyer.as_str(), s.rps, s.total.micros())).collect::<Vec<_>>(),
+            [("x", 60, 240), ("y", 40, 160)]
+        );
+        let err = run(&mut l, false).unwrap_err();
+        assert_eq!(err.to_string(), "auction #1 was cleared at 1970-01-01T00:00:05Z");
+        assert!(matches!(l.place_bids(a.id, &[bid("x", 1, 1)], 6), Err(MarketError::Ended { .. })));
+        // The sold capacity is gone from supply, and its offers can no longer be replaced.
+        let err = l.create_auction(&new_auction(1, Some(1)), 7).unwrap_err();
+        assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/1h; asked for 1");
+        let saved = l.save_offers(&[NewOffer { slot: Window::new(0, 3600).unwrap(), rps: 5 }], 8, "again").unwrap();
+        assert_eq!((saved.saved, saved.kept), (0, 1));
+    }
+
+    #[test]
+    fn bids_go_in_whole_or_not_at_all() {
+        let mut l = ledger_with_offers(&[100]);
+        let a = l.create_auction(&new_auction(1, None), 0).unwrap();
+        let bad = [bid("x", 10, 5), NewBid { buyer: "y".into(), rps: 5, min_rps: 9, price: Money(5) }];
+        assert!(l.place_bids(a.id, &bad, 1).is_err());
+        assert!(l.auction(a.id).unwrap().1.is_empty());
+        let closing = l.create_auction(&NewAuction { closes_at: Some(50), ..new_auction(1, Some(0)) }, 0);
+        assert!(closing.is_err(), "0 rps");
+        assert!(matches!(l.place_bids(99, &[bid("x", 1, 1)], 1), Err(MarketError::NoAuction(99))));
+    }
+}

@@ -1,0 +1,29 @@
+//! Why a market operation was refused. Nothing is written when one is returned.
+
+use super::LedgerError;
+use crate::core::supply::SupplyError;
+
+/// A refused market operation.
+#[derive(Debug, thiserror::Error)]
+pub enum MarketError {
+    #[error("no auction #{0}")]
+    NoAuction(i64),
+    #[error("auction #{id} was {status} at {at}")]
+    Ended { id: i64, status: String, at: String },
+    #[error("auction #{id} closed for bids at {at}")]
+    Closed { id: i64, at: String },
+    #[error("only {unsold} rps are unsold in every slot of {window}; asked for {wanted}")]
+    Oversold { window: String, wanted: i64, unsold: i64 },
+    #[error("nothing is unsold in every slot of {window}")]
+    NothingUnsold { window: String },
+    #[error(transparent)]
+    Supply(#[from] SupplyError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+impl From<rusqlite::Error> for MarketError {
+    fn from(e: rusqlite::Error) -> MarketError {
+        MarketError::Ledger(LedgerError::Sqlite(e))
+    }
+}

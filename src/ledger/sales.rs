@@ -1,0 +1,56 @@
+//! Sales: every sale, from an auction or a trade, one row each.
+
+use rusqlite::params;
+
+use super::{Ledger, LedgerError};
+use crate::core::money::Money;
+use crate::core::window::Window;
+
+/// A recorded sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sale {
+    pub id: i64,
+    pub buyer: String,
+    /// `None`: the network operator; a buyer's name for a resale.
+    pub seller: Option<String>,
+    pub window: Window,
+    pub rps: i64,
+    /// Per rps-hour.
+    pub unit_price: Money,
+    /// For the whole window.
+    pub total: Money,
+    /// `auction` or `order`.
+    pub mechanism: String,
+    pub rule: Option<String>,
+    /// The auction, or the incoming order.
+    pub source_id: i64,
+    pub created_at: i64,
+}
+
+impl Ledger {
+    /// Sales, oldest first, optionally of one buyer and overlapping one window.
+    pub fn sales(&self, buyer: Option<&str>, window: Option<Window>) -> Result<Vec<Sale>, LedgerError> {
+        let (from, to) = window.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
+        let mut stmt = self.conn.prepare(
+            "SELECT id, buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule, source_id,
+                    created_at
+             FROM sales WHERE (?1 IS NULL OR buyer = ?1) AND window_start < ?3 AND window_end > ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![buyer, from, to], |r| {
+            Ok(Sale {
+                id: r.get(0)?,
+                buyer: r.get(1)?,
+                seller: r.get(2)?,
+                window: Window { start: r.get(3)?, end: r.get(4)? },
+                rps: r.get(5)?,
+                unit_price: Money(r.get(6)?),
+                total: Money(r.get(7)?),
+                mechanism: r.get(8)?,
+                rule: r.get(9)?,
+                source_id: r.get(10)?,
+                created_at: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
