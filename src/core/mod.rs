@@ -3,8 +3,10 @@
 //! Everything here takes its time and data as arguments, so it is tested exhaustively in memory.
 //! Times are unix seconds (UTC) in hot paths and [`jiff::Timestamp`] where they meet people.
 
+pub mod auction;
 pub mod capacity;
 pub mod money;
 pub mod quantile;
 pub mod second_counts;
+pub mod supply;
 pub mod window;
