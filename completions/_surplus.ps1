@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration')
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
+            [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -141,6 +142,177 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;capacity;help;help' {
             break
         }
+        'surplus;market' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('auction', 'auction', [CompletionResultType]::ParameterValue, 'Sealed-bid auctions of unsold capacity for a window')
+            [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'List sales, from auctions and trades')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;market;auction' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Open an auction for unsold capacity in a window')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List auctions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
+            [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;market;auction;create' {
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window sold, START/DURATION on the slot grid')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity sold (default: all that is unsold in every slot of the window)')
+            [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'How winners pay')
+            [CompletionResult]::new('--reserve', '--reserve', [CompletionResultType]::ParameterName, 'Lowest price per rps-hour (default: `market.reserve_price`)')
+            [CompletionResult]::new('--closes', '--closes', [CompletionResultType]::ParameterName, 'No bids from this time on')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;market;auction;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only auctions with this status')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;market;auction;show' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;market;auction;cancel' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;market;auction;bid' {
+            [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'The buyer bidding (a name from the configuration)')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity wanted')
+            [CompletionResult]::new('--price', '--price', [CompletionResultType]::ParameterName, 'Price per rps-hour')
+            [CompletionResult]::new('--min-rps', '--min-rps', [CompletionResultType]::ParameterName, 'Smallest partial fill accepted (default 0: any)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Bids from a CSV (header `buyer,rps,price[,min_rps]`) or YAML (a list of those keys) file')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;market;auction;run' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the result, write nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;market;auction;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Open an auction for unsold capacity in a window')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List auctions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
+            [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;market;auction;help;create' {
+            break
+        }
+        'surplus;market;auction;help;list' {
+            break
+        }
+        'surplus;market;auction;help;show' {
+            break
+        }
+        'surplus;market;auction;help;cancel' {
+            break
+        }
+        'surplus;market;auction;help;bid' {
+            break
+        }
+        'surplus;market;auction;help;run' {
+            break
+        }
+        'surplus;market;auction;help;help' {
+            break
+        }
+        'surplus;market;sales' {
+            [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'Only this buyer''s')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Only sales overlapping this window')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;market;help' {
+            [CompletionResult]::new('auction', 'auction', [CompletionResultType]::ParameterValue, 'Sealed-bid auctions of unsold capacity for a window')
+            [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'List sales, from auctions and trades')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;market;help;auction' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Open an auction for unsold capacity in a window')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List auctions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
+            [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            break
+        }
+        'surplus;market;help;auction;create' {
+            break
+        }
+        'surplus;market;help;auction;list' {
+            break
+        }
+        'surplus;market;help;auction;show' {
+            break
+        }
+        'surplus;market;help;auction;cancel' {
+            break
+        }
+        'surplus;market;help;auction;bid' {
+            break
+        }
+        'surplus;market;help;auction;run' {
+            break
+        }
+        'surplus;market;help;sales' {
+            break
+        }
+        'surplus;market;help;help' {
+            break
+        }
         'surplus;generate' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -188,6 +360,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;help' {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration')
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
+            [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -212,6 +385,41 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;capacity;offers' {
+            break
+        }
+        'surplus;help;market' {
+            [CompletionResult]::new('auction', 'auction', [CompletionResultType]::ParameterValue, 'Sealed-bid auctions of unsold capacity for a window')
+            [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'List sales, from auctions and trades')
+            break
+        }
+        'surplus;help;market;auction' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Open an auction for unsold capacity in a window')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List auctions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
+            [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            break
+        }
+        'surplus;help;market;auction;create' {
+            break
+        }
+        'surplus;help;market;auction;list' {
+            break
+        }
+        'surplus;help;market;auction;show' {
+            break
+        }
+        'surplus;help;market;auction;cancel' {
+            break
+        }
+        'surplus;help;market;auction;bid' {
+            break
+        }
+        'surplus;help;market;auction;run' {
+            break
+        }
+        'surplus;help;market;sales' {
             break
         }
         'surplus;help;generate' {

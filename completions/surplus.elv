@@ -27,6 +27,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --version 'Print version'
             cand config 'Check the configuration'
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
+            cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -123,6 +124,150 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;capacity;help;help'= {
         }
+        &'surplus;market'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand auction 'Sealed-bid auctions of unsold capacity for a window'
+            cand sales 'List sales, from auctions and trades'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;market;auction'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Open an auction for unsold capacity in a window'
+            cand list 'List auctions, newest first'
+            cand show 'Show an auction, its bids, and once cleared what each won and pays'
+            cand cancel 'Cancel an open auction, releasing the capacity it holds'
+            cand bid 'Place a bid, or a file of bids (all or none)'
+            cand run 'Clear an auction: allocate, price, and record the sales'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;market;auction;create'= {
+            cand --window 'The window sold, START/DURATION on the slot grid'
+            cand --rps 'Capacity sold (default: all that is unsold in every slot of the window)'
+            cand --rule 'How winners pay'
+            cand --reserve 'Lowest price per rps-hour (default: `market.reserve_price`)'
+            cand --closes 'No bids from this time on'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;market;auction;list'= {
+            cand --status 'Only auctions with this status'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;market;auction;show'= {
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;market;auction;cancel'= {
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;market;auction;bid'= {
+            cand --buyer 'The buyer bidding (a name from the configuration)'
+            cand --rps 'Capacity wanted'
+            cand --price 'Price per rps-hour'
+            cand --min-rps 'Smallest partial fill accepted (default 0: any)'
+            cand --file 'Bids from a CSV (header `buyer,rps,price[,min_rps]`) or YAML (a list of those keys) file'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;market;auction;run'= {
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --dry-run 'Show the result, write nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;market;auction;help'= {
+            cand create 'Open an auction for unsold capacity in a window'
+            cand list 'List auctions, newest first'
+            cand show 'Show an auction, its bids, and once cleared what each won and pays'
+            cand cancel 'Cancel an open auction, releasing the capacity it holds'
+            cand bid 'Place a bid, or a file of bids (all or none)'
+            cand run 'Clear an auction: allocate, price, and record the sales'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;market;auction;help;create'= {
+        }
+        &'surplus;market;auction;help;list'= {
+        }
+        &'surplus;market;auction;help;show'= {
+        }
+        &'surplus;market;auction;help;cancel'= {
+        }
+        &'surplus;market;auction;help;bid'= {
+        }
+        &'surplus;market;auction;help;run'= {
+        }
+        &'surplus;market;auction;help;help'= {
+        }
+        &'surplus;market;sales'= {
+            cand --buyer 'Only this buyer''s'
+            cand --window 'Only sales overlapping this window'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;market;help'= {
+            cand auction 'Sealed-bid auctions of unsold capacity for a window'
+            cand sales 'List sales, from auctions and trades'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;market;help;auction'= {
+            cand create 'Open an auction for unsold capacity in a window'
+            cand list 'List auctions, newest first'
+            cand show 'Show an auction, its bids, and once cleared what each won and pays'
+            cand cancel 'Cancel an open auction, releasing the capacity it holds'
+            cand bid 'Place a bid, or a file of bids (all or none)'
+            cand run 'Clear an auction: allocate, price, and record the sales'
+        }
+        &'surplus;market;help;auction;create'= {
+        }
+        &'surplus;market;help;auction;list'= {
+        }
+        &'surplus;market;help;auction;show'= {
+        }
+        &'surplus;market;help;auction;cancel'= {
+        }
+        &'surplus;market;help;auction;bid'= {
+        }
+        &'surplus;market;help;auction;run'= {
+        }
+        &'surplus;market;help;sales'= {
+        }
+        &'surplus;market;help;help'= {
+        }
         &'surplus;generate'= {
             cand -c 'The configuration file'
             cand --config 'The configuration file'
@@ -163,6 +308,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help'= {
             cand config 'Check the configuration'
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
+            cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -181,6 +327,32 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;capacity;history'= {
         }
         &'surplus;help;capacity;offers'= {
+        }
+        &'surplus;help;market'= {
+            cand auction 'Sealed-bid auctions of unsold capacity for a window'
+            cand sales 'List sales, from auctions and trades'
+        }
+        &'surplus;help;market;auction'= {
+            cand create 'Open an auction for unsold capacity in a window'
+            cand list 'List auctions, newest first'
+            cand show 'Show an auction, its bids, and once cleared what each won and pays'
+            cand cancel 'Cancel an open auction, releasing the capacity it holds'
+            cand bid 'Place a bid, or a file of bids (all or none)'
+            cand run 'Clear an auction: allocate, price, and record the sales'
+        }
+        &'surplus;help;market;auction;create'= {
+        }
+        &'surplus;help;market;auction;list'= {
+        }
+        &'surplus;help;market;auction;show'= {
+        }
+        &'surplus;help;market;auction;cancel'= {
+        }
+        &'surplus;help;market;auction;bid'= {
+        }
+        &'surplus;help;market;auction;run'= {
+        }
+        &'surplus;help;market;sales'= {
         }
         &'surplus;help;generate'= {
             cand completions 'Write a completion script for SHELL into DIR'

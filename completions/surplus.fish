@@ -30,6 +30,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print hel
 complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print version'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check the configuration'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
@@ -103,6 +104,33 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -f -a "sales" -d 'List sales, from auctions and trades'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "create" -d 'Open an auction for unsold capacity in a window'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "list" -d 'List auctions, newest first'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "show" -d 'Show an auction, its bids, and once cleared what each won and pays'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "cancel" -d 'Cancel an open auction, releasing the capacity it holds'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "bid" -d 'Place a bid, or a file of bids (all or none)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "run" -d 'Clear an auction: allocate, price, and record the sales'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l buyer -d 'Only this buyer\'s' -r
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l window -d 'Only sales overlapping this window' -r
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "sales" -d 'List sales, from auctions and trades'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
@@ -120,13 +148,16 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "offers" -d 'List the offers saved in the ledger'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'

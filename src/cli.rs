@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::core::auction::Rule;
+use crate::core::money::Money;
 use crate::core::window::{Slot, Window, parse_duration, parse_instant};
 use crate::output::Format;
 
@@ -36,6 +38,9 @@ pub enum Command {
     /// Measure unused capacity from the proxies' access logs, and offer it for sale.
     #[command(subcommand)]
     Capacity(CapacityCommand),
+    /// Sell offered capacity: sealed-bid auctions, and the record of every sale.
+    #[command(subcommand)]
+    Market(MarketCommand),
     /// Write shell completions or man pages (for packagers).
     #[command(subcommand, hide = true)]
     Generate(GenerateCommand),
@@ -156,6 +161,136 @@ pub struct OffersArgs {
     pub format: FormatArgs,
 }
 
+/// `surplus market …`
+#[derive(Debug, Subcommand)]
+pub enum MarketCommand {
+    /// Sealed-bid auctions of unsold capacity for a window.
+    #[command(subcommand)]
+    Auction(AuctionCommand),
+    /// List sales, from auctions and trades.
+    Sales(SalesArgs),
+}
+
+/// `surplus market auction …`
+#[derive(Debug, Subcommand)]
+pub enum AuctionCommand {
+    /// Open an auction for unsold capacity in a window.
+    Create(AuctionCreateArgs),
+    /// List auctions, newest first.
+    List(AuctionListArgs),
+    /// Show an auction, its bids, and once cleared what each won and pays.
+    Show(AuctionIdArgs),
+    /// Cancel an open auction, releasing the capacity it holds.
+    Cancel(AuctionIdArgs),
+    /// Place a bid, or a file of bids (all or none).
+    Bid(BidArgs),
+    /// Clear an auction: allocate, price, and record the sales.
+    Run(AuctionRunArgs),
+}
+
+/// `surplus market auction create`
+#[derive(Debug, Args)]
+pub struct AuctionCreateArgs {
+    /// The window sold, START/DURATION on the slot grid.
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Window,
+
+    /// Capacity sold (default: all that is unsold in every slot of the window).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub rps: Option<i64>,
+
+    /// How winners pay.
+    #[arg(long, value_name = "RULE", default_value = "uniform", value_parser = rule)]
+    pub rule: Rule,
+
+    /// Lowest price per rps-hour (default: `market.reserve_price`).
+    #[arg(long, value_name = "PRICE", value_parser = price_or_zero)]
+    pub reserve: Option<Money>,
+
+    /// No bids from this time on.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub closes: Option<Timestamp>,
+}
+
+/// `surplus market auction list`
+#[derive(Debug, Args)]
+pub struct AuctionListArgs {
+    /// Only auctions with this status.
+    #[arg(long, value_name = "STATUS", value_parser = ["open", "cleared", "cancelled"])]
+    pub status: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// An auction id, and how to print.
+#[derive(Debug, Args)]
+pub struct AuctionIdArgs {
+    /// The auction.
+    pub id: i64,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `surplus market auction bid`
+#[derive(Debug, Args)]
+pub struct BidArgs {
+    /// The auction.
+    pub id: i64,
+
+    /// The buyer bidding (a name from the configuration).
+    #[arg(long, value_name = "NAME", required_unless_present = "file", conflicts_with = "file")]
+    pub buyer: Option<String>,
+
+    /// Capacity wanted.
+    #[arg(long, value_name = "N", required_unless_present = "file", conflicts_with = "file",
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub rps: Option<i64>,
+
+    /// Price per rps-hour.
+    #[arg(long, value_name = "PRICE", required_unless_present = "file", conflicts_with = "file",
+          value_parser = positive_price)]
+    pub price: Option<Money>,
+
+    /// Smallest partial fill accepted (default 0: any).
+    #[arg(long, value_name = "M", conflicts_with = "file")]
+    pub min_rps: Option<i64>,
+
+    /// Bids from a CSV (header `buyer,rps,price[,min_rps]`) or YAML (a list of those keys) file.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `surplus market auction run`
+#[derive(Debug, Args)]
+pub struct AuctionRunArgs {
+    /// The auction.
+    pub id: i64,
+
+    /// Show the result, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `surplus market sales`
+#[derive(Debug, Args)]
+pub struct SalesArgs {
+    /// Only this buyer's.
+    #[arg(long, value_name = "NAME")]
+    pub buyer: Option<String>,
+
+    /// Only sales overlapping this window.
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Option<Window>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
 /// `surplus generate …`
 #[derive(Debug, Subcommand)]
 pub enum GenerateCommand {
@@ -198,4 +333,24 @@ fn fraction(text: &str) -> Result<f64, String> {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a number between 0 and 1, got `{text}`")),
     }
+}
+
+fn rule(text: &str) -> Result<Rule, String> {
+    text.parse()
+}
+
+fn price_or_zero(text: &str) -> Result<Money, String> {
+    let m: Money = text.parse().map_err(|e: crate::core::money::MoneyError| e.to_string())?;
+    if m.micros() < 0 {
+        return Err(format!("expected a price >= 0, got {m}"));
+    }
+    Ok(m)
+}
+
+fn positive_price(text: &str) -> Result<Money, String> {
+    let m = price_or_zero(text)?;
+    if m.micros() == 0 {
+        return Err("expected a price > 0".into());
+    }
+    Ok(m)
 }

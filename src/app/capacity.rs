@@ -181,11 +181,16 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
         let mut ledger = Ledger::open(&path)?;
         let saved = ledger.save_offers(&offers, Timestamp::now().as_second(), &method)?;
         eprintln!(
-            "saved {} offers for {window} ({} rps-slots in all) to {}; replaced {} earlier",
+            "saved {} offers for {window} ({} rps-slots in all) to {}; replaced {} earlier{}",
             saved.saved,
             offers.iter().map(|o| o.rps).sum::<i64>(),
             path.display(),
-            saved.replaced
+            saved.replaced,
+            if saved.kept > 0 {
+                format!("; kept {} earlier that sales or open auctions draw on", saved.kept)
+            } else {
+                String::new()
+            }
         );
     }
     Ok(())

@@ -1,17 +1,19 @@
 //! One module per command group: each wires the config, the adapters and the core together and
 //! hands the result to [`crate::output`]. `anyhow` lives here and only here.
 
+pub mod bid_file;
 pub mod capacity;
 pub mod config_check;
 pub mod generate;
 pub mod log_inputs;
+pub mod market;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{CapacityCommand, Cli, Command, ConfigCommand};
+use crate::cli::{AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, MarketCommand};
 use crate::config::Config;
 
 /// Parses the command line, runs the command, and reports an error as one line, its causes
@@ -40,6 +42,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Capacity(CapacityCommand::Measure(args)) => capacity::measure(&load()?, cli.db.as_deref(), args),
         Command::Capacity(CapacityCommand::History(args)) => capacity::history(&load()?, args),
         Command::Capacity(CapacityCommand::Offers(args)) => capacity::offers(&load()?, cli.db.as_deref(), args),
+        Command::Market(MarketCommand::Auction(command)) => {
+            let (config, db) = (load()?, cli.db.as_deref());
+            match command {
+                AuctionCommand::Create(args) => market::create(&config, db, args),
+                AuctionCommand::List(args) => market::list(&config, db, args),
+                AuctionCommand::Show(args) => market::show(&config, db, args),
+                AuctionCommand::Cancel(args) => market::cancel(&config, db, args),
+                AuctionCommand::Bid(args) => market::bid(&config, db, args),
+                AuctionCommand::Run(args) => market::run(&config, db, args),
+            }
+        }
+        Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
         Command::Generate(command) => generate::run(command),
     }
 }

@@ -72,6 +72,31 @@ pub struct Bid {
     pub price: Money,
 }
 
+/// Why a bid is not a bid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BidError {
+    #[error("rps must be > 0, got {0}")]
+    Rps(i64),
+    #[error("price must be > 0, got {0}")]
+    Price(Money),
+    #[error("min_rps must be between 0 and rps ({rps}), got {min_rps}")]
+    MinRps { min_rps: i64, rps: i64 },
+}
+
+/// Checks a bid's numbers.
+pub fn check_bid(rps: i64, min_rps: i64, price: Money) -> Result<(), BidError> {
+    if rps <= 0 {
+        return Err(BidError::Rps(rps));
+    }
+    if price.micros() <= 0 {
+        return Err(BidError::Price(price));
+    }
+    if !(0..=rps).contains(&min_rps) {
+        return Err(BidError::MinRps { min_rps, rps });
+    }
+    Ok(())
+}
+
 /// What one bid won: `rps` for `payment` micro-units per hour of the window (0 for a loser).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Award {

@@ -24,6 +24,8 @@ pub struct Sale {
     pub rule: Option<String>,
     /// The auction, or the incoming order.
     pub source_id: i64,
+    /// The winning bid, for an auction sale.
+    pub bid_id: Option<i64>,
     pub created_at: i64,
 }
 
@@ -33,7 +35,7 @@ impl Ledger {
         let (from, to) = window.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
         let mut stmt = self.conn.prepare(
             "SELECT id, buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule, source_id,
-                    created_at
+                    bid_id, created_at
              FROM sales WHERE (?1 IS NULL OR buyer = ?1) AND window_start < ?3 AND window_end > ?2 ORDER BY id",
         )?;
         let rows = stmt.query_map(params![buyer, from, to], |r| {
@@ -48,7 +50,8 @@ impl Ledger {
                 mechanism: r.get(8)?,
                 rule: r.get(9)?,
                 source_id: r.get(10)?,
-                created_at: r.get(11)?,
+                bid_id: r.get(11)?,
+                created_at: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -3,4 +3,5 @@
 mod capacity;
 mod config;
 mod generate;
+mod market;
 mod test;

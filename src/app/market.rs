@@ -1,0 +1,374 @@
+//! `surplus market auction …` and `surplus market sales`: selling offered capacity.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::bid_file;
+use crate::cli::{AuctionCreateArgs, AuctionIdArgs, AuctionListArgs, AuctionRunArgs, BidArgs, SalesArgs};
+use crate::config::Config;
+use crate::core::auction::{check_bid, clear, total_for_window};
+use crate::core::money::Money;
+use crate::core::window::format_instant;
+use crate::ledger::auctions::Settlement;
+use crate::ledger::{Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
+use crate::output::{self, Format, Rows};
+
+fn now() -> i64 {
+    Timestamp::now().as_second()
+}
+
+fn open_ledger(config: &Config, db: Option<&Path>) -> anyhow::Result<Ledger> {
+    Ok(Ledger::open(&config.database_path(db))?)
+}
+
+fn money(m: Money, config: &Config) -> String {
+    format!("{m} {}", config.market.currency.0)
+}
+
+fn money128(v: i128) -> Money {
+    Money(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// An auction in JSON (documented in the README; keep names stable). Money is a decimal string.
+#[derive(Serialize)]
+struct AuctionJson {
+    id: i64,
+    window_start: String,
+    window_end: String,
+    rps: i64,
+    rule: &'static str,
+    reserve: String,
+    currency: String,
+    closes_at: Option<String>,
+    status: &'static str,
+    created_at: String,
+    ended_at: Option<String>,
+    clearing_price: Option<String>,
+}
+
+fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
+    AuctionJson {
+        id: a.id,
+        window_start: format_instant(a.window.start),
+        window_end: format_instant(a.window.end),
+        rps: a.rps,
+        rule: a.rule.name(),
+        reserve: a.reserve.to_string(),
+        currency: config.market.currency.0.clone(),
+        closes_at: a.closes_at.map(format_instant),
+        status: a.status.name(),
+        created_at: format_instant(a.created_at),
+        ended_at: a.ended_at.map(format_instant),
+        clearing_price: a.clearing_price.map(|p| p.to_string()),
+    }
+}
+
+fn describe(a: &Auction, config: &Config) -> String {
+    let closes = a.closes_at.map(|c| format!(", closes {}", format_instant(c))).unwrap_or_default();
+    format!(
+        "auction #{}: {}, {} rps, {}, reserve {}{closes}, {}",
+        a.id,
+        a.window,
+        a.rps,
+        a.rule,
+        money(a.reserve, config),
+        a.status.name()
+    )
+}
+
+/// `market auction create`.
+pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
+    args.window.check_aligned(config.market.slot).context("--window")?;
+    let new = NewAuction {
+        window: args.window,
+        rps: args.rps,
+        rule: args.rule,
+        reserve: args.reserve.unwrap_or(config.market.reserve_price),
+        closes_at: args.closes.map(|t| t.as_second()),
+    };
+    let auction = open_ledger(config, db)?.create_auction(&new, now())?;
+    writeln!(io::stdout(), "created {}", describe(&auction, config))?;
+    Ok(())
+}
+
+/// `market auction list`.
+pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyhow::Result<()> {
+    let status = match args.status.as_deref() {
+        Some("open") => Some(AuctionStatus::Open),
+        Some("cleared") => Some(AuctionStatus::Cleared),
+        Some("cancelled") => Some(AuctionStatus::Cancelled),
+        _ => None,
+    };
+    let auctions = open_ledger(config, db)?.auctions(status)?;
+    let mut rows = Rows::new(&["id#", "window", "rps#", "rule", "reserve#", "closes_at", "status"]);
+    for a in &auctions {
+        rows.push(vec![
+            a.id.to_string(),
+            a.window.to_string(),
+            a.rps.to_string(),
+            a.rule.name().into(),
+            a.reserve.to_string(),
+            a.closes_at.map(format_instant).unwrap_or_default(),
+            a.status.name().into(),
+        ]);
+    }
+    let json: Vec<AuctionJson> = auctions.iter().map(|a| auction_json(a, config)).collect();
+    output::write(&mut io::stdout().lock(), args.format.format, &rows, &json)?;
+    Ok(())
+}
+
+/// One bid and, once cleared, what it won.
+#[derive(Serialize)]
+struct BidJson<'a> {
+    bid_id: i64,
+    buyer: &'a str,
+    rps: i64,
+    min_rps: i64,
+    price: String,
+    placed_at: String,
+    won_rps: Option<i64>,
+    unit_price: Option<String>,
+    total: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    auction: AuctionJson,
+    bids: Vec<BidJson<'a>>,
+}
+
+/// `market auction show`.
+pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
+    let mut ledger = open_ledger(config, db)?;
+    let (auction, bids) = ledger.auction(args.id)?;
+    let won: HashMap<i64, Sale> = ledger
+        .sales(None, Some(auction.window))?
+        .into_iter()
+        .filter(|s| s.mechanism == "auction" && s.source_id == auction.id)
+        .filter_map(|s| s.bid_id.map(|b| (b, s)))
+        .collect();
+    let cleared = auction.status == AuctionStatus::Cleared;
+    let mut rows =
+        Rows::new(&["bid#", "buyer", "rps#", "min_rps#", "price#", "placed_at", "won_rps#", "unit_price#", "total#"]);
+    let mut json = ShowJson { auction: auction_json(&auction, config), bids: Vec::new() };
+    for b in &bids {
+        let sale = won.get(&b.id);
+        let won_rps = cleared.then(|| sale.map_or(0, |s| s.rps));
+        let unit = sale.map(|s| s.unit_price.to_string());
+        let total = sale.map(|s| s.total.to_string());
+        rows.push(vec![
+            b.id.to_string(),
+            b.buyer.clone(),
+            b.rps.to_string(),
+            b.min_rps.to_string(),
+            b.price.to_string(),
+            format_instant(b.placed_at),
+            won_rps.map(|w| w.to_string()).unwrap_or_default(),
+            unit.clone().unwrap_or_default(),
+            total.clone().unwrap_or_default(),
+        ]);
+        json.bids.push(BidJson {
+            bid_id: b.id,
+            buyer: &b.buyer,
+            rps: b.rps,
+            min_rps: b.min_rps,
+            price: b.price.to_string(),
+            placed_at: format_instant(b.placed_at),
+            won_rps,
+            unit_price: unit,
+            total,
+        });
+    }
+    let mut out = io::stdout().lock();
+    if args.format.format == Format::Table {
+        writeln!(out, "{}", describe(&auction, config))?;
+    }
+    output::write(&mut out, args.format.format, &rows, &json)?;
+    Ok(())
+}
+
+/// `market auction cancel`.
+pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
+    let auction = open_ledger(config, db)?.cancel_auction(args.id, now())?;
+    writeln!(io::stdout(), "cancelled {}", describe(&auction, config))?;
+    Ok(())
+}
+
+/// `market auction bid`.
+pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result<()> {
+    let buyers: HashSet<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
+    let bids = match (&args.file, &args.buyer, args.rps, args.price) {
+        (Some(path), ..) => bid_file::read(path, &buyers)?,
+        (None, Some(buyer), Some(rps), Some(price)) => {
+            if !buyers.contains(buyer.as_str()) {
+                bail!("--buyer: unknown buyer `{buyer}` (not in the configuration)");
+            }
+            let min_rps = args.min_rps.unwrap_or(0);
+            check_bid(rps, min_rps, price)?;
+            vec![NewBid { buyer: buyer.clone(), rps, min_rps, price }]
+        }
+        _ => bail!("give --buyer, --rps and --price, or --file"),
+    };
+    let ids = open_ledger(config, db)?.place_bids(args.id, &bids, now())?;
+    let first = ids.first().copied().unwrap_or_default();
+    let last = ids.last().copied().unwrap_or_default();
+    let range = if ids.len() == 1 { format!("bid #{first}") } else { format!("{} bids, #{first}..#{last}", ids.len()) };
+    writeln!(io::stdout(), "placed {range} on auction #{}", args.id)?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    auction: AuctionJson,
+    dry_run: bool,
+    sold_rps: i64,
+    clearing_price: Option<String>,
+    revenue: String,
+    allocations: Vec<AllocationJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AllocationJson<'a> {
+    rank: usize,
+    bid_id: i64,
+    buyer: &'a str,
+    price: String,
+    rps: i64,
+    min_rps: i64,
+    won_rps: i64,
+    unit_price: String,
+    total: String,
+}
+
+/// `market auction run`.
+pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow::Result<()> {
+    let mut ledger = open_ledger(config, db)?;
+    let s = ledger.settle_auction(args.id, now(), args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
+    print_settlement(config, &s, args)
+}
+
+fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
+    let by_id: HashMap<i64, &crate::ledger::StoredBid> = s.bids.iter().map(|b| (b.id, b)).collect();
+    let secs = s.auction.window.secs();
+    let mut rows =
+        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
+    let mut allocations = Vec::new();
+    for (rank, award) in s.clearing.awards.iter().enumerate() {
+        let b = by_id[&award.bid_id];
+        let unit = if award.rps > 0 { money128(award.payment_per_hour / i128::from(award.rps)) } else { Money(0) };
+        let total = money128(total_for_window(award.payment_per_hour, secs));
+        rows.push(vec![
+            (rank + 1).to_string(),
+            b.id.to_string(),
+            b.buyer.clone(),
+            b.price.to_string(),
+            b.rps.to_string(),
+            b.min_rps.to_string(),
+            award.rps.to_string(),
+            unit.to_string(),
+            total.to_string(),
+        ]);
+        allocations.push(AllocationJson {
+            rank: rank + 1,
+            bid_id: b.id,
+            buyer: &b.buyer,
+            price: b.price.to_string(),
+            rps: b.rps,
+            min_rps: b.min_rps,
+            won_rps: award.rps,
+            unit_price: unit.to_string(),
+            total: total.to_string(),
+        });
+    }
+    let json = RunJson {
+        auction: auction_json(&s.auction, config),
+        dry_run: args.dry_run,
+        sold_rps: s.clearing.sold_rps,
+        clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
+        revenue: money128(s.revenue).to_string(),
+        allocations,
+    };
+    let mut out = io::stdout().lock();
+    output::write(&mut out, args.format.format, &rows, &json)?;
+    if args.format.format == Format::Table {
+        let price =
+            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+        writeln!(
+            out,
+            "auction #{} ({}{price}): sold {} of {} rps for {}; revenue {}{}",
+            s.auction.id,
+            s.auction.rule,
+            s.clearing.sold_rps,
+            s.auction.rps,
+            s.auction.window,
+            money(money128(s.revenue), config),
+            if args.dry_run { " (dry run: nothing written)" } else { "" }
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct SaleJson<'a> {
+    id: i64,
+    buyer: &'a str,
+    seller: Option<&'a str>,
+    window_start: String,
+    window_end: String,
+    rps: i64,
+    unit_price: String,
+    total: String,
+    currency: &'a str,
+    mechanism: &'a str,
+    rule: Option<&'a str>,
+    source_id: i64,
+    created_at: String,
+}
+
+/// `market sales`.
+pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
+    let sales = open_ledger(config, db)?.sales(args.buyer.as_deref(), args.window)?;
+    let mut rows =
+        Rows::new(&["id#", "buyer", "seller", "window", "rps#", "unit_price#", "total#", "mechanism", "source_id#"]);
+    let mut json = Vec::new();
+    for s in &sales {
+        rows.push(vec![
+            s.id.to_string(),
+            s.buyer.clone(),
+            s.seller.clone().unwrap_or_else(|| "operator".into()),
+            s.window.to_string(),
+            s.rps.to_string(),
+            s.unit_price.to_string(),
+            s.total.to_string(),
+            s.mechanism.clone(),
+            s.source_id.to_string(),
+        ]);
+        json.push(SaleJson {
+            id: s.id,
+            buyer: &s.buyer,
+            seller: s.seller.as_deref(),
+            window_start: format_instant(s.window.start),
+            window_end: format_instant(s.window.end),
+            rps: s.rps,
+            unit_price: s.unit_price.to_string(),
+            total: s.total.to_string(),
+            currency: &config.market.currency.0,
+            mechanism: &s.mechanism,
+            rule: s.rule.as_deref(),
+            source_id: s.source_id,
+            created_at: format_instant(s.created_at),
+        });
+    }
+    let mut out = io::stdout().lock();
+    output::write(&mut out, args.format.format, &rows, &json)?;
+    if args.format.format == Format::Table {
+        let total: i64 = sales.iter().map(|s| s.total.micros()).sum();
+        writeln!(out, "{} sales, {} in all", sales.len(), money(Money(total), config))?;
+    }
+    Ok(())
+}
