@@ -164,7 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
             [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, record the sales, and list the winners')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -238,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
             [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, record the sales, and list the winners')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -286,7 +286,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
             [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, record the sales, and list the winners')
             break
         }
         'surplus;market;help;auction;create' {
@@ -398,7 +398,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an auction, its bids, and once cleared what each won and pays')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open auction, releasing the capacity it holds')
             [CompletionResult]::new('bid', 'bid', [CompletionResultType]::ParameterValue, 'Place a bid, or a file of bids (all or none)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, and record the sales')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Clear an auction: allocate, price, record the sales, and list the winners')
             break
         }
         'surplus;help;market;auction;create' {

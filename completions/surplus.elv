@@ -145,7 +145,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand show 'Show an auction, its bids, and once cleared what each won and pays'
             cand cancel 'Cancel an open auction, releasing the capacity it holds'
             cand bid 'Place a bid, or a file of bids (all or none)'
-            cand run 'Clear an auction: allocate, price, and record the sales'
+            cand run 'Clear an auction: allocate, price, record the sales, and list the winners'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;market;auction;create'= {
@@ -212,7 +212,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand show 'Show an auction, its bids, and once cleared what each won and pays'
             cand cancel 'Cancel an open auction, releasing the capacity it holds'
             cand bid 'Place a bid, or a file of bids (all or none)'
-            cand run 'Clear an auction: allocate, price, and record the sales'
+            cand run 'Clear an auction: allocate, price, record the sales, and list the winners'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;market;auction;help;create'= {
@@ -250,7 +250,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand show 'Show an auction, its bids, and once cleared what each won and pays'
             cand cancel 'Cancel an open auction, releasing the capacity it holds'
             cand bid 'Place a bid, or a file of bids (all or none)'
-            cand run 'Clear an auction: allocate, price, and record the sales'
+            cand run 'Clear an auction: allocate, price, record the sales, and list the winners'
         }
         &'surplus;market;help;auction;create'= {
         }
@@ -338,7 +338,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand show 'Show an auction, its bids, and once cleared what each won and pays'
             cand cancel 'Cancel an open auction, releasing the capacity it holds'
             cand bid 'Place a bid, or a file of bids (all or none)'
-            cand run 'Clear an auction: allocate, price, and record the sales'
+            cand run 'Clear an auction: allocate, price, record the sales, and list the winners'
         }
         &'surplus;help;market;auction;create'= {
         }

@@ -118,7 +118,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "show" -d 'Show an auction, its bids, and once cleared what each won and pays'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "cancel" -d 'Cancel an open auction, releasing the capacity it holds'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "bid" -d 'Place a bid, or a file of bids (all or none)'
-complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "run" -d 'Clear an auction: allocate, price, and record the sales'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "run" -d 'Clear an auction: allocate, price, record the sales, and list the winners'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l buyer -d 'Only this buyer\'s' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l window -d 'Only sales overlapping this window' -r

@@ -184,7 +184,7 @@ pub enum AuctionCommand {
     Cancel(AuctionIdArgs),
     /// Place a bid, or a file of bids (all or none).
     Bid(BidArgs),
-    /// Clear an auction: allocate, price, and record the sales.
+    /// Clear an auction: allocate, price, record the sales, and list the winners.
     Run(AuctionRunArgs),
 }
 

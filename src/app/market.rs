@@ -252,60 +252,68 @@ pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow:
     print_settlement(config, &s, args)
 }
 
+/// Prints the winners in rank order and the revenue. Only the chosen format is built: an
+/// auction can have a million bids.
 fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
-    let by_id: HashMap<i64, &crate::ledger::StoredBid> = s.bids.iter().map(|b| (b.id, b)).collect();
     let secs = s.auction.window.secs();
-    let mut rows =
-        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
-    let mut allocations = Vec::new();
-    for (rank, award) in s.clearing.awards.iter().enumerate() {
-        let b = by_id[&award.bid_id];
-        let unit = if award.rps > 0 { money128(award.payment_per_hour / i128::from(award.rps)) } else { Money(0) };
-        let total = money128(total_for_window(award.payment_per_hour, secs));
+    // Bids come from the ledger in id order, so a binary search finds each award's bid.
+    let bid_of = |id: i64| &s.bids[s.bids.binary_search_by_key(&id, |b| b.id).expect("every award is a stored bid")];
+    let winners = s.clearing.awards.iter().enumerate().filter(|(_, a)| a.rps > 0).map(|(rank, a)| {
+        let unit = money128(a.payment_per_hour / i128::from(a.rps));
+        (rank + 1, a, bid_of(a.bid_id), unit, money128(total_for_window(a.payment_per_hour, secs)))
+    });
+    let mut out = io::stdout().lock();
+    if args.format.format == Format::Json {
+        let json = RunJson {
+            auction: auction_json(&s.auction, config),
+            dry_run: args.dry_run,
+            sold_rps: s.clearing.sold_rps,
+            clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
+            revenue: money128(s.revenue).to_string(),
+            allocations: winners
+                .map(|(rank, a, b, unit, total)| AllocationJson {
+                    rank,
+                    bid_id: b.id,
+                    buyer: &b.buyer,
+                    price: b.price.to_string(),
+                    rps: b.rps,
+                    min_rps: b.min_rps,
+                    won_rps: a.rps,
+                    unit_price: unit.to_string(),
+                    total: total.to_string(),
+                })
+                .collect(),
+        };
+        output::write_json(&mut out, &json)?;
+        return Ok(());
+    }
+    let mut rows = Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
+    for (rank, a, b, unit, total) in winners {
         rows.push(vec![
-            (rank + 1).to_string(),
+            rank.to_string(),
             b.id.to_string(),
             b.buyer.clone(),
             b.price.to_string(),
             b.rps.to_string(),
             b.min_rps.to_string(),
-            award.rps.to_string(),
+            a.rps.to_string(),
             unit.to_string(),
             total.to_string(),
         ]);
-        allocations.push(AllocationJson {
-            rank: rank + 1,
-            bid_id: b.id,
-            buyer: &b.buyer,
-            price: b.price.to_string(),
-            rps: b.rps,
-            min_rps: b.min_rps,
-            won_rps: award.rps,
-            unit_price: unit.to_string(),
-            total: total.to_string(),
-        });
     }
-    let json = RunJson {
-        auction: auction_json(&s.auction, config),
-        dry_run: args.dry_run,
-        sold_rps: s.clearing.sold_rps,
-        clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
-        revenue: money128(s.revenue).to_string(),
-        allocations,
-    };
-    let mut out = io::stdout().lock();
-    output::write(&mut out, args.format.format, &rows, &json)?;
+    output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
-        let price =
-            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+        let price = s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+        let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,
-            "auction #{} ({}{price}): sold {} of {} rps for {}; revenue {}{}",
+            "auction #{} ({}{price}): sold {} of {} rps for {} to {} bids ({losers} lost); revenue {}{}",
             s.auction.id,
             s.auction.rule,
             s.clearing.sold_rps,
             s.auction.rps,
             s.auction.window,
+            s.clearing.awards.len() - losers,
             money(money128(s.revenue), config),
             if args.dry_run { " (dry run: nothing written)" } else { "" }
         )?;

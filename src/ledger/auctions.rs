@@ -234,8 +234,8 @@ impl Ledger {
         let secs = auction.window.secs();
         let revenue = clearing.awards.iter().map(|a| total_for_window(a.payment_per_hour, secs)).sum();
         if !dry_run {
-            let buyer_of: std::collections::HashMap<i64, &str> =
-                bids.iter().map(|b| (b.id, b.buyer.as_str())).collect();
+            // Bids are loaded in id order: a binary search finds each award's buyer.
+            let buyer_of = |id: i64| bids.binary_search_by_key(&id, |b| b.id).map(|i| bids[i].buyer.as_str()).ok();
             let mut insert = tx.prepare(
                 "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
                                     source_id, bid_id, created_at)
@@ -245,7 +245,7 @@ impl Ledger {
                 let unit = a.payment_per_hour / i128::from(a.rps);
                 let total = total_for_window(a.payment_per_hour, secs);
                 insert.execute(params![
-                    buyer_of[&a.bid_id],
+                    buyer_of(a.bid_id).expect("every award is for a loaded bid"),
                     auction.window.start,
                     auction.window.end,
                     a.rps,

@@ -70,7 +70,8 @@ fn an_auction_from_offer_to_sales() {
         .iter()
         .map(|a| (a["bid_id"].as_i64().unwrap(), a["won_rps"].as_i64().unwrap(), a["total"].as_str().unwrap()))
         .collect();
-    assert_eq!(won, [(1, 40, "80.00"), (2, 30, "60.00"), (3, 0, "0.00"), (5, 5, "10.00"), (4, 2, "4.00")]);
+    assert_eq!(won, [(1, 40, "80.00"), (2, 30, "60.00"), (5, 5, "10.00"), (4, 2, "4.00")]);
+    assert_eq!(run["allocations"][2]["rank"], 4, "api's skipped bid keeps its rank");
 
     let sales = m.sales();
     let rows: Vec<(&str, i64, &str, &str)> = sales
