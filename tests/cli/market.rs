@@ -146,7 +146,7 @@ fn pay_as_bid_and_vickrey_prices() {
         let run = m.surplus(&["market", "auction", "run", "1", "--format", "json"]).run().json();
         let allocations = run["allocations"].as_array().unwrap();
         let won: Vec<i64> = allocations.iter().map(|a| a["won_rps"].as_i64().unwrap()).collect();
-        assert_eq!(won, [40, 30, 0, 5, 2], "{rule}");
+        assert_eq!(won, [40, 30, 5, 2], "{rule}");
         let paid: Vec<&str> =
             allocations.iter().filter(|a| a["won_rps"] != 0).map(|a| a["total"].as_str().unwrap()).collect();
         assert_eq!(paid, totals, "{rule}");
