@@ -357,6 +357,86 @@ mod tests {
         assert_eq!((saved.saved, saved.kept), (0, 1));
     }
 
+    #[derive(Debug, Clone)]
+    enum Step {
+        MeasureAll { rps: i64 },
+        Measure { hour: i64, rps: i64 },
+        Create { hour: i64, hours: i64, rps: Option<i64> },
+        Bid { auction: i64, rps: i64, price: i64 },
+        Run { auction: i64 },
+        Cancel { auction: i64 },
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        // Few hours and auctions, large bids: most sequences get as far as selling something.
+        prop_oneof![
+            (0i64..120).prop_map(|rps| Step::MeasureAll { rps }),
+            (0i64..4, 0i64..120).prop_map(|(hour, rps)| Step::Measure { hour, rps }),
+            (0i64..3, 1i64..3, proptest::option::of(1i64..150)).prop_map(|(hour, hours, rps)| Step::Create {
+                hour,
+                hours,
+                rps
+            }),
+            (1i64..4, 1i64..150, 1i64..20).prop_map(|(auction, rps, price)| Step::Bid { auction, rps, price }),
+            (1i64..4, 1i64..150, 1i64..20).prop_map(|(auction, rps, price)| Step::Bid { auction, rps, price }),
+            (1i64..4).prop_map(|auction| Step::Run { auction }),
+            (1i64..4).prop_map(|auction| Step::Cancel { auction }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Whatever happens, in whatever order, no slot is ever sold beyond its offer.
+        #[test]
+        fn never_sold_beyond_the_offer(steps in proptest::collection::vec(step(), 1..40)) {
+            let mut l = Ledger::open_in_memory().unwrap();
+            for (t, s) in steps.iter().enumerate() {
+                let now = t as i64;
+                let _ = match s {
+                    Step::MeasureAll { rps } => {
+                        let offers: Vec<NewOffer> = (0..4).map(|h| NewOffer { slot: Window::new(h * 3600, 3600).unwrap(), rps: *rps }).collect();
+                        l.save_offers(&offers, now, "p").map(|_| ()).map_err(MarketError::from)
+                    }
+                    Step::Measure { hour, rps } => {
+                        let slot = Window::new(hour * 3600, 3600).unwrap();
+                        l.save_offers(&[NewOffer { slot, rps: *rps }], now, "p").map(|_| ()).map_err(MarketError::from)
+                    }
+                    Step::Create { hour, hours, rps } => {
+                        let window = Window::new(hour * 3600, hours * 3600).unwrap();
+                        let new = NewAuction { window, rps: *rps, rule: Rule::Vickrey, reserve: Money(1), closes_at: None };
+                        l.create_auction(&new, now).map(|_| ())
+                    }
+                    Step::Bid { auction, rps, price } => l.place_bids(*auction, &[bid("x", *rps, *price)], now).map(|_| ()),
+                    Step::Run { auction } => {
+                        l.settle_auction(*auction, now, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).map(|_| ())
+                    }
+                    Step::Cancel { auction } => l.cancel_auction(*auction, now).map(|_| ()),
+                };
+                let oversold: i64 = l
+                    .conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM offers o WHERE o.rps < (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
+                           WHERE s.window_start < o.slot_end AND s.window_end > o.slot_start)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                proptest::prop_assert_eq!(oversold, 0, "after step {} ({:?})", t, s);
+                let unbacked: i64 = l
+                    .conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM sales s WHERE (SELECT COALESCE(SUM(o.slot_end - o.slot_start), 0) FROM offers o
+                           WHERE o.slot_start < s.window_end AND o.slot_end > s.window_start) < s.window_end - s.window_start",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                proptest::prop_assert_eq!(unbacked, 0, "a sale lost its offers after step {}", t);
+            }
+        }
+    }
+
     #[test]
     fn bids_go_in_whole_or_not_at_all() {
         let mut l = ledger_with_offers(&[100]);
