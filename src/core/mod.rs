@@ -4,6 +4,7 @@
 //! Times are unix seconds (UTC) in hot paths and [`jiff::Timestamp`] where they meet people.
 
 pub mod auction;
+pub mod book;
 pub mod capacity;
 pub mod money;
 pub mod quantile;
