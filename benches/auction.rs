@@ -51,11 +51,16 @@ fn end_to_end() {
     let window = Window::new(1_795_600_800, 4 * 3600).unwrap(); // 2026-11-30T16:00Z/4h
     {
         let mut ledger = Ledger::open(&db).unwrap();
-        let offers: Vec<NewOffer> =
-            window.slot_starts(surplus::core::window::Slot::HOUR).map(|s| NewOffer { slot: Window::new(s, 3600).unwrap(), rps: SUPPLY }).collect();
+        let offers: Vec<NewOffer> = window
+            .slot_starts(surplus::core::window::Slot::HOUR)
+            .map(|s| NewOffer { slot: Window::new(s, 3600).unwrap(), rps: SUPPLY })
+            .collect();
         ledger.save_offers(&offers, 0, "bench").unwrap();
         let auction = ledger
-            .create_auction(&NewAuction { window, rps: None, rule: Rule::Uniform, reserve: Money(50_000), closes_at: None }, 0)
+            .create_auction(
+                &NewAuction { window, rps: None, rule: Rule::Uniform, reserve: Money(50_000), closes_at: None },
+                0,
+            )
             .unwrap();
         let names = ["shop", "news", "api"];
         let new: Vec<NewBid> = bids()

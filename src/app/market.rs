@@ -287,7 +287,8 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
         output::write_json(&mut out, &json)?;
         return Ok(());
     }
-    let mut rows = Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
+    let mut rows =
+        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
     for (rank, a, b, unit, total) in winners {
         rows.push(vec![
             rank.to_string(),
@@ -303,7 +304,8 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
     }
     output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
-        let price = s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+        let price =
+            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
         let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,
