@@ -149,6 +149,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('auction', 'auction', [CompletionResultType]::ParameterValue, 'Sealed-bid auctions of unsold capacity for a window')
+            [CompletionResult]::new('order', 'order', [CompletionResultType]::ParameterValue, 'The continuous market: place or cancel buy and sell orders, matched on arrival')
+            [CompletionResult]::new('book', 'book', [CompletionResultType]::ParameterValue, 'Depth of a window''s order book by price level')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List orders, newest first')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'List sales, from auctions and trades')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -263,6 +266,92 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;market;auction;help;help' {
             break
         }
+        'surplus;market;order' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an empty buyer on a sell is the operator). Every line is checked before the first is placed')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('buy', 'buy', [CompletionResultType]::ParameterValue, 'Bid for capacity as a buyer')
+            [CompletionResult]::new('sell', 'sell', [CompletionResultType]::ParameterValue, 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open order')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;market;order;buy' {
+            [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'The buyer (a name from the configuration)')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window traded, START/DURATION on the slot grid')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Limit price per rps-hour: the most a buy pays, the least a sell takes')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--ioc', '--ioc', [CompletionResultType]::ParameterName, 'Immediate or cancel: what does not trade at once is cancelled (default: it rests)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;market;order;sell' {
+            [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'A buyer reselling what it holds (default: the operator, selling offered capacity)')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window traded, START/DURATION on the slot grid')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Limit price per rps-hour: the most a buy pays, the least a sell takes')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--ioc', '--ioc', [CompletionResultType]::ParameterName, 'Immediate or cancel: what does not trade at once is cancelled (default: it rests)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;market;order;cancel' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;market;order;help' {
+            [CompletionResult]::new('buy', 'buy', [CompletionResultType]::ParameterValue, 'Bid for capacity as a buyer')
+            [CompletionResult]::new('sell', 'sell', [CompletionResultType]::ParameterValue, 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open order')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;market;order;help;buy' {
+            break
+        }
+        'surplus;market;order;help;sell' {
+            break
+        }
+        'surplus;market;order;help;cancel' {
+            break
+        }
+        'surplus;market;order;help;help' {
+            break
+        }
+        'surplus;market;book' {
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;market;orders' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Only open orders')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'surplus;market;sales' {
             [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'Only this buyer''s')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Only sales overlapping this window')
@@ -276,6 +365,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         }
         'surplus;market;help' {
             [CompletionResult]::new('auction', 'auction', [CompletionResultType]::ParameterValue, 'Sealed-bid auctions of unsold capacity for a window')
+            [CompletionResult]::new('order', 'order', [CompletionResultType]::ParameterValue, 'The continuous market: place or cancel buy and sell orders, matched on arrival')
+            [CompletionResult]::new('book', 'book', [CompletionResultType]::ParameterValue, 'Depth of a window''s order book by price level')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List orders, newest first')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'List sales, from auctions and trades')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -305,6 +397,27 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;market;help;auction;run' {
+            break
+        }
+        'surplus;market;help;order' {
+            [CompletionResult]::new('buy', 'buy', [CompletionResultType]::ParameterValue, 'Bid for capacity as a buyer')
+            [CompletionResult]::new('sell', 'sell', [CompletionResultType]::ParameterValue, 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open order')
+            break
+        }
+        'surplus;market;help;order;buy' {
+            break
+        }
+        'surplus;market;help;order;sell' {
+            break
+        }
+        'surplus;market;help;order;cancel' {
+            break
+        }
+        'surplus;market;help;book' {
+            break
+        }
+        'surplus;market;help;orders' {
             break
         }
         'surplus;market;help;sales' {
@@ -389,6 +502,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         }
         'surplus;help;market' {
             [CompletionResult]::new('auction', 'auction', [CompletionResultType]::ParameterValue, 'Sealed-bid auctions of unsold capacity for a window')
+            [CompletionResult]::new('order', 'order', [CompletionResultType]::ParameterValue, 'The continuous market: place or cancel buy and sell orders, matched on arrival')
+            [CompletionResult]::new('book', 'book', [CompletionResultType]::ParameterValue, 'Depth of a window''s order book by price level')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List orders, newest first')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'List sales, from auctions and trades')
             break
         }
@@ -417,6 +533,27 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;market;auction;run' {
+            break
+        }
+        'surplus;help;market;order' {
+            [CompletionResult]::new('buy', 'buy', [CompletionResultType]::ParameterValue, 'Bid for capacity as a buyer')
+            [CompletionResult]::new('sell', 'sell', [CompletionResultType]::ParameterValue, 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel an open order')
+            break
+        }
+        'surplus;help;market;order;buy' {
+            break
+        }
+        'surplus;help;market;order;sell' {
+            break
+        }
+        'surplus;help;market;order;cancel' {
+            break
+        }
+        'surplus;help;market;book' {
+            break
+        }
+        'surplus;help;market;orders' {
             break
         }
         'surplus;help;market;sales' {

@@ -121,6 +121,15 @@ _surplus() {
             surplus__subcmd__help__subcmd__market,auction)
                 cmd="surplus__subcmd__help__subcmd__market__subcmd__auction"
                 ;;
+            surplus__subcmd__help__subcmd__market,book)
+                cmd="surplus__subcmd__help__subcmd__market__subcmd__book"
+                ;;
+            surplus__subcmd__help__subcmd__market,order)
+                cmd="surplus__subcmd__help__subcmd__market__subcmd__order"
+                ;;
+            surplus__subcmd__help__subcmd__market,orders)
+                cmd="surplus__subcmd__help__subcmd__market__subcmd__orders"
+                ;;
             surplus__subcmd__help__subcmd__market,sales)
                 cmd="surplus__subcmd__help__subcmd__market__subcmd__sales"
                 ;;
@@ -142,11 +151,29 @@ _surplus() {
             surplus__subcmd__help__subcmd__market__subcmd__auction,show)
                 cmd="surplus__subcmd__help__subcmd__market__subcmd__auction__subcmd__show"
                 ;;
+            surplus__subcmd__help__subcmd__market__subcmd__order,buy)
+                cmd="surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__buy"
+                ;;
+            surplus__subcmd__help__subcmd__market__subcmd__order,cancel)
+                cmd="surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__cancel"
+                ;;
+            surplus__subcmd__help__subcmd__market__subcmd__order,sell)
+                cmd="surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__sell"
+                ;;
             surplus__subcmd__market,auction)
                 cmd="surplus__subcmd__market__subcmd__auction"
                 ;;
+            surplus__subcmd__market,book)
+                cmd="surplus__subcmd__market__subcmd__book"
+                ;;
             surplus__subcmd__market,help)
                 cmd="surplus__subcmd__market__subcmd__help"
+                ;;
+            surplus__subcmd__market,order)
+                cmd="surplus__subcmd__market__subcmd__order"
+                ;;
+            surplus__subcmd__market,orders)
+                cmd="surplus__subcmd__market__subcmd__orders"
                 ;;
             surplus__subcmd__market,sales)
                 cmd="surplus__subcmd__market__subcmd__sales"
@@ -196,8 +223,17 @@ _surplus() {
             surplus__subcmd__market__subcmd__help,auction)
                 cmd="surplus__subcmd__market__subcmd__help__subcmd__auction"
                 ;;
+            surplus__subcmd__market__subcmd__help,book)
+                cmd="surplus__subcmd__market__subcmd__help__subcmd__book"
+                ;;
             surplus__subcmd__market__subcmd__help,help)
                 cmd="surplus__subcmd__market__subcmd__help__subcmd__help"
+                ;;
+            surplus__subcmd__market__subcmd__help,order)
+                cmd="surplus__subcmd__market__subcmd__help__subcmd__order"
+                ;;
+            surplus__subcmd__market__subcmd__help,orders)
+                cmd="surplus__subcmd__market__subcmd__help__subcmd__orders"
                 ;;
             surplus__subcmd__market__subcmd__help,sales)
                 cmd="surplus__subcmd__market__subcmd__help__subcmd__sales"
@@ -219,6 +255,39 @@ _surplus() {
                 ;;
             surplus__subcmd__market__subcmd__help__subcmd__auction,show)
                 cmd="surplus__subcmd__market__subcmd__help__subcmd__auction__subcmd__show"
+                ;;
+            surplus__subcmd__market__subcmd__help__subcmd__order,buy)
+                cmd="surplus__subcmd__market__subcmd__help__subcmd__order__subcmd__buy"
+                ;;
+            surplus__subcmd__market__subcmd__help__subcmd__order,cancel)
+                cmd="surplus__subcmd__market__subcmd__help__subcmd__order__subcmd__cancel"
+                ;;
+            surplus__subcmd__market__subcmd__help__subcmd__order,sell)
+                cmd="surplus__subcmd__market__subcmd__help__subcmd__order__subcmd__sell"
+                ;;
+            surplus__subcmd__market__subcmd__order,buy)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__buy"
+                ;;
+            surplus__subcmd__market__subcmd__order,cancel)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__cancel"
+                ;;
+            surplus__subcmd__market__subcmd__order,help)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__help"
+                ;;
+            surplus__subcmd__market__subcmd__order,sell)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__sell"
+                ;;
+            surplus__subcmd__market__subcmd__order__subcmd__help,buy)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__buy"
+                ;;
+            surplus__subcmd__market__subcmd__order__subcmd__help,cancel)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__cancel"
+                ;;
+            surplus__subcmd__market__subcmd__order__subcmd__help,help)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__help"
+                ;;
+            surplus__subcmd__market__subcmd__order__subcmd__help,sell)
+                cmd="surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__sell"
                 ;;
             *)
                 ;;
@@ -901,7 +970,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__market)
-            opts="auction sales"
+            opts="auction order book orders sales"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1012,6 +1081,90 @@ _surplus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        surplus__subcmd__help__subcmd__market__subcmd__book)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__market__subcmd__order)
+            opts="buy sell cancel"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__buy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__sell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__market__subcmd__orders)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         surplus__subcmd__help__subcmd__market__subcmd__sales)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1027,7 +1180,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market)
-            opts="-c -h --config --db --help auction sales help"
+            opts="-c -h --config --db --help auction order book orders sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1406,8 +1559,42 @@ _surplus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        surplus__subcmd__market__subcmd__book)
+            opts="-c -h --window --format --config --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         surplus__subcmd__market__subcmd__help)
-            opts="auction sales help"
+            opts="auction order book orders sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1518,7 +1705,91 @@ _surplus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        surplus__subcmd__market__subcmd__help__subcmd__book)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         surplus__subcmd__market__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__help__subcmd__order)
+            opts="buy sell cancel"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__help__subcmd__order__subcmd__buy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__help__subcmd__order__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__help__subcmd__order__subcmd__sell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__help__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1539,6 +1810,246 @@ _surplus() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order)
+            opts="-c -h --file --config --db --help buy sell cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__buy)
+            opts="-c -h --buyer --window --rps --limit --ioc --config --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --buyer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__cancel)
+            opts="-c -h --config --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__help)
+            opts="buy sell cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__buy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__sell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__order__subcmd__sell)
+            opts="-c -h --buyer --window --rps --limit --ioc --config --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --buyer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__market__subcmd__orders)
+            opts="-c -h --open --format --config --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

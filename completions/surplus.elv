@@ -131,6 +131,9 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand auction 'Sealed-bid auctions of unsold capacity for a window'
+            cand order 'The continuous market: place or cancel buy and sell orders, matched on arrival'
+            cand book 'Depth of a window''s order book by price level'
+            cand orders 'List orders, newest first'
             cand sales 'List sales, from auctions and trades'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -229,6 +232,81 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;auction;help;help'= {
         }
+        &'surplus;market;order'= {
+            cand --file 'Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an empty buyer on a sell is the operator). Every line is checked before the first is placed'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand buy 'Bid for capacity as a buyer'
+            cand sell 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds'
+            cand cancel 'Cancel an open order'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;market;order;buy'= {
+            cand --buyer 'The buyer (a name from the configuration)'
+            cand --window 'The window traded, START/DURATION on the slot grid'
+            cand --rps 'Capacity'
+            cand --limit 'Limit price per rps-hour: the most a buy pays, the least a sell takes'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --ioc 'Immediate or cancel: what does not trade at once is cancelled (default: it rests)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;market;order;sell'= {
+            cand --buyer 'A buyer reselling what it holds (default: the operator, selling offered capacity)'
+            cand --window 'The window traded, START/DURATION on the slot grid'
+            cand --rps 'Capacity'
+            cand --limit 'Limit price per rps-hour: the most a buy pays, the least a sell takes'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --ioc 'Immediate or cancel: what does not trade at once is cancelled (default: it rests)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;market;order;cancel'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;market;order;help'= {
+            cand buy 'Bid for capacity as a buyer'
+            cand sell 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds'
+            cand cancel 'Cancel an open order'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;market;order;help;buy'= {
+        }
+        &'surplus;market;order;help;sell'= {
+        }
+        &'surplus;market;order;help;cancel'= {
+        }
+        &'surplus;market;order;help;help'= {
+        }
+        &'surplus;market;book'= {
+            cand --window 'The window'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;market;orders'= {
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --open 'Only open orders'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'surplus;market;sales'= {
             cand --buyer 'Only this buyer''s'
             cand --window 'Only sales overlapping this window'
@@ -241,6 +319,9 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;help'= {
             cand auction 'Sealed-bid auctions of unsold capacity for a window'
+            cand order 'The continuous market: place or cancel buy and sell orders, matched on arrival'
+            cand book 'Depth of a window''s order book by price level'
+            cand orders 'List orders, newest first'
             cand sales 'List sales, from auctions and trades'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -263,6 +344,21 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;market;help;auction;bid'= {
         }
         &'surplus;market;help;auction;run'= {
+        }
+        &'surplus;market;help;order'= {
+            cand buy 'Bid for capacity as a buyer'
+            cand sell 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds'
+            cand cancel 'Cancel an open order'
+        }
+        &'surplus;market;help;order;buy'= {
+        }
+        &'surplus;market;help;order;sell'= {
+        }
+        &'surplus;market;help;order;cancel'= {
+        }
+        &'surplus;market;help;book'= {
+        }
+        &'surplus;market;help;orders'= {
         }
         &'surplus;market;help;sales'= {
         }
@@ -330,6 +426,9 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;help;market'= {
             cand auction 'Sealed-bid auctions of unsold capacity for a window'
+            cand order 'The continuous market: place or cancel buy and sell orders, matched on arrival'
+            cand book 'Depth of a window''s order book by price level'
+            cand orders 'List orders, newest first'
             cand sales 'List sales, from auctions and trades'
         }
         &'surplus;help;market;auction'= {
@@ -351,6 +450,21 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;market;auction;bid'= {
         }
         &'surplus;help;market;auction;run'= {
+        }
+        &'surplus;help;market;order'= {
+            cand buy 'Bid for capacity as a buyer'
+            cand sell 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds'
+            cand cancel 'Cancel an open order'
+        }
+        &'surplus;help;market;order;buy'= {
+        }
+        &'surplus;help;market;order;sell'= {
+        }
+        &'surplus;help;market;order;cancel'= {
+        }
+        &'surplus;help;market;book'= {
+        }
+        &'surplus;help;market;orders'= {
         }
         &'surplus;help;market;sales'= {
         }

@@ -104,12 +104,15 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -s h -l help -d 'Print help'
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -f -a "sales" -d 'List sales, from auctions and trades'
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "order" -d 'The continuous market: place or cancel buy and sell orders, matched on arrival'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "book" -d 'Depth of a window\'s order book by price level'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "orders" -d 'List orders, newest first'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "sales" -d 'List sales, from auctions and trades'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s h -l help -d 'Print help'
@@ -120,6 +123,28 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "bid" -d 'Place a bid, or a file of bids (all or none)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "run" -d 'Clear an auction: allocate, price, record the sales, and list the winners'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l file -d 'Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an empty buyer on a sell is the operator). Every line is checked before the first is placed' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "buy" -d 'Bid for capacity as a buyer'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "sell" -d 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "cancel" -d 'Cancel an open order'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l window -d 'The window' -r
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l open -d 'Only open orders'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l buyer -d 'Only this buyer\'s' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l window -d 'Only sales overlapping this window' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
@@ -129,6 +154,9 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "order" -d 'The continuous market: place or cancel buy and sell orders, matched on arrival'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "book" -d 'Depth of a window\'s order book by price level'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "orders" -d 'List orders, newest first'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
@@ -158,6 +186,9 @@ complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_su
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "order" -d 'The continuous market: place or cancel buy and sell orders, matched on arrival'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "book" -d 'Depth of a window\'s order book by price level'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "orders" -d 'List orders, newest first'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'

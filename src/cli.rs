@@ -167,8 +167,105 @@ pub enum MarketCommand {
     /// Sealed-bid auctions of unsold capacity for a window.
     #[command(subcommand)]
     Auction(AuctionCommand),
+    /// The continuous market: place or cancel buy and sell orders, matched on arrival.
+    Order(OrderArgs),
+    /// Depth of a window's order book by price level.
+    Book(BookArgs),
+    /// List orders, newest first.
+    Orders(OrdersArgs),
     /// List sales, from auctions and trades.
     Sales(SalesArgs),
+}
+
+/// `surplus market order …`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, arg_required_else_help = true)]
+pub struct OrderArgs {
+    #[command(subcommand)]
+    pub command: Option<OrderCommand>,
+
+    /// Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an
+    /// empty buyer on a sell is the operator). Every line is checked before the first is placed.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `surplus market order buy|sell|cancel`
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Bid for capacity as a buyer.
+    Buy(BuyArgs),
+    /// Ask: the operator sells unsold offered capacity, or a buyer resells what it holds.
+    Sell(SellArgs),
+    /// Cancel an open order.
+    Cancel {
+        /// The order.
+        id: i64,
+    },
+}
+
+/// What every order has.
+#[derive(Debug, Args)]
+pub struct OrderTerms {
+    /// The window traded, START/DURATION on the slot grid.
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Window,
+
+    /// Capacity.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub rps: i64,
+
+    /// Limit price per rps-hour: the most a buy pays, the least a sell takes.
+    #[arg(long, value_name = "PRICE", value_parser = positive_price)]
+    pub limit: Money,
+
+    /// Immediate or cancel: what does not trade at once is cancelled (default: it rests).
+    #[arg(long)]
+    pub ioc: bool,
+}
+
+/// `surplus market order buy`
+#[derive(Debug, Args)]
+pub struct BuyArgs {
+    /// The buyer (a name from the configuration).
+    #[arg(long, value_name = "NAME")]
+    pub buyer: String,
+
+    #[command(flatten)]
+    pub terms: OrderTerms,
+}
+
+/// `surplus market order sell`
+#[derive(Debug, Args)]
+pub struct SellArgs {
+    /// A buyer reselling what it holds (default: the operator, selling offered capacity).
+    #[arg(long, value_name = "NAME")]
+    pub buyer: Option<String>,
+
+    #[command(flatten)]
+    pub terms: OrderTerms,
+}
+
+/// `surplus market book`
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// The window.
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Window,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `surplus market orders`
+#[derive(Debug, Args)]
+pub struct OrdersArgs {
+    /// Only open orders.
+    #[arg(long)]
+    pub open: bool,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// `surplus market auction …`

@@ -7,6 +7,7 @@ pub mod config_check;
 pub mod generate;
 pub mod log_inputs;
 pub mod market;
+pub mod orders;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -53,6 +54,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 AuctionCommand::Run(args) => market::run(&config, db, args),
             }
         }
+        Command::Market(MarketCommand::Order(args)) => orders::order(&load()?, cli.db.as_deref(), args),
+        Command::Market(MarketCommand::Book(args)) => orders::book(&load()?, cli.db.as_deref(), args),
+        Command::Market(MarketCommand::Orders(args)) => orders::orders(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
         Command::Generate(command) => generate::run(command),
     }

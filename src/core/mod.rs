@@ -6,6 +6,7 @@
 pub mod auction;
 pub mod book;
 pub mod capacity;
+pub mod holding;
 pub mod money;
 pub mod quantile;
 pub mod second_counts;

@@ -433,6 +433,18 @@ mod tests {
                     )
                     .unwrap();
                 proptest::prop_assert_eq!(unbacked, 0, "a sale lost its offers after step {}", t);
+                let drifted: i64 = l
+                    .conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM offers o WHERE o.sold <> (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
+                           WHERE s.seller IS NULL AND s.window_start < o.slot_end AND s.window_end > o.slot_start)
+                         OR o.reserved <> (SELECT COALESCE(SUM(a.rps), 0) FROM auctions a
+                           WHERE a.status = 'open' AND a.window_start < o.slot_end AND a.window_end > o.slot_start)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                proptest::prop_assert_eq!(drifted, 0, "offer counters drifted after step {}", t);
             }
         }
     }

@@ -16,6 +16,16 @@ pub enum MarketError {
     Oversold { window: String, wanted: i64, unsold: i64 },
     #[error("nothing is unsold in every slot of {window}")]
     NothingUnsold { window: String },
+    #[error("{buyer} holds only {held} rps in every slot of {window}; asked to sell {wanted}")]
+    NotHeld { buyer: String, window: String, held: i64, wanted: i64 },
+    #[error("a buy order needs a buyer")]
+    BuyerNeeded,
+    #[error("no order #{0}")]
+    NoOrder(i64),
+    #[error("order #{id} is {status}, not open")]
+    OrderClosed { id: i64, status: String },
+    #[error("the ledger's order book is inconsistent: {0}")]
+    Corrupt(String),
     #[error(transparent)]
     Supply(#[from] SupplyError),
     #[error(transparent)]

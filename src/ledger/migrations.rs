@@ -83,7 +83,39 @@ pub const MIGRATIONS: &[&str] = &[
         CHECK (window_end > window_start)
     ) STRICT;
     CREATE INDEX sales_by_window ON sales (window_start, window_end);
-    CREATE INDEX sales_by_buyer ON sales (buyer);",
+    CREATE INDEX sales_by_buyer ON sales (buyer);
+    CREATE INDEX sales_by_seller ON sales (seller) WHERE seller IS NOT NULL;
+    CREATE INDEX resale_asks ON orders (owner) WHERE owner IS NOT NULL AND side = 'sell' AND status = 'open';
+
+    -- Every offer keeps what the operator sold from it and what open auctions and the
+    -- operator's open asks promise, kept current by the triggers below, so checking a window's
+    -- supply reads its few slots instead of every sale and order.
+    ALTER TABLE offers ADD COLUMN sold INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE offers ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0;
+    CREATE TRIGGER sale_draws_on_offers AFTER INSERT ON sales WHEN NEW.seller IS NULL BEGIN
+        UPDATE offers SET sold = sold + NEW.rps
+         WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
+    END;
+    CREATE TRIGGER auction_holds_offers AFTER INSERT ON auctions WHEN NEW.status = 'open' BEGIN
+        UPDATE offers SET reserved = reserved + NEW.rps
+         WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
+    END;
+    CREATE TRIGGER auction_releases_offers AFTER UPDATE OF status ON auctions
+      WHEN OLD.status = 'open' AND NEW.status <> 'open' BEGIN
+        UPDATE offers SET reserved = reserved - OLD.rps
+         WHERE slot_start < OLD.window_end AND slot_end > OLD.window_start;
+    END;
+    CREATE TRIGGER ask_holds_offers AFTER INSERT ON orders
+      WHEN NEW.owner IS NULL AND NEW.status = 'open' BEGIN
+        UPDATE offers SET reserved = reserved + NEW.remaining
+         WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
+    END;
+    CREATE TRIGGER ask_changes_hold AFTER UPDATE OF remaining, status ON orders WHEN NEW.owner IS NULL BEGIN
+        UPDATE offers
+           SET reserved = reserved - (CASE WHEN OLD.status = 'open' THEN OLD.remaining ELSE 0 END)
+                                   + (CASE WHEN NEW.status = 'open' THEN NEW.remaining ELSE 0 END)
+         WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
+    END;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

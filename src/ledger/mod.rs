@@ -9,6 +9,7 @@ pub mod auctions;
 pub mod market_error;
 pub mod migrations;
 pub mod offers;
+pub mod orders;
 pub mod sales;
 pub mod supply;
 
@@ -20,6 +21,7 @@ use rusqlite::Connection;
 pub use auctions::{Auction, AuctionStatus, NewAuction, NewBid, StoredBid};
 pub use market_error::MarketError;
 pub use offers::{NewOffer, Offer, SavedOffers};
+pub use orders::{BookCache, NewOrder, OrderStatus, Placed, StoredOrder};
 pub use sales::Sale;
 
 /// How long a writer waits for another writer before giving up.
@@ -57,6 +59,10 @@ impl Ledger {
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        // Checkpoint every 8192 pages (32 MiB of WAL) rather than SQLite's 1000: a stream of
+        // small transactions (one per order) rewrites the same few pages, and each checkpoint
+        // copies them to the database again and syncs it.
+        conn.pragma_update(None, "wal_autocheckpoint", 8192).map_err(open_err)?;
         Ledger::setup(conn, path)
     }
 

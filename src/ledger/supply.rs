@@ -16,31 +16,37 @@ pub struct Excluding {
 
 /// Supply of every offered slot overlapping `window`, in order.
 pub fn slots(conn: &Connection, window: Window, excluding: Excluding) -> Result<Vec<SlotSupply>, LedgerError> {
+    // The promise of the auction or ask being acted on, which the caller is about to turn into
+    // sales: it is still counted in `reserved` and must not count against itself.
+    let own: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE((SELECT rps FROM auctions WHERE id IS ?1 AND status = 'open'), 0)
+                  + COALESCE((SELECT remaining FROM orders WHERE id IS ?2 AND status = 'open' AND owner IS NULL), 0)",
+        )?
+        .query_row(params![excluding.auction, excluding.order], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT o.slot_start, o.slot_end, o.rps,
-           (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
-             WHERE s.seller IS NULL AND s.window_start < o.slot_end AND s.window_end > o.slot_start),
-           (SELECT COALESCE(SUM(a.rps), 0) FROM auctions a
-             WHERE a.status = 'open' AND a.id IS NOT ?3
-               AND a.window_start < o.slot_end AND a.window_end > o.slot_start)
-         + (SELECT COALESCE(SUM(r.remaining), 0) FROM orders r
-             WHERE r.status = 'open' AND r.side = 'sell' AND r.owner IS NULL AND r.id IS NOT ?4
-               AND r.window_start < o.slot_end AND r.window_end > o.slot_start)
-         FROM offers o WHERE o.slot_start < ?2 AND o.slot_end > ?1 ORDER BY o.slot_start",
+        "SELECT slot_start, slot_end, rps, sold, reserved FROM offers
+         WHERE slot_start < ?2 AND slot_end > ?1 ORDER BY slot_start",
     )?;
-    let rows = stmt.query_map(params![window.start, window.end, excluding.auction, excluding.order], |r| {
-        Ok(SlotSupply { start: r.get(0)?, end: r.get(1)?, offered: r.get(2)?, sold: r.get(3)?, reserved: r.get(4)? })
+    let rows = stmt.query_map(params![window.start, window.end], |r| {
+        let (start, end): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let overlaps_own = start < window.end && end > window.start;
+        let reserved: i64 = r.get(4)?;
+        Ok(SlotSupply {
+            start,
+            end,
+            offered: r.get(2)?,
+            sold: r.get(3)?,
+            reserved: if overlaps_own { reserved - own } else { reserved },
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Whether any sale or promise draws on the slot `[start, end)`: then its offer must stay.
+/// Whether any sale or promise draws on the offer of slot `[start, end)`: then it must stay.
 pub fn committed(conn: &Connection, start: i64, end: i64) -> Result<bool, LedgerError> {
     let count: i64 = conn.query_row(
-        "SELECT (SELECT COUNT(*) FROM sales WHERE window_start < ?2 AND window_end > ?1)
-              + (SELECT COUNT(*) FROM auctions WHERE status = 'open' AND window_start < ?2 AND window_end > ?1)
-              + (SELECT COUNT(*) FROM orders
-                  WHERE status = 'open' AND owner IS NULL AND window_start < ?2 AND window_end > ?1)",
+        "SELECT COUNT(*) FROM offers WHERE slot_start = ?1 AND slot_end = ?2 AND (sold > 0 OR reserved > 0)",
         params![start, end],
         |r| r.get(0),
     )?;

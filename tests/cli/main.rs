@@ -4,4 +4,5 @@ mod capacity;
 mod config;
 mod generate;
 mod market;
+mod orders;
 mod test;

@@ -1,0 +1,479 @@
+//! The continuous market in the ledger: each order is checked, matched and recorded in one
+//! `BEGIN IMMEDIATE` transaction, so concurrent invocations never oversell or lose an order.
+//!
+//! Matching runs on an in-memory [`Book`] rebuilt from the open orders of the window. A
+//! [`BookCache`] keeps books between orders of one process (a `--file` batch). It throws them
+//! away whenever `PRAGMA data_version` says another connection has committed since, so a cached
+//! book is always the ledger's book.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::supply::{self, Excluding};
+use super::{Ledger, LedgerError, MarketError};
+use crate::core::auction::total_for_window;
+use crate::core::book::{Book, Order, Side, TimeInForce};
+use crate::core::holding::{HoldingChange, least_holding};
+use crate::core::money::Money;
+use crate::core::supply::unsold;
+use crate::core::window::Window;
+
+/// An order to place; `owner: None` is the network operator (asks only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub side: Side,
+    pub owner: Option<String>,
+    pub window: Window,
+    pub rps: i64,
+    pub limit: Money,
+    pub tif: TimeInForce,
+}
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    Open,
+    Filled,
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// The name in the ledger.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderStatus::Open => "open",
+            OrderStatus::Filled => "filled",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// An order as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
+    pub id: i64,
+    pub side: Side,
+    pub owner: Option<String>,
+    pub window: Window,
+    pub rps: i64,
+    /// Still resting (open), or left unfilled (cancelled).
+    pub remaining: i64,
+    pub limit: Money,
+    pub tif: TimeInForce,
+    pub status: OrderStatus,
+    pub placed_at: i64,
+}
+
+/// One trade, recorded as a sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trade {
+    pub sale_id: i64,
+    pub buy_order: i64,
+    pub sell_order: i64,
+    pub buyer: String,
+    pub seller: Option<String>,
+    pub rps: i64,
+    pub price: Money,
+}
+
+/// What placing an order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub order: StoredOrder,
+    pub trades: Vec<Trade>,
+    /// Rps left resting (GTC).
+    pub rested: i64,
+    /// Rps cancelled (the IOC remainder).
+    pub cancelled: i64,
+}
+
+/// Books kept between orders of one process; see the module docs.
+#[derive(Debug, Default)]
+pub struct BookCache {
+    data_version: Option<i64>,
+    books: HashMap<Window, OwnedBook>,
+}
+
+/// A book and the names behind its owner numbers (0 is the operator).
+#[derive(Debug, Default)]
+pub struct OwnedBook {
+    pub book: Book,
+    names: Vec<Option<String>>,
+    ids: HashMap<String, u32>,
+}
+
+impl OwnedBook {
+    fn owner_id(&mut self, owner: Option<&str>) -> u32 {
+        let Some(name) = owner else {
+            return 0;
+        };
+        if self.names.is_empty() {
+            self.names.push(None);
+        }
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(Some(name.to_string()));
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// The name of owner `id` (`None`: the operator).
+    pub fn owner_name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).and_then(|n| n.as_deref())
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
+    }
+}
+
+fn tif_name(tif: TimeInForce) -> &'static str {
+    match tif {
+        TimeInForce::Gtc => "gtc",
+        TimeInForce::Ioc => "ioc",
+    }
+}
+
+fn order_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredOrder> {
+    let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    Ok(StoredOrder {
+        id: r.get(0)?,
+        side: if text(1)? == "buy" { Side::Buy } else { Side::Sell },
+        owner: r.get(2)?,
+        window: Window { start: r.get(3)?, end: r.get(4)? },
+        rps: r.get(5)?,
+        remaining: r.get(6)?,
+        limit: Money(r.get(7)?),
+        tif: if text(8)? == "ioc" { TimeInForce::Ioc } else { TimeInForce::Gtc },
+        status: match text(9)?.as_str() {
+            "open" => OrderStatus::Open,
+            "filled" => OrderStatus::Filled,
+            _ => OrderStatus::Cancelled,
+        },
+        placed_at: r.get(10)?,
+    })
+}
+
+const ORDER_COLUMNS: &str =
+    "id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at";
+
+/// Loads the open orders of `window` placed before order `before`, in priority (id) order.
+fn load_book(tx: &Transaction<'_>, window: Window, before: i64) -> Result<OwnedBook, MarketError> {
+    let mut owned = OwnedBook::default();
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, side, owner, remaining, limit_price, tif FROM orders
+         WHERE window_start = ?1 AND window_end = ?2 AND status = 'open' AND id < ?3 ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![window.start, window.end, before])?;
+    while let Some(r) = rows.next()? {
+        let owner: Option<String> = r.get(2)?;
+        let order = Order {
+            id: r.get(0)?,
+            side: if r.get::<_, String>(1)? == "buy" { Side::Buy } else { Side::Sell },
+            owner: owned.owner_id(owner.as_deref()),
+            rps: r.get(3)?,
+            limit: Money(r.get(4)?),
+            tif: if r.get::<_, String>(5)? == "ioc" { TimeInForce::Ioc } else { TimeInForce::Gtc },
+        };
+        owned.book.rest(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
+    }
+    Ok(owned)
+}
+
+/// What `buyer` holds over `window` net of what it sold and offers for resale.
+fn holding(tx: &Transaction<'_>, buyer: &str, window: Window) -> Result<i64, MarketError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT window_start, window_end, rps FROM sales WHERE buyer = ?1 AND window_start < ?3 AND window_end > ?2
+         UNION ALL
+         SELECT window_start, window_end, -rps FROM sales WHERE seller = ?1 AND window_start < ?3 AND window_end > ?2
+         UNION ALL
+         SELECT window_start, window_end, -remaining FROM orders
+          WHERE owner = ?1 AND side = 'sell' AND status = 'open' AND window_start < ?3 AND window_end > ?2",
+    )?;
+    let changes: Vec<HoldingChange> = stmt
+        .query_map(params![buyer, window.start, window.end], |r| {
+            Ok(HoldingChange { start: r.get(0)?, end: r.get(1)?, rps: r.get(2)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(least_holding(window, &changes))
+}
+
+impl Ledger {
+    /// Checks, matches and records one order in one immediate transaction.
+    pub fn place_order(&mut self, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+        if cache.data_version != Some(version) {
+            cache.books.clear();
+            cache.data_version = Some(version);
+        }
+        check_can_sell(&tx, new)?;
+        tx.prepare_cached(
+            "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8)",
+        )?
+        .execute(params![
+            side_name(new.side),
+            new.owner,
+            new.window.start,
+            new.window.end,
+            new.rps,
+            new.limit.micros(),
+            tif_name(new.tif),
+            now
+        ])?;
+        let id = tx.last_insert_rowid();
+        let mut owned = match cache.books.remove(&new.window) {
+            Some(owned) => owned,
+            None => load_book(&tx, new.window, id)?,
+        };
+        // The cached book is put back only once the transaction has committed: on any error it
+        // is dropped and rebuilt from the ledger next time.
+        let placed = match_and_record(&tx, &mut owned, new, id, now)?;
+        tx.commit()?;
+        cache.books.insert(new.window, owned);
+        Ok(placed)
+    }
+
+    /// Cancels an open order.
+    pub fn cancel_order(&mut self, id: i64) -> Result<StoredOrder, MarketError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let order = load_order(&tx, id)?;
+        if order.status != OrderStatus::Open {
+            return Err(MarketError::OrderClosed { id, status: order.status.name().into() });
+        }
+        tx.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?1", [id])?;
+        let order = load_order(&tx, id)?;
+        tx.commit()?;
+        Ok(order)
+    }
+
+    /// Orders, newest first; only open ones when `open_only`.
+    pub fn orders(&self, open_only: bool) -> Result<Vec<StoredOrder>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE NOT ?1 OR status = 'open' ORDER BY id DESC"))?;
+        let rows = stmt.query_map([open_only], order_from)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The book of `window` as it stands.
+    pub fn book(&mut self, window: Window) -> Result<OwnedBook, MarketError> {
+        let tx = self.conn.transaction()?;
+        load_book(&tx, window, i64::MAX)
+    }
+}
+
+fn load_order(tx: &Transaction<'_>, id: i64) -> Result<StoredOrder, MarketError> {
+    tx.query_row(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"), [id], order_from)
+        .optional()?
+        .ok_or(MarketError::NoOrder(id))
+}
+
+/// The operator sells only unsold offered capacity; a buyer only what it holds.
+fn check_can_sell(tx: &Transaction<'_>, new: &NewOrder) -> Result<(), MarketError> {
+    match (new.side, &new.owner) {
+        (Side::Buy, None) => Err(MarketError::BuyerNeeded),
+        (Side::Buy, Some(_)) => Ok(()),
+        (Side::Sell, None) => {
+            let available = unsold(new.window, &supply::slots(tx, new.window, Excluding::default())?)?;
+            if new.rps > available {
+                return Err(MarketError::Oversold {
+                    window: new.window.to_string(),
+                    wanted: new.rps,
+                    unsold: available,
+                });
+            }
+            Ok(())
+        }
+        (Side::Sell, Some(buyer)) => {
+            let held = holding(tx, buyer, new.window)?;
+            if new.rps > held {
+                return Err(MarketError::NotHeld {
+                    buyer: buyer.clone(),
+                    window: new.window.to_string(),
+                    held,
+                    wanted: new.rps,
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn match_and_record(
+    tx: &Transaction<'_>,
+    owned: &mut OwnedBook,
+    new: &NewOrder,
+    id: i64,
+    now: i64,
+) -> Result<Placed, MarketError> {
+    let owner = owned.owner_id(new.owner.as_deref());
+    let order = Order { id, side: new.side, owner, rps: new.rps, limit: new.limit, tif: new.tif };
+    let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
+    let mut insert_sale = tx.prepare_cached(
+        "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id,
+                            buy_order, sell_order, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11)",
+    )?;
+    let mut fill_resting = tx.prepare_cached(
+        "UPDATE orders SET remaining = remaining - ?2,
+                           status = CASE WHEN remaining - ?2 = 0 THEN 'filled' ELSE status END
+         WHERE id = ?1 AND status = 'open' AND remaining >= ?2",
+    )?;
+    let mut trades = Vec::with_capacity(submission.fills.len());
+    for fill in &submission.fills {
+        let (buy_order, sell_order) = match new.side {
+            Side::Buy => (fill.incoming, fill.resting),
+            Side::Sell => (fill.resting, fill.incoming),
+        };
+        let buyer = owned
+            .owner_name(fill.buyer_owner)
+            .ok_or_else(|| MarketError::Corrupt("a buy order without a buyer".into()))?;
+        let seller = owned.owner_name(fill.seller_owner);
+        let per_hour = i128::from(fill.rps) * i128::from(fill.price.micros());
+        let total = i64::try_from(total_for_window(per_hour, new.window.secs())).unwrap_or(i64::MAX);
+        insert_sale.execute(params![
+            buyer,
+            seller,
+            new.window.start,
+            new.window.end,
+            fill.rps,
+            fill.price.micros(),
+            total,
+            id,
+            buy_order,
+            sell_order,
+            now
+        ])?;
+        if fill_resting.execute(params![fill.resting, fill.rps])? != 1 {
+            return Err(MarketError::Corrupt(format!(
+                "resting order #{} is not open with {} rps",
+                fill.resting, fill.rps
+            )));
+        }
+        trades.push(Trade {
+            sale_id: tx.last_insert_rowid(),
+            buy_order,
+            sell_order,
+            buyer: buyer.to_string(),
+            seller: seller.map(str::to_string),
+            rps: fill.rps,
+            price: fill.price,
+        });
+    }
+    let status = match (submission.rested, submission.cancelled) {
+        (0, 0) => "filled",
+        (0, _) => "cancelled",
+        _ => "open",
+    };
+    let remaining = submission.rested + submission.cancelled;
+    tx.prepare_cached("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1")?
+        .execute(params![id, remaining, status])?;
+    let order = StoredOrder {
+        id,
+        side: new.side,
+        owner: new.owner.clone(),
+        window: new.window,
+        rps: new.rps,
+        remaining,
+        limit: new.limit,
+        tif: new.tif,
+        status: match status {
+            "filled" => OrderStatus::Filled,
+            "cancelled" => OrderStatus::Cancelled,
+            _ => OrderStatus::Open,
+        },
+        placed_at: now,
+    };
+    Ok(Placed { order, trades, rested: submission.rested, cancelled: submission.cancelled })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::NewOffer;
+
+    fn window() -> Window {
+        Window::new(0, 2 * 3600).unwrap()
+    }
+
+    fn ledger(offered: i64) -> Ledger {
+        let mut l = Ledger::open_in_memory().unwrap();
+        let offers: Vec<NewOffer> =
+            (0..2).map(|h| NewOffer { slot: Window::new(h * 3600, 3600).unwrap(), rps: offered }).collect();
+        l.save_offers(&offers, 0, "t").unwrap();
+        l
+    }
+
+    fn order(side: Side, owner: Option<&str>, rps: i64, limit: i64, tif: TimeInForce) -> NewOrder {
+        NewOrder { side, owner: owner.map(str::to_string), window: window(), rps, limit: Money(limit), tif }
+    }
+
+    #[test]
+    fn asks_are_bounded_by_unsold_capacity_and_trades_are_sales() {
+        let mut l = ledger(100);
+        let mut cache = BookCache::default();
+        l.place_order(&order(Side::Sell, None, 60, 10, TimeInForce::Gtc), 1, &mut cache).unwrap();
+        let err = l.place_order(&order(Side::Sell, None, 41, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
+        assert_eq!(err.to_string(), "only 40 rps are unsold in every slot of 1970-01-01T00:00Z/2h; asked for 41");
+        // An auction cannot take what the ask holds either.
+        let auction = NewAuction {
+            window: window(),
+            rps: Some(41),
+            rule: crate::core::auction::Rule::Uniform,
+            reserve: Money(0),
+            closes_at: None,
+        };
+        assert!(l.create_auction(&auction, 3).is_err());
+
+        let placed = l.place_order(&order(Side::Buy, Some("shop"), 25, 12, TimeInForce::Ioc), 4, &mut cache).unwrap();
+        assert_eq!((placed.trades.len(), placed.rested, placed.cancelled), (1, 0, 0));
+        assert_eq!(
+            (placed.trades[0].rps, placed.trades[0].price, placed.trades[0].seller.as_deref()),
+            (25, Money(10), None)
+        );
+        let sales = l.sales(Some("shop"), None).unwrap();
+        assert_eq!(
+            (sales[0].rps, sales[0].unit_price, sales[0].total, sales[0].mechanism.as_str()),
+            (25, Money(10), Money(500), "order")
+        );
+        // Resale: shop holds 25 and may sell them, not more.
+        let err = l.place_order(&order(Side::Sell, Some("shop"), 26, 20, TimeInForce::Gtc), 5, &mut cache).unwrap_err();
+        assert_eq!(err.to_string(), "shop holds only 25 rps in every slot of 1970-01-01T00:00Z/2h; asked to sell 26");
+        l.place_order(&order(Side::Sell, Some("shop"), 25, 20, TimeInForce::Gtc), 6, &mut cache).unwrap();
+        let resale = l.place_order(&order(Side::Buy, Some("news"), 30, 25, TimeInForce::Gtc), 7, &mut cache).unwrap();
+        // news buys the operator's remaining 35 at 10 first (best price), not shop's at 20.
+        assert_eq!(resale.trades.iter().map(|t| (t.rps, t.price)).collect::<Vec<_>>(), [(30, Money(10))]);
+        let open: Vec<(i64, i64)> = l.orders(true).unwrap().iter().map(|o| (o.id, o.remaining)).collect();
+        assert_eq!(open, [(3, 25), (1, 5)]);
+    }
+
+    #[test]
+    fn a_cached_book_follows_other_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let mut a = Ledger::open(&path).unwrap();
+        let offers: Vec<NewOffer> =
+            (0..2).map(|h| NewOffer { slot: Window::new(h * 3600, 3600).unwrap(), rps: 100 }).collect();
+        a.save_offers(&offers, 0, "t").unwrap();
+        let mut b = Ledger::open(&path).unwrap();
+        let (mut ca, mut cb) = (BookCache::default(), BookCache::default());
+        let ask = a.place_order(&order(Side::Sell, None, 10, 5, TimeInForce::Gtc), 1, &mut ca).unwrap();
+        // b cancels the ask a has cached; a must not trade against it.
+        b.cancel_order(ask.order.id).unwrap();
+        let bid = a.place_order(&order(Side::Buy, Some("shop"), 10, 5, TimeInForce::Gtc), 2, &mut ca).unwrap();
+        assert!(bid.trades.is_empty());
+        // and b, whose cache is cold, sees a's resting bid.
+        let sell = b.place_order(&order(Side::Sell, None, 4, 5, TimeInForce::Ioc), 3, &mut cb).unwrap();
+        assert_eq!(sell.trades.len(), 1);
+    }
+
+    use crate::ledger::NewAuction;
+}
