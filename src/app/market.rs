@@ -256,11 +256,9 @@ pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow:
 /// auction can have a million bids.
 fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
     let secs = s.auction.window.secs();
-    // Bids come from the ledger in id order, so a binary search finds each award's bid.
-    let bid_of = |id: i64| &s.bids[s.bids.binary_search_by_key(&id, |b| b.id).expect("every award is a stored bid")];
     let winners = s.clearing.awards.iter().enumerate().filter(|(_, a)| a.rps > 0).map(|(rank, a)| {
         let unit = money128(a.payment_per_hour / i128::from(a.rps));
-        (rank + 1, a, bid_of(a.bid_id), unit, money128(total_for_window(a.payment_per_hour, secs)))
+        (rank + 1, a, &s.bids[a.index], unit, money128(total_for_window(a.payment_per_hour, secs)))
     });
     let mut out = io::stdout().lock();
     if args.format.format == Format::Json {

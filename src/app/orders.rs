@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::core::book::{Side, TimeInForce};
 use crate::core::money::Money;
 use crate::core::window::{Window, format_instant};
-use crate::ledger::{BookCache, Ledger, MarketError, NewOrder, Placed};
+use crate::ledger::{BookCache, Ledger, NewOrder, Placed};
 use crate::output::{self, Rows};
 
 fn now() -> i64 {
@@ -156,30 +156,31 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
     Ok(NewOrder { side, owner, window, rps: row.rps, limit: row.limit, tif })
 }
 
-/// Places a file of orders in turn, each in its own transaction, as an exchange takes a batch:
-/// an order the market refuses (no supply left, not held) is reported by line and the rest go
-/// on; the command then fails, naming how many were refused.
+/// Places a file of orders in turn, as an exchange takes a batch: an order the market refuses
+/// (no supply left, not held) is reported by line and the rest go on; the command then fails,
+/// naming how many were refused.
 fn batch(config: &Config, ledger: &mut Ledger, path: &Path, buyers: &HashSet<&str>) -> anyhow::Result<()> {
     let orders = read_orders(config, path, buyers)?;
     let started = Instant::now();
     let mut cache = BookCache::default();
     let (mut trades, mut rested, mut cancelled, mut placed, mut refused) = (0usize, 0i64, 0i64, 0usize, 0usize);
-    for o in &orders {
-        match ledger.place_order(&o.order, now(), &mut cache) {
-            Ok(p) => {
-                trades += p.trades.len();
-                rested += p.rested;
-                cancelled += p.cancelled;
-                placed += 1;
-            }
-            Err(e @ (MarketError::Ledger(_) | MarketError::Corrupt(_))) => {
-                return Err(anyhow!(e).context(format!("{}:{}", path.display(), o.line)));
-            }
-            Err(e) => {
-                refused += 1;
-                eprintln!("refused: {}:{}: {e}", path.display(), o.line);
-            }
+    let news: Vec<NewOrder> = orders.iter().map(|o| o.order.clone()).collect();
+    let outcome = ledger.place_orders(&news, now(), &mut cache, |i, result| match result {
+        Ok(p) => {
+            trades += p.trades.len();
+            rested += p.rested;
+            cancelled += p.cancelled;
+            placed += 1;
         }
+        Err(e) => {
+            refused += 1;
+            eprintln!("refused: {}:{}: {e}", path.display(), orders[i].line);
+        }
+    });
+    if let Err(e) = outcome {
+        let line = orders.get(placed + refused).map_or(0, |o| o.line);
+        return Err(anyhow!(e)
+            .context(format!("{}:{line}: stopped; the {placed} orders before it were placed", path.display())));
     }
     let secs = started.elapsed().as_secs_f64();
     writeln!(

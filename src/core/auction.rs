@@ -101,6 +101,8 @@ pub fn check_bid(rps: i64, min_rps: i64, price: Money) -> Result<(), BidError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Award {
     pub bid_id: i64,
+    /// The bid's position in the slice given to [`clear`], for O(1) lookups by the caller.
+    pub index: usize,
     pub rps: i64,
     pub payment_per_hour: i128,
 }
@@ -150,9 +152,10 @@ pub fn clear(supply: i64, reserve: Money, rule: Rule, bids: &[Bid]) -> Clearing 
     Clearing {
         awards: ranked
             .iter()
+            .zip(&order)
             .zip(&run.won)
             .zip(payments)
-            .map(|((b, &rps), payment_per_hour)| Award { bid_id: b.id, rps, payment_per_hour })
+            .map(|(((b, &index), &rps), payment_per_hour)| Award { bid_id: b.id, index, rps, payment_per_hour })
             .collect(),
         clearing_price,
         sold_rps: supply - run.left,

@@ -234,8 +234,6 @@ impl Ledger {
         let secs = auction.window.secs();
         let revenue = clearing.awards.iter().map(|a| total_for_window(a.payment_per_hour, secs)).sum();
         if !dry_run {
-            // Bids are loaded in id order: a binary search finds each award's buyer.
-            let buyer_of = |id: i64| bids.binary_search_by_key(&id, |b| b.id).map(|i| bids[i].buyer.as_str()).ok();
             let mut insert = tx.prepare(
                 "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
                                     source_id, bid_id, created_at)
@@ -245,7 +243,7 @@ impl Ledger {
                 let unit = a.payment_per_hour / i128::from(a.rps);
                 let total = total_for_window(a.payment_per_hour, secs);
                 insert.execute(params![
-                    buyer_of(a.bid_id).expect("every award is for a loaded bid"),
+                    bids[a.index].buyer,
                     auction.window.start,
                     auction.window.end,
                     a.rps,
@@ -258,6 +256,12 @@ impl Ledger {
                 ])?;
             }
             drop(insert);
+            // What the sales draw on the offers, in one statement (the per-row trigger covers
+            // trades only); the auction's hold is released by its status change below.
+            tx.execute(
+                "UPDATE offers SET sold = sold + ?3 WHERE slot_start < ?2 AND slot_end > ?1",
+                params![auction.window.start, auction.window.end, clearing.sold_rps],
+            )?;
             tx.execute(
                 "UPDATE auctions SET status = 'cleared', ended_at = ?2, clearing_price = ?3 WHERE id = ?1",
                 params![id, now, clearing.clearing_price.map(Money::micros)],

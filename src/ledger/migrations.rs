@@ -92,7 +92,10 @@ pub const MIGRATIONS: &[&str] = &[
     -- supply reads its few slots instead of every sale and order.
     ALTER TABLE offers ADD COLUMN sold INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE offers ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0;
-    CREATE TRIGGER sale_draws_on_offers AFTER INSERT ON sales WHEN NEW.seller IS NULL BEGIN
+    -- Trades only: an auction's sales can number in the hundreds of thousands, so settling one
+    -- adds their total to its offers in one statement instead (ledger/auctions.rs).
+    CREATE TRIGGER sale_draws_on_offers AFTER INSERT ON sales
+      WHEN NEW.seller IS NULL AND NEW.mechanism = 'order' BEGIN
         UPDATE offers SET sold = sold + NEW.rps
          WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
     END;

@@ -1,6 +1,9 @@
 //! The continuous market in the ledger: each order is checked, matched and recorded in one
 //! `BEGIN IMMEDIATE` transaction, so concurrent invocations never oversell or lose an order.
 //!
+//! A batch (`--file`) shares one transaction per group of orders, each order in a savepoint of
+//! its own; see [`Ledger::place_orders`].
+//!
 //! Matching runs on an in-memory [`Book`] rebuilt from the open orders of the window. A
 //! [`BookCache`] keeps books between orders of one process (a `--file` batch). It throws them
 //! away whenever `PRAGMA data_version` says another connection has committed since, so a cached
@@ -8,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::supply::{self, Excluding};
 use super::{Ledger, LedgerError, MarketError};
@@ -164,7 +167,7 @@ const ORDER_COLUMNS: &str =
     "id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at";
 
 /// Loads the open orders of `window` placed before order `before`, in priority (id) order.
-fn load_book(tx: &Transaction<'_>, window: Window, before: i64) -> Result<OwnedBook, MarketError> {
+fn load_book(tx: &Connection, window: Window, before: i64) -> Result<OwnedBook, MarketError> {
     let mut owned = OwnedBook::default();
     let mut stmt = tx.prepare_cached(
         "SELECT id, side, owner, remaining, limit_price, tif FROM orders
@@ -187,7 +190,7 @@ fn load_book(tx: &Transaction<'_>, window: Window, before: i64) -> Result<OwnedB
 }
 
 /// What `buyer` holds over `window` net of what it sold and offers for resale.
-fn holding(tx: &Transaction<'_>, buyer: &str, window: Window) -> Result<i64, MarketError> {
+fn holding(tx: &Connection, buyer: &str, window: Window) -> Result<i64, MarketError> {
     let mut stmt = tx.prepare_cached(
         "SELECT window_start, window_end, rps FROM sales WHERE buyer = ?1 AND window_start < ?3 AND window_end > ?2
          UNION ALL
@@ -204,41 +207,72 @@ fn holding(tx: &Transaction<'_>, buyer: &str, window: Window) -> Result<i64, Mar
     Ok(least_holding(window, &changes))
 }
 
+/// Orders of a batch that share one transaction (each still in a savepoint of its own).
+const GROUP: usize = 64;
+
 impl Ledger {
     /// Checks, matches and records one order in one immediate transaction.
     pub fn place_order(&mut self, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
-        if cache.data_version != Some(version) {
-            cache.books.clear();
-            cache.data_version = Some(version);
+        let mut result = None;
+        self.place_orders(std::slice::from_ref(new), now, cache, |_, r| result = Some(r))?;
+        result.unwrap_or(Err(MarketError::Corrupt("an order went unanswered".into())))
+    }
+
+    /// Places orders in turn, reporting each one's result (by index) to `each`.
+    ///
+    /// Every order is checked, matched and recorded atomically in a savepoint of its own: a
+    /// refused order (no supply, not held) leaves no trace, and the orders around it go on. Up to
+    /// [`GROUP`] orders share one `BEGIN IMMEDIATE` transaction, so a batch pays for one commit
+    /// per group instead of one per order; no other process writes in between, so none can
+    /// oversell or see half an order. Results are reported only once their group has committed.
+    /// A ledger failure (I/O, a corrupt book) stops the batch: the orders before it in its group
+    /// are committed and reported, and the error is returned.
+    pub fn place_orders(
+        &mut self,
+        orders: &[NewOrder],
+        now: i64,
+        cache: &mut BookCache,
+        mut each: impl FnMut(usize, Result<Placed, MarketError>),
+    ) -> Result<(), MarketError> {
+        for (group, chunk) in orders.chunks(GROUP).enumerate() {
+            let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i64 = tx.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+            if cache.data_version != Some(version) {
+                cache.books.clear();
+                cache.data_version = Some(version);
+            }
+            let mut results = Vec::with_capacity(chunk.len());
+            let mut fatal = None;
+            for new in chunk {
+                let savepoint = tx.savepoint()?;
+                match place_one(&savepoint, new, now, cache) {
+                    Ok(placed) => {
+                        savepoint.commit()?;
+                        results.push(Ok(placed));
+                    }
+                    Err(e) => {
+                        drop(savepoint); // rolls the order back
+                        cache.books.remove(&new.window);
+                        if matches!(e, MarketError::Ledger(_) | MarketError::Corrupt(_)) {
+                            fatal = Some(e);
+                            break;
+                        }
+                        results.push(Err(e));
+                    }
+                }
+            }
+            if let Err(e) = tx.commit() {
+                cache.books.clear();
+                return Err(e.into());
+            }
+            for (i, result) in results.into_iter().enumerate() {
+                each(group * GROUP + i, result);
+            }
+            if let Some(e) = fatal {
+                return Err(e);
+            }
         }
-        check_can_sell(&tx, new)?;
-        tx.prepare_cached(
-            "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8)",
-        )?
-        .execute(params![
-            side_name(new.side),
-            new.owner,
-            new.window.start,
-            new.window.end,
-            new.rps,
-            new.limit.micros(),
-            tif_name(new.tif),
-            now
-        ])?;
-        let id = tx.last_insert_rowid();
-        let mut owned = match cache.books.remove(&new.window) {
-            Some(owned) => owned,
-            None => load_book(&tx, new.window, id)?,
-        };
-        // The cached book is put back only once the transaction has committed: on any error it
-        // is dropped and rebuilt from the ledger next time.
-        let placed = match_and_record(&tx, &mut owned, new, id, now)?;
-        tx.commit()?;
-        cache.books.insert(new.window, owned);
-        Ok(placed)
+        Ok(())
     }
 
     /// Cancels an open order.
@@ -270,6 +304,35 @@ impl Ledger {
     }
 }
 
+/// One order: check, record, match against the (cached) book, record the trades.
+fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
+    check_can_sell(conn, new)?;
+    conn.prepare_cached(
+        "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8)",
+    )?
+    .execute(params![
+        side_name(new.side),
+        new.owner,
+        new.window.start,
+        new.window.end,
+        new.rps,
+        new.limit.micros(),
+        tif_name(new.tif),
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    let mut owned = match cache.books.remove(&new.window) {
+        Some(owned) => owned,
+        None => load_book(conn, new.window, id)?,
+    };
+    // The book goes back into the cache only if the order went through: on an error it is
+    // dropped (it may be half-matched) and rebuilt from the ledger next time.
+    let placed = match_and_record(conn, &mut owned, new, id, now)?;
+    cache.books.insert(new.window, owned);
+    Ok(placed)
+}
+
 fn load_order(tx: &Transaction<'_>, id: i64) -> Result<StoredOrder, MarketError> {
     tx.query_row(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"), [id], order_from)
         .optional()?
@@ -277,7 +340,7 @@ fn load_order(tx: &Transaction<'_>, id: i64) -> Result<StoredOrder, MarketError>
 }
 
 /// The operator sells only unsold offered capacity; a buyer only what it holds.
-fn check_can_sell(tx: &Transaction<'_>, new: &NewOrder) -> Result<(), MarketError> {
+fn check_can_sell(tx: &Connection, new: &NewOrder) -> Result<(), MarketError> {
     match (new.side, &new.owner) {
         (Side::Buy, None) => Err(MarketError::BuyerNeeded),
         (Side::Buy, Some(_)) => Ok(()),
@@ -308,7 +371,7 @@ fn check_can_sell(tx: &Transaction<'_>, new: &NewOrder) -> Result<(), MarketErro
 }
 
 fn match_and_record(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     owned: &mut OwnedBook,
     new: &NewOrder,
     id: i64,
@@ -453,6 +516,27 @@ mod tests {
         assert_eq!(resale.trades.iter().map(|t| (t.rps, t.price)).collect::<Vec<_>>(), [(30, Money(10))]);
         let open: Vec<(i64, i64)> = l.orders(true).unwrap().iter().map(|o| (o.id, o.remaining)).collect();
         assert_eq!(open, [(3, 25), (1, 5)]);
+    }
+
+    #[test]
+    fn a_refused_order_in_a_batch_leaves_no_trace() {
+        let mut l = ledger(100);
+        let batch = [
+            order(Side::Sell, None, 60, 10, TimeInForce::Gtc),
+            order(Side::Sell, None, 50, 10, TimeInForce::Gtc), // only 40 left: refused
+            order(Side::Buy, Some("shop"), 10, 10, TimeInForce::Gtc),
+        ];
+        let mut results = Vec::new();
+        l.place_orders(&batch, 1, &mut BookCache::default(), |i, r| results.push((i, r.map(|p| p.trades.len()))))
+            .unwrap();
+        assert_eq!(results.len(), 3);
+        assert!(matches!(results[0], (0, Ok(0))));
+        assert!(matches!(results[1], (1, Err(MarketError::Oversold { unsold: 40, .. }))));
+        assert!(matches!(results[2], (2, Ok(1))));
+        let kept: Vec<(i64, i64)> = l.orders(false).unwrap().iter().map(|o| (o.id, o.rps)).collect();
+        assert_eq!(kept, [(2, 10), (1, 60)]);
+        let reserved: i64 = l.conn.query_row("SELECT MAX(reserved) FROM offers", [], |r| r.get(0)).unwrap();
+        assert_eq!(reserved, 50, "the refused ask promised nothing");
     }
 
     #[test]
