@@ -50,7 +50,7 @@ fn from_csv(text: &str, buyers: &HashSet<&str>) -> Located<Vec<NewBid>> {
     for record in reader.deserialize::<Row>() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            (line, csv_message(&e))
+            (line, csv_message(&e, &headers))
         })?;
         let line = bids.len() as u64 + 2;
         bids.push(bid(record, buyers).map_err(|e| (line, e))?);
@@ -61,10 +61,11 @@ fn from_csv(text: &str, buyers: &HashSet<&str>) -> Located<Vec<NewBid>> {
     Ok(bids)
 }
 
-fn csv_message(e: &csv::Error) -> String {
+/// A CSV error, naming the column by its header.
+pub fn csv_message(e: &csv::Error, headers: &csv::StringRecord) -> String {
     match e.kind() {
         csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-            Some(i) => format!("field {}: {}", i + 1, err.kind()),
+            Some(i) => format!("{}: {}", headers.get(i as usize).unwrap_or("?"), err.kind()),
             None => err.kind().to_string(),
         },
         other => format!("{other:?}"),

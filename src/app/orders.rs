@@ -123,10 +123,17 @@ fn read_orders(config: &Config, path: &Path, buyers: &HashSet<&str>) -> anyhow::
     let file = path.display();
     let text = std::fs::read_to_string(path).with_context(|| file.to_string())?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| anyhow!("{file}:1: {e}"))?.clone();
     let mut orders = Vec::new();
     for (i, row) in reader.deserialize::<OrderRow>().enumerate() {
         let line = i as u64 + 2;
-        let row = row.map_err(|e| anyhow!("{file}:{}: {e}", e.position().map_or(line, |p| p.line())))?;
+        let row = row.map_err(|e| {
+            anyhow!(
+                "{file}:{}: {}",
+                e.position().map_or(line, |p| p.line()),
+                super::bid_file::csv_message(&e, &headers)
+            )
+        })?;
         let order = parse_row(config, row, buyers).map_err(|e| anyhow!("{file}:{line}: {e}"))?;
         orders.push(FileOrder { line, order });
     }

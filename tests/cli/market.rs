@@ -100,6 +100,11 @@ fn an_auction_from_offer_to_sales() {
     assert_eq!(sales[0]["window_end"], "2026-11-30T20:00:00Z");
     assert_eq!(sales[0]["source_id"], 1);
 
+    // A cleared auction takes no more bids.
+    m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "2"])
+        .status(1)
+        .stderr_contains("error: auction #1 was cleared at ")
+        .run();
     // Once only; and the list and show agree.
     m.surplus(&["market", "auction", "run", "1"]).status(1).stderr_contains("error: auction #1 was cleared at ").run();
     let list = m.surplus(&["market", "auction", "list", "--status", "cleared", "--format", "json"]).run().json();
@@ -163,6 +168,11 @@ fn bad_bids_write_nothing() {
     m.surplus(&["market", "auction", "bid", "1", "--file", bad.to_str().unwrap()])
         .status(1)
         .stderr(&format!("error: {}:3: buyer: unknown buyer `mallory` (not in the configuration)\n", bad.display()))
+        .run();
+    let bad = m.file("bids.csv", "buyer,rps,price\nshop,40,1.20\nnews,thirty,0.90\n");
+    m.surplus(&["market", "auction", "bid", "1", "--file", bad.to_str().unwrap()])
+        .status(1)
+        .stderr(&format!("error: {}:3: rps: invalid digit found in string\n", bad.display()))
         .run();
     let bad =
         m.file("bids.yaml", "- {buyer: shop, rps: 10, price: 1}\n- {buyer: news, rps: 5, price: 1, min_rps: 6}\n");

@@ -123,6 +123,12 @@ fn a_bad_line_in_an_order_file_places_nothing() {
         .status(1)
         .stderr_contains(":2: side: expected buy or sell, got `hold`")
         .run();
+    std::fs::write(&file, format!("side,buyer,window,rps,limit\nsell,,{WINDOW},1,0.5\nsell,,{WINDOW},x,0.5\n"))
+        .unwrap();
+    e.surplus(&["market", "order", "--file", file.to_str().unwrap()])
+        .status(1)
+        .stderr(&format!("error: {}:3: rps: invalid digit found in string\n", file.display()))
+        .run();
     std::fs::write(&file, format!("side,buyer,window,rps,limit\nsell,,{WINDOW},0,0.5\n")).unwrap();
     e.surplus(&["market", "order", "--file", file.to_str().unwrap()])
         .status(1)
