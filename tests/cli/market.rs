@@ -1,48 +1,18 @@
 //! `surplus market auction …` and `market sales` against an on-disk ledger, from offers made by
 //! `capacity measure --save` on the bundled example (80, 79, 77, 77 rps for 2026-11-30 16–20h).
 
-use std::path::PathBuf;
+use crate::test::{Scratch, WINDOW};
 
-use crate::test::{Test, example_config};
-
-const WINDOW: &str = "2026-11-30T16:00Z/4h";
-
-struct Market {
-    dir: tempfile::TempDir,
-}
-
-impl Market {
-    /// A fresh ledger holding the example's offers for WINDOW.
-    fn new() -> Market {
-        let m = Market { dir: tempfile::tempdir().unwrap() };
-        m.surplus(&["capacity", "measure", "--for", WINDOW, "--save"]).stderr_contains("saved 4 offers").run();
-        m
-    }
-
-    fn db(&self) -> String {
-        self.dir.path().join("ledger.db").display().to_string()
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn surplus(&self, args: &[&str]) -> Test {
-        Test::new().config(example_config()).args(["--db", &self.db()]).args(args)
-    }
-
-    fn sales(&self) -> serde_json::Value {
-        self.surplus(&["market", "sales", "--format", "json"]).run().json()
-    }
+/// Sales, as `market sales --format json` lists them.
+fn sales(m: &Scratch) -> serde_json::Value {
+    m.surplus(&["market", "sales", "--format", "json"]).run().json()
 }
 
 const BIDS: &str = "buyer,rps,price,min_rps\nshop,40,1.20,10\nnews,30,0.90,0\napi,20,0.80,15\nshop,10,0.60,0\n";
 
 #[test]
 fn an_auction_from_offer_to_sales() {
-    let m = Market::new();
+    let m = Scratch::with_offers();
     m.surplus(&["market", "auction", "create", "--window", WINDOW, "--reserve", "0.50"])
         .stdout("created auction #1: 2026-11-30T16:00Z/4h, 77 rps, uniform, reserve 0.50 EUR, open\n")
         .run();
@@ -56,7 +26,7 @@ fn an_auction_from_offer_to_sales() {
     m.surplus(&["market", "auction", "run", "1", "--dry-run"])
         .stdout_contains("revenue 154.00 EUR (dry run: nothing written)")
         .run();
-    assert_eq!(m.sales(), serde_json::json!([]));
+    assert_eq!(sales(&m), serde_json::json!([]));
 
     // api's 20@0.80 wants ≥ 15 of the 7 left after shop and news: skipped; news' 5@0.70 wins;
     // shop's 10@0.60 gets the last 2. Nobody below the last winner lost: the reserve is the price.
@@ -73,7 +43,7 @@ fn an_auction_from_offer_to_sales() {
     assert_eq!(won, [(1, 40, "80.00"), (2, 30, "60.00"), (5, 5, "10.00"), (4, 2, "4.00")]);
     assert_eq!(run["allocations"][2]["rank"], 4, "api's skipped bid keeps its rank");
 
-    let sales = m.sales();
+    let sales = sales(&m);
     let rows: Vec<(&str, i64, &str, &str)> = sales
         .as_array()
         .unwrap()
@@ -143,7 +113,7 @@ fn pay_as_bid_and_vickrey_prices() {
         ("pay-as-bid", ["192.00", "108.00", "14.00", "4.80"], "318.80"),
         ("vickrey", ["107.20", "87.20", "12.00", "4.00"], "210.40"),
     ] {
-        let m = Market::new();
+        let m = Scratch::with_offers();
         m.surplus(&["market", "auction", "create", "--window", WINDOW, "--rule", rule, "--reserve", "0.50"]).run();
         let bids = m.file("bids.csv", BIDS);
         m.surplus(&["market", "auction", "bid", "1", "--file", bids.to_str().unwrap()]).run();
@@ -162,7 +132,7 @@ fn pay_as_bid_and_vickrey_prices() {
 
 #[test]
 fn bad_bids_write_nothing() {
-    let m = Market::new();
+    let m = Scratch::with_offers();
     m.surplus(&["market", "auction", "create", "--window", WINDOW]).run();
     let bad = m.file("bids.csv", "buyer,rps,price,min_rps\nshop,40,1.20,10\nmallory,30,0.90,0\n");
     m.surplus(&["market", "auction", "bid", "1", "--file", bad.to_str().unwrap()])
@@ -201,7 +171,7 @@ fn bad_bids_write_nothing() {
 
 #[test]
 fn windows_need_offers_and_the_grid() {
-    let m = Market::new();
+    let m = Scratch::with_offers();
     m.surplus(&["market", "auction", "create", "--window", "2026-11-30T18:00Z/4h"])
         .status(1)
         .stderr("error: no capacity is offered for 2026-11-30T20:00:00Z (window 2026-11-30T18:00Z/4h); run `surplus capacity measure --save` for it\n")
@@ -217,7 +187,7 @@ fn windows_need_offers_and_the_grid() {
 
 #[test]
 fn cancelling_releases_capacity_and_closed_auctions_refuse_bids() {
-    let m = Market::new();
+    let m = Scratch::with_offers();
     m.surplus(&["market", "auction", "create", "--window", WINDOW, "--closes", "2020-01-01T00:00Z"]).run();
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "1"])
         .status(1)

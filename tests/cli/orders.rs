@@ -5,50 +5,28 @@ use std::process::{Command, Stdio};
 
 use rusqlite::Connection;
 
-use crate::test::{Test, example_config};
+use crate::test::{Scratch, Test, WINDOW, example_config};
 
-const WINDOW: &str = "2026-11-30T16:00Z/4h";
-
-struct Exchange {
-    dir: tempfile::TempDir,
-}
-
-impl Exchange {
-    /// A ledger with the example's offers for WINDOW: 80, 79, 77, 77 rps, so 77 sellable.
-    fn new() -> Exchange {
-        let e = Exchange { dir: tempfile::tempdir().unwrap() };
-        e.surplus(&["capacity", "measure", "--for", WINDOW, "--save"]).run();
-        e
-    }
-
-    fn db(&self) -> String {
-        self.dir.path().join("ledger.db").display().to_string()
-    }
-
-    fn surplus(&self, args: &[&str]) -> Test {
-        Test::new().config(example_config()).args(["--db", &self.db()]).args(args)
-    }
-
-    fn order(&self, args: &[&str]) -> Test {
-        self.surplus(&[&["market", "order"], args, &["--window", WINDOW]].concat())
-    }
+/// `market order ARGS… --window WINDOW`
+fn order(e: &Scratch, args: &[&str]) -> Test {
+    e.surplus(&[&["market", "order"], args, &["--window", WINDOW]].concat())
 }
 
 #[test]
 fn orders_trade_at_the_resting_price() {
-    let e = Exchange::new();
-    e.order(&["sell", "--rps", "50", "--limit", "0.80"]).stdout_contains("order #1 (sell, operator, 50 rps").run();
-    e.order(&["sell", "--rps", "28", "--limit", "0.90"])
+    let e = Scratch::with_offers();
+    order(&e, &["sell", "--rps", "50", "--limit", "0.80"]).stdout_contains("order #1 (sell, operator, 50 rps").run();
+    order(&e, &["sell", "--rps", "28", "--limit", "0.90"])
         .status(1)
         .stderr("error: only 27 rps are unsold in every slot of 2026-11-30T16:00Z/4h; asked for 28\n")
         .run();
-    e.order(&["buy", "--buyer", "shop", "--rps", "20", "--limit", "1.00"])
+    order(&e, &["buy", "--buyer", "shop", "--rps", "20", "--limit", "1.00"])
         .stdout_contains("traded 20 rps in 1 trade at 0.80 on average; 0 resting, 0 cancelled")
         .run();
-    e.order(&["buy", "--buyer", "news", "--rps", "40", "--limit", "0.85", "--ioc"])
+    order(&e, &["buy", "--buyer", "news", "--rps", "40", "--limit", "0.85", "--ioc"])
         .stdout_contains("traded 30 rps in 1 trade at 0.80 on average; 0 resting, 10 cancelled")
         .run();
-    e.order(&["buy", "--buyer", "api", "--rps", "10", "--limit", "0.70"]).stdout_contains("10 resting").run();
+    order(&e, &["buy", "--buyer", "api", "--rps", "10", "--limit", "0.70"]).stdout_contains("10 resting").run();
 
     let book = e.surplus(&["market", "book", "--window", WINDOW, "--format", "json"]).run().json();
     assert_eq!(book["bids"], serde_json::json!([{"price": "0.70", "rps": 10, "orders": 1}]));
@@ -81,15 +59,15 @@ fn orders_trade_at_the_resting_price() {
 
 #[test]
 fn buyers_resell_only_what_they_hold() {
-    let e = Exchange::new();
-    e.order(&["sell", "--rps", "30", "--limit", "0.50"]).run();
-    e.order(&["buy", "--buyer", "shop", "--rps", "30", "--limit", "0.50"]).run();
-    e.order(&["sell", "--buyer", "shop", "--rps", "31", "--limit", "2"])
+    let e = Scratch::with_offers();
+    order(&e, &["sell", "--rps", "30", "--limit", "0.50"]).run();
+    order(&e, &["buy", "--buyer", "shop", "--rps", "30", "--limit", "0.50"]).run();
+    order(&e, &["sell", "--buyer", "shop", "--rps", "31", "--limit", "2"])
         .status(1)
         .stderr("error: shop holds only 30 rps in every slot of 2026-11-30T16:00Z/4h; asked to sell 31\n")
         .run();
-    e.order(&["sell", "--buyer", "shop", "--rps", "10", "--limit", "2"]).run();
-    e.order(&["buy", "--buyer", "news", "--rps", "10", "--limit", "2"]).stdout_contains("traded 10 rps").run();
+    order(&e, &["sell", "--buyer", "shop", "--rps", "10", "--limit", "2"]).run();
+    order(&e, &["buy", "--buyer", "news", "--rps", "10", "--limit", "2"]).stdout_contains("traded 10 rps").run();
     let sales = e.surplus(&["market", "sales", "--buyer", "news", "--format", "json"]).run().json();
     assert_eq!((sales[0]["seller"].as_str(), sales[0]["rps"].as_i64()), (Some("shop"), Some(10)));
     // A resale does not use the network's supply: 77 − 30 sold by the operator is left.
@@ -98,7 +76,7 @@ fn buyers_resell_only_what_they_hold() {
 
 #[test]
 fn a_bad_line_in_an_order_file_places_nothing() {
-    let e = Exchange::new();
+    let e = Scratch::with_offers();
     let file = e.dir.path().join("orders.csv");
     std::fs::write(
         &file,
@@ -143,7 +121,7 @@ fn a_bad_line_in_an_order_file_places_nothing() {
 /// order twice).
 #[test]
 fn eight_processes_trading_at_once() {
-    let e = Exchange { dir: tempfile::tempdir().unwrap() };
+    let e = Scratch::empty();
     // 600 rps per proxy: about 1600 rps to sell per slot, against 8 × 250 asks of 1 rps.
     let config = e.dir.path().join("surplus.yaml");
     let text = std::fs::read_to_string(example_config())

@@ -119,3 +119,43 @@ pub fn root() -> PathBuf {
 pub fn example_config() -> PathBuf {
     root().join("examples/surplus.yaml")
 }
+
+/// The sale window the market tests trade: the example's offers for it are 80, 79, 77 and
+/// 77 rps, so 77 are sellable in every slot.
+pub const WINDOW: &str = "2026-11-30T16:00Z/4h";
+
+/// A scratch directory with a ledger in it, holding the example's offers for [`WINDOW`].
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// An empty scratch directory (no ledger yet).
+    pub fn empty() -> Scratch {
+        Scratch { dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// A ledger holding the example's offers for [`WINDOW`].
+    pub fn with_offers() -> Scratch {
+        let s = Scratch::empty();
+        s.surplus(&["capacity", "measure", "--for", WINDOW, "--save"]).stderr_contains("saved 4 offers").run();
+        s
+    }
+
+    /// The ledger's path.
+    pub fn db(&self) -> String {
+        self.dir.path().join("ledger.db").display().to_string()
+    }
+
+    /// Writes `text` to a file in the directory.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// `surplus -c EXAMPLE --db LEDGER ARGS…`
+    pub fn surplus(&self, args: &[&str]) -> Test {
+        Test::new().config(example_config()).args(["--db", &self.db()]).args(args)
+    }
+}
