@@ -43,32 +43,21 @@ fn an_auction_from_offer_to_sales() {
     assert_eq!(won, [(1, 40, "80.00"), (2, 30, "60.00"), (5, 5, "10.00"), (4, 2, "4.00")]);
     assert_eq!(run["allocations"][2]["rank"], 4, "api's skipped bid keeps its rank");
 
-    let sales = sales(&m);
-    let rows: Vec<(&str, i64, &str, &str)> = sales
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["buyer"].as_str().unwrap(),
-                s["rps"].as_i64().unwrap(),
-                s["unit_price"].as_str().unwrap(),
-                s["mechanism"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let rows: Vec<(String, i64, String, String, i64)> = m.sales();
+    let rows: Vec<(&str, i64, &str, &str, i64)> =
+        rows.iter().map(|(b, r, u, k, i)| (b.as_str(), *r, u.as_str(), k.as_str(), *i)).collect();
     assert_eq!(
         rows,
         [
-            ("shop", 40, "0.50", "auction"),
-            ("news", 30, "0.50", "auction"),
-            ("news", 5, "0.50", "auction"),
-            ("shop", 2, "0.50", "auction")
+            ("shop", 40, "0.50", "auction", 1),
+            ("news", 30, "0.50", "auction", 1),
+            ("news", 5, "0.50", "auction", 1),
+            ("shop", 2, "0.50", "auction", 1)
         ]
     );
+    let sales = sales(&m);
     assert_eq!(sales[0]["window_start"], "2026-11-30T16:00:00Z");
     assert_eq!(sales[0]["window_end"], "2026-11-30T20:00:00Z");
-    assert_eq!(sales[0]["source_id"], 1);
 
     // A cleared auction takes no more bids.
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "2"])

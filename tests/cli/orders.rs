@@ -31,21 +31,10 @@ fn orders_trade_at_the_resting_price() {
     let book = e.surplus(&["market", "book", "--window", WINDOW, "--format", "json"]).run().json();
     assert_eq!(book["bids"], serde_json::json!([{"price": "0.70", "rps": 10, "orders": 1}]));
     assert_eq!(book["asks"], serde_json::json!([]));
+    let rows = e.sales();
+    let rows: Vec<(&str, i64, &str, &str, i64)> =
+        rows.iter().map(|(b, r, u, k, i)| (b.as_str(), *r, u.as_str(), k.as_str(), *i)).collect();
     let sales = e.surplus(&["market", "sales", "--format", "json"]).run().json();
-    let rows: Vec<(&str, i64, &str, &str, i64)> = sales
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["buyer"].as_str().unwrap(),
-                s["rps"].as_i64().unwrap(),
-                s["unit_price"].as_str().unwrap(),
-                s["mechanism"].as_str().unwrap(),
-                s["source_id"].as_i64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(rows, [("shop", 20, "0.80", "order", 2), ("news", 30, "0.80", "order", 3)]);
     assert_eq!(sales[0]["total"], "64.00"); // 20 rps × 4 h × 0.80
 

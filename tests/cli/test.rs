@@ -154,6 +154,25 @@ impl Scratch {
         path
     }
 
+    /// Sales as `(buyer, rps, unit_price, mechanism, source_id)`, from `market sales`.
+    pub fn sales(&self) -> Vec<(String, i64, String, String, i64)> {
+        let json = self.surplus(&["market", "sales", "--format", "json"]).run().json();
+        let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    text(&s["buyer"]),
+                    s["rps"].as_i64().unwrap(),
+                    text(&s["unit_price"]),
+                    text(&s["mechanism"]),
+                    s["source_id"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
     /// `surplus -c EXAMPLE --db LEDGER ARGS…`
     pub fn surplus(&self, args: &[&str]) -> Test {
         Test::new().config(example_config()).args(["--db", &self.db()]).args(args)
