@@ -6,9 +6,12 @@
 pub mod auction;
 pub mod book;
 pub mod capacity;
+pub mod client_hash;
+pub mod fraction_split;
 pub mod holding;
 pub mod money;
 pub mod quantile;
 pub mod second_counts;
+pub mod smooth_weighted;
 pub mod supply;
 pub mod window;
