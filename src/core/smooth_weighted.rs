@@ -33,7 +33,7 @@ impl SmoothWeighted {
 
     /// The next entry, or `None` when every weight is 0.
     #[inline]
-    pub fn next(&mut self) -> Option<usize> {
+    pub fn pick(&mut self) -> Option<usize> {
         if self.total == 0 {
             return None;
         }
@@ -55,9 +55,9 @@ impl SmoothWeighted {
     /// The next entry, then up to `k − 1` more distinct ones with weight, in the order they
     /// would come up next. The first carries the load share; the rest are there for clients
     /// that fail over within one answer.
-    pub fn next_distinct(&mut self, k: usize, out: &mut Vec<usize>) {
+    pub fn pick_distinct(&mut self, k: usize, out: &mut Vec<usize>) {
         out.clear();
-        let Some(first) = self.next() else {
+        let Some(first) = self.pick() else {
             return;
         };
         out.push(first);
@@ -76,27 +76,27 @@ mod tests {
     fn interleaves_like_nginx() {
         // nginx's documented sequence for weights 5, 1, 1: a a b a c a a.
         let mut s = SmoothWeighted::new(&[5, 1, 1]);
-        let picks: Vec<usize> = (0..7).map(|_| s.next().unwrap()).collect();
+        let picks: Vec<usize> = (0..7).map(|_| s.pick().unwrap()).collect();
         assert_eq!(picks, [0, 0, 1, 0, 2, 0, 0]);
     }
 
     #[test]
     fn zero_weights() {
-        assert_eq!(SmoothWeighted::new(&[0, 0]).next(), None);
-        assert_eq!(SmoothWeighted::new(&[]).next(), None);
+        assert_eq!(SmoothWeighted::new(&[0, 0]).pick(), None);
+        assert_eq!(SmoothWeighted::new(&[]).pick(), None);
         let mut s = SmoothWeighted::new(&[0, 3]);
-        assert!((0..10).all(|_| s.next() == Some(1)));
+        assert!((0..10).all(|_| s.pick() == Some(1)));
     }
 
     #[test]
     fn distinct_picks() {
         let mut s = SmoothWeighted::new(&[2, 1, 0, 1]);
         let mut out = Vec::new();
-        s.next_distinct(2, &mut out);
+        s.pick_distinct(2, &mut out);
         assert_eq!(out.len(), 2);
         assert_ne!(out[0], out[1]);
         assert!(!out.contains(&2), "zero weight never answers");
-        s.next_distinct(9, &mut out);
+        s.pick_distinct(9, &mut out);
         assert_eq!(out.len(), 3);
     }
 
@@ -110,7 +110,7 @@ mod tests {
             for _ in 0..cycles {
                 let mut counts = vec![0u64; weights.len()];
                 for _ in 0..total {
-                    counts[s.next().unwrap()] += 1;
+                    counts[s.pick().unwrap()] += 1;
                 }
                 prop_assert_eq!(&counts, &weights);
             }
