@@ -22,6 +22,7 @@ pub use network::{Nameserver, Network};
 pub use proxy::{HealthCheck, LogSource, Proxy, StatsKind, StatsSource};
 pub use settings::{Control, Dns, Market};
 
+use crate::core::zone_index::{ZoneError, ZoneIndex};
 use crate::ingest::{JsonFields, LogFormat, log_format::UnknownFormat};
 
 /// The whole configuration document.
@@ -122,10 +123,30 @@ impl Config {
                 }
             }
         }
+        if let Err(ZoneError::Clash { name, first, second }) = self.zone_index() {
+            let host = self.buyers.iter().enumerate().find_map(|(i, b)| {
+                b.hosts
+                    .iter()
+                    .position(|h| h.as_str() == name)
+                    .map(|j| root.key("buyers").index(i).key("hosts").index(j))
+            });
+            let at = host.unwrap_or_else(|| root.key("network").key("zone"));
+            return Some((at, format!("{name} is both {first} and {second}")));
+        }
         if self.market.margin.0 >= 1.0 {
             return Some((root.key("market").key("margin"), "expected a margin below 1 (1 would sell nothing)".into()));
         }
         None
+    }
+
+    /// The names of our zones: the network's zone, its name servers and proxies, buyers' hosts.
+    pub fn zone_index(&self) -> Result<ZoneIndex, ZoneError> {
+        let nameservers: Vec<&str> = self.network.nameservers.iter().map(|n| n.name.as_str()).collect();
+        let proxies: Vec<&str> = self.proxies.iter().map(|p| p.name.as_str()).collect();
+        let hosts: Vec<Vec<&str>> = self.buyers.iter().map(|b| b.hosts.iter().map(|h| h.as_str()).collect()).collect();
+        let buyers: Vec<(&str, &[&str])> =
+            self.buyers.iter().zip(&hosts).map(|(b, h)| (b.name.as_str(), h.as_slice())).collect();
+        ZoneIndex::new(self.network.zone.as_str(), &nameservers, &proxies, &buyers)
     }
 
     /// The ledger path: `--db` wins, then `database:`, then `surplus.db` beside the config.

@@ -127,6 +127,17 @@ fn cross_item_errors_are_located_too() {
 }
 
 #[test]
+fn a_buyer_host_cannot_be_a_proxy_name() {
+    let clash = format!(
+        "{MINIMAL}buyers:\n  - name: shop\n    hosts: [edge-1.cdn.example.net]\n    fallback: {{handback: o.example}}\n    estimate: 0.5\n"
+    );
+    assert_eq!(
+        error(&clash),
+        "surplus.yaml:12:13: buyers[0].hosts[0]: edge-1.cdn.example.net is both proxy edge-1 and a host of buyer shop"
+    );
+}
+
+#[test]
 fn read_errors_name_the_file() {
     let err = Config::load(Path::new("/nonexistent/surplus.yaml")).unwrap_err().to_string();
     assert_eq!(err, "/nonexistent/surplus.yaml: No such file or directory (os error 2)");

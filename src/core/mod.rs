@@ -15,3 +15,4 @@ pub mod second_counts;
 pub mod smooth_weighted;
 pub mod supply;
 pub mod window;
+pub mod zone_index;
