@@ -19,6 +19,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod dns;
 pub mod ingest;
 pub mod ledger;
 pub mod output;

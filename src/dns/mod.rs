@@ -1,0 +1,9 @@
+//! The network's authoritative DNS: reading queries off the wire (and, to come, zone data,
+//! answer building, listeners, health checks and metrics).
+//!
+//! The hot path is written against the wire format directly rather than through a general DNS
+//! library: a query is parsed in place without allocating, and answers will be assembled from
+//! pre-encoded records. A prototype measured that at ~1.1× gdnsd, against ~0.66× for a custom
+//! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
+
+pub mod query;
