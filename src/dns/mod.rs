@@ -7,3 +7,4 @@
 //! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
 
 pub mod query;
+pub mod response;

@@ -1,0 +1,329 @@
+//! Writing answers: records encoded once, assembled per query by copying bytes.
+//!
+//! A response is the query's header (with QR, AA and the rcode set), its question copied as
+//! sent (so the question's case is preserved), then records whose owner name is a compression
+//! pointer to that question, then the OPT record when the query had one. Records are encoded
+//! when the zone is built, never per query.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::query::{AA, CD, ClientSubnet, OPTION_ECS, QR, Query, RD, TC, TYPE_OPT};
+
+/// The EDNS UDP payload we offer and honour (the DNS flag day 2020 value).
+pub const EDNS_PAYLOAD: u16 = 1232;
+/// The UDP size limit without EDNS.
+pub const CLASSIC_PAYLOAD: usize = 512;
+/// Extended rcode for an unsupported EDNS version (RFC 6891).
+pub const BADVERS: u16 = 16;
+/// Rcodes.
+pub const NOERROR: u8 = 0;
+pub const NXDOMAIN: u8 = 3;
+pub const REFUSED: u8 = 5;
+/// Record types.
+pub const TYPE_A: u16 = 1;
+pub const TYPE_NS: u16 = 2;
+pub const TYPE_CNAME: u16 = 5;
+pub const TYPE_SOA: u16 = 6;
+pub const TYPE_AAAA: u16 = 28;
+pub const TYPE_ANY: u16 = 255;
+/// Compression pointer to the question's name, which always starts right after the header.
+const QUESTION_NAME: [u8; 2] = [0xc0, 0x0c];
+
+/// One record's type, TTL and data, encoded; the owner is supplied when it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub rtype: u16,
+    pub ttl: u32,
+    pub rdata: Vec<u8>,
+}
+
+impl Record {
+    /// An A record.
+    pub fn a(addr: Ipv4Addr, ttl: u32) -> Record {
+        Record { rtype: TYPE_A, ttl, rdata: addr.octets().to_vec() }
+    }
+
+    /// An AAAA record.
+    pub fn aaaa(addr: Ipv6Addr, ttl: u32) -> Record {
+        Record { rtype: TYPE_AAAA, ttl, rdata: addr.octets().to_vec() }
+    }
+
+    /// A CNAME to `target` (a dotted name).
+    pub fn cname(target: &str, ttl: u32) -> Record {
+        Record { rtype: TYPE_CNAME, ttl, rdata: wire_name(target) }
+    }
+
+    /// An NS record naming `host`.
+    pub fn ns(host: &str, ttl: u32) -> Record {
+        Record { rtype: TYPE_NS, ttl, rdata: wire_name(host) }
+    }
+
+    /// An SOA record; `minimum` is the negative-caching TTL (RFC 2308).
+    pub fn soa(mname: &str, rname: &str, serial: u32, ttl: u32, minimum: u32) -> Record {
+        let mut rdata = wire_name(mname);
+        rdata.extend(wire_name(rname));
+        for v in [serial, 3600, 600, 86_400, minimum] {
+            rdata.extend(v.to_be_bytes());
+        }
+        Record { rtype: TYPE_SOA, ttl, rdata }
+    }
+
+    fn write(&self, owner: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(owner);
+        out.extend(self.rtype.to_be_bytes());
+        out.extend(1u16.to_be_bytes()); // class IN
+        out.extend(self.ttl.to_be_bytes());
+        out.extend((self.rdata.len() as u16).to_be_bytes());
+        out.extend_from_slice(&self.rdata);
+    }
+}
+
+/// A dotted name (`cdn.example.net`, trailing dot optional) in uncompressed wire form.
+pub fn wire_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len() + 2);
+    for label in name.trim_end_matches('.').split('.').filter(|l| !l.is_empty()) {
+        out.push(label.len() as u8);
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(0);
+    out
+}
+
+/// What goes into one response.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    pub rcode: u8,
+    /// Authoritative answer (everything inside our zones).
+    pub authoritative: bool,
+    /// Records owned by the question's name.
+    pub answers: &'a [&'a Record],
+    /// For NXDOMAIN and NODATA: the zone apex (wire form) and its SOA.
+    pub authority: Option<(&'a [u8], &'a Record)>,
+    /// The Client Subnet scope prefix to echo (RFC 7871: how much of the subnet the answer
+    /// depended on), when the query sent one.
+    pub ecs_scope: Option<u8>,
+}
+
+/// How the answer travels: UDP answers are bounded by the payload the client accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+/// Writes the response to `query` into `out` (cleared first). Returns whether it was truncated
+/// (TC set, sections left out, for the client to retry over TCP).
+pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let badvers = query.edns.is_some_and(|e| e.version > 0);
+    let limit = match (transport, query.edns) {
+        (Transport::Tcp, _) => usize::from(u16::MAX),
+        (Transport::Udp, Some(e)) => usize::from(e.payload.min(EDNS_PAYLOAD)),
+        (Transport::Udp, None) => CLASSIC_PAYLOAD,
+    };
+    let rcode = if badvers { (BADVERS & 0xf) as u8 } else { reply.rcode };
+    let (answers, authority) = if badvers { (&[][..], None) } else { (reply.answers, reply.authority) };
+    let opt_len = query.edns.map_or(0, |e| opt_length(e.client_subnet, reply.ecs_scope));
+    let body_len = answers.iter().map(|r| 12 + r.rdata.len()).sum::<usize>()
+        + authority.map_or(0, |(apex, soa)| apex.len() + 10 + soa.rdata.len());
+    let truncated = 12 + query.question.len() + body_len + opt_len > limit;
+
+    let mut flags = QR | (query.flags & (RD | CD));
+    if reply.authoritative {
+        flags |= AA;
+    }
+    if truncated {
+        flags |= TC;
+    }
+    flags |= u16::from(rcode);
+    let (ancount, nscount) = if truncated { (0, 0) } else { (answers.len() as u16, u16::from(authority.is_some())) };
+    out.extend(query.id.to_be_bytes());
+    out.extend(flags.to_be_bytes());
+    for count in [1, ancount, nscount, u16::from(query.edns.is_some())] {
+        out.extend(count.to_be_bytes());
+    }
+    out.extend_from_slice(query.question);
+    if !truncated {
+        for record in answers {
+            record.write(&QUESTION_NAME, out);
+        }
+        if let Some((apex, soa)) = authority {
+            soa.write(apex, out);
+        }
+    }
+    if let Some(e) = query.edns {
+        write_opt(e.dnssec_ok, badvers, e.client_subnet.filter(|_| !badvers), reply.ecs_scope, out);
+    }
+    truncated
+}
+
+/// A response with no question (the query could not be read): FORMERR or NOTIMP.
+pub fn write_refusal(id: u16, flags: u16, rcode: u8, out: &mut Vec<u8>) {
+    out.clear();
+    let flags = QR | (flags & (0x7800 | RD)) | u16::from(rcode);
+    out.extend(id.to_be_bytes());
+    out.extend(flags.to_be_bytes());
+    out.extend([0u8; 8]);
+}
+
+fn subnet_bytes(s: &ClientSubnet) -> usize {
+    usize::from(s.source_prefix).div_ceil(8)
+}
+
+fn opt_length(subnet: Option<ClientSubnet>, scope: Option<u8>) -> usize {
+    11 + subnet.filter(|_| scope.is_some()).map_or(0, |s| 8 + subnet_bytes(&s))
+}
+
+fn write_opt(dnssec_ok: bool, badvers: bool, subnet: Option<ClientSubnet>, scope: Option<u8>, out: &mut Vec<u8>) {
+    out.push(0); // root owner
+    out.extend(TYPE_OPT.to_be_bytes());
+    out.extend(EDNS_PAYLOAD.to_be_bytes());
+    let extended = if badvers { (BADVERS >> 4) as u8 } else { 0 };
+    out.extend([extended, 0, if dnssec_ok { 0x80 } else { 0 }, 0]);
+    match (subnet, scope) {
+        (Some(s), Some(scope)) => {
+            let n = subnet_bytes(&s);
+            out.extend(((8 + n) as u16).to_be_bytes());
+            out.extend(OPTION_ECS.to_be_bytes());
+            out.extend(((4 + n) as u16).to_be_bytes());
+            let (family, bytes) = match s.address {
+                std::net::IpAddr::V4(a) => (1u16, a.octets().to_vec()),
+                std::net::IpAddr::V6(a) => (2u16, a.octets().to_vec()),
+            };
+            out.extend(family.to_be_bytes());
+            out.extend([s.source_prefix, scope.min(s.source_prefix)]);
+            out.extend_from_slice(&bytes[..n]);
+        }
+        _ => out.extend(0u16.to_be_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::query;
+    use hickory_proto::op::{Edns as HEdns, Message, MessageType, OpCode, Query as HQuery, ResponseCode};
+    use hickory_proto::rr::rdata::opt::{ClientSubnet as HSubnet, EdnsCode, EdnsOption};
+    use hickory_proto::rr::{Name, RData, RecordType};
+
+    fn ask(name: &str, rtype: RecordType, edns: Option<(u16, u8, Option<HSubnet>)>) -> Vec<u8> {
+        let mut m = Message::new(7, MessageType::Query, OpCode::Query);
+        m.add_query(HQuery::query(Name::from_ascii(name).unwrap(), rtype));
+        if let Some((payload, version, ecs)) = edns {
+            let mut e = HEdns::new();
+            e.set_max_payload(payload).set_version(version).set_dnssec_ok(true);
+            if let Some(s) = ecs {
+                e.options_mut().insert(EdnsOption::Subnet(s));
+            }
+            m.set_edns(e);
+        }
+        m.to_vec().unwrap()
+    }
+
+    fn answer(packet: &[u8], reply: &Reply<'_>, transport: Transport) -> (Message, bool) {
+        let q = query::parse(packet).unwrap();
+        let mut out = Vec::new();
+        let truncated = write(&q, reply, transport, &mut out);
+        (Message::from_vec(&out).expect("hickory reads our answer"), truncated)
+    }
+
+    fn plain<'a>(answers: &'a [&'a Record]) -> Reply<'a> {
+        Reply { rcode: NOERROR, authoritative: true, answers, authority: None, ecs_scope: None }
+    }
+
+    #[test]
+    fn answers_keep_the_question_and_its_case() {
+        let a = Record::a(Ipv4Addr::new(127, 0, 0, 11), 20);
+        let b = Record::a(Ipv4Addr::new(127, 0, 0, 12), 20);
+        let (m, truncated) = answer(&ask("WWW.Shop.Example.", RecordType::A, None), &plain(&[&a, &b]), Transport::Udp);
+        assert!(!truncated);
+        assert_eq!(
+            (m.metadata.id, m.metadata.message_type, m.metadata.authoritative, m.metadata.response_code),
+            (7, MessageType::Response, true, ResponseCode::NoError)
+        );
+        assert_eq!(m.queries[0].name().to_ascii(), "WWW.Shop.Example.");
+        let got: Vec<_> = m.answers.iter().map(|r| (r.name.to_ascii(), r.ttl, r.data.clone())).collect();
+        assert_eq!(got[0], ("WWW.Shop.Example.".to_string(), 20, RData::A(Ipv4Addr::new(127, 0, 0, 11).into())));
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn nxdomain_and_nodata_carry_the_soa() {
+        let soa = Record::soa("ns1.cdn.example.net", "hostmaster.cdn.example.net", 7, 20, 20);
+        let apex = wire_name("cdn.example.net");
+        let reply = Reply {
+            rcode: NXDOMAIN,
+            authoritative: true,
+            answers: &[],
+            authority: Some((&apex, &soa)),
+            ecs_scope: None,
+        };
+        let (m, _) = answer(&ask("nope.cdn.example.net.", RecordType::A, None), &reply, Transport::Udp);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        assert!(m.answers.is_empty());
+        let auth = &m.authorities[0];
+        assert_eq!((auth.name.to_ascii(), auth.record_type()), ("cdn.example.net.".to_string(), RecordType::SOA));
+        let RData::SOA(s) = &auth.data else { panic!("not an SOA") };
+        assert_eq!((s.serial, s.minimum, s.mname.to_ascii()), (7, 20, "ns1.cdn.example.net.".to_string()));
+    }
+
+    #[test]
+    fn refused_is_not_authoritative() {
+        let reply = Reply { rcode: REFUSED, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        let (m, _) = answer(&ask("example.com.", RecordType::A, None), &reply, Transport::Udp);
+        assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::Refused, false));
+    }
+
+    #[test]
+    fn edns_payload_dnssec_ok_and_badvers() {
+        let a = Record::a(Ipv4Addr::LOCALHOST, 20);
+        let (m, _) = answer(&ask("a.example.", RecordType::A, Some((4096, 0, None))), &plain(&[&a]), Transport::Udp);
+        let e = m.edns.as_ref().expect("an OPT in the answer");
+        assert_eq!((e.max_payload(), e.version(), e.flags().dnssec_ok), (1232, 0, true));
+        let (m, _) = answer(&ask("a.example.", RecordType::A, Some((1232, 1, None))), &plain(&[&a]), Transport::Udp);
+        // 16 is both BADVERS (RFC 6891) and BADSIG (RFC 2845); hickory names it BADSIG.
+        assert_eq!(u16::from(m.metadata.response_code), BADVERS);
+        assert!(m.answers.is_empty());
+    }
+
+    #[test]
+    fn client_subnet_is_echoed_with_the_scope() {
+        let a = Record::a(Ipv4Addr::LOCALHOST, 20);
+        let ecs = HSubnet::new("192.0.2.0".parse().unwrap(), 24, 0);
+        let answers = [&a];
+        let reply = Reply { ecs_scope: Some(24), ..plain(&answers) };
+        let (m, _) = answer(&ask("a.example.", RecordType::A, Some((1232, 0, Some(ecs)))), &reply, Transport::Udp);
+        let e = m.edns.as_ref().unwrap();
+        let Some(EdnsOption::Subnet(s)) = e.option(EdnsCode::Subnet) else { panic!("no ECS echoed") };
+        assert_eq!((s.addr().to_string(), s.source_prefix(), s.scope_prefix()), ("192.0.2.0".into(), 24, 24));
+    }
+
+    #[test]
+    fn too_big_for_udp_is_truncated_and_whole_over_tcp() {
+        let many: Vec<Record> =
+            (0..40).map(|i| Record::aaaa(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, i), 20)).collect();
+        let refs: Vec<&Record> = many.iter().collect();
+        let packet = ask("big.example.", RecordType::AAAA, None);
+        let (m, truncated) = answer(&packet, &plain(&refs), Transport::Udp);
+        assert!(truncated && m.metadata.truncation);
+        assert!(m.answers.is_empty());
+        let (m, truncated) = answer(&packet, &plain(&refs), Transport::Tcp);
+        assert!(!truncated);
+        assert_eq!(m.answers.len(), 40);
+        // With EDNS the same answer (40 × 28 bytes + overhead, about 1.2 kB) fits in 1232.
+        let (m, truncated) =
+            answer(&ask("big.example.", RecordType::AAAA, Some((4096, 0, None))), &plain(&refs), Transport::Udp);
+        assert!(!truncated, "{}", m.answers.len());
+    }
+
+    #[test]
+    fn refusals_without_a_question() {
+        let mut out = Vec::new();
+        write_refusal(9, 0x0100, query::FORMERR, &mut out);
+        let m = Message::from_vec(&out).unwrap();
+        assert_eq!((m.metadata.id, m.metadata.response_code, m.queries.len()), (9, ResponseCode::FormErr, 0));
+        write_refusal(9, 0x2000, query::NOTIMP, &mut out); // opcode 4 (NOTIFY) echoed
+        let m = Message::from_vec(&out).unwrap();
+        assert_eq!((m.metadata.op_code, m.metadata.response_code), (OpCode::Notify, ResponseCode::NotImp));
+    }
+}
