@@ -6,5 +6,7 @@
 //! pre-encoded records. A prototype measured that at ~1.1× gdnsd, against ~0.66× for a custom
 //! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
 
+pub mod answerer;
 pub mod query;
 pub mod response;
+pub mod zone_data;

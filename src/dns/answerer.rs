@@ -1,0 +1,259 @@
+//! The answer to one query packet: classify the name, and for a buyer's name split answers
+//! between proxies and the buyer's fallback by the live fraction `f`. No sockets: the listeners
+//! hand packets in and send back what comes out. One `Answerer` per serving thread; the
+//! fraction, proxy health and spare capacity are shared `Live` values that the controller and
+//! health checks change while serving.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+use super::query::{self, Refusal};
+use super::response::{
+    self, NOERROR, NXDOMAIN, REFUSED, Record, Reply, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_NS, TYPE_SOA, Transport,
+};
+use super::zone_data::{Fallback, ZoneData};
+use crate::config::Algorithm;
+use crate::core::client_hash::{self, Subnet};
+use crate::core::fraction_split::FractionSplit;
+use crate::core::smooth_weighted::SmoothWeighted;
+use crate::core::zone_index::NameKind;
+
+/// Class IN.
+const CLASS_IN: u16 = 1;
+
+/// Values other parts change while serving.
+#[derive(Debug)]
+pub struct Live {
+    /// Per buyer: the fraction of answers for proxies, parts per million (0 without a sale).
+    pub fraction_ppm: Vec<AtomicU32>,
+    /// Per proxy: whether it passes its health check.
+    pub healthy: Vec<AtomicBool>,
+    /// Per proxy: spare capacity, rps, the weight of its share of proxy answers.
+    pub spare_rps: Vec<AtomicU64>,
+}
+
+impl Live {
+    /// No sales (f = 0), every proxy healthy with its full capacity spare.
+    pub fn new(buyers: usize, capacities: &[u64]) -> Live {
+        Live {
+            fraction_ppm: (0..buyers).map(|_| AtomicU32::new(0)).collect(),
+            healthy: capacities.iter().map(|_| AtomicBool::new(true)).collect(),
+            spare_rps: capacities.iter().map(|&c| AtomicU64::new(c)).collect(),
+        }
+    }
+}
+
+/// What an answer was, for metrics and usage samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A buyer's name answered with proxy addresses.
+    Proxy { buyer: usize },
+    /// A buyer's name answered with its fallback.
+    Fallback { buyer: usize },
+    /// Any other answer (zone data, NXDOMAIN, REFUSED, FORMERR …).
+    Other,
+    /// Nothing sent.
+    Dropped,
+}
+
+/// One serving thread's answering state.
+pub struct Answerer {
+    zone: Arc<ZoneData>,
+    live: Arc<Live>,
+    /// Proxies per answer.
+    per_answer: usize,
+    splits: Vec<FractionSplit>,
+    /// Proxy rotations for A and AAAA.
+    proxies: [SmoothWeighted; 2],
+    /// Per buyer: its servers' rotation (`weighted`), or a counter (`round_robin`).
+    servers: Vec<SmoothWeighted>,
+    turns: Vec<usize>,
+    picks: Vec<usize>,
+    name: String,
+    out: Vec<u8>,
+}
+
+impl Answerer {
+    /// An answerer over `zone`, reading `live`, putting `per_answer` proxies in each answer.
+    pub fn new(zone: Arc<ZoneData>, live: Arc<Live>, per_answer: usize) -> Answerer {
+        let buyers = zone.fallbacks.len();
+        let servers = zone
+            .fallbacks
+            .iter()
+            .map(|f| match f {
+                Fallback::Servers { weights, .. } => SmoothWeighted::new(weights),
+                Fallback::Handback(_) => SmoothWeighted::default(),
+            })
+            .collect();
+        Answerer {
+            proxies: [
+                SmoothWeighted::new(&vec![0; zone.proxies.len()]),
+                SmoothWeighted::new(&vec![0; zone.proxies.len()]),
+            ],
+            zone,
+            live,
+            per_answer: per_answer.max(1),
+            splits: vec![FractionSplit::new(); buyers],
+            servers,
+            turns: vec![0; buyers],
+            picks: Vec::new(),
+            name: String::new(),
+            out: Vec::with_capacity(1232),
+        }
+    }
+
+    /// Answers `packet` from `client`: the bytes to send (none: stay silent) and what it was.
+    pub fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport) -> (Option<&[u8]>, Outcome) {
+        let q = match query::parse(packet) {
+            Ok(q) => q,
+            Err(Refusal::Drop) => return (None, Outcome::Dropped),
+            Err(Refusal::Reply { id, flags, rcode }) => {
+                response::write_refusal(id, flags, rcode, &mut self.out);
+                return (Some(&self.out), Outcome::Other);
+            }
+        };
+        let zone = Arc::clone(&self.zone);
+        let refused = Reply { rcode: REFUSED, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        if q.qclass != CLASS_IN {
+            response::write(&q, &refused, transport, &mut self.out);
+            return (Some(&self.out), Outcome::Other);
+        }
+        q.lower_name(&mut self.name);
+        let kind = zone.index.classify(&self.name);
+        let v6 = q.qtype == TYPE_AAAA;
+        let address_query = matches!(q.qtype, TYPE_A | TYPE_AAAA | TYPE_ANY);
+        let nodata = |z: usize| (NOERROR, Vec::<&Record>::new(), Some(z));
+        let (rcode, answers, soa_of, outcome, scope): (u8, Vec<&Record>, Option<usize>, Outcome, Option<u8>) =
+            match kind {
+                NameKind::Outside => {
+                    response::write(&q, &refused, transport, &mut self.out);
+                    return (Some(&self.out), Outcome::Other);
+                }
+                NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
+                NameKind::Apex { zone: z } => {
+                    let (rcode, answers, soa) = apex_answer(&zone, z, q.qtype).unwrap_or_else(|| nodata(z));
+                    (rcode, answers, soa, Outcome::Other, None)
+                }
+                NameKind::Nameserver { index } if address_query => {
+                    (NOERROR, zone.nameservers[index].family(v6).iter().collect(), None, Outcome::Other, None)
+                }
+                NameKind::Proxy { index } if address_query => {
+                    (NOERROR, zone.proxies[index].family(v6).iter().collect(), None, Outcome::Other, None)
+                }
+                NameKind::Nameserver { .. } | NameKind::Proxy { .. } => {
+                    let (r, a, s) = nodata(0);
+                    (r, a, s, Outcome::Other, None)
+                }
+                NameKind::BuyerHost { buyer, zone: z } => {
+                    if let Some((rcode, answers, soa)) = (z != 0).then(|| apex_answer(&zone, z, q.qtype)).flatten()
+                        && q.qtype != TYPE_ANY
+                    {
+                        (rcode, answers, soa, Outcome::Other, None)
+                    } else if address_query {
+                        let subnet = q
+                            .edns
+                            .and_then(|e| e.client_subnet)
+                            .map_or_else(|| Subnet::of_resolver(client), |s| Subnet::of(s.address, s.source_prefix));
+                        let (answers, outcome, scope) = self.buyer_answer(&zone, buyer, v6, &subnet);
+                        let soa = answers.is_empty().then_some(z);
+                        (NOERROR, answers, soa, outcome, scope)
+                    } else {
+                        let (r, a, s) = nodata(z);
+                        (r, a, s, Outcome::Other, None)
+                    }
+                }
+            };
+        let authority = soa_of.map(|z| (zone.apexes[z].as_slice(), &zone.soas[z]));
+        let ecs_scope = q.edns.and_then(|e| e.client_subnet).map(|_| scope.unwrap_or(0));
+        let reply = Reply { rcode, authoritative: true, answers: &answers, authority, ecs_scope };
+        response::write(&q, &reply, transport, &mut self.out);
+        (Some(&self.out), outcome)
+    }
+
+    /// A buyer's A/AAAA answer: proxies for the fraction `f`, else the fallback; and the ECS
+    /// scope the answer depended on (a `client_hash` pick depends on the subnet).
+    fn buyer_answer<'z>(
+        &mut self,
+        zone: &'z ZoneData,
+        buyer: usize,
+        v6: bool,
+        subnet: &Subnet,
+    ) -> (Vec<&'z Record>, Outcome, Option<u8>) {
+        let f = self.live.fraction_ppm[buyer].load(Ordering::Relaxed);
+        if self.splits[buyer].next(f) {
+            let answers = self.proxy_answer(zone, v6);
+            if !answers.is_empty() {
+                return (answers, Outcome::Proxy { buyer }, None);
+            }
+        }
+        let (answers, scope) = self.fallback_answer(zone, buyer, v6, subnet);
+        (answers, Outcome::Fallback { buyer }, scope)
+    }
+
+    /// Addresses of `per_answer` healthy proxies with spare capacity, picked in proportion to it.
+    fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Vec<&'z Record> {
+        let weights: Vec<u64> = zone
+            .proxies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let usable = self.live.healthy[i].load(Ordering::Relaxed) && !p.family(v6).is_empty();
+                if usable { self.live.spare_rps[i].load(Ordering::Relaxed) } else { 0 }
+            })
+            .collect();
+        let rotation = &mut self.proxies[usize::from(v6)];
+        rotation.set_weights(&weights);
+        rotation.pick_distinct(self.per_answer, &mut self.picks);
+        self.picks.iter().flat_map(|&i| zone.proxies[i].family(v6)).collect()
+    }
+
+    fn fallback_answer<'z>(
+        &mut self,
+        zone: &'z ZoneData,
+        buyer: usize,
+        v6: bool,
+        subnet: &Subnet,
+    ) -> (Vec<&'z Record>, Option<u8>) {
+        match &zone.fallbacks[buyer] {
+            Fallback::Handback(cname) => (vec![cname], None),
+            Fallback::Servers { servers, weights, algorithm } => {
+                let family: Vec<usize> = (0..servers.len()).filter(|&i| !servers[i].family(v6).is_empty()).collect();
+                if family.is_empty() {
+                    return (Vec::new(), None);
+                }
+                let (pick, scope) = match algorithm {
+                    Algorithm::RoundRobin => {
+                        self.turns[buyer] = self.turns[buyer].wrapping_add(1);
+                        (family[self.turns[buyer] % family.len()], None)
+                    }
+                    Algorithm::Weighted => {
+                        let w: Vec<u64> =
+                            (0..servers.len()).map(|i| if family.contains(&i) { weights[i] } else { 0 }).collect();
+                        self.servers[buyer].set_weights(&w);
+                        (self.servers[buyer].pick().unwrap_or(family[0]), None)
+                    }
+                    Algorithm::ClientHash => {
+                        let ids: Vec<u64> = (0..servers.len() as u64).collect();
+                        let w: Vec<u64> =
+                            (0..servers.len()).map(|i| if family.contains(&i) { weights[i] } else { 0 }).collect();
+                        (client_hash::pick(subnet, &ids, &w).unwrap_or(family[0]), Some(subnet.prefix))
+                    }
+                };
+                (servers[pick].family(v6).iter().collect(), scope)
+            }
+        }
+    }
+}
+
+/// The apex's own data: SOA, NS (ANY gets the SOA, minimally, as RFC 8482 allows).
+fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<(u8, Vec<&Record>, Option<usize>)> {
+    match qtype {
+        TYPE_SOA | TYPE_ANY => Some((NOERROR, vec![&zone.soas[z]], None)),
+        TYPE_NS => Some((NOERROR, zone.ns.iter().collect(), None)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,202 @@
+//! The answerer driven without sockets: every protocol rule, the fallbacks, health, and the
+//! split, checked by decoding the answers with hickory-proto.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
+
+use super::{Answerer, Live, Outcome};
+use crate::config::Config;
+use crate::core::fraction_split::ppm;
+use crate::dns::response::Transport;
+use crate::dns::zone_data::ZoneData;
+
+const RESOLVER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 53));
+
+fn setup() -> (Answerer, Arc<Live>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/surplus.yaml");
+    let config = Config::load(&path).unwrap();
+    let zone = Arc::new(ZoneData::new(&config, 2026112501).unwrap());
+    let capacities: Vec<u64> = config.proxies.iter().map(|p| p.capacity_rps.0 as u64).collect();
+    let live = Arc::new(Live::new(config.buyers.len(), &capacities));
+    (Answerer::new(zone, Arc::clone(&live), 2), live)
+}
+
+fn packet(name: &str, rtype: RecordType, edns: Option<Edns>) -> Vec<u8> {
+    let mut m = Message::new(42, MessageType::Query, OpCode::Query);
+    m.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
+    if let Some(e) = edns {
+        m.set_edns(e);
+    }
+    m.to_vec().unwrap()
+}
+
+fn ask(a: &mut Answerer, name: &str, rtype: RecordType) -> (Message, Outcome) {
+    ask_with(a, &packet(name, rtype, None))
+}
+
+fn ask_with(a: &mut Answerer, bytes: &[u8]) -> (Message, Outcome) {
+    let (out, outcome) = a.answer(bytes, RESOLVER, Transport::Udp);
+    (Message::from_vec(out.expect("an answer")).unwrap(), outcome)
+}
+
+fn addresses(m: &Message) -> Vec<String> {
+    m.answers
+        .iter()
+        .map(|r| match &r.data {
+            RData::A(a) => a.to_string(),
+            RData::AAAA(a) => a.to_string(),
+            RData::CNAME(c) => format!("cname {}", c.0),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn zone_apex_names_and_missing_names() {
+    let (mut a, _) = setup();
+    let (m, _) = ask(&mut a, "cdn.example.net.", RecordType::SOA);
+    assert!(m.metadata.authoritative);
+    assert_eq!(m.answers[0].record_type(), RecordType::SOA);
+    let (m, _) = ask(&mut a, "cdn.example.net.", RecordType::NS);
+    assert_eq!(m.answers.len(), 2);
+    let (m, _) = ask(&mut a, "ns1.cdn.example.net.", RecordType::A);
+    assert_eq!(addresses(&m), ["127.0.0.53"]);
+    let (m, _) = ask(&mut a, "edge-1.cdn.example.net.", RecordType::AAAA);
+    assert_eq!(addresses(&m), ["::1"]);
+
+    // NXDOMAIN and NODATA carry the SOA; outside our zones is REFUSED, not authoritative.
+    let (m, _) = ask(&mut a, "nope.cdn.example.net.", RecordType::A);
+    assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::NXDomain, true));
+    assert_eq!(m.authorities[0].record_type(), RecordType::SOA);
+    let (m, _) = ask(&mut a, "edge-1.cdn.example.net.", RecordType::TXT);
+    assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::NoError, 0));
+    assert_eq!(m.authorities[0].name.to_ascii(), "cdn.example.net.");
+    let (m, outcome) = ask(&mut a, "www.example.com.", RecordType::A);
+    assert_eq!(
+        (m.metadata.response_code, m.metadata.authoritative, outcome),
+        (ResponseCode::Refused, false, Outcome::Other)
+    );
+}
+
+#[test]
+fn delegated_buyer_hosts_are_zones_of_their_own() {
+    let (mut a, _) = setup();
+    let (m, _) = ask(&mut a, "www.shop.example.", RecordType::SOA);
+    assert_eq!(m.answers[0].name.to_ascii(), "www.shop.example.");
+    let (m, _) = ask(&mut a, "img.www.shop.example.", RecordType::A);
+    assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+    assert_eq!(m.authorities[0].name.to_ascii(), "www.shop.example.");
+}
+
+#[test]
+fn without_a_sale_every_answer_is_the_fallback() {
+    let (mut a, _) = setup();
+    for _ in 0..5 {
+        let (m, outcome) = ask(&mut a, "WWW.Shop.Example.", RecordType::A);
+        assert_eq!(addresses(&m), ["cname origin.shop.example."]);
+        assert_eq!(outcome, Outcome::Fallback { buyer: 0 });
+        assert_eq!(m.queries[0].name().to_ascii(), "WWW.Shop.Example.", "the question's case is kept");
+    }
+    // news: servers 127.0.0.21 (weight 3) and .22 (weight 1), weighted: exactly 3:1 per cycle.
+    let picks: Vec<String> =
+        (0..8).map(|_| addresses(&ask(&mut a, "news.example.org.", RecordType::A).0).join(",")).collect();
+    assert_eq!(picks.iter().filter(|p| *p == "127.0.0.21").count(), 6);
+    assert_eq!(picks.iter().filter(|p| *p == "127.0.0.22").count(), 2);
+}
+
+#[test]
+fn the_split_is_exact_over_ten_thousand_queries() {
+    let (mut a, live) = setup();
+    live.fraction_ppm[0].store(ppm(0.3), Ordering::Relaxed);
+    let mut proxy = 0;
+    let mut first_address = std::collections::HashMap::new();
+    for _ in 0..10_000 {
+        let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
+        if outcome == (Outcome::Proxy { buyer: 0 }) {
+            proxy += 1;
+            let addrs = addresses(&m);
+            assert_eq!(addrs.len(), 2, "two proxies per answer");
+            assert_ne!(addrs[0], addrs[1]);
+            *first_address.entry(addrs[0].clone()).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(proxy, 3000);
+    // Spare capacity 40 : 30 : 20 decides who comes first: each proxy's share of the 3000 is
+    // within one answer of exact (1333.3, 1000, 666.7).
+    for (ip, weight) in [("127.0.0.11", 40.0), ("127.0.0.12", 30.0), ("127.0.0.13", 20.0)] {
+        let got = f64::from(first_address.get(ip).copied().unwrap_or(0));
+        assert!((got - 3000.0 * weight / 90.0).abs() < 1.0, "{ip}: {got}");
+    }
+}
+
+#[test]
+fn unhealthy_proxies_get_no_answers_and_none_healthy_means_fallback() {
+    let (mut a, live) = setup();
+    live.fraction_ppm[0].store(ppm(1.0), Ordering::Relaxed);
+    live.healthy[0].store(false, Ordering::Relaxed);
+    for _ in 0..50 {
+        let (m, _) = ask(&mut a, "www.shop.example.", RecordType::A);
+        assert!(!addresses(&m).contains(&"127.0.0.11".to_string()));
+    }
+    for h in &live.healthy {
+        h.store(false, Ordering::Relaxed);
+    }
+    let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
+    assert_eq!(
+        (addresses(&m), outcome),
+        (vec!["cname origin.shop.example.".to_string()], Outcome::Fallback { buyer: 0 })
+    );
+}
+
+#[test]
+fn client_hash_is_stable_per_subnet_and_echoes_the_scope() {
+    // api resolves origin.api.example.net (a CNAME until its addresses are learned); use a
+    // config whose buyer lists servers with client_hash.
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/surplus.yaml"))
+        .unwrap()
+        .replace("algorithm: weighted", "algorithm: client_hash");
+    let config =
+        Config::parse(&text, Path::new("t.yaml"), Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap();
+    let zone = Arc::new(ZoneData::new(&config, 1).unwrap());
+    let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
+    let mut a = Answerer::new(zone, live, 2);
+    let with_ecs = |addr: &str| {
+        let mut e = Edns::new();
+        e.set_max_payload(1232);
+        e.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(addr.parse().unwrap(), 24, 0)));
+        packet("news.example.org.", RecordType::A, Some(e))
+    };
+    let first = addresses(&ask_with(&mut a, &with_ecs("198.51.100.0")).0);
+    for _ in 0..10 {
+        let (m, _) = ask_with(&mut a, &with_ecs("198.51.100.0"));
+        assert_eq!(addresses(&m), first);
+        let Some(EdnsOption::Subnet(s)) = m.edns.as_ref().unwrap().option(EdnsCode::Subnet) else { panic!("no ECS") };
+        assert_eq!((s.source_prefix(), s.scope_prefix()), (24, 24));
+    }
+}
+
+#[test]
+fn odd_queries() {
+    let (mut a, _) = setup();
+    // ANY is answered minimally (RFC 8482): one RRset.
+    let (m, _) = ask(&mut a, "cdn.example.net.", RecordType::ANY);
+    assert_eq!(m.answers.len(), 1);
+    // Class CH (version.bind and friends) is refused.
+    let mut m = Message::new(1, MessageType::Query, OpCode::Query);
+    let mut q = Query::query(Name::from_ascii("version.bind.").unwrap(), RecordType::TXT);
+    q.set_query_class(DNSClass::CH);
+    m.add_query(q);
+    let (m, _) = ask_with(&mut a, &m.to_vec().unwrap());
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+    // A response is never answered; garbage with a header gets FORMERR.
+    let (out, outcome) = a.answer(&[0u8, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0], RESOLVER, Transport::Udp);
+    assert_eq!((out, outcome), (None, Outcome::Dropped));
+    let (m, _) = ask_with(&mut a, &[0u8, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0]);
+    assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
+}

@@ -1,0 +1,94 @@
+//! Everything the configuration says about our zones, encoded once for the answer path: per
+//! zone its apex and SOA; the NS records; the name servers' and proxies' addresses; and each
+//! buyer's fallback (a CNAME back to its own DNS, or its servers' addresses).
+
+use std::net::IpAddr;
+
+use super::response::{Record, wire_name};
+use crate::config::{Algorithm, Config};
+use crate::core::zone_index::{ZoneError, ZoneIndex};
+
+/// Answers per address family: A and AAAA records of one host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addresses {
+    pub v4: Vec<Record>,
+    pub v6: Vec<Record>,
+}
+
+impl Addresses {
+    fn of(addrs: &[IpAddr], ttl: u32) -> Addresses {
+        let mut a = Addresses::default();
+        for addr in addrs {
+            match addr {
+                IpAddr::V4(v4) => a.v4.push(Record::a(*v4, ttl)),
+                IpAddr::V6(v6) => a.v6.push(Record::aaaa(*v6, ttl)),
+            }
+        }
+        a
+    }
+
+    /// The records of one family (`true`: IPv6).
+    pub fn family(&self, v6: bool) -> &[Record] {
+        if v6 { &self.v6 } else { &self.v4 }
+    }
+}
+
+/// Where a buyer's answers go when they do not go to proxies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallback {
+    /// A CNAME to the buyer's origin name, resolved by the buyer's own DNS.
+    Handback(Record),
+    /// The buyer's servers (one `Addresses` each), picked by `algorithm`; `weights` for
+    /// `weighted` and `client_hash`.
+    Servers { servers: Vec<Addresses>, weights: Vec<u64>, algorithm: Algorithm },
+}
+
+/// The encoded zones.
+#[derive(Debug, Clone)]
+pub struct ZoneData {
+    pub index: ZoneIndex,
+    /// Per zone: the apex in wire form, and its SOA.
+    pub apexes: Vec<Vec<u8>>,
+    pub soas: Vec<Record>,
+    /// Our name servers, the NS set of every zone.
+    pub ns: Vec<Record>,
+    pub nameservers: Vec<Addresses>,
+    pub proxies: Vec<Addresses>,
+    pub fallbacks: Vec<Fallback>,
+    pub ttl: u32,
+}
+
+impl ZoneData {
+    /// Encodes the zones of `config`; `serial` is the SOA serial (the load time, say).
+    pub fn new(config: &Config, serial: u32) -> Result<ZoneData, ZoneError> {
+        let index = config.zone_index()?;
+        let ttl = u32::try_from(config.network.ttl.secs()).unwrap_or(u32::MAX);
+        let primary = config.network.nameservers.first().map_or("ns.invalid", |n| n.name.as_str());
+        let apexes: Vec<Vec<u8>> = (0..index.zones()).map(|z| wire_name(index.apex(z))).collect();
+        let soas = (0..index.zones())
+            .map(|_| Record::soa(primary, &format!("hostmaster.{}", config.network.zone), serial, ttl, ttl))
+            .collect();
+        let ns = config.network.nameservers.iter().map(|n| Record::ns(n.name.as_str(), ttl)).collect();
+        let nameservers = config.network.nameservers.iter().map(|n| Addresses::of(&n.addresses, ttl)).collect();
+        let proxies = config.proxies.iter().map(|p| Addresses::of(&p.addresses, ttl)).collect();
+        let fallbacks = config
+            .buyers
+            .iter()
+            .map(|b| {
+                let f = &b.fallback;
+                if let Some(servers) = &f.servers {
+                    return Fallback::Servers {
+                        servers: servers.iter().map(|s| Addresses::of(&[s.address], ttl)).collect(),
+                        weights: servers.iter().map(|s| u64::from(s.weight)).collect(),
+                        algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
+                    };
+                }
+                // `resolve` answers with a CNAME to the name until its addresses are learned
+                // from the buyer's DNS (the resolver that learns them comes with `dns serve`).
+                let target = f.handback.as_ref().or(f.resolve.as_ref()).map_or("invalid", |n| n.as_str());
+                Fallback::Handback(Record::cname(target, ttl))
+            })
+            .collect();
+        Ok(ZoneData { index, apexes, soas, ns, nameservers, proxies, fallbacks, ttl })
+    }
+}
