@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration')
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
+            [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -426,6 +427,37 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;market;help;help' {
             break
         }
+        'surplus;dns' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;dns;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'UDP serving threads per address (default: the number of cores)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;dns;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;dns;help;serve' {
+            break
+        }
+        'surplus;dns;help;help' {
+            break
+        }
         'surplus;generate' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -474,6 +506,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration')
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
+            [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -557,6 +590,13 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;market;sales' {
+            break
+        }
+        'surplus;help;dns' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
+            break
+        }
+        'surplus;help;dns;serve' {
             break
         }
         'surplus;help;generate' {

@@ -22,6 +22,9 @@ _surplus() {
             surplus,config)
                 cmd="surplus__subcmd__config"
                 ;;
+            surplus,dns)
+                cmd="surplus__subcmd__dns"
+                ;;
             surplus,generate)
                 cmd="surplus__subcmd__generate"
                 ;;
@@ -67,6 +70,18 @@ _surplus() {
             surplus__subcmd__config__subcmd__help,help)
                 cmd="surplus__subcmd__config__subcmd__help__subcmd__help"
                 ;;
+            surplus__subcmd__dns,help)
+                cmd="surplus__subcmd__dns__subcmd__help"
+                ;;
+            surplus__subcmd__dns,serve)
+                cmd="surplus__subcmd__dns__subcmd__serve"
+                ;;
+            surplus__subcmd__dns__subcmd__help,help)
+                cmd="surplus__subcmd__dns__subcmd__help__subcmd__help"
+                ;;
+            surplus__subcmd__dns__subcmd__help,serve)
+                cmd="surplus__subcmd__dns__subcmd__help__subcmd__serve"
+                ;;
             surplus__subcmd__generate,completions)
                 cmd="surplus__subcmd__generate__subcmd__completions"
                 ;;
@@ -91,6 +106,9 @@ _surplus() {
             surplus__subcmd__help,config)
                 cmd="surplus__subcmd__help__subcmd__config"
                 ;;
+            surplus__subcmd__help,dns)
+                cmd="surplus__subcmd__help__subcmd__dns"
+                ;;
             surplus__subcmd__help,generate)
                 cmd="surplus__subcmd__help__subcmd__generate"
                 ;;
@@ -111,6 +129,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__config,check)
                 cmd="surplus__subcmd__help__subcmd__config__subcmd__check"
+                ;;
+            surplus__subcmd__help__subcmd__dns,serve)
+                cmd="surplus__subcmd__help__subcmd__dns__subcmd__serve"
                 ;;
             surplus__subcmd__help__subcmd__generate,completions)
                 cmd="surplus__subcmd__help__subcmd__generate__subcmd__completions"
@@ -296,7 +317,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -h -V --config --db --help --version config capacity market generate help"
+            opts="-c -h -V --config --db --help --version config capacity market dns generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +694,108 @@ _surplus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        surplus__subcmd__dns)
+            opts="-c -h --config --db --help serve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__help)
+            opts="serve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__serve)
+            opts="-c -h --listen --threads --config --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         surplus__subcmd__generate)
             opts="-c -h --config --db --help completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -816,7 +939,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help)
-            opts="config capacity market generate help"
+            opts="config capacity market dns generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +1023,34 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__config__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__dns)
+            opts="serve"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__dns__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand config 'Check the configuration'
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+            cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -364,6 +365,32 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;help;help'= {
         }
+        &'surplus;dns'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;dns;serve'= {
+            cand --listen 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout'
+            cand --threads 'UDP serving threads per address (default: the number of cores)'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;dns;help'= {
+            cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;dns;help;serve'= {
+        }
+        &'surplus;dns;help;help'= {
+        }
         &'surplus;generate'= {
             cand -c 'The configuration file'
             cand --config 'The configuration file'
@@ -405,6 +432,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand config 'Check the configuration'
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+            cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -467,6 +495,11 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;market;orders'= {
         }
         &'surplus;help;market;sales'= {
+        }
+        &'surplus;help;dns'= {
+            cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+        }
+        &'surplus;help;dns;serve'= {
         }
         &'surplus;help;generate'= {
             cand completions 'Write a completion script for SHELL into DIR'

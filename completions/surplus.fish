@@ -31,6 +31,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print 
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check the configuration'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
@@ -159,6 +160,18 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "orders" -d 'List orders, newest first'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
@@ -176,11 +189,12 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
@@ -190,5 +204,6 @@ complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_su
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "book" -d 'Depth of a window\'s order book by price level'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "orders" -d 'List orders, newest first'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "sales" -d 'List sales, from auctions and trades'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'

@@ -41,6 +41,9 @@ pub enum Command {
     /// Sell offered capacity: sealed-bid auctions, and the record of every sale.
     #[command(subcommand)]
     Market(MarketCommand),
+    /// The network's authoritative DNS, answering a controlled fraction with proxies.
+    #[command(subcommand)]
+    Dns(DnsCommand),
     /// Write shell completions or man pages (for packagers).
     #[command(subcommand, hide = true)]
     Generate(GenerateCommand),
@@ -386,6 +389,27 @@ pub struct SalesArgs {
 
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+/// `surplus dns …`
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate's fraction of
+    /// answers with proxy addresses (sales are re-read every 2 seconds).
+    Serve(ServeArgs),
+}
+
+/// `surplus dns serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`,
+    /// else each name server address on port 53). The bound addresses are printed on stdout.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Vec<std::net::SocketAddr>,
+
+    /// UDP serving threads per address (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// `surplus generate …`

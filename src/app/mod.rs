@@ -4,6 +4,7 @@
 pub mod bid_file;
 pub mod capacity;
 pub mod config_check;
+pub mod dns;
 pub mod generate;
 pub mod log_inputs;
 pub mod market;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, MarketCommand};
+use crate::cli::{AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, MarketCommand};
 use crate::config::Config;
 
 /// Parses the command line, runs the command, and reports an error as one line, its causes
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Market(MarketCommand::Book(args)) => orders::book(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Orders(args)) => orders::orders(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
+        Command::Dns(DnsCommand::Serve(args)) => dns::serve(&load()?, cli.db.as_deref(), args),
         Command::Generate(command) => generate::run(command),
     }
 }

@@ -47,13 +47,21 @@ fn money_text<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> 
 }
 
 /// The DNS server.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Dns {
     /// Addresses to listen on, UDP and TCP (default: each name server address, port 53).
     pub listen: Vec<SocketAddr>,
     /// Prometheus metrics endpoint (default: none).
     pub metrics: Option<SocketAddr>,
+    /// Proxies in each proxy answer (default 2).
+    pub answers: u8,
+}
+
+impl Default for Dns {
+    fn default() -> Dns {
+        Dns { listen: Vec::new(), metrics: None, answers: 2 }
+    }
 }
 
 /// The controller that holds buyers to what they bought.

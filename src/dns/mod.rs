@@ -9,4 +9,5 @@
 pub mod answerer;
 pub mod query;
 pub mod response;
+pub mod server;
 pub mod zone_data;

@@ -57,3 +57,19 @@ impl Ledger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Ledger {
+    /// Rps each buyer holds at unix time `now`: bought minus resold, over sales whose window
+    /// contains `now`. Buyers holding nothing are left out.
+    pub fn holdings_at(&self, now: i64) -> Result<Vec<(String, i64)>, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT who, SUM(rps) FROM (
+                 SELECT buyer AS who, rps FROM sales WHERE window_start <= ?1 AND window_end > ?1
+                 UNION ALL
+                 SELECT seller AS who, -rps FROM sales WHERE seller IS NOT NULL AND window_start <= ?1 AND window_end > ?1
+             ) GROUP BY who HAVING SUM(rps) > 0 ORDER BY who",
+        )?;
+        let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -2,6 +2,7 @@
 
 mod capacity;
 mod config;
+mod dns;
 mod generate;
 mod market;
 mod orders;

@@ -1,0 +1,116 @@
+//! `surplus dns serve` as a real process on real sockets: started on port 0, queried over UDP
+//! and TCP with hickory-proto messages, and a sale made while it runs takes effect.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RData, RecordType};
+
+use crate::test::{Scratch, example_config};
+
+/// A running server, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(scratch: &Scratch) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_surplus"))
+            .args([
+                "-c",
+                example_config().to_str().unwrap(),
+                "--db",
+                &scratch.db(),
+                "dns",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.strip_prefix("listening on ").and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
+        Server { child, addr }
+    }
+
+    fn query(&self, name: &str, rtype: RecordType) -> Message {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        socket.send_to(&packet(name, rtype), self.addr).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = socket.recv(&mut buf).unwrap();
+        Message::from_vec(&buf[..n]).unwrap()
+    }
+
+    fn query_tcp(&self, name: &str, rtype: RecordType) -> Message {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let bytes = packet(name, rtype);
+        stream.write_all(&[&(bytes.len() as u16).to_be_bytes()[..], &bytes].concat()).unwrap();
+        let mut len = [0u8; 2];
+        stream.read_exact(&mut len).unwrap();
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        stream.read_exact(&mut buf).unwrap();
+        Message::from_vec(&buf).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn packet(name: &str, rtype: RecordType) -> Vec<u8> {
+    let mut m = Message::new(7, MessageType::Query, OpCode::Query);
+    m.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
+    m.to_vec().unwrap()
+}
+
+fn to_proxies(m: &Message) -> bool {
+    m.answers.iter().any(|r| matches!(&r.data, RData::A(a) if a.to_string().starts_with("127.0.0.1")))
+}
+
+#[test]
+fn answers_over_udp_and_tcp_and_follows_new_sales() {
+    let scratch = Scratch::empty();
+    let server = Server::start(&scratch);
+
+    let m = server.query("www.shop.example.", RecordType::A);
+    assert!(m.metadata.authoritative);
+    assert!(!to_proxies(&m), "no sale yet: the buyer's own DNS");
+    assert_eq!(m.answers[0].record_type(), RecordType::CNAME);
+    let m = server.query_tcp("edge-2.cdn.example.net.", RecordType::A);
+    assert_eq!(m.answers[0].data, RData::A("127.0.0.12".parse::<std::net::Ipv4Addr>().unwrap().into()));
+    assert_eq!(server.query("example.com.", RecordType::A).metadata.response_code.low(), 5, "REFUSED");
+
+    // Sell shop the current hour: offers, an auction, a bid, the run.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let hour = jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ").to_string();
+    let window = format!("{hour}/1h");
+    scratch.surplus(&["capacity", "measure", "--for", &window, "--save"]).run();
+    scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10"]).run();
+    scratch.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "10", "--price", "1"]).run();
+    scratch.surplus(&["market", "auction", "run", "1"]).run();
+
+    // Within the refresh interval, half of shop's answers (its estimate, 0.5) go to proxies.
+    let started = Instant::now();
+    while !to_proxies(&server.query("www.shop.example.", RecordType::A)) {
+        assert!(started.elapsed() < Duration::from_secs(5), "the sale did not take effect within 5 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let proxied = (0..200).filter(|_| to_proxies(&server.query("www.shop.example.", RecordType::A))).count();
+    // Each serving thread splits exactly (within 1); threads share the queries.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(proxied.abs_diff(100) <= threads, "{proxied} of 200 to proxies");
+    // news has no sale: still its own servers.
+    assert!(!to_proxies(&server.query("news.example.org.", RecordType::A)));
+}
