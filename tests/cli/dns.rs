@@ -114,3 +114,45 @@ fn answers_over_udp_and_tcp_and_follows_new_sales() {
     // news has no sale: still its own servers.
     assert!(!to_proxies(&server.query("news.example.org.", RecordType::A)));
 }
+
+/// `dig` against the server: what an operator sees, and the protocol rules one by one.
+#[test]
+fn dig_sees_an_authoritative_server() {
+    if !crate::test::system_tool("dig", "bind9-dnsutils") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    let server = Server::start(&scratch);
+    let dig = |args: &[&str]| -> String {
+        let out = Command::new("dig")
+            .args(["@127.0.0.1", "-p", &server.addr.port().to_string(), "+norec", "+time=3", "+tries=1"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let has = |text: &str, want: &str| assert!(text.contains(want), "dig output lacks {want:?}:\n{text}");
+
+    let out = dig(&["edge-1.cdn.example.net", "A"]);
+    has(&out, "status: NOERROR");
+    has(&out, "flags: qr aa;");
+    has(&out, "; EDNS: version: 0, flags:; udp: 1232");
+    has(&out, "20\tIN\tA\t127.0.0.11");
+
+    let out = dig(&["WwW.ShOp.ExAmPlE", "A"]);
+    has(&out, ";WwW.ShOp.ExAmPlE.\t\tIN\tA");
+    has(&out, "CNAME\torigin.shop.example.");
+
+    let out = dig(&["nope.cdn.example.net", "A"]);
+    has(&out, "status: NXDOMAIN");
+    has(&out, "AUTHORITY: 1");
+    has(&out, "IN\tSOA\tns1.cdn.example.net. hostmaster.cdn.example.net.");
+    has(&dig(&["edge-1.cdn.example.net", "MX"]), "status: NOERROR, id");
+    has(&dig(&["example.com", "A"]), "status: REFUSED");
+    has(&dig(&["+edns=1", "+noednsneg", "cdn.example.net", "SOA"]), "status: BADVERS");
+    has(&dig(&["+noedns", "cdn.example.net", "NS"]), "ANSWER: 2");
+    has(&dig(&["+tcp", "edge-2.cdn.example.net", "A"]), "127.0.0.12");
+    has(&dig(&["+opcode=notify", "cdn.example.net", "SOA"]), "status: NOTIMP");
+    has(&dig(&["cdn.example.net", "ANY"]), "ANSWER: 1");
+    has(&dig(&["+subnet=192.0.2.0/24", "news.example.org", "A"]), "CLIENT-SUBNET: 192.0.2.0/24/0");
+}

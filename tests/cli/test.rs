@@ -178,3 +178,22 @@ impl Scratch {
         Test::new().config(example_config()).args(["--db", &self.db()]).args(args)
     }
 }
+
+/// Whether the system tool `tool` (from Debian package `package`) is installed. Without it a
+/// test is skipped with a printed reason, unless `SURPLUS_REQUIRE_SYSTEM_TESTS=1` (set by
+/// `.ci/run`, which installs the packages): then a missing tool fails the test.
+pub fn system_tool(tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return true;
+    }
+    assert!(
+        std::env::var("SURPLUS_REQUIRE_SYSTEM_TESTS").as_deref() != Ok("1"),
+        "{tool} is required: apt-get install {package}"
+    );
+    eprintln!("skipped: {tool} is not installed (apt-get install {package})");
+    false
+}
