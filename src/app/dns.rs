@@ -37,6 +37,7 @@ pub fn serve(config: &Config, db: Option<&Path>, args: &ServeArgs) -> anyhow::Re
         }
         out.flush()?;
     }
+    crate::dns::health::start(config, &live);
     let ledger_path = config.database_path(db);
     let mut ledger = Ledger::open(&ledger_path)?;
     refresh_sales(config, &mut ledger, &live)?;

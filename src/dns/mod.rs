@@ -7,6 +7,7 @@
 //! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
 
 pub mod answerer;
+pub mod health;
 pub mod query;
 pub mod response;
 pub mod server;

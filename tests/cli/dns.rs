@@ -111,6 +111,12 @@ fn answers_over_udp_and_tcp_and_follows_new_sales() {
     // Each serving thread splits exactly (within 1); threads share the queries.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert!(proxied.abs_diff(100) <= threads, "{proxied} of 200 to proxies");
+    // edge-1 (tcp 80) and edge-2 (http) fail their health checks here: only edge-3 answers.
+    for _ in 0..20 {
+        let m = server.query("www.shop.example.", RecordType::A);
+        let ips: Vec<String> = m.answers.iter().map(|r| format!("{:?}", r.data)).collect();
+        assert!(!ips.iter().any(|ip| ip.contains("127.0.0.11") || ip.contains("127.0.0.12")), "{ips:?}");
+    }
     // news has no sale: still its own servers.
     assert!(!to_proxies(&server.query("news.example.org.", RecordType::A)));
 }
