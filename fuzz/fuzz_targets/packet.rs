@@ -1,0 +1,46 @@
+//! Fuzzes the DNS packet path: any bytes go through the query parser and the answerer (over the
+//! bundled example zones, with a sale's fraction set), and whatever we would send back must be
+//! a well-formed DNS message with the query's id.
+//!
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run packet -- -max_total_time=600` (see the README).
+
+#![no_main]
+
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use libfuzzer_sys::fuzz_target;
+use surplus::config::Config;
+use surplus::dns::answerer::{Answerer, Live};
+use surplus::dns::response::Transport;
+use surplus::dns::zone_data::ZoneData;
+
+thread_local! {
+    static ANSWERER: RefCell<Answerer> = RefCell::new({
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/surplus.yaml");
+        let config = Config::load(&path).expect("the example config loads");
+        let zone = Arc::new(ZoneData::new(&config, 1).expect("the example zones build"));
+        let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
+        live.fraction_ppm[0].store(500_000, Ordering::Relaxed);
+        Answerer::new(zone, live, 2)
+    });
+}
+
+fuzz_target!(|data: &[u8]| {
+    let client = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    for transport in [Transport::Udp, Transport::Tcp] {
+        ANSWERER.with(|a| {
+            let mut a = a.borrow_mut();
+            if let (Some(reply), _) = a.answer(data, client, transport) {
+                let message = hickory_proto::op::Message::from_vec(reply).expect("we only send valid DNS");
+                assert_eq!(message.metadata.id, u16::from_be_bytes([data[0], data[1]]), "the query's id");
+                if transport == Transport::Udp {
+                    assert!(reply.len() <= 1232, "UDP answers fit the EDNS payload");
+                }
+            }
+        });
+    }
+});
