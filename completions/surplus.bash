@@ -763,13 +763,17 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__serve)
-            opts="-c -h --listen --threads --config --db --help"
+            opts="-c -h --listen --metrics --threads --config --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -376,6 +376,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;dns;serve'= {
             cand --listen 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout'
+            cand --metrics 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)'
             cand --threads 'UDP serving threads per address (default: the number of cores)'
             cand -c 'The configuration file'
             cand --config 'The configuration file'

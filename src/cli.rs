@@ -407,6 +407,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<std::net::SocketAddr>,
 
+    /// Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
+
     /// UDP serving threads per address (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,

@@ -15,6 +15,8 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::core::fraction_split::ppm;
 use crate::dns::answerer::Live;
+use crate::dns::counters::Registry;
+use crate::dns::metrics::{self, Labels};
 use crate::dns::server::Listeners;
 use crate::dns::zone_data::ZoneData;
 use crate::ledger::Ledger;
@@ -28,12 +30,22 @@ pub fn serve(config: &Config, db: Option<&Path>, args: &ServeArgs) -> anyhow::Re
     let zone = Arc::new(ZoneData::new(config, u32::try_from(now).unwrap_or(u32::MAX))?);
     let capacities: Vec<u64> = config.proxies.iter().map(|p| p.capacity_rps.0 as u64).collect();
     let live = Arc::new(Live::new(config.buyers.len(), &capacities));
+    let registry = Registry::new(config.buyers.len());
     let addresses = listen_addresses(config, &args.listen);
     let listeners = Listeners::bind(&addresses).with_context(|| format!("cannot listen on {addresses:?}"))?;
     {
         let mut out = std::io::stdout().lock();
         for addr in listeners.local_addrs()? {
             writeln!(out, "listening on {addr} (udp, tcp)")?;
+        }
+        if let Some(addr) = args.metrics.or(config.dns.metrics) {
+            let labels = Labels {
+                buyers: config.buyers.iter().map(|b| b.name.clone()).collect(),
+                proxies: config.proxies.iter().map(|p| p.name.clone()).collect(),
+            };
+            let bound = metrics::serve(addr, labels, Arc::clone(&live), registry.clone())
+                .with_context(|| format!("cannot serve metrics on {addr}"))?;
+            writeln!(out, "metrics on http://{bound}/metrics")?;
         }
         out.flush()?;
     }
@@ -58,7 +70,7 @@ pub fn serve(config: &Config, db: Option<&Path>, args: &ServeArgs) -> anyhow::Re
         config.buyers.len()
     );
     let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
-    listeners.serve(zone, live, threads, usize::from(config.dns.answers))?;
+    listeners.serve(zone, live, &registry, threads, usize::from(config.dns.answers))?;
     Ok(())
 }
 

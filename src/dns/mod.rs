@@ -7,7 +7,9 @@
 //! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
 
 pub mod answerer;
+pub mod counters;
 pub mod health;
+pub mod metrics;
 pub mod query;
 pub mod response;
 pub mod server;

@@ -8,9 +8,10 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::answerer::{Answerer, Live};
+use super::counters::{Counters, Registry};
 use super::response::Transport;
 use super::zone_data::ZoneData;
 
@@ -43,20 +44,32 @@ impl Listeners {
         self.udp.iter().map(UdpSocket::local_addr).collect()
     }
 
-    /// Serves forever with `threads` UDP threads per socket.
-    pub fn serve(self, zone: Arc<ZoneData>, live: Arc<Live>, threads: usize, per_answer: usize) -> io::Result<()> {
+    /// Serves forever with `threads` UDP threads per socket, counting into `registry`.
+    pub fn serve(
+        self,
+        zone: Arc<ZoneData>,
+        live: Arc<Live>,
+        registry: &Registry,
+        threads: usize,
+        per_answer: usize,
+    ) -> io::Result<()> {
         let mut handles = Vec::new();
         for socket in self.udp {
             let socket = Arc::new(socket);
             for _ in 0..threads.max(1) {
-                let (socket, zone, live) = (Arc::clone(&socket), Arc::clone(&zone), Arc::clone(&live));
-                handles.push(std::thread::spawn(move || serve_udp(&socket, Answerer::new(zone, live, per_answer))));
+                let (socket, zone, live, counters) =
+                    (Arc::clone(&socket), Arc::clone(&zone), Arc::clone(&live), registry.thread());
+                handles.push(std::thread::spawn(move || {
+                    serve_udp(&socket, Answerer::new(zone, live, per_answer), &counters)
+                }));
             }
         }
         let open = Arc::new(AtomicUsize::new(0));
         for listener in self.tcp {
-            let (zone, live, open) = (Arc::clone(&zone), Arc::clone(&live), Arc::clone(&open));
-            handles.push(std::thread::spawn(move || serve_tcp(&listener, &zone, &live, per_answer, &open)));
+            // One set of counters per listener, shared by its connections: TCP is the slow path.
+            let (zone, live, open, counters) =
+                (Arc::clone(&zone), Arc::clone(&live), Arc::clone(&open), registry.thread());
+            handles.push(std::thread::spawn(move || serve_tcp(&listener, &zone, &live, per_answer, &open, &counters)));
         }
         for h in handles {
             let _ = h.join();
@@ -65,15 +78,18 @@ impl Listeners {
     }
 }
 
-fn serve_udp(socket: &UdpSocket, mut answerer: Answerer) {
+fn serve_udp(socket: &UdpSocket, mut answerer: Answerer, counters: &Counters) {
     let mut buf = [0u8; 65_535];
     loop {
         let Ok((n, peer)) = socket.recv_from(&mut buf) else {
             continue;
         };
-        if let (Some(reply), _) = answerer.answer(&buf[..n], peer.ip(), Transport::Udp) {
+        let started = Instant::now();
+        let (reply, outcome) = answerer.answer(&buf[..n], peer.ip(), Transport::Udp);
+        if let Some(reply) = reply {
             let _ = socket.send_to(reply, peer);
         }
+        counters.record(outcome, started.elapsed());
     }
 }
 
@@ -83,22 +99,23 @@ fn serve_tcp(
     live: &Arc<Live>,
     per_answer: usize,
     open: &Arc<AtomicUsize>,
+    counters: &Arc<Counters>,
 ) {
     for stream in listener.incoming().flatten() {
         if open.fetch_add(1, Ordering::AcqRel) >= MAX_TCP {
             open.fetch_sub(1, Ordering::AcqRel);
             continue; // dropped: closes the connection
         }
-        let (zone, live, open) = (Arc::clone(zone), Arc::clone(live), Arc::clone(open));
+        let (zone, live, open, counters) = (Arc::clone(zone), Arc::clone(live), Arc::clone(open), Arc::clone(counters));
         std::thread::spawn(move || {
-            let _ = serve_connection(stream, Answerer::new(zone, live, per_answer));
+            let _ = serve_connection(stream, Answerer::new(zone, live, per_answer), &counters);
             open.fetch_sub(1, Ordering::AcqRel);
         });
     }
 }
 
 /// Answers length-prefixed queries until the client closes, goes idle, or sends garbage.
-fn serve_connection(mut stream: TcpStream, mut answerer: Answerer) -> io::Result<()> {
+fn serve_connection(mut stream: TcpStream, mut answerer: Answerer, counters: &Counters) -> io::Result<()> {
     stream.set_read_timeout(Some(TCP_IDLE))?;
     stream.set_write_timeout(Some(TCP_IDLE))?;
     let peer = stream.peer_addr()?.ip();
@@ -108,7 +125,10 @@ fn serve_connection(mut stream: TcpStream, mut answerer: Answerer) -> io::Result
         stream.read_exact(&mut len)?;
         let len = usize::from(u16::from_be_bytes(len));
         stream.read_exact(&mut buf[..len])?;
-        let (Some(reply), _) = answerer.answer(&buf[..len], peer, Transport::Tcp) else {
+        let started = Instant::now();
+        let (reply, outcome) = answerer.answer(&buf[..len], peer, Transport::Tcp);
+        counters.record(outcome, started.elapsed());
+        let Some(reply) = reply else {
             return Ok(());
         };
         let mut framed = Vec::with_capacity(reply.len() + 2);

@@ -15,29 +15,26 @@ use crate::test::{Scratch, example_config};
 struct Server {
     child: Child,
     addr: SocketAddr,
+    metrics: String,
 }
 
 impl Server {
     fn start(scratch: &Scratch) -> Server {
+        let config = example_config();
         let mut child = Command::new(env!("CARGO_BIN_EXE_surplus"))
-            .args([
-                "-c",
-                example_config().to_str().unwrap(),
-                "--db",
-                &scratch.db(),
-                "dns",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .args(["-c", config.to_str().unwrap(), "--db", &scratch.db(), "dns", "serve"])
+            .args(["--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (mut line, mut metrics) = (String::new(), String::new());
+        stdout.read_line(&mut line).unwrap();
+        stdout.read_line(&mut metrics).unwrap();
         let addr = line.strip_prefix("listening on ").and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
-        Server { child, addr }
+        let metrics = metrics.strip_prefix("metrics on ").unwrap().trim().to_string();
+        Server { child, addr, metrics }
     }
 
     fn query(&self, name: &str, rtype: RecordType) -> Message {
@@ -119,6 +116,21 @@ fn answers_over_udp_and_tcp_and_follows_new_sales() {
     }
     // news has no sale: still its own servers.
     assert!(!to_proxies(&server.query("news.example.org.", RecordType::A)));
+
+    // The metrics agree with what we saw.
+    let text = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
+    let value = |series: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    // At least the proxied answers counted above, plus the one the wait loop ended on.
+    assert!(value("surplus_dns_answers_total{buyer=\"shop\",kind=\"proxy\"}") >= (proxied + 1) as f64);
+    assert!(value("surplus_dns_answers_total{buyer=\"shop\",kind=\"fallback\"}") >= (200 - proxied) as f64);
+    assert_eq!(value("surplus_dns_fraction{buyer=\"shop\"}"), 0.5);
+    assert_eq!(value("surplus_dns_fraction{buyer=\"news\"}"), 0.0);
+    assert_eq!(value("surplus_proxy_healthy{proxy=\"edge-1\"}"), 0.0);
+    assert_eq!(value("surplus_proxy_healthy{proxy=\"edge-3\"}"), 1.0);
+    assert!(value("surplus_dns_answer_seconds_count") >= 224.0);
 }
 
 /// `dig` against the server: what an operator sees, and the protocol rules one by one.

@@ -1,0 +1,79 @@
+//! The Prometheus text endpoint of `dns serve`: answers by buyer and kind, each buyer's
+//! fraction, each proxy's health and spare capacity, and the answer-latency histogram.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::answerer::Live;
+use super::counters::{LATENCY_BUCKETS_US, Registry};
+
+/// Names to label the series with.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    pub buyers: Vec<String>,
+    pub proxies: Vec<String>,
+}
+
+/// The exposition text (format 0.0.4).
+pub fn render(labels: &Labels, live: &Live, registry: &Registry) -> String {
+    let t = registry.totals();
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP surplus_dns_answers_total DNS answers, by buyer and kind.");
+    let _ = writeln!(out, "# TYPE surplus_dns_answers_total counter");
+    for (name, [proxy, fallback]) in labels.buyers.iter().zip(&t.buyers) {
+        let _ = writeln!(out, "surplus_dns_answers_total{{buyer=\"{name}\",kind=\"proxy\"}} {proxy}");
+        let _ = writeln!(out, "surplus_dns_answers_total{{buyer=\"{name}\",kind=\"fallback\"}} {fallback}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP surplus_dns_other_answers_total Answers for other names (zone data, NXDOMAIN, REFUSED, errors)."
+    );
+    let _ = writeln!(out, "# TYPE surplus_dns_other_answers_total counter");
+    let _ = writeln!(out, "surplus_dns_other_answers_total {}", t.other);
+    let _ = writeln!(out, "# HELP surplus_dns_dropped_total Packets not answered (responses, runts).");
+    let _ = writeln!(out, "# TYPE surplus_dns_dropped_total counter");
+    let _ = writeln!(out, "surplus_dns_dropped_total {}", t.dropped);
+    let _ = writeln!(out, "# HELP surplus_dns_fraction Fraction of a buyer's answers given to proxies.");
+    let _ = writeln!(out, "# TYPE surplus_dns_fraction gauge");
+    for (name, f) in labels.buyers.iter().zip(&live.fraction_ppm) {
+        let _ =
+            writeln!(out, "surplus_dns_fraction{{buyer=\"{name}\"}} {}", f64::from(f.load(Ordering::Relaxed)) / 1e6);
+    }
+    let _ = writeln!(out, "# HELP surplus_proxy_healthy Whether a proxy passes its health check.");
+    let _ = writeln!(out, "# TYPE surplus_proxy_healthy gauge");
+    for (name, h) in labels.proxies.iter().zip(&live.healthy) {
+        let _ = writeln!(out, "surplus_proxy_healthy{{proxy=\"{name}\"}} {}", u8::from(h.load(Ordering::Relaxed)));
+    }
+    let _ = writeln!(out, "# HELP surplus_dns_answer_seconds Time to answer a packet.");
+    let _ = writeln!(out, "# TYPE surplus_dns_answer_seconds histogram");
+    let mut cumulative = 0;
+    for (i, count) in t.latency.iter().enumerate() {
+        cumulative += count;
+        let le = LATENCY_BUCKETS_US.get(i).map_or("+Inf".to_string(), |us| format!("{}", *us as f64 / 1e6));
+        let _ = writeln!(out, "surplus_dns_answer_seconds_bucket{{le=\"{le}\"}} {cumulative}");
+    }
+    let _ = writeln!(out, "surplus_dns_answer_seconds_sum {}", t.latency_ns as f64 / 1e9);
+    let _ = writeln!(out, "surplus_dns_answer_seconds_count {cumulative}");
+    out
+}
+
+/// Serves `/metrics` on `addr` in a thread of its own; returns the bound address.
+pub fn serve(addr: SocketAddr, labels: Labels, live: Arc<Live>, registry: Registry) -> std::io::Result<SocketAddr> {
+    let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
+    let bound = server.server_addr().to_ip().ok_or_else(|| std::io::Error::other("not an IP listener"))?;
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let response = if request.url() == "/metrics" {
+                let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/plain; version=0.0.4"[..])
+                    .expect("a valid header");
+                tiny_http::Response::from_string(render(&labels, &live, &registry)).with_header(header)
+            } else {
+                tiny_http::Response::from_string("see /metrics\n").with_status_code(404)
+            };
+            let _ = request.respond(response);
+        }
+    });
+    Ok(bound)
+}
