@@ -317,7 +317,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -h -V --config --db --help --version config capacity market dns generate help"
+            opts="-c -v -h -V --config --db --verbose --help --version config capacity market dns generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,7 +343,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity)
-            opts="-c -h --config --db --help measure history offers help"
+            opts="-c -v -h --config --db --verbose --help measure history offers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -439,7 +439,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__history)
-            opts="-c -h --log-format --json-fields --since --until --slot --threads --format --config --db --help"
+            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,7 +493,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__measure)
-            opts="-c -h --log-format --json-fields --since --until --slot --threads --next --for --quantile --margin --by-proxy --save --format --config --db --help"
+            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --next --for --quantile --margin --by-proxy --save --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,7 +563,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__offers)
-            opts="-c -h --window --format --config --db --help"
+            opts="-c -v -h --window --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,7 +597,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__config)
-            opts="-c -h --config --db --help check help"
+            opts="-c -v -h --config --db --verbose --help check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,7 +623,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__config__subcmd__check)
-            opts="-c -h --format --config --db --help"
+            opts="-c -v -h --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,7 +695,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns)
-            opts="-c -h --config --db --help serve help"
+            opts="-c -v -h --config --db --verbose --help serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,7 +763,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__serve)
-            opts="-c -h --listen --metrics --threads --config --db --help"
+            opts="-c -v -h --listen --metrics --threads --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,7 +801,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate)
-            opts="-c -h --config --db --help completions man help"
+            opts="-c -v -h --config --db --verbose --help completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -827,7 +827,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate__subcmd__completions)
-            opts="-c -h --dir --config --db --help bash zsh fish elvish powershell"
+            opts="-c -v -h --dir --config --db --verbose --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,7 +913,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate__subcmd__man)
-            opts="-c -h --dir --config --db --help"
+            opts="-c -v -h --dir --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1335,7 +1335,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market)
-            opts="-c -h --config --db --help auction order book orders sales help"
+            opts="-c -v -h --config --db --verbose --help auction order book orders sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1361,7 +1361,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction)
-            opts="-c -h --config --db --help create list show cancel bid run help"
+            opts="-c -v -h --config --db --verbose --help create list show cancel bid run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1387,7 +1387,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__bid)
-            opts="-c -h --buyer --rps --price --min-rps --file --config --db --help"
+            opts="-c -v -h --buyer --rps --price --min-rps --file --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1433,7 +1433,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__cancel)
-            opts="-c -h --format --config --db --help"
+            opts="-c -v -h --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1463,7 +1463,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__create)
-            opts="-c -h --window --rps --rule --reserve --closes --config --db --help"
+            opts="-c -v -h --window --rps --rule --reserve --closes --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1621,7 +1621,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__list)
-            opts="-c -h --status --format --config --db --help"
+            opts="-c -v -h --status --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1655,7 +1655,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__run)
-            opts="-c -h --dry-run --format --config --db --help"
+            opts="-c -v -h --dry-run --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1685,7 +1685,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__show)
-            opts="-c -h --format --config --db --help"
+            opts="-c -v -h --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1715,7 +1715,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__book)
-            opts="-c -h --window --format --config --db --help"
+            opts="-c -v -h --window --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1973,7 +1973,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order)
-            opts="-c -h --file --config --db --help buy sell cancel help"
+            opts="-c -v -h --file --config --db --verbose --help buy sell cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2003,7 +2003,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__buy)
-            opts="-c -h --buyer --window --rps --limit --ioc --config --db --help"
+            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2045,7 +2045,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__cancel)
-            opts="-c -h --config --db --help"
+            opts="-c -v -h --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2141,7 +2141,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__sell)
-            opts="-c -h --buyer --window --rps --limit --ioc --config --db --help"
+            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2183,7 +2183,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__orders)
-            opts="-c -h --open --format --config --db --help"
+            opts="-c -v -h --open --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2213,7 +2213,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__sales)
-            opts="-c -h --buyer --window --format --config --db --help"
+            opts="-c -v -h --buyer --window --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_surplus_global_optspecs
-    string join \n c/config= db= h/help V/version
+    string join \n c/config= db= v/verbose h/help V/version
 end
 
 function __fish_surplus_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c surplus -n "__fish_surplus_needs_command" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_needs_command" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_needs_command" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print version'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check the configuration'
@@ -36,6 +37,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -44,11 +46,13 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
@@ -76,6 +80,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l by-proxy -d 'Show each proxy\'s capacity, forecast and unused capacity too'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l save -d 'Record the unused capacity as offers in the ledger (whole rps, rounded down)'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l log-format -d 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy\'s `log.format`, or auto-detect)' -r -f -a "auto\t''
 combined\t''
@@ -93,6 +98,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l window -d 'Only offers overlapping this window (START/DURATION)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
@@ -100,6 +106,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
@@ -107,6 +114,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "order" -d 'The continuous market: place or cancel buy and sell orders, matched on arrival'
@@ -116,6 +124,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_s
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "create" -d 'Open an auction for unsold capacity in a window'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "list" -d 'List auctions, newest first'
@@ -127,6 +136,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l file -d 'Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an empty buyer on a sell is the operator). Every line is checked before the first is placed' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "buy" -d 'Bid for capacity as a buyer'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "sell" -d 'Ask: the operator sells unsold offered capacity, or a buyer resells what it holds'
@@ -138,6 +148,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'One JSON document, stable field names'
@@ -145,6 +156,7 @@ csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l open -d 'Only open orders'
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l buyer -d 'Only this buyer\'s' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l window -d 'Only sales overlapping this window' -r
@@ -153,6 +165,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "order" -d 'The continuous market: place or cancel buy and sell orders, matched on arrival'
@@ -162,6 +175,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -170,11 +184,13 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address (default: the number of cores)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Write man pages (one per command) into DIR'
@@ -182,10 +198,12 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Directory to write into' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l dir -d 'Directory to write into' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'

@@ -58,11 +58,11 @@ pub fn serve(config: &Config, db: Option<&Path>, args: &ServeArgs) -> anyhow::Re
         loop {
             std::thread::sleep(SALES_REFRESH);
             if let Err(e) = refresh_sales(&config_for_sales, &mut ledger, &live_for_sales) {
-                eprintln!("warning: reading sales from {}: {e}", ledger_path.display());
+                tracing::warn!("reading sales from {}: {e:#}", ledger_path.display());
             }
         }
     });
-    eprintln!(
+    tracing::info!(
         "serving {} ({} zones), {} proxies, {} buyers",
         config.network.zone,
         zone.index.zones(),
@@ -93,7 +93,7 @@ fn refresh_sales(config: &Config, ledger: &mut Ledger, live: &Live) -> anyhow::R
         let f = if held > 0 { ppm(buyer.estimate.0) } else { 0 };
         let before = live.fraction_ppm[i].swap(f, Ordering::Relaxed);
         if before != f {
-            eprintln!("buyer {}: {} rps bought now, fraction {:.2}", buyer.name, held, f64::from(f) / 1e6);
+            tracing::info!("buyer {}: {} rps bought now, fraction {:.2}", buyer.name, held, f64::from(f) / 1e6);
         }
     }
     Ok(())

@@ -49,8 +49,8 @@ pub fn start(config: &Config, live: &Arc<Live>) {
                 let healthy = result.is_ok();
                 let was = live.healthy[i].swap(healthy, Ordering::Relaxed);
                 match result {
-                    Err(why) if was => eprintln!("proxy {name}: unhealthy ({why})"),
-                    Ok(()) if !was => eprintln!("proxy {name}: healthy again"),
+                    Err(why) if was => tracing::warn!("proxy {name}: unhealthy ({why})"),
+                    Ok(()) if !was => tracing::info!("proxy {name}: healthy again"),
                     _ => {}
                 }
             }
