@@ -1,5 +1,7 @@
-//! The network's authoritative DNS: reading queries off the wire (and, to come, zone data,
-//! answer building, listeners, health checks and metrics).
+//! The network's authoritative DNS: queries read off the wire ([`query`]), answers written from
+//! records encoded once ([`response`], [`zone_data`]), the per-query decision ([`answerer`]),
+//! listeners ([`server`]), proxy health checks ([`health`]), and counters with their Prometheus
+//! endpoint ([`counters`], [`metrics`]).
 //!
 //! The hot path is written against the wire format directly rather than through a general DNS
 //! library: a query is parsed in place without allocating, and answers will be assembled from
