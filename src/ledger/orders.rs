@@ -222,7 +222,7 @@ impl Ledger {
     ///
     /// Every order is checked, matched and recorded atomically in a savepoint of its own: a
     /// refused order (no supply, not held) leaves no trace, and the orders around it go on. Up to
-    /// [`GROUP`] orders share one `BEGIN IMMEDIATE` transaction, so a batch pays for one commit
+    /// 64 orders (`GROUP`) share one `BEGIN IMMEDIATE` transaction, so a batch pays for one commit
     /// per group instead of one per order; no other process writes in between, so none can
     /// oversell or see half an order. Results are reported only once their group has committed.
     /// A ledger failure (I/O, a corrupt book) stops the batch: the orders before it in its group
