@@ -19,13 +19,13 @@ use surplus::dns::response::Transport;
 use surplus::dns::zone_data::ZoneData;
 
 thread_local! {
-    static ANSWERER: RefCell<Answerer> = RefCell::new({
+    static ANSWERER: RefCell<(Answerer, Arc<ZoneData>)> = RefCell::new({
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/surplus.yaml");
         let config = Config::load(&path).expect("the example config loads");
         let zone = Arc::new(ZoneData::new(&config, 1).expect("the example zones build"));
         let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
         live.fraction_ppm[0].store(500_000, Ordering::Relaxed);
-        Answerer::new(zone, live, 2)
+        (Answerer::new(&zone, live, 2), zone)
     });
 }
 
@@ -33,8 +33,8 @@ fuzz_target!(|data: &[u8]| {
     let client = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
     for transport in [Transport::Udp, Transport::Tcp] {
         ANSWERER.with(|a| {
-            let mut a = a.borrow_mut();
-            if let (Some(reply), _) = a.answer(data, client, transport) {
+            let (answerer, zone) = &mut *a.borrow_mut();
+            if let (Some(reply), _) = answerer.answer(zone, data, client, transport) {
                 let message = hickory_proto::op::Message::from_vec(reply).expect("we only send valid DNS");
                 assert_eq!(message.metadata.id, u16::from_be_bytes([data[0], data[1]]), "the query's id");
                 if transport == Transport::Udp {

@@ -57,9 +57,9 @@ pub enum Outcome {
     Dropped,
 }
 
-/// One serving thread's answering state.
+/// One serving thread's answering state. The zone data is lent to each call rather than held,
+/// so that serving threads never touch a shared reference count per query.
 pub struct Answerer {
-    zone: Arc<ZoneData>,
     live: Arc<Live>,
     /// Proxies per answer.
     per_answer: usize,
@@ -70,13 +70,14 @@ pub struct Answerer {
     servers: Vec<SmoothWeighted>,
     turns: Vec<usize>,
     picks: Vec<usize>,
+    weights: Vec<u64>,
     name: String,
     out: Vec<u8>,
 }
 
 impl Answerer {
-    /// An answerer over `zone`, reading `live`, putting `per_answer` proxies in each answer.
-    pub fn new(zone: Arc<ZoneData>, live: Arc<Live>, per_answer: usize) -> Answerer {
+    /// An answerer for `zone`, reading `live`, putting `per_answer` proxies in each answer.
+    pub fn new(zone: &ZoneData, live: Arc<Live>, per_answer: usize) -> Answerer {
         let buyers = zone.fallbacks.len();
         let servers = zone
             .fallbacks
@@ -91,20 +92,27 @@ impl Answerer {
                 SmoothWeighted::new(&vec![0; zone.proxies.len()]),
                 SmoothWeighted::new(&vec![0; zone.proxies.len()]),
             ],
-            zone,
             live,
             per_answer: per_answer.max(1),
             splits: vec![FractionSplit::new(); buyers],
             servers,
             turns: vec![0; buyers],
             picks: Vec::new(),
+            weights: Vec::new(),
             name: String::new(),
             out: Vec::with_capacity(1232),
         }
     }
 
-    /// Answers `packet` from `client`: the bytes to send (none: stay silent) and what it was.
-    pub fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport) -> (Option<&[u8]>, Outcome) {
+    /// Answers `packet` from `client` over `zone` (the one given to [`Answerer::new`]): the bytes
+    /// to send (none: stay silent) and what it was.
+    pub fn answer(
+        &mut self,
+        zone: &ZoneData,
+        packet: &[u8],
+        client: IpAddr,
+        transport: Transport,
+    ) -> (Option<&[u8]>, Outcome) {
         let q = match query::parse(packet) {
             Ok(q) => q,
             Err(Refusal::Drop) => return (None, Outcome::Dropped),
@@ -113,7 +121,6 @@ impl Answerer {
                 return (Some(&self.out), Outcome::Other);
             }
         };
-        let zone = Arc::clone(&self.zone);
         let refused = Reply { rcode: REFUSED, authoritative: false, answers: &[], authority: None, ecs_scope: None };
         if q.qclass != CLASS_IN {
             response::write(&q, &refused, transport, &mut self.out);
@@ -132,7 +139,7 @@ impl Answerer {
                 }
                 NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
                 NameKind::Apex { zone: z } => {
-                    let (rcode, answers, soa) = apex_answer(&zone, z, q.qtype).unwrap_or_else(|| nodata(z));
+                    let (rcode, answers, soa) = apex_answer(zone, z, q.qtype).unwrap_or_else(|| nodata(z));
                     (rcode, answers, soa, Outcome::Other, None)
                 }
                 NameKind::Nameserver { index } if address_query => {
@@ -146,7 +153,7 @@ impl Answerer {
                     (r, a, s, Outcome::Other, None)
                 }
                 NameKind::BuyerHost { buyer, zone: z } => {
-                    if let Some((rcode, answers, soa)) = (z != 0).then(|| apex_answer(&zone, z, q.qtype)).flatten()
+                    if let Some((rcode, answers, soa)) = (z != 0).then(|| apex_answer(zone, z, q.qtype)).flatten()
                         && q.qtype != TYPE_ANY
                     {
                         (rcode, answers, soa, Outcome::Other, None)
@@ -155,7 +162,7 @@ impl Answerer {
                             .edns
                             .and_then(|e| e.client_subnet)
                             .map_or_else(|| Subnet::of_resolver(client), |s| Subnet::of(s.address, s.source_prefix));
-                        let (answers, outcome, scope) = self.buyer_answer(&zone, buyer, v6, &subnet);
+                        let (answers, outcome, scope) = self.buyer_answer(zone, buyer, v6, &subnet);
                         let soa = answers.is_empty().then_some(z);
                         (NOERROR, answers, soa, outcome, scope)
                     } else {
@@ -193,17 +200,13 @@ impl Answerer {
 
     /// Addresses of `per_answer` healthy proxies with spare capacity, picked in proportion to it.
     fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Vec<&'z Record> {
-        let weights: Vec<u64> = zone
-            .proxies
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let usable = self.live.healthy[i].load(Ordering::Relaxed) && !p.family(v6).is_empty();
-                if usable { self.live.spare_rps[i].load(Ordering::Relaxed) } else { 0 }
-            })
-            .collect();
+        self.weights.clear();
+        self.weights.extend(zone.proxies.iter().enumerate().map(|(i, p)| {
+            let usable = self.live.healthy[i].load(Ordering::Relaxed) && !p.family(v6).is_empty();
+            if usable { self.live.spare_rps[i].load(Ordering::Relaxed) } else { 0 }
+        }));
         let rotation = &mut self.proxies[usize::from(v6)];
-        rotation.set_weights(&weights);
+        rotation.set_weights(&self.weights);
         rotation.pick_distinct(self.per_answer, &mut self.picks);
         self.picks.iter().flat_map(|&i| zone.proxies[i].family(v6)).collect()
     }

@@ -60,7 +60,7 @@ impl Listeners {
                 let (socket, zone, live, counters) =
                     (Arc::clone(&socket), Arc::clone(&zone), Arc::clone(&live), registry.thread());
                 handles.push(std::thread::spawn(move || {
-                    serve_udp(&socket, Answerer::new(zone, live, per_answer), &counters)
+                    serve_udp(&socket, &zone, Answerer::new(&zone, live, per_answer), &counters)
                 }));
             }
         }
@@ -78,14 +78,14 @@ impl Listeners {
     }
 }
 
-fn serve_udp(socket: &UdpSocket, mut answerer: Answerer, counters: &Counters) {
+fn serve_udp(socket: &UdpSocket, zone: &ZoneData, mut answerer: Answerer, counters: &Counters) {
     let mut buf = [0u8; 65_535];
     loop {
         let Ok((n, peer)) = socket.recv_from(&mut buf) else {
             continue;
         };
         let started = Instant::now();
-        let (reply, outcome) = answerer.answer(&buf[..n], peer.ip(), Transport::Udp);
+        let (reply, outcome) = answerer.answer(zone, &buf[..n], peer.ip(), Transport::Udp);
         if let Some(reply) = reply {
             let _ = socket.send_to(reply, peer);
         }
@@ -108,14 +108,20 @@ fn serve_tcp(
         }
         let (zone, live, open, counters) = (Arc::clone(zone), Arc::clone(live), Arc::clone(open), Arc::clone(counters));
         std::thread::spawn(move || {
-            let _ = serve_connection(stream, Answerer::new(zone, live, per_answer), &counters);
+            let answerer = Answerer::new(&zone, live, per_answer);
+            let _ = serve_connection(stream, &zone, answerer, &counters);
             open.fetch_sub(1, Ordering::AcqRel);
         });
     }
 }
 
 /// Answers length-prefixed queries until the client closes, goes idle, or sends garbage.
-fn serve_connection(mut stream: TcpStream, mut answerer: Answerer, counters: &Counters) -> io::Result<()> {
+fn serve_connection(
+    mut stream: TcpStream,
+    zone: &ZoneData,
+    mut answerer: Answerer,
+    counters: &Counters,
+) -> io::Result<()> {
     stream.set_read_timeout(Some(TCP_IDLE))?;
     stream.set_write_timeout(Some(TCP_IDLE))?;
     let peer = stream.peer_addr()?.ip();
@@ -126,7 +132,7 @@ fn serve_connection(mut stream: TcpStream, mut answerer: Answerer, counters: &Co
         let len = usize::from(u16::from_be_bytes(len));
         stream.read_exact(&mut buf[..len])?;
         let started = Instant::now();
-        let (reply, outcome) = answerer.answer(&buf[..len], peer, Transport::Tcp);
+        let (reply, outcome) = answerer.answer(zone, &buf[..len], peer, Transport::Tcp);
         counters.record(outcome, started.elapsed());
         let Some(reply) = reply else {
             return Ok(());

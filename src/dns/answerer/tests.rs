@@ -18,13 +18,19 @@ use crate::dns::zone_data::ZoneData;
 
 const RESOLVER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 53));
 
-fn setup() -> (Answerer, Arc<Live>) {
+/// An answerer over the example's zones, the zones it answers for, and its live values.
+struct Setup {
+    answerer: Answerer,
+    zone: Arc<ZoneData>,
+}
+
+fn setup() -> (Setup, Arc<Live>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/surplus.yaml");
     let config = Config::load(&path).unwrap();
     let zone = Arc::new(ZoneData::new(&config, 2026112501).unwrap());
     let capacities: Vec<u64> = config.proxies.iter().map(|p| p.capacity_rps.0 as u64).collect();
     let live = Arc::new(Live::new(config.buyers.len(), &capacities));
-    (Answerer::new(zone, Arc::clone(&live), 2), live)
+    (Setup { answerer: Answerer::new(&zone, Arc::clone(&live), 2), zone }, live)
 }
 
 fn packet(name: &str, rtype: RecordType, edns: Option<Edns>) -> Vec<u8> {
@@ -36,12 +42,12 @@ fn packet(name: &str, rtype: RecordType, edns: Option<Edns>) -> Vec<u8> {
     m.to_vec().unwrap()
 }
 
-fn ask(a: &mut Answerer, name: &str, rtype: RecordType) -> (Message, Outcome) {
+fn ask(a: &mut Setup, name: &str, rtype: RecordType) -> (Message, Outcome) {
     ask_with(a, &packet(name, rtype, None))
 }
 
-fn ask_with(a: &mut Answerer, bytes: &[u8]) -> (Message, Outcome) {
-    let (out, outcome) = a.answer(bytes, RESOLVER, Transport::Udp);
+fn ask_with(a: &mut Setup, bytes: &[u8]) -> (Message, Outcome) {
+    let (out, outcome) = a.answerer.answer(&a.zone, bytes, RESOLVER, Transport::Udp);
     (Message::from_vec(out.expect("an answer")).unwrap(), outcome)
 }
 
@@ -165,7 +171,7 @@ fn client_hash_is_stable_per_subnet_and_echoes_the_scope() {
         Config::parse(&text, Path::new("t.yaml"), Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap();
     let zone = Arc::new(ZoneData::new(&config, 1).unwrap());
     let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
-    let mut a = Answerer::new(zone, live, 2);
+    let mut a = Setup { answerer: Answerer::new(&zone, live, 2), zone };
     let with_ecs = |addr: &str| {
         let mut e = Edns::new();
         e.set_max_payload(1232);
@@ -195,7 +201,8 @@ fn odd_queries() {
     let (m, _) = ask_with(&mut a, &m.to_vec().unwrap());
     assert_eq!(m.metadata.response_code, ResponseCode::Refused);
     // A response is never answered; garbage with a header gets FORMERR.
-    let (out, outcome) = a.answer(&[0u8, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0], RESOLVER, Transport::Udp);
+    let (out, outcome) =
+        a.answerer.answer(&a.zone, &[0u8, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0], RESOLVER, Transport::Udp);
     assert_eq!((out, outcome), (None, Outcome::Dropped));
     let (m, _) = ask_with(&mut a, &[0u8, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0]);
     assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
