@@ -66,9 +66,9 @@ pub struct Answerer {
     splits: Vec<FractionSplit>,
     /// Proxy rotations for A and AAAA.
     proxies: [SmoothWeighted; 2],
-    /// Per buyer: its servers' rotation (`weighted`), or a counter (`round_robin`).
-    servers: Vec<SmoothWeighted>,
-    turns: Vec<usize>,
+    /// Per buyer and family: its servers' rotation (`weighted`) and counter (`round_robin`).
+    servers: Vec<[SmoothWeighted; 2]>,
+    turns: Vec<[usize; 2]>,
     picks: Vec<usize>,
     weights: Vec<u64>,
     name: String,
@@ -83,8 +83,8 @@ impl Answerer {
             .fallbacks
             .iter()
             .map(|f| match f {
-                Fallback::Servers { weights, .. } => SmoothWeighted::new(weights),
-                Fallback::Handback(_) => SmoothWeighted::default(),
+                Fallback::Servers { families, .. } => families.each_ref().map(|f| SmoothWeighted::new(&f.weights)),
+                Fallback::Handback(_) => Default::default(),
             })
             .collect();
         Answerer {
@@ -96,7 +96,7 @@ impl Answerer {
             per_answer: per_answer.max(1),
             splits: vec![FractionSplit::new(); buyers],
             servers,
-            turns: vec![0; buyers],
+            turns: vec![[0; 2]; buyers],
             picks: Vec::new(),
             weights: Vec::new(),
             name: String::new(),
@@ -220,30 +220,26 @@ impl Answerer {
     ) -> (Vec<&'z Record>, Option<u8>) {
         match &zone.fallbacks[buyer] {
             Fallback::Handback(cname) => (vec![cname], None),
-            Fallback::Servers { servers, weights, algorithm } => {
-                let family: Vec<usize> = (0..servers.len()).filter(|&i| !servers[i].family(v6).is_empty()).collect();
-                if family.is_empty() {
+            Fallback::Servers { families, algorithm } => {
+                let family = &families[usize::from(v6)];
+                if family.members.is_empty() {
                     return (Vec::new(), None);
                 }
                 let (pick, scope) = match algorithm {
                     Algorithm::RoundRobin => {
-                        self.turns[buyer] = self.turns[buyer].wrapping_add(1);
-                        (family[self.turns[buyer] % family.len()], None)
+                        let turn = &mut self.turns[buyer][usize::from(v6)];
+                        *turn = turn.wrapping_add(1);
+                        (family.members[*turn % family.members.len()], None)
                     }
                     Algorithm::Weighted => {
-                        let w: Vec<u64> =
-                            (0..servers.len()).map(|i| if family.contains(&i) { weights[i] } else { 0 }).collect();
-                        self.servers[buyer].set_weights(&w);
-                        (self.servers[buyer].pick().unwrap_or(family[0]), None)
+                        (self.servers[buyer][usize::from(v6)].pick().unwrap_or(family.members[0]), None)
                     }
-                    Algorithm::ClientHash => {
-                        let ids: Vec<u64> = (0..servers.len() as u64).collect();
-                        let w: Vec<u64> =
-                            (0..servers.len()).map(|i| if family.contains(&i) { weights[i] } else { 0 }).collect();
-                        (client_hash::pick(subnet, &ids, &w).unwrap_or(family[0]), Some(subnet.prefix))
-                    }
+                    Algorithm::ClientHash => (
+                        client_hash::pick(subnet, &family.ids, &family.weights).unwrap_or(family.members[0]),
+                        Some(subnet.prefix),
+                    ),
                 };
-                (servers[pick].family(v6).iter().collect(), scope)
+                (family.records[pick].iter().collect(), scope)
             }
         }
     }

@@ -33,14 +33,49 @@ impl Addresses {
     }
 }
 
+/// A buyer's servers of one address family, ready for picking.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerFamily {
+    /// Each server's records of this family (empty for a server without one).
+    pub records: Vec<Vec<Record>>,
+    /// Servers that have an address of this family, in config order (for `round_robin`).
+    pub members: Vec<usize>,
+    /// Configured weights, 0 for servers without this family (`weighted`, `client_hash`).
+    pub weights: Vec<u64>,
+    /// Stable ids from each server's address, so `client_hash` keeps clients on their server
+    /// when the list is reordered.
+    pub ids: Vec<u64>,
+}
+
 /// Where a buyer's answers go when they do not go to proxies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fallback {
     /// A CNAME to the buyer's origin name, resolved by the buyer's own DNS.
     Handback(Record),
-    /// The buyer's servers (one `Addresses` each), picked by `algorithm`; `weights` for
-    /// `weighted` and `client_hash`.
-    Servers { servers: Vec<Addresses>, weights: Vec<u64>, algorithm: Algorithm },
+    /// The buyer's servers, per family ([0] IPv4, [1] IPv6), picked by `algorithm`.
+    Servers { families: [ServerFamily; 2], algorithm: Algorithm },
+}
+
+impl ServerFamily {
+    fn of(servers: &[crate::config::BuyerServer], v6: bool, ttl: u32) -> ServerFamily {
+        let mut f = ServerFamily::default();
+        for (i, s) in servers.iter().enumerate() {
+            let records = Addresses::of(&[s.address], ttl).family(v6).to_vec();
+            if !records.is_empty() {
+                f.members.push(i);
+            }
+            f.weights.push(if records.is_empty() { 0 } else { u64::from(s.weight) });
+            f.ids.push(match s.address {
+                IpAddr::V4(a) => u64::from(u32::from(a)),
+                IpAddr::V6(a) => {
+                    let x = u128::from(a);
+                    (x as u64) ^ ((x >> 64) as u64)
+                }
+            });
+            f.records.push(records);
+        }
+        f
+    }
 }
 
 /// The encoded zones.
@@ -78,8 +113,7 @@ impl ZoneData {
                 let f = &b.fallback;
                 if let Some(servers) = &f.servers {
                     return Fallback::Servers {
-                        servers: servers.iter().map(|s| Addresses::of(&[s.address], ttl)).collect(),
-                        weights: servers.iter().map(|s| u64::from(s.weight)).collect(),
+                        families: [ServerFamily::of(servers, false, ttl), ServerFamily::of(servers, true, ttl)],
                         algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
                     };
                 }
