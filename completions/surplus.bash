@@ -73,11 +73,17 @@ _surplus() {
             surplus__subcmd__dns,help)
                 cmd="surplus__subcmd__dns__subcmd__help"
                 ;;
+            surplus__subcmd__dns,query)
+                cmd="surplus__subcmd__dns__subcmd__query"
+                ;;
             surplus__subcmd__dns,serve)
                 cmd="surplus__subcmd__dns__subcmd__serve"
                 ;;
             surplus__subcmd__dns__subcmd__help,help)
                 cmd="surplus__subcmd__dns__subcmd__help__subcmd__help"
+                ;;
+            surplus__subcmd__dns__subcmd__help,query)
+                cmd="surplus__subcmd__dns__subcmd__help__subcmd__query"
                 ;;
             surplus__subcmd__dns__subcmd__help,serve)
                 cmd="surplus__subcmd__dns__subcmd__help__subcmd__serve"
@@ -129,6 +135,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__config,check)
                 cmd="surplus__subcmd__help__subcmd__config__subcmd__check"
+                ;;
+            surplus__subcmd__help__subcmd__dns,query)
+                cmd="surplus__subcmd__help__subcmd__dns__subcmd__query"
                 ;;
             surplus__subcmd__help__subcmd__dns,serve)
                 cmd="surplus__subcmd__help__subcmd__dns__subcmd__serve"
@@ -695,7 +704,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns)
-            opts="-c -v -h --config --db --verbose --help serve help"
+            opts="-c -v -h --config --db --verbose --help serve query help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,7 +730,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__help)
-            opts="serve help"
+            opts="serve query help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,6 +757,20 @@ _surplus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        surplus__subcmd__dns__subcmd__help__subcmd__query)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         surplus__subcmd__dns__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -755,6 +778,48 @@ _surplus() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__query)
+            opts="-c -v -h --server --count --type --format --config --db --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "a aaaa" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1041,8 +1106,22 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__dns)
-            opts="serve"
+            opts="serve query"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__dns__subcmd__query)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

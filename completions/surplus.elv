@@ -418,6 +418,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+            cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;dns;serve'= {
@@ -432,11 +433,27 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'surplus;dns;query'= {
+            cand --server 'The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first name server''s address, port 53)'
+            cand --count 'How many lookups to send, one after another'
+            cand --type 'Record type to ask for'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'surplus;dns;help'= {
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+            cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;dns;help;serve'= {
+        }
+        &'surplus;dns;help;query'= {
         }
         &'surplus;dns;help;help'= {
         }
@@ -553,8 +570,11 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;help;dns'= {
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+            cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
         }
         &'surplus;help;dns;serve'= {
+        }
+        &'surplus;help;dns;query'= {
         }
         &'surplus;help;generate'= {
             cand completions 'Write a completion script for SHELL into DIR'

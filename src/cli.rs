@@ -401,6 +401,9 @@ pub enum DnsCommand {
     /// Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate's fraction of
     /// answers with proxy addresses (sales are re-read every 2 seconds).
     Serve(ServeArgs),
+    /// Send a name to a DNS server COUNT times and show the answers it gave: how many went to
+    /// proxies, how many to the buyer's fallback.
+    Query(QueryArgs),
 }
 
 /// `surplus dns serve`
@@ -418,6 +421,36 @@ pub struct ServeArgs {
     /// UDP serving threads per address (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+}
+
+/// `surplus dns query`
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The name to look up.
+    pub name: String,
+
+    /// The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first
+    /// name server's address, port 53).
+    #[arg(long, value_name = "ADDR")]
+    pub server: Option<String>,
+
+    /// How many lookups to send, one after another.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub count: u32,
+
+    /// Record type to ask for.
+    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = QueryType::A)]
+    pub rtype: QueryType,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// Address record types `dns query` asks for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum QueryType {
+    A,
+    Aaaa,
 }
 
 /// `surplus generate …`

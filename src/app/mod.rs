@@ -5,6 +5,7 @@ pub mod bid_file;
 pub mod capacity;
 pub mod config_check;
 pub mod dns;
+pub mod dns_query;
 pub mod generate;
 pub mod log_inputs;
 pub mod market;
@@ -76,7 +77,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Market(MarketCommand::Book(args)) => orders::book(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Orders(args)) => orders::orders(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
-        Command::Dns(DnsCommand::Serve(args)) => dns::serve(&load()?, cli.db.as_deref(), args),
+        Command::Dns(DnsCommand::Query(args)) => dns_query::query(&load()?, args),
+        Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
         Command::Generate(command) => generate::run(command),
     }
 }

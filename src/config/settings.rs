@@ -56,11 +56,14 @@ pub struct Dns {
     pub metrics: Option<SocketAddr>,
     /// Proxies in each proxy answer (default 2).
     pub answers: u8,
+    /// DNS servers that `resolve:` fallbacks are looked up at (default: the system's, from
+    /// /etc/resolv.conf).
+    pub resolvers: Vec<SocketAddr>,
 }
 
 impl Default for Dns {
     fn default() -> Dns {
-        Dns { listen: Vec::new(), metrics: None, answers: 2 }
+        Dns { listen: Vec::new(), metrics: None, answers: 2, resolvers: Vec::new() }
     }
 }
 

@@ -42,6 +42,26 @@ impl Live {
             spare_rps: capacities.iter().map(|&c| AtomicU64::new(c)).collect(),
         }
     }
+
+    /// A buyer's fraction, parts per million.
+    pub fn fraction(&self, buyer: usize) -> u32 {
+        self.fraction_ppm[buyer].load(Ordering::Relaxed)
+    }
+
+    /// Sets a buyer's fraction (parts per million); returns the one it replaced.
+    pub fn set_fraction(&self, buyer: usize, ppm: u32) -> u32 {
+        self.fraction_ppm[buyer].swap(ppm, Ordering::Relaxed)
+    }
+
+    /// Whether a proxy passes its health check.
+    pub fn is_healthy(&self, proxy: usize) -> bool {
+        self.healthy[proxy].load(Ordering::Relaxed)
+    }
+
+    /// Sets a proxy's health; returns what it was.
+    pub fn set_healthy(&self, proxy: usize, healthy: bool) -> bool {
+        self.healthy[proxy].swap(healthy, Ordering::Relaxed)
+    }
 }
 
 /// What an answer was, for metrics and usage samples.

@@ -83,6 +83,11 @@ impl Registry {
         counters
     }
 
+    /// Whether `other` is this registry (a clone of it), not just one like it.
+    pub fn same(&self, other: &Registry) -> bool {
+        Arc::ptr_eq(&self.threads, &other.threads)
+    }
+
     /// The sums so far.
     pub fn totals(&self) -> Totals {
         let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());

@@ -4,7 +4,6 @@
 
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::answerer::Live;
@@ -35,7 +34,8 @@ pub fn agent() -> ureq::Agent {
 }
 
 /// Checks every proxy that has a `health` entry once now, then keeps checking each in a thread
-/// of its own, updating `live.healthy` and logging changes.
+/// of its own, updating `live.healthy` and logging changes. A thread ends when `live` is no
+/// longer used (a reload replaced it): it holds only a weak reference.
 pub fn start(config: &Config, live: &Arc<Live>) {
     for (i, proxy) in config.proxies.iter().enumerate() {
         let (Some(health), Some(&address)) = (proxy.health.clone(), proxy.addresses.first()) else {
@@ -44,24 +44,29 @@ pub fn start(config: &Config, live: &Arc<Live>) {
         let agent = agent();
         let name = proxy.name.clone();
         let update = {
-            let live = Arc::clone(live);
-            move |result: Result<(), String>| {
-                let healthy = result.is_ok();
-                let was = live.healthy[i].swap(healthy, Ordering::Relaxed);
+            let live = Arc::downgrade(live);
+            move |result: Result<(), String>| -> bool {
+                let Some(live) = live.upgrade() else {
+                    return false;
+                };
+                let was = live.set_healthy(i, result.is_ok());
                 match result {
                     Err(why) if was => tracing::warn!("proxy {name}: unhealthy ({why})"),
                     Ok(()) if !was => tracing::info!("proxy {name}: healthy again"),
                     _ => {}
                 }
+                true
             }
         };
-        // Taken as healthy until the first check says otherwise (logged then).
+        // Taken as healthy (or as it was before a reload) until the first check says otherwise.
         update(check(&health, address, &agent));
         let interval = Duration::from_secs(health.interval.secs().max(1) as u64);
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(interval);
-                update(check(&health, address, &agent));
+                if !update(check(&health, address, &agent)) {
+                    return;
+                }
             }
         });
     }

@@ -6,23 +6,21 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::answerer::Live;
-use super::counters::{LATENCY_BUCKETS_US, Registry};
+use super::counters::LATENCY_BUCKETS_US;
+use super::generation::Generation;
+use super::serving::Serving;
 
-/// Names to label the series with.
-#[derive(Debug, Clone)]
-pub struct Labels {
-    pub buyers: Vec<String>,
-    pub proxies: Vec<String>,
-}
-
-/// The exposition text (format 0.0.4).
-pub fn render(labels: &Labels, live: &Live, registry: &Registry) -> String {
-    let t = registry.totals();
+/// The exposition text (format 0.0.4) of generation `g`. Counters start again from zero after
+/// a reload; Prometheus's `rate()` takes that as a counter reset.
+pub fn render(g: &Generation) -> String {
+    let t = g.registry.totals();
+    let live = &g.live;
+    let buyers: Vec<&str> = g.config.buyers.iter().map(|b| b.name.as_str()).collect();
+    let proxies: Vec<&str> = g.config.proxies.iter().map(|p| p.name.as_str()).collect();
     let mut out = String::new();
     let _ = writeln!(out, "# HELP surplus_dns_answers_total DNS answers, by buyer and kind.");
     let _ = writeln!(out, "# TYPE surplus_dns_answers_total counter");
-    for (name, [proxy, fallback]) in labels.buyers.iter().zip(&t.buyers) {
+    for (name, [proxy, fallback]) in buyers.iter().zip(&t.buyers) {
         let _ = writeln!(out, "surplus_dns_answers_total{{buyer=\"{name}\",kind=\"proxy\"}} {proxy}");
         let _ = writeln!(out, "surplus_dns_answers_total{{buyer=\"{name}\",kind=\"fallback\"}} {fallback}");
     }
@@ -37,13 +35,13 @@ pub fn render(labels: &Labels, live: &Live, registry: &Registry) -> String {
     let _ = writeln!(out, "surplus_dns_dropped_total {}", t.dropped);
     let _ = writeln!(out, "# HELP surplus_dns_fraction Fraction of a buyer's answers given to proxies.");
     let _ = writeln!(out, "# TYPE surplus_dns_fraction gauge");
-    for (name, f) in labels.buyers.iter().zip(&live.fraction_ppm) {
+    for (name, f) in buyers.iter().zip(&live.fraction_ppm) {
         let _ =
             writeln!(out, "surplus_dns_fraction{{buyer=\"{name}\"}} {}", f64::from(f.load(Ordering::Relaxed)) / 1e6);
     }
     let _ = writeln!(out, "# HELP surplus_proxy_healthy Whether a proxy passes its health check.");
     let _ = writeln!(out, "# TYPE surplus_proxy_healthy gauge");
-    for (name, h) in labels.proxies.iter().zip(&live.healthy) {
+    for (name, h) in proxies.iter().zip(&live.healthy) {
         let _ = writeln!(out, "surplus_proxy_healthy{{proxy=\"{name}\"}} {}", u8::from(h.load(Ordering::Relaxed)));
     }
     let _ = writeln!(out, "# HELP surplus_dns_answer_seconds Time to answer a packet.");
@@ -60,7 +58,7 @@ pub fn render(labels: &Labels, live: &Live, registry: &Registry) -> String {
 }
 
 /// Serves `/metrics` on `addr` in a thread of its own; returns the bound address.
-pub fn serve(addr: SocketAddr, labels: Labels, live: Arc<Live>, registry: Registry) -> std::io::Result<SocketAddr> {
+pub fn serve(addr: SocketAddr, serving: Arc<Serving>) -> std::io::Result<SocketAddr> {
     let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
     let bound = server.server_addr().to_ip().ok_or_else(|| std::io::Error::other("not an IP listener"))?;
     std::thread::spawn(move || {
@@ -68,7 +66,7 @@ pub fn serve(addr: SocketAddr, labels: Labels, live: Arc<Live>, registry: Regist
             let response = if request.url() == "/metrics" {
                 let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/plain; version=0.0.4"[..])
                     .expect("a valid header");
-                tiny_http::Response::from_string(render(&labels, &live, &registry)).with_header(header)
+                tiny_http::Response::from_string(render(&serving.current().1)).with_header(header)
             } else {
                 tiny_http::Response::from_string("see /metrics\n").with_status_code(404)
             };

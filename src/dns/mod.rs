@@ -10,9 +10,13 @@
 
 pub mod answerer;
 pub mod counters;
+pub mod fallback_learner;
+pub mod generation;
 pub mod health;
 pub mod metrics;
 pub mod query;
 pub mod response;
 pub mod server;
+pub mod serving;
+pub mod udp_batch;
 pub mod zone_data;

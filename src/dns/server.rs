@@ -1,145 +1,257 @@
-//! Listeners: UDP and TCP sockets, each served by threads that own an [`Answerer`].
+//! Listeners: UDP and TCP sockets, each served by threads that answer from the current
+//! [`Generation`] until asked to stop.
 //!
-//! Plain blocking sockets on std threads: several threads receive on one UDP socket (the
-//! kernel hands each datagram to one of them). TCP connections are length-prefixed (RFC 1035
-//! 4.2.2), bounded in number and idle time, so slow or idle clients cannot pile up.
+//! UDP: one socket per serving thread, all bound to the same address with `SO_REUSEPORT`, so
+//! the kernel spreads clients over threads by their address and port and no two threads wait
+//! on one socket's queue; each thread takes packets in batches ([`UdpBatch`]). TCP connections
+//! are length-prefixed (RFC 1035 4.2.2), bounded in number and idle time, so slow or idle
+//! clients cannot pile up.
+//!
+//! Stopping: every socket has a short read timeout, after which a thread looks at the stop flag
+//! and at whether the generation changed. A TCP accept is woken by connecting to it.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::answerer::{Answerer, Live};
-use super::counters::{Counters, Registry};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::answerer::Answerer;
+use super::counters::Counters;
+use super::generation::Generation;
 use super::response::Transport;
-use super::zone_data::ZoneData;
+use super::serving::Serving;
+use super::udp_batch::UdpBatch;
 
 /// Most TCP connections served at once; further ones are closed at once.
 const MAX_TCP: usize = 256;
 /// A TCP client silent this long is disconnected.
 const TCP_IDLE: Duration = Duration::from_secs(10);
+/// How often a waiting thread looks at the stop flag and the generation.
+const WAKE: Duration = Duration::from_millis(200);
+/// How long stopping waits for open TCP connections to finish their query.
+const TCP_DRAIN: Duration = Duration::from_secs(2);
 
 /// Bound sockets, before serving.
 pub struct Listeners {
-    pub udp: Vec<UdpSocket>,
-    pub tcp: Vec<TcpListener>,
+    /// Per address, one UDP socket per serving thread.
+    udp: Vec<Vec<UdpSocket>>,
+    tcp: Vec<TcpListener>,
 }
 
 impl Listeners {
-    /// Binds UDP and TCP on every address (port 0 picks a free port, the same for both).
-    pub fn bind(addresses: &[SocketAddr]) -> io::Result<Listeners> {
+    /// Binds `threads` UDP sockets and one TCP listener on every address. Port 0 picks a free
+    /// port, the same for UDP and TCP.
+    pub fn bind(addresses: &[SocketAddr], threads: usize) -> io::Result<Listeners> {
         let mut listeners = Listeners { udp: Vec::new(), tcp: Vec::new() };
         for addr in addresses {
-            let udp = UdpSocket::bind(addr)?;
-            let tcp = TcpListener::bind(udp.local_addr()?)?;
+            let (tcp, udp) = bind_both(*addr, threads.max(1))?;
             listeners.udp.push(udp);
             listeners.tcp.push(tcp);
         }
         Ok(listeners)
     }
 
-    /// The addresses actually bound (UDP; TCP is on the same ones).
+    /// The addresses actually bound (UDP and TCP share them).
     pub fn local_addrs(&self) -> io::Result<Vec<SocketAddr>> {
-        self.udp.iter().map(UdpSocket::local_addr).collect()
+        self.tcp.iter().map(TcpListener::local_addr).collect()
     }
 
-    /// Serves forever with `threads` UDP threads per socket, counting into `registry`.
-    pub fn serve(
-        self,
-        zone: Arc<ZoneData>,
-        live: Arc<Live>,
-        registry: &Registry,
-        threads: usize,
-        per_answer: usize,
-    ) -> io::Result<()> {
-        let mut handles = Vec::new();
-        for socket in self.udp {
-            let socket = Arc::new(socket);
-            for _ in 0..threads.max(1) {
-                let (socket, zone, live, counters) =
-                    (Arc::clone(&socket), Arc::clone(&zone), Arc::clone(&live), registry.thread());
-                handles.push(std::thread::spawn(move || {
-                    serve_udp(&socket, &zone, Answerer::new(&zone, live, per_answer), &counters)
-                }));
+    /// Serves until `serving` is stopped, then lets TCP connections finish (briefly) and returns.
+    pub fn serve(self, serving: &Arc<Serving>) -> io::Result<()> {
+        let mut handles: Vec<JoinHandle<()>> = Vec::new();
+        for sockets in self.udp {
+            for socket in sockets {
+                socket.set_read_timeout(Some(WAKE))?;
+                let serving = Arc::clone(serving);
+                handles.push(std::thread::spawn(move || serve_udp(&socket, &serving)));
             }
         }
         let open = Arc::new(AtomicUsize::new(0));
+        let mut tcp_addrs = Vec::new();
         for listener in self.tcp {
-            // One set of counters per listener, shared by its connections: TCP is the slow path.
-            let (zone, live, open, counters) =
-                (Arc::clone(&zone), Arc::clone(&live), Arc::clone(&open), registry.thread());
-            handles.push(std::thread::spawn(move || serve_tcp(&listener, &zone, &live, per_answer, &open, &counters)));
+            tcp_addrs.push(listener.local_addr()?);
+            let (serving, open) = (Arc::clone(serving), Arc::clone(&open));
+            handles.push(std::thread::spawn(move || serve_tcp(&listener, &serving, &open)));
+        }
+        while !serving.stopping() {
+            std::thread::park_timeout(WAKE);
+        }
+        for addr in tcp_addrs {
+            let _ = TcpStream::connect_timeout(&reachable(addr), WAKE); // wakes the accept
         }
         for h in handles {
             let _ = h.join();
+        }
+        let deadline = Instant::now() + TCP_DRAIN;
+        while open.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
         }
         Ok(())
     }
 }
 
-fn serve_udp(socket: &UdpSocket, zone: &ZoneData, mut answerer: Answerer, counters: &Counters) {
-    let mut buf = [0u8; 65_535];
+/// A TCP listener and `threads` UDP sockets on `addr`.
+///
+/// TCP is bound first and without `SO_REUSEPORT`: it fails if another server (a second surplus,
+/// say) holds the address, where reuse-port UDP sockets would quietly share its traffic. With
+/// port 0, the port TCP got may be taken for UDP; then another is tried.
+fn bind_both(addr: SocketAddr, threads: usize) -> io::Result<(TcpListener, Vec<UdpSocket>)> {
+    let mut attempts = if addr.port() == 0 { 16 } else { 1 };
     loop {
-        let Ok((n, peer)) = socket.recv_from(&mut buf) else {
-            continue;
-        };
-        let started = Instant::now();
-        let (reply, outcome) = answerer.answer(zone, &buf[..n], peer.ip(), Transport::Udp);
-        if let Some(reply) = reply {
-            let _ = socket.send_to(reply, peer);
+        let tcp = TcpListener::bind(addr)?;
+        let bound = tcp.local_addr()?;
+        match (0..threads).map(|_| reuse_port_udp(bound)).collect::<io::Result<Vec<_>>>() {
+            Ok(udp) => return Ok((tcp, udp)),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse && attempts > 1 => attempts -= 1,
+            Err(e) => return Err(e),
         }
-        counters.record(outcome, started.elapsed());
     }
 }
 
-fn serve_tcp(
-    listener: &TcpListener,
-    zone: &Arc<ZoneData>,
-    live: &Arc<Live>,
-    per_answer: usize,
-    open: &Arc<AtomicUsize>,
-    counters: &Arc<Counters>,
-) {
-    for stream in listener.incoming().flatten() {
+/// A UDP socket on `addr` that other sockets of this process may bind too (`SO_REUSEPORT`).
+fn reuse_port_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?; // `::` and `0.0.0.0` can then both be listened on
+    }
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
+/// An address to connect to for reaching a listener on `addr` (a wildcard is reached on loopback).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port()),
+        _ => addr,
+    }
+}
+
+/// A serving thread's view of the current generation: its answerer and counters, rebuilt
+/// only when the generation is replaced.
+struct Follower {
+    number: u64,
+    generation: Arc<Generation>,
+    answerer: Answerer,
+    counters: Arc<Counters>,
+}
+
+impl Follower {
+    fn new(serving: &Serving) -> Follower {
+        let (number, generation) = serving.current();
+        let answerer = Answerer::new(&generation.zone, Arc::clone(&generation.live), generation.per_answer);
+        let counters = generation.registry.thread();
+        Follower { number, generation, answerer, counters }
+    }
+
+    /// Catches up with `serving` if its generation was replaced.
+    #[inline]
+    fn follow(&mut self, serving: &Serving) {
+        if serving.number() != self.number {
+            *self = Follower::new(serving);
+        }
+    }
+
+    /// Answers one packet into `reply`; returns the length written (0: nothing to send).
+    #[inline]
+    fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport, reply: &mut [u8]) -> usize {
+        let started = Instant::now();
+        let (bytes, outcome) = self.answerer.answer(&self.generation.zone, packet, client, transport);
+        let written = match bytes {
+            Some(bytes) if bytes.len() <= reply.len() => {
+                reply[..bytes.len()].copy_from_slice(bytes);
+                bytes.len()
+            }
+            _ => 0,
+        };
+        self.counters.record(outcome, started.elapsed());
+        written
+    }
+}
+
+fn serve_udp(socket: &UdpSocket, serving: &Serving) {
+    let mut follower = Follower::new(serving);
+    let mut batch = UdpBatch::new();
+    while !serving.stopping() {
+        follower.follow(serving);
+        let _ = batch.exchange(socket, |packet, client, reply| follower.answer(packet, client, Transport::Udp, reply));
+    }
+}
+
+fn serve_tcp(listener: &TcpListener, serving: &Arc<Serving>, open: &Arc<AtomicUsize>) {
+    for stream in listener.incoming() {
+        if serving.stopping() {
+            return;
+        }
+        let Ok(stream) = stream else {
+            continue;
+        };
         if open.fetch_add(1, Ordering::AcqRel) >= MAX_TCP {
             open.fetch_sub(1, Ordering::AcqRel);
             continue; // dropped: closes the connection
         }
-        let (zone, live, open, counters) = (Arc::clone(zone), Arc::clone(live), Arc::clone(open), Arc::clone(counters));
+        let (serving, open) = (Arc::clone(serving), Arc::clone(open));
         std::thread::spawn(move || {
-            let answerer = Answerer::new(&zone, live, per_answer);
-            let _ = serve_connection(stream, &zone, answerer, &counters);
+            let _ = serve_connection(stream, &serving);
             open.fetch_sub(1, Ordering::AcqRel);
         });
     }
 }
 
-/// Answers length-prefixed queries until the client closes, goes idle, or sends garbage.
-fn serve_connection(
-    mut stream: TcpStream,
-    zone: &ZoneData,
-    mut answerer: Answerer,
-    counters: &Counters,
-) -> io::Result<()> {
-    stream.set_read_timeout(Some(TCP_IDLE))?;
+/// Answers length-prefixed queries until the client closes, goes idle, or sends garbage, or
+/// the server stops (after the query in hand).
+fn serve_connection(mut stream: TcpStream, serving: &Serving) -> io::Result<()> {
+    stream.set_read_timeout(Some(WAKE))?;
     stream.set_write_timeout(Some(TCP_IDLE))?;
     let peer = stream.peer_addr()?.ip();
-    let mut buf = vec![0u8; 65_535];
+    let mut follower = Follower::new(serving);
+    let mut query = vec![0u8; 65_535];
+    let mut reply = vec![0u8; 65_537];
     loop {
         let mut len = [0u8; 2];
-        stream.read_exact(&mut len)?;
-        let len = usize::from(u16::from_be_bytes(len));
-        stream.read_exact(&mut buf[..len])?;
-        let started = Instant::now();
-        let (reply, outcome) = answerer.answer(zone, &buf[..len], peer, Transport::Tcp);
-        counters.record(outcome, started.elapsed());
-        let Some(reply) = reply else {
+        if !read_waiting(&mut stream, &mut len, serving)? {
             return Ok(());
-        };
-        let mut framed = Vec::with_capacity(reply.len() + 2);
-        framed.extend((reply.len() as u16).to_be_bytes());
-        framed.extend_from_slice(reply);
-        stream.write_all(&framed)?;
+        }
+        let len = usize::from(u16::from_be_bytes(len));
+        if !read_waiting(&mut stream, &mut query[..len], serving)? {
+            return Ok(());
+        }
+        follower.follow(serving);
+        let written = follower.answer(&query[..len], peer, Transport::Tcp, &mut reply[2..]);
+        if written == 0 {
+            return Ok(());
+        }
+        reply[..2].copy_from_slice(&(written as u16).to_be_bytes());
+        stream.write_all(&reply[..written + 2])?;
     }
+}
+
+/// Fills `buf` from `stream`, waking every [`WAKE`] to look at the stop flag. `Ok(false)`: the
+/// client closed before the first byte, went silent for [`TCP_IDLE`], or the server stops.
+fn read_waiting(stream: &mut TcpStream, buf: &mut [u8], serving: &Serving) -> io::Result<bool> {
+    let mut filled = 0;
+    let mut idle_since = Instant::now();
+    while filled < buf.len() {
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) if filled == 0 => return Ok(false),
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                filled += n;
+                idle_since = Instant::now();
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                if (filled == 0 && serving.stopping()) || idle_since.elapsed() >= TCP_IDLE {
+                    return Ok(false);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
 }

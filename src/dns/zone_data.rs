@@ -2,11 +2,15 @@
 //! zone its apex and SOA; the NS records; the name servers' and proxies' addresses; and each
 //! buyer's fallback (a CNAME back to its own DNS, or its servers' addresses).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::response::{Record, wire_name};
-use crate::config::{Algorithm, Config};
+use crate::config::{Algorithm, BuyerServer, Config};
 use crate::core::zone_index::{ZoneError, ZoneIndex};
+
+/// Addresses learned from buyers' DNS for `resolve` fallbacks, by buyer name.
+pub type Learned = HashMap<String, Vec<IpAddr>>;
 
 /// Answers per address family: A and AAAA records of one host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,7 +61,7 @@ pub enum Fallback {
 }
 
 impl ServerFamily {
-    fn of(servers: &[crate::config::BuyerServer], v6: bool, ttl: u32) -> ServerFamily {
+    fn of(servers: &[BuyerServer], v6: bool, ttl: u32) -> ServerFamily {
         let mut f = ServerFamily::default();
         for (i, s) in servers.iter().enumerate() {
             let records = Addresses::of(&[s.address], ttl).family(v6).to_vec();
@@ -94,8 +98,9 @@ pub struct ZoneData {
 }
 
 impl ZoneData {
-    /// Encodes the zones of `config`; `serial` is the SOA serial (the load time, say).
-    pub fn new(config: &Config, serial: u32) -> Result<ZoneData, ZoneError> {
+    /// Encodes the zones of `config`, with the addresses `learned` for `resolve` fallbacks;
+    /// `serial` is the SOA serial (the load time, say).
+    pub fn new(config: &Config, learned: &Learned, serial: u32) -> Result<ZoneData, ZoneError> {
         let index = config.zone_index()?;
         let ttl = u32::try_from(config.network.ttl.secs()).unwrap_or(u32::MAX);
         let primary = config.network.nameservers.first().map_or("ns.invalid", |n| n.name.as_str());
@@ -117,8 +122,16 @@ impl ZoneData {
                         algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
                     };
                 }
-                // `resolve` answers with a CNAME to the name until its addresses are learned
-                // from the buyer's DNS (the resolver that learns them comes with `dns serve`).
+                // `resolve` answers like `servers` once the buyer's DNS has told us the name's
+                // addresses, and with a CNAME to the name (as `handback`) until then.
+                if let Some(addresses) = learned.get(&b.name).filter(|a| !a.is_empty()) {
+                    let servers: Vec<BuyerServer> =
+                        addresses.iter().map(|&address| BuyerServer { address, weight: 1 }).collect();
+                    return Fallback::Servers {
+                        families: [ServerFamily::of(&servers, false, ttl), ServerFamily::of(&servers, true, ttl)],
+                        algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
+                    };
+                }
                 let target = f.handback.as_ref().or(f.resolve.as_ref()).map_or("invalid", |n| n.as_str());
                 Fallback::Handback(Record::cname(target, ttl))
             })

@@ -119,6 +119,22 @@ pub const MIGRATIONS: &[&str] = &[
                                    + (CASE WHEN NEW.status = 'open' THEN NEW.remaining ELSE 0 END)
          WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
     END;",
+    // 3: usage samples — per DNS server, buyer and control interval: what was bought, the
+    // answers given, the fraction, and (from the controller's monitor) what the proxies served.
+    "CREATE TABLE usage_samples (
+        server           TEXT NOT NULL,          -- which `dns serve` (its first listen address)
+        buyer            TEXT NOT NULL,
+        start            INTEGER NOT NULL,       -- unix seconds, on the interval grid
+        seconds          INTEGER NOT NULL CHECK (seconds > 0),
+        purchased_rps    INTEGER NOT NULL CHECK (purchased_rps >= 0),
+        proxy_answers    INTEGER NOT NULL CHECK (proxy_answers >= 0),
+        fallback_answers INTEGER NOT NULL CHECK (fallback_answers >= 0),
+        fraction         REAL NOT NULL CHECK (fraction >= 0 AND fraction <= 1),
+        served_requests  INTEGER CHECK (served_requests >= 0),  -- NULL: no monitor
+        monitor          TEXT NOT NULL,          -- 'none' (open loop), or the monitor's state
+        PRIMARY KEY (server, buyer, start)
+    ) STRICT;
+    CREATE INDEX usage_by_buyer ON usage_samples (buyer, start);",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

@@ -1,4 +1,5 @@
-//! The ledger: one SQLite file holding offers, auctions and their bids, orders, and sales.
+//! The ledger: one SQLite file holding offers, auctions and their bids, orders, sales, and usage
+//! samples from the DNS server.
 //!
 //! Opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
 //! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The
@@ -12,6 +13,7 @@ pub mod offers;
 pub mod orders;
 pub mod sales;
 pub mod supply;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +25,7 @@ pub use market_error::MarketError;
 pub use offers::{NewOffer, Offer, SavedOffers};
 pub use orders::{BookCache, NewOrder, OrderStatus, Placed, StoredOrder};
 pub use sales::Sale;
+pub use usage::UsageSample;
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

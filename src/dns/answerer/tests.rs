@@ -14,7 +14,7 @@ use super::{Answerer, Live, Outcome};
 use crate::config::Config;
 use crate::core::fraction_split::ppm;
 use crate::dns::response::Transport;
-use crate::dns::zone_data::ZoneData;
+use crate::dns::zone_data::{Learned, ZoneData};
 
 const RESOLVER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 53));
 
@@ -27,7 +27,7 @@ struct Setup {
 fn setup() -> (Setup, Arc<Live>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/surplus.yaml");
     let config = Config::load(&path).unwrap();
-    let zone = Arc::new(ZoneData::new(&config, 2026112501).unwrap());
+    let zone = Arc::new(ZoneData::new(&config, &Learned::new(), 2026112501).unwrap());
     let capacities: Vec<u64> = config.proxies.iter().map(|p| p.capacity_rps.0 as u64).collect();
     let live = Arc::new(Live::new(config.buyers.len(), &capacities));
     (Setup { answerer: Answerer::new(&zone, Arc::clone(&live), 2), zone }, live)
@@ -169,7 +169,7 @@ fn client_hash_is_stable_per_subnet_and_echoes_the_scope() {
         .replace("algorithm: weighted", "algorithm: client_hash");
     let config =
         Config::parse(&text, Path::new("t.yaml"), Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap();
-    let zone = Arc::new(ZoneData::new(&config, 1).unwrap());
+    let zone = Arc::new(ZoneData::new(&config, &Learned::new(), 1).unwrap());
     let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
     let mut a = Setup { answerer: Answerer::new(&zone, live, 2), zone };
     let with_ecs = |addr: &str| {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs ../shared/bench/dns-vs-peers.sh against `surplus dns serve` with a live sale, so the
+# queried name (www.shop.example, estimate 0.5) gets fraction-controlled answers.
+#
+# usage: benches/dns-vs-peers.sh [-l SECONDS] [-r ROUNDS] [-t THREADS]
+#   THREADS: UDP serving threads (default 1, as gdnsd and NSD are set up by the script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=10 rounds=3 threads=1
+while getopts "l:r:t:" o; do
+  case $o in l) secs=$OPTARG ;; r) rounds=$OPTARG ;; t) threads=$OPTARG ;; *) exit 2 ;; esac
+done
+cargo build --release -q
+bin=$PWD/target/release/surplus
+db=$(mktemp -d)/bench.db
+trap 'rm -rf "$(dirname "$db")"' EXIT
+s() { "$bin" -c examples/surplus.yaml --db "$db" "$@" >/dev/null; }
+hour=$(date -u +%Y-%m-%dT%H:00Z)
+s capacity measure --for "$hour/2h" --save
+s market auction create --window "$hour/2h" --rps 10
+s market auction bid 1 --buyer shop --rps 10 --price 1
+s market auction run 1
+port=5390
+bash ../shared/bench/dns-vs-peers.sh -l "$secs" -r "$rounds" -q www.shop.example -p "$port" -- \
+  "$bin" -c examples/surplus.yaml --db "$db" dns serve --listen "127.0.0.1:$port" --threads "$threads"

@@ -1,0 +1,182 @@
+//! `surplus dns query`: sends a name to a DNS server N times, as a resolver would, and prints
+//! the split of answers it got: proxy addresses (those of the configured proxies), the buyer's
+//! fallback, or an error code. How an operator checks a running server from outside.
+//!
+//! Built on hickory's client rather than its resolver: a resolver follows CNAMEs, caches, and
+//! retries elsewhere, where this must see each answer exactly as the server gave it. Every
+//! query goes out from a fresh UDP port, so the server sees many clients, as in life.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::Context;
+use hickory_resolver::net::client::{Client, ClientHandle};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::udp::UdpClientStream;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{DNSClass, Name, RData, RecordType};
+use serde::Serialize;
+
+use crate::cli::{QueryArgs, QueryType};
+use crate::config::Config;
+use crate::output::{self, Rows};
+
+/// How long to wait for each answer.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// One distinct answer and how often it came.
+#[derive(Debug, Serialize)]
+struct Seen {
+    answer: String,
+    kind: &'static str,
+    count: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    name: &'a str,
+    server: String,
+    queries: u64,
+    proxy: u64,
+    fallback: u64,
+    other: u64,
+    errors: u64,
+    proxy_share: f64,
+    answers: Vec<Seen>,
+}
+
+/// `dns query`.
+pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
+    let server = server_address(config, args.server.as_deref())?;
+    let name = Name::from_ascii(&args.name).with_context(|| format!("{:?} is not a domain name", args.name))?;
+    let rtype = match args.rtype {
+        QueryType::A => RecordType::A,
+        QueryType::Aaaa => RecordType::AAAA,
+    };
+    let proxies: HashSet<IpAddr> = config.proxies.iter().flat_map(|p| p.addresses.iter().copied()).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut count = |answer: String, kind: &'static str| match seen.iter_mut().find(|s| s.answer == answer) {
+        Some(s) => s.count += 1,
+        None => seen.push(Seen { answer, kind, count: 1 }),
+    };
+    runtime.block_on(async {
+        let stream =
+            UdpClientStream::builder(server, TokioRuntimeProvider::default()).with_timeout(Some(TIMEOUT)).build();
+        let (mut client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
+        tokio::spawn(background);
+        for _ in 0..args.count {
+            match client.query(name.clone(), DNSClass::IN, rtype).await {
+                Ok(response) => {
+                    let (answer, kind) = describe(&response, &proxies);
+                    count(answer, kind);
+                }
+                Err(e) => count(format!("error: {e}"), "error"),
+            }
+        }
+    });
+    seen.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.answer.cmp(&b.answer)));
+    let total = |kind: &str| seen.iter().filter(|s| s.kind == kind).map(|s| s.count).sum::<u64>();
+    let summary = Summary {
+        name: &args.name,
+        server: server.to_string(),
+        queries: u64::from(args.count),
+        proxy: total("proxy"),
+        fallback: total("fallback"),
+        other: total("other"),
+        errors: total("error"),
+        proxy_share: output::round3(total("proxy") as f64 / f64::from(args.count)),
+        answers: seen,
+    };
+    let mut rows = Rows::new(&["answer", "kind", "count#", "share#"]);
+    for s in &summary.answers {
+        rows.push(vec![
+            s.answer.clone(),
+            s.kind.into(),
+            s.count.to_string(),
+            format!("{:.1}%", 100.0 * s.count as f64 / f64::from(args.count)),
+        ]);
+    }
+    let mut out = std::io::stdout().lock();
+    output::write(&mut out, args.format.format, &rows, &summary)?;
+    if args.format.format == output::Format::Table {
+        writeln!(
+            out,
+            "{} queries to {}: proxy {} ({:.1}%), fallback {}, other {}, errors {}",
+            summary.queries,
+            summary.server,
+            summary.proxy,
+            100.0 * summary.proxy as f64 / summary.queries as f64,
+            summary.fallback,
+            summary.other,
+            summary.errors
+        )?;
+    }
+    Ok(())
+}
+
+/// `--server` (an address, with or without a port), else the first `dns.listen` address, else
+/// the first name server's on port 53.
+fn server_address(config: &Config, flag: Option<&str>) -> anyhow::Result<SocketAddr> {
+    if let Some(text) = flag {
+        if let Ok(addr) = text.parse::<SocketAddr>() {
+            return Ok(addr);
+        }
+        let ip: IpAddr = text.parse().map_err(|_| anyhow::anyhow!("--server: {text:?} is not ADDR or ADDR:PORT"))?;
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    config
+        .dns
+        .listen
+        .first()
+        .copied()
+        .or_else(|| {
+            config.network.nameservers.iter().flat_map(|n| &n.addresses).next().map(|a| SocketAddr::new(*a, 53))
+        })
+        .context("no --server, and the config has no dns.listen or name server address")
+}
+
+/// One response, as a line and a kind: `proxy` when it names a configured proxy's address,
+/// `fallback` for any other answer, `other` for no answer (the code says which).
+fn describe(response: &hickory_resolver::proto::op::Message, proxies: &HashSet<IpAddr>) -> (String, &'static str) {
+    let code = response.metadata.response_code;
+    if code != ResponseCode::NoError {
+        return (mnemonic(code), "other");
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut to_proxy = false;
+    for record in &response.answers {
+        match &record.data {
+            RData::A(a) => {
+                to_proxy |= proxies.contains(&IpAddr::V4(a.0));
+                parts.push(a.to_string());
+            }
+            RData::AAAA(a) => {
+                to_proxy |= proxies.contains(&IpAddr::V6(a.0));
+                parts.push(a.to_string());
+            }
+            RData::CNAME(c) => parts.push(format!("CNAME {}", c.0)),
+            other => parts.push(other.to_string()),
+        }
+    }
+    if parts.is_empty() {
+        return ("NODATA".into(), "other");
+    }
+    parts.sort();
+    (parts.join(" "), if to_proxy { "proxy" } else { "fallback" })
+}
+
+/// The code as dig prints it (`REFUSED`, not "Query Refused").
+fn mnemonic(code: ResponseCode) -> String {
+    match code {
+        ResponseCode::FormErr => "FORMERR".into(),
+        ResponseCode::ServFail => "SERVFAIL".into(),
+        ResponseCode::NXDomain => "NXDOMAIN".into(),
+        ResponseCode::NotImp => "NOTIMP".into(),
+        ResponseCode::Refused => "REFUSED".into(),
+        ResponseCode::BADVERS => "BADVERS".into(),
+        other => format!("RCODE{}", u16::from(other)),
+    }
+}

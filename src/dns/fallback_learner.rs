@@ -1,0 +1,184 @@
+//! `resolve:` fallbacks: the addresses of each such buyer's origin name, learned from DNS with
+//! hickory-resolver, refreshed when their TTL runs out, and kept (stale) when the lookup
+//! fails, so a failing buyer DNS never turns its fallback answers into errors.
+//!
+//! Learning runs in a thread of its own with a single-threaded Tokio runtime (hickory-resolver
+//! is async). When the addresses change it swaps in a generation with re-encoded zones; the
+//! serving threads never wait for it.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::{RData, RecordType};
+
+use super::serving::Serving;
+use super::zone_data::Learned;
+
+/// Shortest and longest time between two lookups of one name, whatever its TTL says.
+const REFRESH_MIN: Duration = Duration::from_secs(1);
+const REFRESH_MAX: Duration = Duration::from_secs(3600);
+/// After a failed lookup, the next try.
+const RETRY: Duration = Duration::from_secs(5);
+/// How long one lookup may take.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Looks names up: A and AAAA, with their smallest TTL.
+pub struct FallbackLearner {
+    runtime: tokio::runtime::Runtime,
+    resolver: TokioResolver,
+}
+
+impl FallbackLearner {
+    /// A learner asking `servers` (UDP, then TCP), or the system's resolvers when empty. It keeps
+    /// no cache of its own: every lookup asks.
+    pub fn new(servers: &[SocketAddr]) -> Result<FallbackLearner, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a runtime for lookups: {e}"))?;
+        let mut builder = if servers.is_empty() {
+            TokioResolver::builder_tokio().map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?
+        } else {
+            let name_servers = servers
+                .iter()
+                .map(|s| {
+                    let mut udp = ConnectionConfig::udp();
+                    udp.port = s.port();
+                    let mut tcp = ConnectionConfig::tcp();
+                    tcp.port = s.port();
+                    NameServerConfig::new(s.ip(), true, vec![udp, tcp])
+                })
+                .collect();
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(name_servers),
+                TokioRuntimeProvider::default(),
+            )
+        };
+        let options = builder.options_mut();
+        options.cache_size = 0;
+        options.timeout = TIMEOUT;
+        options.attempts = 1;
+        let resolver = builder.build().map_err(|e| format!("cannot build a resolver: {e}"))?;
+        Ok(FallbackLearner { runtime, resolver })
+    }
+
+    /// The addresses of `name` (sorted, both families) and how long they may be kept. A name
+    /// without any address is an error: an empty fallback is no better than a stale one.
+    pub fn lookup(&self, name: &str) -> Result<(Vec<IpAddr>, Duration), String> {
+        let fqdn = if name.ends_with('.') { name.to_string() } else { format!("{name}.") };
+        self.runtime.block_on(async {
+            let mut addresses = Vec::new();
+            let mut ttl: Option<u32> = None;
+            let mut failures = Vec::new();
+            for rtype in [RecordType::A, RecordType::AAAA] {
+                match self.resolver.lookup(fqdn.as_str(), rtype).await {
+                    Ok(lookup) => {
+                        for record in lookup.answers() {
+                            let address = match &record.data {
+                                RData::A(a) => IpAddr::V4(a.0),
+                                RData::AAAA(a) => IpAddr::V6(a.0),
+                                _ => continue,
+                            };
+                            addresses.push(address);
+                            ttl = Some(ttl.map_or(record.ttl, |t| t.min(record.ttl)));
+                        }
+                    }
+                    Err(e) if e.is_no_records_found() => {}
+                    Err(e) => failures.push(format!("{rtype}: {e}")),
+                }
+            }
+            if addresses.is_empty() {
+                return Err(if failures.is_empty() { "no A or AAAA records".into() } else { failures.join("; ") });
+            }
+            addresses.sort();
+            addresses.dedup();
+            let keep = Duration::from_secs(u64::from(ttl.unwrap_or(0))).clamp(REFRESH_MIN, REFRESH_MAX);
+            Ok((addresses, keep))
+        })
+    }
+}
+
+/// Starts learning every `resolve:` fallback of the current generation (and of the ones after
+/// a reload) in a thread of its own; `learned` is shared with the reload, which encodes what is
+/// known so far. Returns at once; without `resolve:` fallbacks the thread only waits.
+pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
+    std::thread::spawn(move || {
+        let mut learner: Option<(Vec<SocketAddr>, FallbackLearner)> = None;
+        let mut due: HashMap<String, Instant> = HashMap::new();
+        let mut failing: HashMap<String, bool> = HashMap::new();
+        while !serving.stopping() {
+            std::thread::sleep(Duration::from_millis(200));
+            let (number, g) = serving.current();
+            let names: Vec<(String, String)> = g
+                .config
+                .buyers
+                .iter()
+                .filter_map(|b| b.fallback.resolve.as_ref().map(|n| (b.name.clone(), n.as_str().to_string())))
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let servers = &g.config.dns.resolvers;
+            if learner.as_ref().is_none_or(|(s, _)| s != servers) {
+                match FallbackLearner::new(servers) {
+                    Ok(l) => learner = Some((servers.clone(), l)),
+                    Err(e) => {
+                        tracing::warn!("resolve fallbacks: {e}; answering with CNAMEs");
+                        std::thread::sleep(RETRY);
+                        continue;
+                    }
+                }
+            }
+            let Some((_, l)) = &learner else { continue };
+            let mut changed = false;
+            for (buyer, name) in &names {
+                if due.get(buyer).is_some_and(|t| *t > Instant::now()) {
+                    continue;
+                }
+                match l.lookup(name) {
+                    Ok((addresses, keep)) => {
+                        due.insert(buyer.clone(), Instant::now() + keep);
+                        if failing.insert(buyer.clone(), false) == Some(true) {
+                            tracing::info!("buyer {buyer}: {name} resolves again");
+                        }
+                        let mut known = learned.lock().unwrap_or_else(|e| e.into_inner());
+                        if known.get(buyer) != Some(&addresses) {
+                            tracing::info!("buyer {buyer}: {name} is {addresses:?} for {}s", keep.as_secs());
+                            known.insert(buyer.clone(), addresses);
+                            changed = true;
+                        }
+                    }
+                    Err(why) => {
+                        due.insert(buyer.clone(), Instant::now() + RETRY);
+                        if failing.insert(buyer.clone(), true) != Some(true) {
+                            let kept = learned.lock().unwrap_or_else(|e| e.into_inner()).get(buyer).map_or(0, Vec::len);
+                            tracing::warn!(
+                                "buyer {buyer}: cannot resolve {name} ({why}); keeping {kept} known addresses"
+                            );
+                        }
+                    }
+                }
+            }
+            if changed {
+                let known = learned.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                match g.relearned(&known, serial_now()) {
+                    Ok(next) => {
+                        // A reload in between already encoded `learned`; do not undo it.
+                        serving.replace_if(number, next);
+                    }
+                    Err(e) => tracing::warn!("resolve fallbacks: {e}"),
+                }
+            }
+        }
+    });
+}
+
+/// An SOA serial from the clock (unix seconds), as the zones are re-encoded now.
+pub fn serial_now() -> u32 {
+    u32::try_from(jiff::Timestamp::now().as_second()).unwrap_or(u32::MAX)
+}
