@@ -16,13 +16,15 @@ use libfuzzer_sys::fuzz_target;
 use surplus::config::Config;
 use surplus::dns::answerer::{Answerer, Live};
 use surplus::dns::response::Transport;
-use surplus::dns::zone_data::ZoneData;
+use surplus::dns::zone_data::{Learned, ZoneData};
 
 thread_local! {
     static ANSWERER: RefCell<(Answerer, Arc<ZoneData>)> = RefCell::new({
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/surplus.yaml");
         let config = Config::load(&path).expect("the example config loads");
-        let zone = Arc::new(ZoneData::new(&config, 1).expect("the example zones build"));
+        // `api` resolves its fallback: give it learned addresses, so that path is fuzzed too.
+        let learned: Learned = [("api".to_string(), vec!["127.0.0.31".parse().unwrap(), "::31".parse().unwrap()])].into();
+        let zone = Arc::new(ZoneData::new(&config, &learned, 1).expect("the example zones build"));
         let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
         live.fraction_ppm[0].store(500_000, Ordering::Relaxed);
         (Answerer::new(&zone, live, 2), zone)

@@ -178,8 +178,12 @@ fn serve_udp(socket: &UdpSocket, serving: &Serving) {
     let mut follower = Follower::new(serving);
     let mut batch = UdpBatch::new();
     while !serving.stopping() {
-        follower.follow(serving);
-        let _ = batch.exchange(socket, |packet, client, reply| follower.answer(packet, client, Transport::Udp, reply));
+        // Followed per packet, after the wait: a thread that slept through a reload must not
+        // answer its first packet from the generation before. (One atomic load.)
+        let _ = batch.exchange(socket, |packet, client, reply| {
+            follower.follow(serving);
+            follower.answer(packet, client, Transport::Udp, reply)
+        });
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,20 +13,30 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use crate::test::{Scratch, example_config};
 
 /// A running server, killed when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    addr: SocketAddr,
-    metrics: String,
+    pub addr: SocketAddr,
+    pub metrics: String,
+    /// Where its stderr (the log) goes.
+    log: std::path::PathBuf,
 }
 
 impl Server {
-    fn start(scratch: &Scratch) -> Server {
-        let config = example_config();
+    /// `dns serve` on the example config, on port 0.
+    pub fn start(scratch: &Scratch) -> Server {
+        Server::start_with(scratch, &example_config(), &[])
+    }
+
+    /// `dns serve` on `config` with `extra` arguments, on port 0.
+    pub fn start_with(scratch: &Scratch, config: &Path, extra: &[&str]) -> Server {
+        let log = scratch.dir.path().join(format!("serve-{}.log", std::process::id()));
+        let log = (0..).map(|i| log.with_extension(format!("{i}.log"))).find(|p| !p.exists()).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_surplus"))
             .args(["-c", config.to_str().unwrap(), "--db", &scratch.db(), "dns", "serve"])
             .args(["--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -34,10 +45,62 @@ impl Server {
         stdout.read_line(&mut metrics).unwrap();
         let addr = line.strip_prefix("listening on ").and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
         let metrics = metrics.strip_prefix("metrics on ").unwrap().trim().to_string();
-        Server { child, addr, metrics }
+        Server { child, addr, metrics, log }
     }
 
-    fn query(&self, name: &str, rtype: RecordType) -> Message {
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+
+    /// Waits until its log contains `text`.
+    pub fn wait_for_log(&self, text: &str) {
+        let started = Instant::now();
+        while !self.log().contains(text) {
+            assert!(started.elapsed() < Duration::from_secs(10), "no {text:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends `signal` to the server.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, signal) }, 0);
+    }
+
+    /// Waits (up to 10 s) for the server to exit; its exit code.
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "the server did not stop:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sells `buyer` 10 rps for the current hour and waits until its answers go to proxies.
+    pub fn sell_now(&self, scratch: &Scratch, buyer: &str, name: &str) {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        let hour = jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ").to_string();
+        let window = format!("{hour}/1h");
+        scratch.surplus(&["capacity", "measure", "--for", &window, "--save"]).run();
+        scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10"]).run();
+        scratch.surplus(&["market", "auction", "bid", "1", "--buyer", buyer, "--rps", "10", "--price", "1"]).run();
+        scratch.surplus(&["market", "auction", "run", "1"]).run();
+        let started = Instant::now();
+        while !to_proxies(&self.query(name, RecordType::A)) {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the sale did not take effect within 5 s:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn query(&self, name: &str, rtype: RecordType) -> Message {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         socket.send_to(&packet(name, rtype), self.addr).unwrap();
@@ -46,7 +109,7 @@ impl Server {
         Message::from_vec(&buf[..n]).unwrap()
     }
 
-    fn query_tcp(&self, name: &str, rtype: RecordType) -> Message {
+    pub fn query_tcp(&self, name: &str, rtype: RecordType) -> Message {
         let mut stream = TcpStream::connect(self.addr).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let bytes = packet(name, rtype);
@@ -72,7 +135,7 @@ fn packet(name: &str, rtype: RecordType) -> Vec<u8> {
     m.to_vec().unwrap()
 }
 
-fn to_proxies(m: &Message) -> bool {
+pub fn to_proxies(m: &Message) -> bool {
     m.answers.iter().any(|r| matches!(&r.data, RData::A(a) if a.to_string().starts_with("127.0.0.1")))
 }
 
@@ -89,21 +152,9 @@ fn answers_over_udp_and_tcp_and_follows_new_sales() {
     assert_eq!(m.answers[0].data, RData::A("127.0.0.12".parse::<std::net::Ipv4Addr>().unwrap().into()));
     assert_eq!(server.query("example.com.", RecordType::A).metadata.response_code.low(), 5, "REFUSED");
 
-    // Sell shop the current hour: offers, an auction, a bid, the run.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
-    let hour = jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ").to_string();
-    let window = format!("{hour}/1h");
-    scratch.surplus(&["capacity", "measure", "--for", &window, "--save"]).run();
-    scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10"]).run();
-    scratch.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "10", "--price", "1"]).run();
-    scratch.surplus(&["market", "auction", "run", "1"]).run();
-
-    // Within the refresh interval, half of shop's answers (its estimate, 0.5) go to proxies.
-    let started = Instant::now();
-    while !to_proxies(&server.query("www.shop.example.", RecordType::A)) {
-        assert!(started.elapsed() < Duration::from_secs(5), "the sale did not take effect within 5 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // Sell shop the current hour; within 5 s half of its answers (its estimate, 0.5) go to
+    // proxies.
+    server.sell_now(&scratch, "shop", "www.shop.example.");
     let proxied = (0..200).filter(|_| to_proxies(&server.query("www.shop.example.", RecordType::A))).count();
     // Each serving thread splits exactly (within 1); threads share the queries.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -173,4 +224,44 @@ fn dig_sees_an_authoritative_server() {
     has(&dig(&["+opcode=notify", "cdn.example.net", "SOA"]), "status: NOTIMP");
     has(&dig(&["cdn.example.net", "ANY"]), "ANSWER: 1");
     has(&dig(&["+subnet=192.0.2.0/24", "news.example.org", "A"]), "CLIENT-SUBNET: 192.0.2.0/24/0");
+}
+
+/// `kdig` (Knot's dig) for what dig did not ask: unknown EDNS options, unknown types, the CD
+/// flag, other classes, TCP.
+#[test]
+fn kdig_sees_a_conforming_server() {
+    if !crate::test::system_tool("kdig", "knot-dnsutils") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    let server = Server::start(&scratch);
+    let kdig = |args: &[&str]| -> String {
+        let out = Command::new("kdig")
+            .args(["@127.0.0.1", "-p", &server.addr.port().to_string(), "+retry=0", "+timeout=3"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let has = |text: &str, want: &str| assert!(text.contains(want), "kdig output lacks {want:?}:\n{text}");
+
+    // An EDNS option we do not know is ignored, not echoed, not an error.
+    let out = kdig(&["+ednsopt=65001:abcd", "edge-3.cdn.example.net", "A"]);
+    has(&out, "status: NOERROR");
+    has(&out, "Version: 0; flags: ; UDP size: 1232 B");
+    assert!(!out.contains("65001"), "unknown option echoed:\n{out}");
+    has(&out, "edge-3.cdn.example.net.\t20\tIN\tA\t127.0.0.13");
+    // A type we have never heard of: NODATA with the SOA.
+    let out = kdig(&["-t", "TYPE65333", "edge-3.cdn.example.net"]);
+    has(&out, "status: NOERROR");
+    has(&out, "ANSWER: 0; AUTHORITY: 1");
+    has(&out, "IN\tSOA\tns1.cdn.example.net.");
+    // CD and RD are copied back; over TCP too.
+    let out = kdig(&["+cd", "+tcp", "cdn.example.net", "NS"]);
+    has(&out, "Flags: qr aa rd cd; QUERY: 1; ANSWER: 2");
+    has(&out, "(TCP)");
+    // Not class IN: refused.
+    has(&kdig(&["-c", "CH", "version.bind", "TXT"]), "status: REFUSED");
+    // A buyer's name under our zone (CNAMEd to us by the buyer) is answered like its own name.
+    has(&kdig(&["shop.cdn.example.net", "A"]), "CNAME\torigin.shop.example.");
 }

@@ -3,6 +3,7 @@
 mod capacity;
 mod config;
 mod dns;
+mod dns_ops;
 mod generate;
 mod market;
 mod orders;

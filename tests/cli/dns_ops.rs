@@ -1,0 +1,231 @@
+//! Operating `dns serve`: the split measured from outside with `dns query`, reloads and stops
+//! by signal, usage samples in the ledger, health changes, and `resolve:` fallbacks learned
+//! from a DNS server run by the test.
+
+use std::net::{Ipv4Addr, UdpSocket};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::{Message, MessageType, ResponseCode};
+use hickory_proto::rr::{RData, Record, RecordType};
+
+use crate::dns::{Server, to_proxies};
+use crate::test::{Scratch, example_config};
+
+/// The example config with `edits` (`(from, to)` text replacements, each of which must apply),
+/// written into the scratch directory.
+fn config_with(scratch: &Scratch, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(example_config()).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "the example config has no {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    scratch.file(name, &text)
+}
+
+/// Addresses in an answer, as text.
+fn addresses(m: &Message) -> Vec<String> {
+    let mut a: Vec<String> = m
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::A(a) => Some(a.to_string()),
+            _ => None,
+        })
+        .collect();
+    a.sort();
+    a
+}
+
+/// Polls `what` every 100 ms until it holds, for at most `secs` seconds.
+fn eventually(secs: u64, message: &str, mut what: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !what() {
+        assert!(started.elapsed() < Duration::from_secs(secs), "{message} (waited {secs} s)");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn dns_query_sees_an_exact_split_over_ten_thousand_queries() {
+    let scratch = Scratch::empty();
+    let server = Server::start_with(&scratch, &example_config(), &["--threads", "1"]);
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+    let addr = server.addr.to_string();
+    let json = scratch
+        .surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "10000", "--format", "json"])
+        .run()
+        .json();
+    assert_eq!(json["queries"], 10_000);
+    assert_eq!(json["errors"], 0);
+    // One serving thread: over any N answers the proxy share is within 1/N of f = 0.5.
+    let proxy = json["proxy"].as_i64().unwrap();
+    assert!((4999..=5001).contains(&proxy), "{proxy} of 10000 to proxies:\n{json:#}");
+    assert_eq!(json["fallback"].as_i64().unwrap(), 10_000 - proxy);
+    // edge-1 and edge-2 fail their health checks here, so every proxy answer is edge-3 alone.
+    let answers = json["answers"].as_array().unwrap();
+    let proxy_answers: Vec<&str> =
+        answers.iter().filter(|a| a["kind"] == "proxy").map(|a| a["answer"].as_str().unwrap()).collect();
+    assert_eq!(proxy_answers, ["127.0.0.13"]);
+
+    // The table form says the same in a line a person reads.
+    let table = scratch.surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "10"]).run().stdout;
+    assert!(table.contains(&format!("10 queries to {addr}: proxy 5 (50.0%), fallback 5")), "{table}");
+    // A name outside our zones is refused, and a bad server address is a clear error.
+    let refused = scratch.surplus(&["dns", "query", "example.com", "--server", &addr, "--count", "2"]).run().stdout;
+    assert!(refused.contains("REFUSED"), "{refused}");
+    scratch
+        .surplus(&["dns", "query", "x.example", "--server", "nowhere"])
+        .status(1)
+        .stderr("error: --server: \"nowhere\" is not ADDR or ADDR:PORT\n")
+        .run();
+}
+
+#[test]
+fn sighup_reloads_a_good_config_keeps_the_old_on_a_bad_one_and_sigterm_stops_with_usage_written() {
+    let scratch = Scratch::empty();
+    let config = config_with(&scratch, "surplus.yaml", &[]);
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    let news = |server: &Server| addresses(&server.query("news.example.org.", RecordType::A));
+    let mut sent = 0;
+    for _ in 0..10 {
+        assert!(["127.0.0.21", "127.0.0.22"].contains(&news(&server)[0].as_str()));
+        sent += 1;
+    }
+
+    // A good config: news's servers change without a restart.
+    config_with(&scratch, "surplus.yaml", &[("- address: 127.0.0.21", "- address: 127.0.0.23")]);
+    server.signal(libc::SIGHUP);
+    server.wait_for_log("reloaded");
+    // Logged once swapped in: from then on no thread answers from the old config.
+    let seen: Vec<Vec<String>> = (0..20).map(|_| news(&server)).collect();
+    sent += 20;
+    assert!(seen.iter().all(|a| a == &["127.0.0.23"] || a == &["127.0.0.22"]), "{seen:?}");
+    assert!(seen.iter().any(|a| a == &["127.0.0.23"]), "{seen:?}");
+
+    // A bad config: reported, and the running one kept.
+    scratch.file("surplus.yaml", "network: {zone: [}\n");
+    server.signal(libc::SIGHUP);
+    server.wait_for_log("reload failed, still serving the previous config");
+    assert!(server.log().contains("surplus.yaml:1:"), "the error names the file and line:\n{}", server.log());
+    for _ in 0..10 {
+        assert!(["127.0.0.23", "127.0.0.22"].contains(&news(&server)[0].as_str()));
+        sent += 1;
+    }
+
+    // SIGTERM: a clean exit, and every answer given is in the ledger's usage samples, once.
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    assert!(server.log().contains("stopped"), "{}", server.log());
+    let ledger = rusqlite::Connection::open(scratch.db()).unwrap();
+    let (proxy, fallback): (i64, i64) = ledger
+        .query_row(
+            "SELECT sum(proxy_answers), sum(fallback_answers) FROM usage_samples WHERE buyer = 'news'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((proxy, fallback), (0, sent));
+    let shop_rows: i64 =
+        ledger.query_row("SELECT count(*) FROM usage_samples WHERE buyer = 'shop'", [], |r| r.get(0)).unwrap();
+    assert!(shop_rows >= 1, "a sample per buyer per interval, answered or not");
+}
+
+#[test]
+fn a_proxy_that_fails_its_health_check_gets_no_answers_until_it_recovers() {
+    let scratch = Scratch::empty();
+    let listener = std::net::TcpListener::bind("127.0.0.13:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // edge-3 gets a TCP health check on a port the test opens and closes; edge-1 and edge-2
+    // have no listener and stay down.
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("    capacity_rps: 20\n", &format!("    capacity_rps: 20\n    health: {{tcp: {port}, interval: 1s}}\n"))],
+    );
+    let server = Server::start_with(&scratch, &config, &[]);
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+    let proxied =
+        |server: &Server| (0..10).filter(|_| to_proxies(&server.query("www.shop.example.", RecordType::A))).count();
+    assert!(proxied(&server) >= 4);
+
+    drop(listener);
+    eventually(5, "edge-3 was not taken out", || proxied(&server) == 0);
+    server.wait_for_log("proxy edge-3: unhealthy");
+
+    let _listener = std::net::TcpListener::bind(("127.0.0.13", port)).unwrap();
+    eventually(5, "edge-3 did not come back", || proxied(&server) >= 4);
+    server.wait_for_log("proxy edge-3: healthy again");
+}
+
+/// A DNS server for the test: answers A queries for every name with `addresses` (TTL 1), AAAA
+/// with no data, and nothing at all while `silent`.
+struct BuyerDns {
+    port: u16,
+    addresses: Arc<Mutex<Vec<Ipv4Addr>>>,
+    silent: Arc<AtomicBool>,
+}
+
+impl BuyerDns {
+    fn start(addresses: &[Ipv4Addr]) -> BuyerDns {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let addresses = Arc::new(Mutex::new(addresses.to_vec()));
+        let silent = Arc::new(AtomicBool::new(false));
+        let (a, s) = (Arc::clone(&addresses), Arc::clone(&silent));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                if s.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let mut reply = Message::new(query.metadata.id, MessageType::Response, query.metadata.op_code);
+                reply.metadata.authoritative = true;
+                reply.metadata.response_code = ResponseCode::NoError;
+                reply.add_queries(query.queries.clone());
+                let q = &query.queries[0];
+                if q.query_type() == RecordType::A {
+                    for ip in a.lock().unwrap().iter() {
+                        reply.add_answer(Record::from_rdata(q.name().clone(), 1, RData::A((*ip).into())));
+                    }
+                }
+                let _ = socket.send_to(&reply.to_vec().unwrap(), peer);
+            }
+        });
+        BuyerDns { port, addresses, silent }
+    }
+}
+
+#[test]
+fn a_resolve_fallback_answers_what_the_buyers_dns_says_and_keeps_it_when_that_fails() {
+    let scratch = Scratch::empty();
+    let buyer = BuyerDns::start(&[Ipv4Addr::new(127, 0, 0, 31), Ipv4Addr::new(127, 0, 0, 32)]);
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("resolvers: [127.0.0.1:5300]", &format!("resolvers: [127.0.0.1:{}]", buyer.port))],
+    );
+    let server = Server::start_with(&scratch, &config, &["--threads", "1"]);
+    let api = |server: &Server| addresses(&server.query("api.example.net.", RecordType::A));
+
+    // api (`resolve: origin.api.example.net`, client_hash) has no sale: every answer is one of
+    // the addresses its DNS gave, the same one for the same client.
+    eventually(5, "the fallback's addresses were not learned", || !api(&server).is_empty());
+    let first = api(&server);
+    assert!(first == ["127.0.0.31"] || first == ["127.0.0.32"], "{first:?}");
+    assert!((0..10).all(|_| api(&server) == first));
+    server.wait_for_log("buyer api: origin.api.example.net is [127.0.0.31, 127.0.0.32]");
+
+    // The buyer moves its origin: picked up at the TTL (1 s).
+    *buyer.addresses.lock().unwrap() = vec![Ipv4Addr::new(127, 0, 0, 33)];
+    eventually(5, "the new address was not learned", || api(&server) == ["127.0.0.33"]);
+
+    // The buyer's DNS goes silent: the last addresses are kept.
+    buyer.silent.store(true, Ordering::Relaxed);
+    server.wait_for_log("buyer api: cannot resolve origin.api.example.net");
+    assert!(server.log().contains("keeping 1 known addresses"), "{}", server.log());
+    assert!((0..10).all(|_| api(&server) == ["127.0.0.33"]));
+}
