@@ -265,3 +265,42 @@ fn kdig_sees_a_conforming_server() {
     // A buyer's name under our zone (CNAMEd to us by the buyer) is answered like its own name.
     has(&kdig(&["shop.cdn.example.net", "A"]), "CNAME\torigin.shop.example.");
 }
+
+/// Bad TCP clients: garbage in a frame, a frame cut short, a client that goes silent. Each
+/// costs the server one connection for a bounded time, and it keeps answering everyone else.
+#[test]
+fn bad_tcp_clients_are_cut_off_and_the_server_carries_on() {
+    let scratch = Scratch::empty();
+    let server = Server::start(&scratch);
+    let read_all = |stream: &mut TcpStream| -> Vec<u8> {
+        stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let mut got = Vec::new();
+        let _ = stream.read_to_end(&mut got);
+        got
+    };
+
+    // Garbage that claims to be a query: FORMERR at most, then the connection is closed.
+    let mut garbage = TcpStream::connect(server.addr).unwrap();
+    garbage
+        .write_all(&[0, 14, 0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+        .unwrap();
+    let got = read_all(&mut garbage);
+    if !got.is_empty() {
+        let reply = Message::from_vec(&got[2..]).unwrap();
+        assert_eq!(reply.metadata.response_code.low(), 1, "FORMERR");
+    }
+
+    // A frame announced as 65,535 bytes of which 10 come, then nothing: closed after the idle
+    // time, not held open for ever.
+    let mut short = TcpStream::connect(server.addr).unwrap();
+    short.write_all(&[0xff, 0xff]).unwrap();
+    short.write_all(&[0u8; 10]).unwrap();
+    let started = Instant::now();
+    assert!(read_all(&mut short).is_empty());
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(14), "closed after {waited:?}");
+
+    // Everyone else was answered all along.
+    assert!(server.query_tcp("edge-3.cdn.example.net.", RecordType::A).metadata.authoritative);
+    assert!(server.query("edge-3.cdn.example.net.", RecordType::A).metadata.authoritative);
+}
