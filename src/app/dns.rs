@@ -33,7 +33,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     let learned = Arc::new(Mutex::new(Learned::new()));
     let first = Generation::new(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), serial_now())?;
     let config = Arc::clone(&first.config);
-    let addresses = listen_addresses(&config, &args.listen);
+    let addresses = if args.listen.is_empty() { config.dns_addresses() } else { args.listen.clone() };
     let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
     let listeners = Listeners::bind(&addresses, threads).with_context(|| format!("cannot listen on {addresses:?}"))?;
     let bound = listeners.local_addrs()?;
@@ -78,17 +78,6 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     drop(signaller); // blocked on the next signal; the process ends without it
     tracing::info!("stopped");
     Ok(())
-}
-
-/// `--listen`, else `dns.listen`, else every name server address on port 53.
-fn listen_addresses(config: &Config, flags: &[SocketAddr]) -> Vec<SocketAddr> {
-    if !flags.is_empty() {
-        return flags.to_vec();
-    }
-    if !config.dns.listen.is_empty() {
-        return config.dns.listen.clone();
-    }
-    config.network.nameservers.iter().flat_map(|n| n.addresses.iter().map(|a| SocketAddr::new(*a, 53))).collect()
 }
 
 /// SIGHUP: reload the config (a bad one is reported and the running one kept). SIGINT,

@@ -117,8 +117,7 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--server` (an address, with or without a port), else the first `dns.listen` address, else
-/// the first name server's on port 53.
+/// `--server` (an address, with or without a port), else the first address `dns serve` listens on.
 fn server_address(config: &Config, flag: Option<&str>) -> anyhow::Result<SocketAddr> {
     if let Some(text) = flag {
         if let Ok(addr) = text.parse::<SocketAddr>() {
@@ -128,13 +127,9 @@ fn server_address(config: &Config, flag: Option<&str>) -> anyhow::Result<SocketA
         return Ok(SocketAddr::new(ip, 53));
     }
     config
-        .dns
-        .listen
+        .dns_addresses()
         .first()
         .copied()
-        .or_else(|| {
-            config.network.nameservers.iter().flat_map(|n| &n.addresses).next().map(|a| SocketAddr::new(*a, 53))
-        })
         .context("no --server, and the config has no dns.listen or name server address")
 }
 

@@ -149,6 +149,18 @@ impl Config {
         ZoneIndex::new(self.network.zone.as_str(), &nameservers, &proxies, &buyers)
     }
 
+    /// Where the DNS server listens: `dns.listen`, else every name server address on port 53.
+    pub fn dns_addresses(&self) -> Vec<std::net::SocketAddr> {
+        if !self.dns.listen.is_empty() {
+            return self.dns.listen.clone();
+        }
+        self.network
+            .nameservers
+            .iter()
+            .flat_map(|n| n.addresses.iter().map(|a| std::net::SocketAddr::new(*a, 53)))
+            .collect()
+    }
+
     /// The ledger path: `--db` wins, then `database:`, then `surplus.db` beside the config.
     pub fn database_path(&self, flag: Option<&Path>) -> PathBuf {
         match (flag, &self.database) {
