@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
             [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -501,6 +502,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first name server''s address, port 53)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many lookups to send, one after another')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Record type to ask for')
+            [CompletionResult]::new('--subnet', '--subnet', [CompletionResultType]::ParameterName, 'Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does; proxies or fallback is decided per subnet (default: this host''s address decides)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -524,6 +526,22 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;dns;help;help' {
+            break
+        }
+        'surplus;simulate' {
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the random world; the same seed gives the same run')
+            [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Run seeds N, N+1, … and show each run''s summary and their mean, not the intervals')
+            [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'Draw served, demand and purchased rps and f over time, as SVG')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (table: one row per minute; csv and json: every interval)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--open-loop', '--open-loop', [CompletionResultType]::ParameterName, 'Keep f at the buyer''s estimate during the sale, as weighted DNS would, to compare')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'surplus;generate' {
@@ -581,6 +599,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
             [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -675,6 +694,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;dns;query' {
+            break
+        }
+        'surplus;help;simulate' {
             break
         }
         'surplus;help;generate' {

@@ -34,6 +34,9 @@ _surplus() {
             surplus,market)
                 cmd="surplus__subcmd__market"
                 ;;
+            surplus,simulate)
+                cmd="surplus__subcmd__simulate"
+                ;;
             surplus__subcmd__capacity,help)
                 cmd="surplus__subcmd__capacity__subcmd__help"
                 ;;
@@ -123,6 +126,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help,market)
                 cmd="surplus__subcmd__help__subcmd__market"
+                ;;
+            surplus__subcmd__help,simulate)
+                cmd="surplus__subcmd__help__subcmd__simulate"
                 ;;
             surplus__subcmd__help__subcmd__capacity,history)
                 cmd="surplus__subcmd__help__subcmd__capacity__subcmd__history"
@@ -326,7 +332,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -v -h -V --config --db --verbose --help --version config capacity market dns generate help"
+            opts="-c -v -h -V --config --db --verbose --help --version config capacity market dns simulate generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,7 +792,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__query)
-            opts="-c -v -h --server --count --type --format --config --db --verbose --help"
+            opts="-c -v -h --server --count --type --subnet --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +808,10 @@ _surplus() {
                     ;;
                 --type)
                     COMPREPLY=($(compgen -W "a aaaa" -- "${cur}"))
+                    return 0
+                    ;;
+                --subnet)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
@@ -1008,7 +1018,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help)
-            opts="config capacity market dns generate help"
+            opts="config capacity market dns simulate generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1402,6 +1412,20 @@ _surplus() {
         surplus__subcmd__help__subcmd__market__subcmd__sales)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2303,6 +2327,52 @@ _surplus() {
                     return 0
                     ;;
                 --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__simulate)
+            opts="-c -v -h --scenario --seed --runs --open-loop --chart --format --config --db --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chart)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

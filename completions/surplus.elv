@@ -31,6 +31,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
             cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
+            cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -437,6 +438,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --server 'The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first name server''s address, port 53)'
             cand --count 'How many lookups to send, one after another'
             cand --type 'Record type to ask for'
+            cand --subnet 'Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does; proxies or fallback is decided per subnet (default: this host''s address decides)'
             cand --format 'Output format'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
@@ -456,6 +458,21 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;dns;help;query'= {
         }
         &'surplus;dns;help;help'= {
+        }
+        &'surplus;simulate'= {
+            cand --scenario 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)'
+            cand --seed 'Seed of the random world; the same seed gives the same run'
+            cand --runs 'Run seeds N, N+1, … and show each run''s summary and their mean, not the intervals'
+            cand --chart 'Draw served, demand and purchased rps and f over time, as SVG'
+            cand --format 'Output format (table: one row per minute; csv and json: every interval)'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --open-loop 'Keep f at the buyer''s estimate during the sale, as weighted DNS would, to compare'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'surplus;generate'= {
             cand -c 'The configuration file'
@@ -505,6 +522,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
             cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
+            cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -575,6 +593,8 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;dns;serve'= {
         }
         &'surplus;help;dns;query'= {
+        }
+        &'surplus;help;simulate'= {
         }
         &'surplus;help;generate'= {
             cand completions 'Write a completion script for SHELL into DIR'

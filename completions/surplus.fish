@@ -33,6 +33,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check t
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
@@ -191,6 +192,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l count -d 'How many lookups to send, one after another' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l type -d 'Record type to ask for' -r -f -a "a\t''
 aaaa\t''"
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l subnet -d 'Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does; proxies or fallback is decided per subnet (default: this host\'s address decides)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
@@ -201,6 +203,18 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l scenario -d 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l seed -d 'Seed of the random world; the same seed gives the same run' -r
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l runs -d 'Run seeds N, N+1, … and show each run\'s summary and their mean, not the intervals' -r
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l chart -d 'Draw served, demand and purchased rps and f over time, as SVG' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l format -d 'Output format (table: one row per minute; csv and json: every interval)' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l open-loop -d 'Keep f at the buyer\'s estimate during the sale, as weighted DNS would, to compare'
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
@@ -221,12 +235,13 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'

@@ -48,6 +48,8 @@ pub enum Command {
     /// The network's authoritative DNS, answering a controlled fraction with proxies.
     #[command(subcommand)]
     Dns(DnsCommand),
+    /// Run the controller on simulated time against caching resolvers, before going live.
+    Simulate(SimulateArgs),
     /// Write shell completions or man pages (for packagers).
     #[command(subcommand, hide = true)]
     Generate(GenerateCommand),
@@ -395,6 +397,30 @@ pub struct SalesArgs {
     pub format: FormatArgs,
 }
 
+/// `surplus simulate`
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml,
+    /// built in).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Seed of the random world; the same seed gives the same run.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+    /// Run seeds N, N+1, … and show each run's summary and their mean, not the intervals.
+    #[arg(long, default_value_t = 1, value_name = "COUNT", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+    /// Keep f at the buyer's estimate during the sale, as weighted DNS would, to compare.
+    #[arg(long)]
+    pub open_loop: bool,
+    /// Draw served, demand and purchased rps and f over time, as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    /// Output format (table: one row per minute; csv and json: every interval).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
 /// `surplus dns …`
 #[derive(Debug, Subcommand)]
 pub enum DnsCommand {
@@ -441,6 +467,11 @@ pub struct QueryArgs {
     /// Record type to ask for.
     #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = QueryType::A)]
     pub rtype: QueryType,
+
+    /// Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does;
+    /// proxies or fallback is decided per subnet (default: this host's address decides).
+    #[arg(long, value_name = "ADDR/LEN", value_parser = parse_subnet)]
+    pub subnet: Option<(std::net::IpAddr, u8)>,
 
     #[command(flatten)]
     pub format: FormatArgs,
@@ -515,4 +546,15 @@ fn positive_price(text: &str) -> Result<Money, String> {
         return Err("expected a price > 0".into());
     }
     Ok(m)
+}
+
+/// `ADDR/LEN`: an address and a prefix length that fits it.
+fn parse_subnet(text: &str) -> Result<(std::net::IpAddr, u8), String> {
+    let (addr, len) = text.split_once('/').ok_or_else(|| format!("{text:?} is not ADDR/LEN"))?;
+    let addr: std::net::IpAddr = addr.parse().map_err(|_| format!("{addr:?} is not an IP address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    match len.parse::<u8>() {
+        Ok(len) if len <= max => Ok((addr, len)),
+        _ => Err(format!("prefix length {len:?} is not 0 to {max}")),
+    }
 }

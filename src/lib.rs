@@ -23,3 +23,4 @@ pub mod dns;
 pub mod ingest;
 pub mod ledger;
 pub mod output;
+pub mod simulate;

@@ -12,10 +12,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
-use hickory_resolver::net::client::{Client, ClientHandle};
+use futures_util::StreamExt;
+use hickory_resolver::net::client::Client;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::udp::UdpClientStream;
-use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::net::xfer::DnsHandle;
+use hickory_resolver::proto::op::{DnsRequest, DnsRequestOptions, Edns, Query, ResponseCode};
+use hickory_resolver::proto::rr::rdata::opt::{ClientSubnet, EdnsOption};
 use hickory_resolver::proto::rr::{DNSClass, Name, RData, RecordType};
 use serde::Serialize;
 
@@ -65,10 +68,20 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let stream =
             UdpClientStream::builder(server, TokioRuntimeProvider::default()).with_timeout(Some(TIMEOUT)).build();
-        let (mut client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
+        let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
         tokio::spawn(background);
         for _ in 0..args.count {
-            match client.query(name.clone(), DNSClass::IN, rtype).await {
+            let mut query = Query::query(name.clone(), rtype);
+            query.set_query_class(DNSClass::IN);
+            let mut request = DnsRequest::from_query(query, DnsRequestOptions::default());
+            let mut edns = Edns::new();
+            edns.set_max_payload(1232);
+            if let Some((addr, len)) = args.subnet {
+                edns.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(addr, len, 0)));
+            }
+            request.set_edns(edns);
+            let answer = client.send(request).next().await;
+            match answer.unwrap_or_else(|| Err(hickory_resolver::net::NetError::from("no response"))) {
                 Ok(response) => {
                     let (answer, kind) = describe(&response, &proxies);
                     count(answer, kind);

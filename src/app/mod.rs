@@ -3,6 +3,7 @@
 
 pub mod bid_file;
 pub mod capacity;
+pub mod chart;
 pub mod config_check;
 pub mod dns;
 pub mod dns_query;
@@ -10,6 +11,7 @@ pub mod generate;
 pub mod log_inputs;
 pub mod market;
 pub mod orders;
+pub mod simulate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -79,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Query(args)) => dns_query::query(&load()?, args),
         Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Generate(command) => generate::run(command),
     }
 }

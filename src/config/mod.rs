@@ -283,7 +283,8 @@ fn name_rule(name: &str) -> String {
 }
 
 /// serde_yaml's message is `PATH: WHAT at line L column C`; we lead with the position instead.
-fn yaml_error(e: &serde_yaml::Error, file: &Path) -> ConfigError {
+/// A serde_yaml error as `FILE:LINE:COLUMN: message` (also used for simulation scenarios).
+pub fn yaml_error(e: &serde_yaml::Error, file: &Path) -> ConfigError {
     let text = e.to_string();
     let message = match text.rfind(" at line ") {
         Some(i) => text[..i].to_string(),

@@ -188,6 +188,29 @@ impl<'de> Deserialize<'de> for Interval {
     }
 }
 
+/// A time from a start, 0 or more: `0s`, `20m`, `1h30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Offset(pub SignedDuration);
+
+impl Offset {
+    /// Whole seconds.
+    pub fn secs(self) -> i64 {
+        self.0.as_secs()
+    }
+}
+
+impl<'de> Deserialize<'de> for Offset {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("a time from the start like 0s, 20m or 1h", |v: Scalar<'_>| {
+            let d = duration(v)?;
+            if d.is_negative() {
+                return Err(format!("expected a time >= 0, got {d:#}"));
+            }
+            Ok(Offset(d))
+        }))
+    }
+}
+
 /// Deserializes a [`Slot`] from `1h`, `15m` ….
 pub fn slot<'de, D: Deserializer<'de>>(de: D) -> Result<Slot, D::Error> {
     de.deserialize_any(Checked("a slot length like 1h", |v: Scalar<'_>| {

@@ -58,6 +58,11 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// A fixed hash of (subnet, key): the same on every machine and release.
+pub fn subnet_hash(subnet: &Subnet, key: u64) -> u64 {
+    hash(subnet, key)
+}
+
 fn hash(subnet: &Subnet, server: u64) -> u64 {
     let (a, b) = subnet.bytes.split_at(8);
     let a = u64::from_le_bytes(a.try_into().expect("8 bytes"));

@@ -7,6 +7,8 @@ pub mod auction;
 pub mod book;
 pub mod capacity;
 pub mod client_hash;
+pub mod client_split;
+pub mod control;
 pub mod fraction_split;
 pub mod holding;
 pub mod money;

@@ -1,5 +1,6 @@
 //! The answer to one query packet: classify the name, and for a buyer's name split answers
-//! between proxies and the buyer's fallback by the live fraction `f`. No sockets: the listeners
+//! between proxies and the buyer's fallback by the live fraction `f`, per client subnet
+//! ([`client_split`]: the same subnet stays on the same side while `f` stands). No sockets: the listeners
 //! hand packets in and send back what comes out. One `Answerer` per serving thread; the
 //! fraction, proxy health and spare capacity are shared `Live` values that the controller and
 //! health checks change while serving.
@@ -15,7 +16,8 @@ use super::response::{
 use super::zone_data::{Fallback, ZoneData};
 use crate::config::Algorithm;
 use crate::core::client_hash::{self, Subnet};
-use crate::core::fraction_split::FractionSplit;
+use crate::core::client_split;
+use crate::core::fraction_split::MILLION;
 use crate::core::smooth_weighted::SmoothWeighted;
 use crate::core::zone_index::NameKind;
 
@@ -83,7 +85,6 @@ pub struct Answerer {
     live: Arc<Live>,
     /// Proxies per answer.
     per_answer: usize,
-    splits: Vec<FractionSplit>,
     /// Proxy rotations for A and AAAA.
     proxies: [SmoothWeighted; 2],
     /// Per buyer and family: its servers' rotation (`weighted`) and counter (`round_robin`).
@@ -114,7 +115,6 @@ impl Answerer {
             ],
             live,
             per_answer: per_answer.max(1),
-            splits: vec![FractionSplit::new(); buyers],
             servers,
             turns: vec![[0; 2]; buyers],
             picks: Vec::new(),
@@ -208,14 +208,16 @@ impl Answerer {
         subnet: &Subnet,
     ) -> (Vec<&'z Record>, Outcome, Option<u8>) {
         let f = self.live.fraction_ppm[buyer].load(Ordering::Relaxed);
-        if self.splits[buyer].next(f) {
+        // Between 0 and 1 the side depends on the client subnet, and the ECS scope says so.
+        let split_scope = (f > 0 && f < MILLION).then_some(subnet.prefix);
+        if client_split::to_proxy(subnet, zone.split_keys[buyer], f) {
             let answers = self.proxy_answer(zone, v6);
             if !answers.is_empty() {
-                return (answers, Outcome::Proxy { buyer }, None);
+                return (answers, Outcome::Proxy { buyer }, split_scope);
             }
         }
         let (answers, scope) = self.fallback_answer(zone, buyer, v6, subnet);
-        (answers, Outcome::Fallback { buyer }, scope)
+        (answers, Outcome::Fallback { buyer }, scope.or(split_scope))
     }
 
     /// Addresses of `per_answer` healthy proxies with spare capacity, picked in proportion to it.

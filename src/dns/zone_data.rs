@@ -94,6 +94,8 @@ pub struct ZoneData {
     pub nameservers: Vec<Addresses>,
     pub proxies: Vec<Addresses>,
     pub fallbacks: Vec<Fallback>,
+    /// Per buyer: its key for the client split (a hash of its name).
+    pub split_keys: Vec<u64>,
     pub ttl: u32,
 }
 
@@ -136,6 +138,7 @@ impl ZoneData {
                 Fallback::Handback(Record::cname(target, ttl))
             })
             .collect();
-        Ok(ZoneData { index, apexes, soas, ns, nameservers, proxies, fallbacks, ttl })
+        let split_keys = config.buyers.iter().map(|b| crate::core::client_split::buyer_key(&b.name)).collect();
+        Ok(ZoneData { index, apexes, soas, ns, nameservers, proxies, fallbacks, split_keys, ttl })
     }
 }

@@ -2,13 +2,16 @@
 //! and TCP with hickory-proto messages, and a sale made while it runs takes effect.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsOption};
 use hickory_proto::rr::{Name, RData, RecordType};
+use surplus::core::client_hash::Subnet;
+use surplus::core::client_split;
 
 use crate::test::{Scratch, example_config};
 
@@ -89,8 +92,10 @@ impl Server {
         scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10"]).run();
         scratch.surplus(&["market", "auction", "bid", "1", "--buyer", buyer, "--rps", "10", "--price", "1"]).run();
         scratch.surplus(&["market", "auction", "run", "1"]).run();
+        // The subnet first in line for this buyer's proxies gets them at any f > 0.
+        let first = first_in_line(buyer);
         let started = Instant::now();
-        while !to_proxies(&self.query(name, RecordType::A)) {
+        while !to_proxies(&self.query_from(name, first)) {
             assert!(
                 started.elapsed() < Duration::from_secs(5),
                 "the sale did not take effect within 5 s:\n{}",
@@ -101,9 +106,29 @@ impl Server {
     }
 
     pub fn query(&self, name: &str, rtype: RecordType) -> Message {
+        self.send(&packet(name, rtype))
+    }
+
+    /// An A query on behalf of client subnet `subnet`/24 (EDNS Client Subnet).
+    pub fn query_from(&self, name: &str, subnet: Ipv4Addr) -> Message {
+        let mut m = Message::new(7, MessageType::Query, OpCode::Query);
+        m.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
+        let mut edns = Edns::new();
+        edns.set_max_payload(1232);
+        edns.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(IpAddr::V4(subnet), 24, 0)));
+        m.set_edns(edns);
+        self.send(&m.to_vec().unwrap())
+    }
+
+    /// How many of `n` client subnets get proxies for `name`.
+    pub fn proxied(&self, name: &str, n: u32) -> usize {
+        (0..n).filter(|&i| to_proxies(&self.query_from(name, subnet(i)))).count()
+    }
+
+    fn send(&self, bytes: &[u8]) -> Message {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        socket.send_to(&packet(name, rtype), self.addr).unwrap();
+        socket.send_to(bytes, self.addr).unwrap();
         let mut buf = [0u8; 4096];
         let n = socket.recv(&mut buf).unwrap();
         Message::from_vec(&buf[..n]).unwrap()
@@ -135,6 +160,18 @@ fn packet(name: &str, rtype: RecordType) -> Vec<u8> {
     m.to_vec().unwrap()
 }
 
+/// The i-th test client subnet, 10.x.y.0/24.
+pub fn subnet(i: u32) -> Ipv4Addr {
+    Ipv4Addr::new(10, (i >> 8) as u8, i as u8, 0)
+}
+
+/// Of the first 256 test subnets, the one with the lowest place on `buyer`'s split line.
+pub fn first_in_line(buyer: &str) -> Ipv4Addr {
+    let key = client_split::buyer_key(buyer);
+    let place = |i: &u32| client_split::place(&Subnet::of(IpAddr::V4(subnet(*i)), 24), key);
+    (0..256).min_by_key(place).map(subnet).unwrap()
+}
+
 pub fn to_proxies(m: &Message) -> bool {
     m.answers.iter().any(|r| matches!(&r.data, RData::A(a) if a.to_string().starts_with("127.0.0.1")))
 }
@@ -155,13 +192,14 @@ fn answers_over_udp_and_tcp_and_follows_new_sales() {
     // Sell shop the current hour; within 5 s half of its answers (its estimate, 0.5) go to
     // proxies.
     server.sell_now(&scratch, "shop", "www.shop.example.");
-    let proxied = (0..200).filter(|_| to_proxies(&server.query("www.shop.example.", RecordType::A))).count();
-    // Each serving thread splits exactly (within 1); threads share the queries.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    assert!(proxied.abs_diff(100) <= threads, "{proxied} of 200 to proxies");
+    // The split is by client subnet: about half of 200 subnets get proxies (binomial, sd 7;
+    // the subnets are fixed, so the count is too), each one every time it asks.
+    let proxied = server.proxied("www.shop.example.", 200);
+    assert!((65..=135).contains(&proxied), "{proxied} of 200 subnets to proxies");
+    assert_eq!(server.proxied("www.shop.example.", 200), proxied, "the split moved");
     // edge-1 (tcp 80) and edge-2 (http) fail their health checks here: only edge-3 answers.
-    for _ in 0..20 {
-        let m = server.query("www.shop.example.", RecordType::A);
+    for i in 0..20 {
+        let m = server.query_from("www.shop.example.", subnet(i));
         let ips: Vec<String> = m.answers.iter().map(|r| format!("{:?}", r.data)).collect();
         assert!(!ips.iter().any(|ip| ip.contains("127.0.0.11") || ip.contains("127.0.0.12")), "{ips:?}");
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Message, MessageType, ResponseCode};
 use hickory_proto::rr::{RData, Record, RecordType};
 
-use crate::dns::{Server, to_proxies};
+use crate::dns::{Server, first_in_line, subnet};
 use crate::test::{Scratch, example_config};
 
 /// The example config with `edits` (`(from, to)` text replacements, each of which must apply),
@@ -49,30 +49,51 @@ fn eventually(secs: u64, message: &str, mut what: impl FnMut() -> bool) {
 }
 
 #[test]
-fn dns_query_sees_an_exact_split_over_ten_thousand_queries() {
+fn dns_query_sees_each_client_subnet_stay_on_its_side_of_the_split() {
     let scratch = Scratch::empty();
     let server = Server::start_with(&scratch, &example_config(), &["--threads", "1"]);
     server.sell_now(&scratch, "shop", "www.shop.example.");
     let addr = server.addr.to_string();
-    let json = scratch
-        .surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "10000", "--format", "json"])
-        .run()
-        .json();
-    assert_eq!(json["queries"], 10_000);
-    assert_eq!(json["errors"], 0);
-    // One serving thread: over any N answers the proxy share is within 1/N of f = 0.5.
-    let proxy = json["proxy"].as_i64().unwrap();
-    assert!((4999..=5001).contains(&proxy), "{proxy} of 10000 to proxies:\n{json:#}");
-    assert_eq!(json["fallback"].as_i64().unwrap(), 10_000 - proxy);
+    let ask = |extra: &[&str]| {
+        let mut args =
+            vec!["dns", "query", "www.shop.example", "--server", &addr, "--count", "1000", "--format", "json"];
+        args.extend(extra);
+        scratch.surplus(&args).run().json()
+    };
+    // The subnet first in line for shop's proxies gets them every time; the last in line (of
+    // 256, so far above f = 0.5) never does.
+    let first = format!("{}/24", first_in_line("shop"));
+    let json = ask(&["--subnet", &first]);
+    assert_eq!(
+        (json["queries"].as_i64(), json["proxy"].as_i64(), json["errors"].as_i64()),
+        (Some(1000), Some(1000), Some(0))
+    );
     // edge-1 and edge-2 fail their health checks here, so every proxy answer is edge-3 alone.
     let answers = json["answers"].as_array().unwrap();
     let proxy_answers: Vec<&str> =
         answers.iter().filter(|a| a["kind"] == "proxy").map(|a| a["answer"].as_str().unwrap()).collect();
     assert_eq!(proxy_answers, ["127.0.0.13"]);
+    let key = surplus::core::client_split::buyer_key("shop");
+    let place = |i: &u32| {
+        surplus::core::client_split::place(&surplus::core::client_hash::Subnet::of(subnet(*i).into(), 24), key)
+    };
+    let last = (0..256).max_by_key(place).map(subnet).unwrap();
+    assert_eq!(ask(&["--subnet", &format!("{last}/24")])["fallback"], 1000);
+    // Without a subnet this host's own address decides, the same way each time.
+    let own = ask(&[]);
+    assert!(own["proxy"] == 1000 || own["fallback"] == 1000, "{own:#}");
 
     // The table form says the same in a line a person reads.
-    let table = scratch.surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "10"]).run().stdout;
-    assert!(table.contains(&format!("10 queries to {addr}: proxy 5 (50.0%), fallback 5")), "{table}");
+    let table = scratch
+        .surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "10", "--subnet", &first])
+        .run()
+        .stdout;
+    assert!(table.contains(&format!("10 queries to {addr}: proxy 10 (100.0%), fallback 0")), "{table}");
+    scratch
+        .surplus(&["dns", "query", "x.example", "--subnet", "10.0.0.0/33"])
+        .status(2)
+        .stderr_contains("prefix length \"33\" is not 0 to 32")
+        .run();
     // A name outside our zones is refused, and a bad server address is a clear error.
     let refused = scratch.surplus(&["dns", "query", "example.com", "--server", &addr, "--count", "2"]).run().stdout;
     assert!(refused.contains("REFUSED"), "{refused}");
@@ -147,16 +168,15 @@ fn a_proxy_that_fails_its_health_check_gets_no_answers_until_it_recovers() {
     );
     let server = Server::start_with(&scratch, &config, &[]);
     server.sell_now(&scratch, "shop", "www.shop.example.");
-    let proxied =
-        |server: &Server| (0..10).filter(|_| to_proxies(&server.query("www.shop.example.", RecordType::A))).count();
-    assert!(proxied(&server) >= 4);
+    let proxied = |server: &Server| server.proxied("www.shop.example.", 40);
+    assert!(proxied(&server) >= 8);
 
     drop(listener);
     eventually(5, "edge-3 was not taken out", || proxied(&server) == 0);
     server.wait_for_log("proxy edge-3: unhealthy");
 
     let _listener = std::net::TcpListener::bind(("127.0.0.13", port)).unwrap();
-    eventually(5, "edge-3 did not come back", || proxied(&server) >= 4);
+    eventually(5, "edge-3 did not come back", || proxied(&server) >= 8);
     server.wait_for_log("proxy edge-3: healthy again");
 }
 

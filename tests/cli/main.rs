@@ -7,4 +7,5 @@ mod dns_ops;
 mod generate;
 mod market;
 mod orders;
+mod simulate;
 mod test;

@@ -116,28 +116,54 @@ fn without_a_sale_every_answer_is_the_fallback() {
     assert_eq!(picks.iter().filter(|p| *p == "127.0.0.22").count(), 2);
 }
 
+fn from_subnet(name: &str, subnet: &str) -> Vec<u8> {
+    let mut e = Edns::new();
+    e.set_max_payload(1232);
+    e.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(subnet.parse().unwrap(), 24, 0)));
+    packet(name, RecordType::A, Some(e))
+}
+
 #[test]
-fn the_split_is_exact_over_ten_thousand_queries() {
+fn the_split_is_by_client_subnet_and_sticky() {
     let (mut a, live) = setup();
     live.fraction_ppm[0].store(ppm(0.3), Ordering::Relaxed);
-    let mut proxy = 0;
+    let mut proxy = 0u32;
     let mut first_address = std::collections::HashMap::new();
-    for _ in 0..10_000 {
-        let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
+    for i in 0..10_000u32 {
+        let subnet = format!("10.{}.{}.0", i >> 8, i & 0xff);
+        let (m, outcome) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
+        // Asked again, the same subnet lands on the same side, and the scope says it depends
+        // on the /24.
+        let (again, outcome_again) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
+        assert_eq!(outcome, outcome_again, "{subnet}");
+        let Some(EdnsOption::Subnet(s)) = again.edns.as_ref().unwrap().option(EdnsCode::Subnet) else { panic!() };
+        assert_eq!(s.scope_prefix(), 24);
         if outcome == (Outcome::Proxy { buyer: 0 }) {
-            proxy += 1;
+            proxy += 2;
             let addrs = addresses(&m);
             assert_eq!(addrs.len(), 2, "two proxies per answer");
             assert_ne!(addrs[0], addrs[1]);
             *first_address.entry(addrs[0].clone()).or_insert(0) += 1;
+            *first_address.entry(addresses(&again)[0].clone()).or_insert(0) += 1;
         }
     }
-    assert_eq!(proxy, 3000);
-    // Spare capacity 40 : 30 : 20 decides who comes first: each proxy's share of the 3000 is
-    // within one answer of exact (1333.3, 1000, 666.7).
+    // 10,000 subnets at f = 0.3: binomial, sd 46 subnets; 5 sd.
+    assert!((5540..=6460).contains(&proxy), "{proxy} of 20,000 answers to proxies");
+    // Spare capacity 40 : 30 : 20 decides who comes first: each proxy's share of the proxy
+    // answers is within one answer of exact.
     for (ip, weight) in [("127.0.0.11", 40.0), ("127.0.0.12", 30.0), ("127.0.0.13", 20.0)] {
         let got = f64::from(first_address.get(ip).copied().unwrap_or(0));
-        assert!((got - 3000.0 * weight / 90.0).abs() < 1.0, "{ip}: {got}");
+        assert!((got - f64::from(proxy) * weight / 90.0).abs() < 1.0, "{ip}: {got}");
+    }
+    // Raising f keeps every subnet that had proxies on them.
+    live.fraction_ppm[0].store(ppm(0.6), Ordering::Relaxed);
+    for i in 0..2_000u32 {
+        let subnet = format!("10.{}.{}.0", i >> 8, i & 0xff);
+        live.fraction_ppm[0].store(ppm(0.3), Ordering::Relaxed);
+        let (_, low) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
+        live.fraction_ppm[0].store(ppm(0.6), Ordering::Relaxed);
+        let (_, high) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
+        assert!(low != (Outcome::Proxy { buyer: 0 }) || high == low, "{subnet}");
     }
 }
 
