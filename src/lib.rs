@@ -22,5 +22,6 @@ pub mod core;
 pub mod dns;
 pub mod ingest;
 pub mod ledger;
+pub mod monitor;
 pub mod output;
 pub mod simulate;

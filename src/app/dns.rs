@@ -1,7 +1,9 @@
 //! `surplus dns serve`: zone data from the config, listeners, and the threads around them: the
-//! sales watcher that sets each buyer's fraction of proxy answers, the usage writer, proxy
-//! health checks, `resolve:` learning, and signals (SIGHUP reloads, SIGINT/SIGTERM stop).
+//! control loop (sales, the monitor, each buyer's controller setting its fraction of proxy
+//! answers, and the usage samples), proxy health checks, `resolve:` learning, and signals
+//! (SIGHUP reloads, SIGINT/SIGTERM stop).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,7 +17,9 @@ use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
+use crate::core::control::{Controller, Input, Mode, Params, Reading};
 use crate::core::fraction_split::ppm;
+use crate::dns::control_board::{BuyerStatus, ControlBoard};
 use crate::dns::counters::{Registry, Totals};
 use crate::dns::fallback_learner::{self, serial_now};
 use crate::dns::generation::Generation;
@@ -24,6 +28,7 @@ use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::Learned;
 use crate::ledger::{Ledger, UsageSample};
+use crate::monitor::{Monitor, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
 const SALES_REFRESH: Duration = Duration::from_secs(2);
@@ -56,10 +61,11 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     let mut ledger = Ledger::open(&ledger_path)?;
     let server_name = bound.first().map_or_else(String::new, SocketAddr::to_string);
     let mut usage = UsageWriter::new(server_name, &serving.current().1);
-    refresh_sales(&mut ledger, &serving.current().1)?;
+    let mut control = Control::new(&serving.current().1);
+    control.refresh_sales(&mut ledger, &serving.current().1, Timestamp::now().as_second())?;
     let watcher = {
         let serving = Arc::clone(&serving);
-        std::thread::spawn(move || watch(&serving, &mut ledger, &ledger_path, &mut usage))
+        std::thread::spawn(move || watch(&serving, &mut ledger, &ledger_path, &mut usage, &mut control))
     };
     fallback_learner::start(Arc::clone(&serving), Arc::clone(&learned));
     let signaller = {
@@ -113,40 +119,191 @@ fn reload(serving: &Serving, path: &Path, db: Option<&Path>, learned: &Mutex<Lea
     Ok(summary)
 }
 
-/// Until the server stops: re-reads sales every [`SALES_REFRESH`] and writes usage samples at
-/// every `control.interval` boundary; then writes the last (partial) interval.
-fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut UsageWriter) {
+/// Until the server stops: re-reads sales every [`SALES_REFRESH`], follows the monitor, and at
+/// every `control.interval` boundary writes the usage samples and steps each buyer's
+/// controller; then writes the last (partial) interval.
+fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut UsageWriter, control: &mut Control) {
     let mut next_sales = Instant::now() + SALES_REFRESH;
-    while !serving.stopping() {
-        std::thread::sleep(Duration::from_millis(100));
+    let warn = |e: anyhow::Error| tracing::warn!("ledger {}: {e:#}", ledger_path.display());
+    loop {
+        let stopping = serving.stopping();
+        if !stopping {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let (_, g) = serving.current();
+        control.follow(&g);
+        control.monitor.poll();
+        let now = Timestamp::now().as_second();
         if Instant::now() >= next_sales {
             next_sales = Instant::now() + SALES_REFRESH;
-            if let Err(e) = refresh_sales(ledger, &g) {
-                tracing::warn!("reading sales from {}: {e:#}", ledger_path.display());
+            if let Err(e) = control.refresh_sales(ledger, &g, now) {
+                warn(e);
             }
         }
-        if let Err(e) = usage.tick(ledger, &g, Timestamp::now().as_second(), false) {
-            tracing::warn!("writing usage to {}: {e:#}", ledger_path.display());
+        usage.follow(&g);
+        if usage.due(&g, now, stopping) {
+            let taken = control.monitor.take();
+            if let Err(e) = usage.write(ledger, &g, now, stopping, &taken) {
+                warn(e);
+            }
+            if let Err(e) = control.step(ledger, &g, now, &taken, usage.last_seconds) {
+                warn(e);
+            }
+            *serving.board.lock().unwrap_or_else(|e| e.into_inner()) = control.board(&g, &taken, usage.last_seconds);
         }
-    }
-    let (_, g) = serving.current();
-    if let Err(e) = usage.tick(ledger, &g, Timestamp::now().as_second(), true) {
-        tracing::warn!("writing usage to {}: {e:#}", ledger_path.display());
+        if stopping {
+            return;
+        }
     }
 }
 
-/// Sets each buyer's fraction: its estimate while it holds capacity now, else 0. Logs changes.
-fn refresh_sales(ledger: &mut Ledger, g: &Generation) -> anyhow::Result<()> {
-    let holdings = ledger.holdings_at(Timestamp::now().as_second())?;
-    for (i, buyer) in g.config.buyers.iter().enumerate() {
-        let held = holding(&holdings, &buyer.name);
-        let f = if held > 0 { ppm(buyer.estimate.0) } else { 0 };
-        if g.live.set_fraction(i, f) != f {
-            tracing::info!("buyer {}: {} rps bought now, fraction {:.2}", buyer.name, held, f64::from(f) / 1e6);
+/// The control loop's state: the monitor of the current config and each buyer's controller,
+/// kept by name across reloads.
+struct Control {
+    config: Arc<Config>,
+    monitor: Monitor,
+    controllers: HashMap<String, Controller>,
+    holdings: Vec<(String, i64)>,
+    /// Per proxy, the last source error logged (to log changes once).
+    errors: Vec<Option<String>>,
+}
+
+impl Control {
+    fn new(g: &Generation) -> Control {
+        let control = Control {
+            config: Arc::clone(&g.config),
+            monitor: Monitor::new(&g.config),
+            controllers: HashMap::new(),
+            holdings: Vec::new(),
+            errors: Vec::new(),
+        };
+        control.announce();
+        control
+    }
+
+    fn params(config: &Config) -> Params {
+        let interval = u32::try_from(config.control.interval.secs()).unwrap_or(u32::MAX);
+        let ttl = u32::try_from(config.network.ttl.secs()).unwrap_or(u32::MAX);
+        // The monitor reads at the boundary what arrived during the interval: no delay.
+        Params::new(interval, ttl, 0, config.control.headroom.0)
+    }
+
+    fn announce(&self) {
+        let unmonitored = self.monitor.unmonitored();
+        if unmonitored.is_empty() {
+            tracing::info!("control: closed loop, monitoring every proxy");
+        } else {
+            tracing::warn!(
+                "control: open loop (each buyer's f stays at its estimate): no monitor source for proxy {}",
+                unmonitored.join(", ")
+            );
         }
     }
-    Ok(())
+
+    /// After a reload: the new config's monitor; controllers carry over by buyer name.
+    fn follow(&mut self, g: &Generation) {
+        if Arc::ptr_eq(&self.config, &g.config) {
+            return;
+        }
+        self.config = Arc::clone(&g.config);
+        self.monitor = Monitor::new(&g.config);
+        self.errors.clear();
+        let params = Control::params(&g.config);
+        self.controllers.retain(|name, c| g.config.buyers.iter().any(|b| &b.name == name) && *c.params() == params);
+        self.announce();
+    }
+
+    fn controller(&mut self, config: &Config, buyer: &str) -> &mut Controller {
+        let params = Control::params(config);
+        self.controllers.entry(buyer.to_string()).or_insert_with(|| Controller::new(params))
+    }
+
+    /// Re-reads sales. A window that opens or closes takes effect now, not at the next
+    /// interval: the controller starts the buyer at its estimate, or stops it.
+    fn refresh_sales(&mut self, ledger: &mut Ledger, g: &Generation, now: i64) -> anyhow::Result<()> {
+        self.holdings = ledger.holdings_at(now)?;
+        let open_loop = !self.monitor.unmonitored().is_empty();
+        for (i, buyer) in g.config.buyers.iter().enumerate() {
+            let held = holding(&self.holdings, &buyer.name);
+            let c = self.controller(&g.config, &buyer.name);
+            if (held > 0) == (c.state().mode != Mode::Off) {
+                continue;
+            }
+            let reading = if open_loop { Reading::Unmonitored } else { Reading::Served(0.0) };
+            let f = c.step(&Input { purchased_rps: held as f64, estimate: buyer.estimate.0, reading });
+            g.live.set_fraction(i, ppm(f));
+            tracing::info!("buyer {}: {held} rps bought now, fraction {f:.2} ({})", buyer.name, c.state().mode.name());
+        }
+        Ok(())
+    }
+
+    /// One interval: each buyer's controller reads the monitor and sets its fraction.
+    fn step(
+        &mut self,
+        ledger: &mut Ledger,
+        g: &Generation,
+        now: i64,
+        taken: &Taken,
+        seconds: i64,
+    ) -> anyhow::Result<()> {
+        self.holdings = ledger.holdings_at(now)?;
+        self.log_sources(taken);
+        for (i, buyer) in g.config.buyers.iter().enumerate() {
+            let held = holding(&self.holdings, &buyer.name) as f64;
+            let reading = taken.reading(i, seconds as f64);
+            let c = self.controller(&g.config, &buyer.name);
+            let before = c.state().mode;
+            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading });
+            g.live.set_fraction(i, ppm(f));
+            let mode = c.state().mode;
+            if mode != before {
+                tracing::info!(
+                    "buyer {}: {} → {} (f {f:.3}, {held} rps bought)",
+                    buyer.name,
+                    before.name(),
+                    mode.name()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn log_sources(&mut self, taken: &Taken) {
+        self.errors.resize(taken.sources.len(), None);
+        for (s, logged) in taken.sources.iter().zip(&mut self.errors) {
+            match (&s.error, &logged) {
+                (Some(e), None) => tracing::warn!("monitor {}: {e}", s.proxy),
+                (None, Some(_)) => tracing::info!("monitor {}: reading again ({})", s.proxy, s.source),
+                _ => {}
+            }
+            logged.clone_from(&s.error);
+        }
+    }
+
+    fn board(&self, g: &Generation, taken: &Taken, seconds: i64) -> ControlBoard {
+        let buyers = g
+            .config
+            .buyers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let state = self.controllers.get(&b.name).map(|c| *c.state());
+                BuyerStatus {
+                    name: b.name.clone(),
+                    purchased_rps: holding(&self.holdings, &b.name) as f64,
+                    served_rps: match taken.reading(i, seconds as f64) {
+                        Reading::Served(rps) => Some(rps),
+                        _ => None,
+                    },
+                    target_rps: state.map_or(0.0, |s| s.target_rps),
+                    f: f64::from(g.live.fraction(i)) / 1e6,
+                    mode: state.map_or("off", |s| s.mode.name()),
+                    monitor: taken.state(),
+                }
+            })
+            .collect();
+        ControlBoard { buyers, sources: taken.sources.clone() }
+    }
 }
 
 fn holding(holdings: &[(String, i64)], buyer: &str) -> i64 {
@@ -162,6 +319,8 @@ struct UsageWriter {
     /// The registries counted: the current generation's, and one a reload replaced, which
     /// serving threads may still count into for a moment, so it is read once more after.
     sources: Vec<Source>,
+    /// Length of the last interval written, seconds.
+    last_seconds: i64,
 }
 
 /// One registry's counts at the start of the interval.
@@ -187,7 +346,12 @@ impl Source {
 
 impl UsageWriter {
     fn new(server: String, g: &Generation) -> UsageWriter {
-        UsageWriter { server, start: Self::grid(g, Timestamp::now().as_second()), sources: vec![Source::of(g)] }
+        UsageWriter {
+            server,
+            start: Self::grid(g, Timestamp::now().as_second()),
+            sources: vec![Source::of(g)],
+            last_seconds: Self::interval(g),
+        }
     }
 
     fn interval(g: &Generation) -> i64 {
@@ -198,20 +362,33 @@ impl UsageWriter {
         now - now.rem_euclid(Self::interval(g))
     }
 
-    /// Writes the interval when it has ended (with `last`: whatever of it has passed), one
-    /// sample per buyer of the current config and per buyer a reload removed.
-    fn tick(&mut self, ledger: &mut Ledger, g: &Generation, now: i64, last: bool) -> anyhow::Result<()> {
+    /// Counts a registry a reload (or a relearned `resolve:`) brought in, from zero.
+    fn follow(&mut self, g: &Generation) {
         if !self.sources.iter().any(|s| s.registry.same(&g.registry)) {
-            // A new registry counts from zero.
             let mut source = Source::of(g);
             source.counted = Totals { buyers: vec![[0; 2]; source.buyers.len()], ..Totals::default() };
             self.sources.push(source);
         }
+    }
+
+    /// Whether the interval has ended (with `last`, the server is stopping: write what there is).
+    fn due(&self, g: &Generation, now: i64, last: bool) -> bool {
+        last || now >= self.start + Self::interval(g)
+    }
+
+    /// Writes the interval, one sample per buyer of the current config and per buyer a reload
+    /// removed, with the requests the monitor counted (`taken`).
+    fn write(
+        &mut self,
+        ledger: &mut Ledger,
+        g: &Generation,
+        now: i64,
+        last: bool,
+        taken: &Taken,
+    ) -> anyhow::Result<()> {
         let ended = now >= self.start + Self::interval(g);
-        if !(ended || last) {
-            return Ok(());
-        }
         let seconds = if ended { Self::interval(g) } else { (now - self.start).max(1) };
+        self.last_seconds = seconds;
         let mut answers: Vec<(String, [u64; 2])> = Vec::new();
         for source in &mut self.sources {
             let totals = source.registry.totals();
@@ -237,8 +414,8 @@ impl UsageWriter {
                     proxy_answers: proxy,
                     fallback_answers: fallback,
                     fraction: index.map_or(0.0, |j| f64::from(g.live.fraction(j)) / 1e6),
-                    served_requests: None,
-                    monitor: "none".into(),
+                    served_requests: index.and_then(|j| taken.served.get(j).copied().flatten()),
+                    monitor: if index.is_some() { taken.state().into() } else { "none".into() },
                     buyer,
                 }
             })
@@ -250,7 +427,9 @@ impl UsageWriter {
         for s in &mut self.sources {
             s.retired = !s.registry.same(&g.registry);
         }
-        self.start = Self::grid(g, now);
+        if !last {
+            self.start = Self::grid(g, now);
+        }
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use buyer::{Algorithm, Buyer, BuyerServer, Fallback};
 pub use locate::YamlPath;
 pub use network::{Nameserver, Network};
-pub use proxy::{HealthCheck, LogSource, Proxy, StatsKind, StatsSource};
+pub use proxy::{HealthCheck, LogSource, MonitorChoice, Proxy, StatsKind, StatsSource};
 pub use settings::{Control, Dns, Market};
 
 use crate::core::zone_index::{ZoneError, ZoneIndex};
@@ -209,11 +209,39 @@ fn check_proxy(proxy: &Proxy, at: &YamlPath) -> Option<(YamlPath, String)> {
             return Some((at.key("log").key("path"), "expected a file path or glob".into()));
         }
     }
-    if let Some(stats) = &proxy.stats
-        && !stats.url.starts_with("http://")
-        && !stats.url.starts_with("https://")
-    {
-        return Some((at.key("stats").key("url"), format!("expected an http:// URL, got `{}`", stats.url)));
+    if let Some(stats) = &proxy.stats {
+        if !stats.url.starts_with("http://") && !stats.url.starts_with("https://") {
+            return Some((at.key("stats").key("url"), format!("expected an http:// URL, got `{}`", stats.url)));
+        }
+        if stats.kind == StatsKind::Prometheus && stats.metric.as_deref().is_none_or(str::is_empty) {
+            return Some((at.key("stats"), "expected `metric:`, the request counter to read, for prometheus".into()));
+        }
+    }
+    match proxy.monitor {
+        Some(MonitorChoice::Log) => {
+            let Some(log) = &proxy.log else {
+                return Some((at.key("monitor"), "`monitor: log` needs a `log:`".into()));
+            };
+            if !matches!(log.format.as_str(), "vhost_combined" | "json" | "squid") {
+                return Some((
+                    at.key("log").key("format"),
+                    format!(
+                        "`monitor: log` needs a format with the host (vhost_combined, json or squid), not `{}`",
+                        log.format
+                    ),
+                ));
+            }
+            if log.follow_path().is_none() {
+                return Some((at.key("log"), "`path` is a glob: give `follow:`, the live file".into()));
+            }
+        }
+        Some(MonitorChoice::Stats) if !proxy.stats.as_ref().is_some_and(|s| s.kind.counts_hosts()) => {
+            return Some((
+                at.key("monitor"),
+                "`monitor: stats` needs `stats:` that count per host (not nginx_stub_status)".into(),
+            ));
+        }
+        _ => {}
     }
     if let Some(health) = &proxy.health {
         match (&health.tcp, &health.http) {

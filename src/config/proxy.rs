@@ -26,6 +26,38 @@ pub struct Proxy {
     /// How to tell whether it is up.
     #[serde(default)]
     pub health: Option<HealthCheck>,
+    /// Where the controller counts the requests it serves per buyer (default: `stats` when
+    /// they count per host, else `log` when its format has the host, else none).
+    #[serde(default)]
+    pub monitor: Option<MonitorChoice>,
+}
+
+/// A proxy's monitor source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorChoice {
+    /// Follow `log` (`log.follow`, else `log.path` without a trailing `*`).
+    Log,
+    /// Read `stats` counters per host.
+    Stats,
+    /// Not monitored: buyers answered by this proxy stay open loop.
+    None,
+}
+
+impl Proxy {
+    /// The monitor source in effect: as chosen, else the default described on `monitor`.
+    pub fn monitor_choice(&self) -> MonitorChoice {
+        if let Some(choice) = self.monitor {
+            return choice;
+        }
+        if self.stats.as_ref().is_some_and(|s| s.kind.counts_hosts()) {
+            return MonitorChoice::Stats;
+        }
+        if self.log.as_ref().is_some_and(|l| matches!(l.format.as_str(), "vhost_combined" | "json" | "squid")) {
+            return MonitorChoice::Log;
+        }
+        MonitorChoice::None
+    }
 }
 
 /// Where a proxy's access log is and how it is written.
@@ -40,6 +72,21 @@ pub struct LogSource {
     /// Field names, for `json`.
     #[serde(default, skip_serializing)]
     pub fields: JsonFields,
+    /// The live file the monitor follows (default: `path` without a trailing `*`).
+    #[serde(default)]
+    pub follow: Option<String>,
+}
+
+impl LogSource {
+    /// The file to follow, as written (relative to the config's directory); `None` when
+    /// `path` is a glob with wildcards beyond a trailing `*` and `follow` is not given.
+    pub fn follow_path(&self) -> Option<&str> {
+        if let Some(follow) = &self.follow {
+            return Some(follow);
+        }
+        let live = self.path.strip_suffix('*').unwrap_or(&self.path);
+        (!live.contains(['*', '?', '['])).then_some(live)
+    }
 }
 
 fn auto() -> String {
@@ -60,6 +107,13 @@ pub enum StatsKind {
     Prometheus,
 }
 
+impl StatsKind {
+    /// Whether it counts requests per host (stub_status only counts them all).
+    pub fn counts_hosts(self) -> bool {
+        self != StatsKind::NginxStubStatus
+    }
+}
+
 /// A live statistics endpoint.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +121,15 @@ pub struct StatsSource {
     pub kind: StatsKind,
     /// `http://…` URL of the endpoint.
     pub url: String,
+    /// For `prometheus`: the request counter metric (`nginx_vts_server_requests_total`).
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// For `prometheus`: the label holding the host (default `host`).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// For `prometheus`: other labels a series must have (`{code: total}`).
+    #[serde(default, rename = "match")]
+    pub matching: std::collections::BTreeMap<String, String>,
 }
 
 /// A health check: exactly one of `tcp` (a port to connect to) or `http` (a URL to GET).

@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use super::control_board::ControlBoard;
 use super::counters::LATENCY_BUCKETS_US;
 use super::generation::Generation;
 use super::serving::Serving;
 
 /// The exposition text (format 0.0.4) of generation `g`. Counters start again from zero after
 /// a reload; Prometheus's `rate()` takes that as a counter reset.
-pub fn render(g: &Generation) -> String {
+pub fn render(g: &Generation, board: &ControlBoard) -> String {
     let t = g.registry.totals();
     let live = &g.live;
     let buyers: Vec<&str> = g.config.buyers.iter().map(|b| b.name.as_str()).collect();
@@ -44,6 +45,7 @@ pub fn render(g: &Generation) -> String {
     for (name, h) in proxies.iter().zip(&live.healthy) {
         let _ = writeln!(out, "surplus_proxy_healthy{{proxy=\"{name}\"}} {}", u8::from(h.load(Ordering::Relaxed)));
     }
+    render_control(&mut out, board);
     let _ = writeln!(out, "# HELP surplus_dns_answer_seconds Time to answer a packet.");
     let _ = writeln!(out, "# TYPE surplus_dns_answer_seconds histogram");
     let mut cumulative = 0;
@@ -57,6 +59,46 @@ pub fn render(g: &Generation) -> String {
     out
 }
 
+/// A per-buyer gauge: name, help, value.
+type Gauge = (&'static str, &'static str, fn(&super::control_board::BuyerStatus) -> Option<f64>);
+
+/// The controller's state: per buyer purchased, served and target rps and the mode; per proxy
+/// whether its monitor source reads.
+fn render_control(out: &mut String, board: &ControlBoard) {
+    let gauges: [Gauge; 3] = [
+        ("surplus_control_purchased_rps", "Capacity a buyer holds now, rps.", |b| Some(b.purchased_rps)),
+        ("surplus_control_served_rps", "Requests per second the proxies served for a buyer last interval.", |b| {
+            b.served_rps
+        }),
+        ("surplus_control_target_rps", "Served rps the controller aims at.", |b| Some(b.target_rps)),
+    ];
+    for (name, help, get) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for b in &board.buyers {
+            if let Some(v) = get(b) {
+                let _ = writeln!(out, "{name}{{buyer=\"{}\"}} {v}", b.name);
+            }
+        }
+    }
+    let _ = writeln!(out, "# HELP surplus_control_mode The controller's mode per buyer (1 for the current one).");
+    let _ = writeln!(out, "# TYPE surplus_control_mode gauge");
+    for b in &board.buyers {
+        let _ = writeln!(
+            out,
+            "surplus_control_mode{{buyer=\"{}\",mode=\"{}\",monitor=\"{}\"}} 1",
+            b.name, b.mode, b.monitor
+        );
+    }
+    let _ = writeln!(out, "# HELP surplus_monitor_up Whether a proxy's monitor source was read at the last interval.");
+    let _ = writeln!(out, "# TYPE surplus_monitor_up gauge");
+    for s in &board.sources {
+        let up = u8::from(s.error.is_none() && s.source != "none");
+        let source = s.source.replace('\\', "\\\\").replace('"', "\\\"");
+        let _ = writeln!(out, "surplus_monitor_up{{proxy=\"{}\",source=\"{source}\"}} {up}", s.proxy);
+    }
+}
+
 /// Serves `/metrics` on `addr` in a thread of its own; returns the bound address.
 pub fn serve(addr: SocketAddr, serving: Arc<Serving>) -> std::io::Result<SocketAddr> {
     let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
@@ -66,7 +108,8 @@ pub fn serve(addr: SocketAddr, serving: Arc<Serving>) -> std::io::Result<SocketA
             let response = if request.url() == "/metrics" {
                 let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/plain; version=0.0.4"[..])
                     .expect("a valid header");
-                tiny_http::Response::from_string(render(&serving.current().1)).with_header(header)
+                let board = serving.board.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                tiny_http::Response::from_string(render(&serving.current().1, &board)).with_header(header)
             } else {
                 tiny_http::Response::from_string("see /metrics\n").with_status_code(404)
             };

@@ -9,6 +9,7 @@
 //! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
 
 pub mod answerer;
+pub mod control_board;
 pub mod counters;
 pub mod fallback_learner;
 pub mod generation;

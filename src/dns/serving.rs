@@ -6,8 +6,9 @@
 //! nothing in the common case and no query ever sees half of one.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
+use super::control_board::ControlBoard;
 use super::generation::Generation;
 
 /// The current generation and the stop flag.
@@ -16,6 +17,8 @@ pub struct Serving {
     current: RwLock<Arc<Generation>>,
     number: AtomicU64,
     stop: AtomicBool,
+    /// The controller's last decisions, for the metrics endpoint.
+    pub board: Mutex<ControlBoard>,
 }
 
 impl Serving {
@@ -25,6 +28,7 @@ impl Serving {
             current: RwLock::new(Arc::new(first)),
             number: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            board: Mutex::new(ControlBoard::default()),
         })
     }
 

@@ -1,0 +1,26 @@
+//! What the controller last decided, per buyer, and the state of each monitor source: written
+//! by the control loop every interval, read by the metrics endpoint (and so `dns status`).
+
+use crate::monitor::SourceState;
+
+/// One buyer's control state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyerStatus {
+    pub name: String,
+    pub purchased_rps: f64,
+    /// Served rps in the last interval, when the monitor knew it.
+    pub served_rps: Option<f64>,
+    pub target_rps: f64,
+    pub f: f64,
+    /// The control mode ([`crate::core::control::Mode::name`]).
+    pub mode: &'static str,
+    /// The monitor's state for it: `ok`, `stale` or `none`.
+    pub monitor: &'static str,
+}
+
+/// The whole board.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ControlBoard {
+    pub buyers: Vec<BuyerStatus>,
+    pub sources: Vec<SourceState>,
+}

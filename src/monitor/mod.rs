@@ -1,0 +1,107 @@
+//! The monitor: requests the proxies actually served, per buyer and control interval, from
+//! each proxy's access log (followed across rotation) or stats endpoint (Prometheus, nginx Plus,
+//! nginx-vts), for the controller ([`crate::core::control`]).
+//!
+//! A buyer's reading is the sum over every proxy. If any proxy has no monitor source the sum
+//! would be short, so every buyer stays open loop (the log says which proxy); if any source
+//! fails, the reading is stale and the controller holds, then walks `f` down.
+
+pub mod log_follower;
+pub mod proxy_monitor;
+pub mod stats_text;
+
+use crate::config::Config;
+use crate::core::control::Reading;
+use proxy_monitor::ProxyMonitor;
+
+/// One proxy's source state, for logs, metrics and `dns status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceState {
+    pub proxy: String,
+    /// `log PATH`, `stats URL`, or `none`.
+    pub source: String,
+    /// Why the last reading failed.
+    pub error: Option<String>,
+}
+
+/// One interval's readings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken {
+    /// Per buyer: requests served in the interval (`None`: unmonitored or stale).
+    pub served: Vec<Option<u64>>,
+    pub sources: Vec<SourceState>,
+}
+
+impl Taken {
+    /// The monitor's state for buyers: `ok`, `stale` (a source failed) or `none`.
+    pub fn state(&self) -> &'static str {
+        if self.sources.iter().any(|s| s.source == "none") {
+            "none"
+        } else if self.sources.iter().any(|s| s.error.is_some()) {
+            "stale"
+        } else {
+            "ok"
+        }
+    }
+
+    /// The controller's reading for `buyer` over an interval of `seconds`.
+    pub fn reading(&self, buyer: usize, seconds: f64) -> Reading {
+        match (self.state(), self.served.get(buyer).copied().flatten()) {
+            ("none", _) => Reading::Unmonitored,
+            (_, Some(n)) => Reading::Served(n as f64 / seconds.max(1.0)),
+            _ => Reading::Stale,
+        }
+    }
+}
+
+/// Every proxy's monitor.
+pub struct Monitor {
+    proxies: Vec<(String, Option<ProxyMonitor>)>,
+    buyers: usize,
+}
+
+impl Monitor {
+    /// The monitors `config` describes.
+    pub fn new(config: &Config) -> Monitor {
+        Monitor {
+            proxies: config.proxies.iter().map(|p| (p.name.clone(), ProxyMonitor::new(p, config))).collect(),
+            buyers: config.buyers.len(),
+        }
+    }
+
+    /// Proxies without a monitor source.
+    pub fn unmonitored(&self) -> Vec<&str> {
+        self.proxies.iter().filter(|(_, m)| m.is_none()).map(|(name, _)| name.as_str()).collect()
+    }
+
+    /// Reads what logs have gained; call often, so no poll has much to read.
+    pub fn poll(&mut self) {
+        for m in self.proxies.iter_mut().filter_map(|(_, m)| m.as_mut()) {
+            m.poll();
+        }
+    }
+
+    /// The requests served per buyer since the last take.
+    pub fn take(&mut self) -> Taken {
+        let mut served: Vec<Option<u64>> = vec![Some(0); self.buyers];
+        let mut sources = Vec::new();
+        for (proxy, m) in &mut self.proxies {
+            let Some(m) = m else {
+                served.iter_mut().for_each(|s| *s = None);
+                sources.push(SourceState { proxy: proxy.clone(), source: "none".into(), error: None });
+                continue;
+            };
+            let result = m.take();
+            match &result {
+                Ok(counts) => {
+                    for (s, n) in served.iter_mut().zip(counts) {
+                        *s = s.map(|s| s + n);
+                    }
+                }
+                Err(_) => served.iter_mut().for_each(|s| *s = None),
+            }
+            sources.push(SourceState { proxy: proxy.clone(), source: m.describe(), error: result.err() });
+        }
+        Taken { served, sources }
+    }
+}
