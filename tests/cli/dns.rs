@@ -46,7 +46,10 @@ impl Server {
         let (mut line, mut metrics) = (String::new(), String::new());
         stdout.read_line(&mut line).unwrap();
         stdout.read_line(&mut metrics).unwrap();
-        let addr = line.strip_prefix("listening on ").and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
+        let Some(addr) = line.strip_prefix("listening on ").and_then(|l| l.split(' ').next()) else {
+            panic!("dns serve did not start:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+        };
+        let addr = addr.parse().unwrap();
         let metrics = metrics.strip_prefix("metrics on ").unwrap().trim().to_string();
         Server { child, addr, metrics, log }
     }

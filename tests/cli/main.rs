@@ -6,6 +6,7 @@ mod dns;
 mod dns_ops;
 mod generate;
 mod market;
+mod nginx;
 mod orders;
 mod simulate;
 mod test;

@@ -1,0 +1,220 @@
+//! The controller's monitor against real nginx proxies on loopback: two nginx servers write
+//! access logs with the Host, a load client sends the buyer's requests at a known rate (and
+//! another buyer's), one log is rotated the way logrotate and nginx do it, and the requests
+//! the server's usage samples count must match nginx's own logs.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::dns::Server;
+use crate::test::{Scratch, root, system_tool};
+
+/// An nginx on `address`, answering 200 to everything and logging vhost_combined lines.
+struct Nginx {
+    child: Child,
+    dir: PathBuf,
+    addr: SocketAddr,
+}
+
+impl Nginx {
+    fn start(scratch: &Scratch, name: &str, ip: &str) -> Nginx {
+        let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
+        let dir = scratch.dir.path().join(name);
+        std::fs::create_dir_all(dir.join("logs")).unwrap();
+        let conf = format!(
+            r#"worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    log_format vhost_combined '$host:$server_port $remote_addr - $remote_user [$time_local] '
+                              '"$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
+    access_log {dir}/logs/access.log vhost_combined;
+    server {{
+        listen {ip}:{port};
+        location / {{ return 200 "ok\n"; }}
+    }}
+}}
+"#,
+            dir = dir.display()
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let child = Command::new("nginx")
+            .args(["-p", dir.to_str().unwrap(), "-c", dir.join("nginx.conf").to_str().unwrap(), "-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
+        let started = Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "nginx did not start on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Nginx { child, dir, addr }
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.join("logs/access.log")
+    }
+
+    /// One request with `host`; the status line.
+    fn get(&self, host: &str) -> String {
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        s.write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        reply.lines().next().unwrap_or_default().to_string()
+    }
+
+    /// logrotate's way: rename the log, then tell nginx to reopen (USR1).
+    fn rotate(&self) {
+        std::fs::rename(self.log(), self.dir.join("logs/access.log.1")).unwrap();
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, libc::SIGUSR1) }, 0);
+        let started = Instant::now();
+        while !self.log().exists() {
+            assert!(started.elapsed() < Duration::from_secs(5), "nginx did not reopen its log");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Lines nginx logged for `host`, in every file of its log directory.
+    fn logged(&self, host: &str) -> usize {
+        let prefix = format!("{host}:");
+        std::fs::read_dir(self.dir.join("logs"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .map(|text| text.lines().filter(|l| l.starts_with(&prefix)).count())
+            .sum()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid; QUIT is nginx's graceful stop.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGQUIT) };
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `rate` requests per second with `host` to `nginx` for `seconds`.
+fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
+    let started = Instant::now();
+    let total = rate * seconds;
+    for i in 0..total {
+        let due = started + Duration::from_secs_f64(f64::from(i) / f64::from(rate));
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        assert!(nginx.get(host).contains(" 200 "), "nginx did not answer 200");
+    }
+    total as usize
+}
+
+fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
+    // The example logs give `capacity measure` a history to sell from; the monitor follows the
+    // nginx logs the load goes to.
+    let history = root().join("examples/logs/edge-1/access.log*");
+    let proxy = |name: &str, n: &Nginx| {
+        format!(
+            "  - name: {name}\n    addresses: [{ip}]\n    capacity_rps: 100\n    log:\n      path: {history}\n      format: vhost_combined\n      follow: {live}",
+            ip = n.addr.ip(),
+            history = history.display(),
+            live = n.log().display()
+        )
+    };
+    let text = [
+        "network:",
+        "  zone: cdn.example.net",
+        "  nameservers:",
+        "    - name: ns1.cdn.example.net",
+        "      addresses: [127.0.0.53]",
+        "  ttl: 20s",
+        "proxies:",
+        &proxy("edge-a", a),
+        &proxy("edge-b", b),
+        "buyers:",
+        "  - name: shop",
+        "    hosts: [www.shop.example]",
+        "    fallback: {handback: origin.shop.example}",
+        "    estimate: 0.5",
+        "  - name: news",
+        "    hosts: [news.example.org]",
+        "    fallback: {handback: origin.news.example.org}",
+        "    estimate: 0.5",
+        "control:",
+        "  interval: 1s",
+        "",
+    ]
+    .join("\n");
+    scratch.file("surplus.yaml", &text)
+}
+
+fn samples(db: &str) -> Vec<(String, i64, Option<i64>, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt =
+        conn.prepare("SELECT buyer, start, served_requests, monitor FROM usage_samples ORDER BY start, buyer").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
+    if !system_tool("nginx", "nginx-light") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    let a = Nginx::start(&scratch, "edge-a", "127.0.0.14");
+    let b = Nginx::start(&scratch, "edge-b", "127.0.0.15");
+    let config = config(&scratch, &a, &b);
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+
+    // shop: 40 rps at edge-a and 20 at edge-b for 4 s, edge-a's log rotated half way; news:
+    // 10 rps at edge-b. shop bought 10 rps.
+    let (a_load, b_load, news) = std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            let sent = load(&a, "www.shop.example", 40, 2);
+            a.rotate();
+            sent + load(&a, "www.shop.example", 40, 2)
+        });
+        let second = s.spawn(|| load(&b, "www.shop.example", 20, 4));
+        let third = s.spawn(|| load(&b, "news.example.org", 10, 4));
+        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
+    });
+    // Let the last lines be logged and read, then stop: the last interval is written at stop.
+    std::thread::sleep(Duration::from_millis(1500));
+    let metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+
+    let logged_shop = a.logged("www.shop.example") + b.logged("www.shop.example");
+    assert_eq!(logged_shop, a_load + b_load, "nginx logged every request");
+    assert_eq!(b.logged("news.example.org"), news);
+    let rows = samples(&scratch.db());
+    let served = |buyer: &str| -> i64 { rows.iter().filter(|r| r.0 == buyer).filter_map(|r| r.2).sum() };
+    // Within 1% of nginx's own count (lines are counted once each, so it is exact here).
+    let shop = served("shop") as f64;
+    assert!((shop - logged_shop as f64).abs() <= 0.01 * logged_shop as f64, "ledger {shop} vs nginx {logged_shop}");
+    assert!((served("news") as f64 - news as f64).abs() <= 0.01 * news as f64, "news {}", served("news"));
+    assert!(rows.iter().all(|r| r.3 == "ok"), "every sample had a fresh monitor: {rows:?}");
+    // Serving 60 rps on a 10 rps purchase, the controller cut shop's fraction below its
+    // estimate from nginx's counts.
+    let value = |series: &str| -> f64 {
+        let line =
+            metrics.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("surplus_dns_fraction{buyer=\"shop\"}") < 0.5, "{metrics}");
+    assert_eq!(value("surplus_control_mode{buyer=\"shop\",mode=\"closed\",monitor=\"ok\"}"), 1.0);
+    assert_eq!(value(&format!("surplus_monitor_up{{proxy=\"edge-a\",source=\"log {}\"}}", a.log().display())), 1.0);
+}
