@@ -482,6 +482,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -513,9 +514,23 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'surplus;dns;status' {
+            [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'The server''s metrics endpoint, ADDR:PORT (default: `dns.metrics`)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Show it again every SECONDS until interrupted')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'surplus;dns;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -523,6 +538,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;dns;help;query' {
+            break
+        }
+        'surplus;dns;help;status' {
             break
         }
         'surplus;dns;help;help' {
@@ -688,12 +706,16 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;help;dns' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)')
             break
         }
         'surplus;help;dns;serve' {
             break
         }
         'surplus;help;dns;query' {
+            break
+        }
+        'surplus;help;dns;status' {
             break
         }
         'surplus;help;simulate' {

@@ -82,6 +82,9 @@ _surplus() {
             surplus__subcmd__dns,serve)
                 cmd="surplus__subcmd__dns__subcmd__serve"
                 ;;
+            surplus__subcmd__dns,status)
+                cmd="surplus__subcmd__dns__subcmd__status"
+                ;;
             surplus__subcmd__dns__subcmd__help,help)
                 cmd="surplus__subcmd__dns__subcmd__help__subcmd__help"
                 ;;
@@ -90,6 +93,9 @@ _surplus() {
                 ;;
             surplus__subcmd__dns__subcmd__help,serve)
                 cmd="surplus__subcmd__dns__subcmd__help__subcmd__serve"
+                ;;
+            surplus__subcmd__dns__subcmd__help,status)
+                cmd="surplus__subcmd__dns__subcmd__help__subcmd__status"
                 ;;
             surplus__subcmd__generate,completions)
                 cmd="surplus__subcmd__generate__subcmd__completions"
@@ -147,6 +153,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__dns,serve)
                 cmd="surplus__subcmd__help__subcmd__dns__subcmd__serve"
+                ;;
+            surplus__subcmd__help__subcmd__dns,status)
+                cmd="surplus__subcmd__help__subcmd__dns__subcmd__status"
                 ;;
             surplus__subcmd__help__subcmd__generate,completions)
                 cmd="surplus__subcmd__help__subcmd__generate__subcmd__completions"
@@ -710,7 +719,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns)
-            opts="-c -v -h --config --db --verbose --help serve query help"
+            opts="-c -v -h --config --db --verbose --help serve query status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,7 +745,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__help)
-            opts="serve query help"
+            opts="serve query status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -778,6 +787,20 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -854,6 +877,44 @@ _surplus() {
                     ;;
                 --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__status)
+            opts="-c -v -h --metrics --watch --format --config --db --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --metrics)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1116,7 +1177,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__dns)
-            opts="serve query"
+            opts="serve query status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,6 +1205,20 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__dns__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__dns__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

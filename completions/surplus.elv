@@ -420,6 +420,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --help 'Print help'
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
             cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
+            cand status 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;dns;serve'= {
@@ -448,14 +449,29 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'surplus;dns;status'= {
+            cand --metrics 'The server''s metrics endpoint, ADDR:PORT (default: `dns.metrics`)'
+            cand --watch 'Show it again every SECONDS until interrupted'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'surplus;dns;help'= {
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
             cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
+            cand status 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;dns;help;serve'= {
         }
         &'surplus;dns;help;query'= {
+        }
+        &'surplus;dns;help;status'= {
         }
         &'surplus;dns;help;help'= {
         }
@@ -589,10 +605,13 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;dns'= {
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
             cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
+            cand status 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)'
         }
         &'surplus;help;dns;serve'= {
         }
         &'surplus;help;dns;query'= {
+        }
+        &'surplus;help;dns;status'= {
         }
         &'surplus;help;simulate'= {
         }

@@ -174,13 +174,14 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "orders" -d 'List orders, newest first'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -s h -l help -d 'Print help'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -f -a "status" -d 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server\'s metrics endpoint (else the ledger\'s newest usage samples)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address (default: the number of cores)' -r
@@ -200,8 +201,18 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l metrics -d 'The server\'s metrics endpoint, ADDR:PORT (default: `dns.metrics`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l watch -d 'Show it again every SECONDS until interrupted' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "status" -d 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server\'s metrics endpoint (else the ledger\'s newest usage samples)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l scenario -d 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l seed -d 'Seed of the random world; the same seed gives the same run' -r
@@ -253,5 +264,6 @@ complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_su
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "status" -d 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server\'s metrics endpoint (else the ledger\'s newest usage samples)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'

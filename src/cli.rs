@@ -430,6 +430,22 @@ pub enum DnsCommand {
     /// Send a name to a DNS server COUNT times and show the answers it gave: how many went to
     /// proxies, how many to the buyer's fallback.
     Query(QueryArgs),
+    /// Per buyer: purchased, served and target rps, f, answers, control mode and monitor state,
+    /// from the running server's metrics endpoint (else the ledger's newest usage samples).
+    Status(StatusArgs),
+}
+
+/// `surplus dns status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The server's metrics endpoint, ADDR:PORT (default: `dns.metrics`).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Show it again every SECONDS until interrupted.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "2")]
+    pub watch: Option<u32>,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// `surplus dns serve`

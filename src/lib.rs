@@ -5,11 +5,14 @@
 //! 1. **Measure** ([`app::capacity`], [`ingest`], [`core::capacity`]): read the proxies' access
 //!    logs, count requests per second, build a usage profile by hour-of-week, forecast each future
 //!    slot, and offer `capacity × (1 − margin) − forecast` for sale, recorded in the [`ledger`].
-//! 2. **Sell**: sealed-bid auctions and a continuous market over those offers (to come).
-//! 3. **Serve**: an authoritative DNS server that answers a controlled fraction of each buyer's
-//!    lookups with proxy addresses (to come).
-//! 4. **Control**: a feedback loop that holds each buyer to what it bought (to come).
-//! 5. **Bill**: usage and charges per buyer (to come).
+//! 2. **Sell** ([`app::market`], [`app::orders`], [`core::auction`], [`core::book`]): sealed-bid
+//!    auctions and a continuous order book over those offers; every sale one ledger row.
+//! 3. **Serve** ([`dns`]): an authoritative DNS server that answers a controlled fraction of each
+//!    buyer's lookups with proxy addresses, split per client subnet ([`core::client_split`]).
+//! 4. **Control** ([`monitor`], [`core::control`], [`simulate`]): requests the proxies served,
+//!    from their logs or stats, feed each buyer's controller, which sets its fraction every
+//!    interval; `surplus simulate` runs the same law against caching resolvers.
+//! 5. **Bill**: usage samples are in the ledger; reports and charges are to come.
 //!
 //! [`core`] is pure (no files, sockets, clock or environment); [`ingest`], [`ledger`] and
 //! [`config`] are the adapters; [`app`] wires them per command; [`cli`] is the command tree only;

@@ -139,6 +139,8 @@ fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut
             if let Err(e) = control.refresh_sales(ledger, &g, now) {
                 warn(e);
             }
+            *serving.board.lock().unwrap_or_else(|e| e.into_inner()) =
+                control.board(&g, &control.last_taken, usage.last_seconds);
         }
         usage.follow(&g);
         if usage.due(&g, now, stopping) {
@@ -150,6 +152,7 @@ fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut
                 warn(e);
             }
             *serving.board.lock().unwrap_or_else(|e| e.into_inner()) = control.board(&g, &taken, usage.last_seconds);
+            control.last_taken = taken;
         }
         if stopping {
             return;
@@ -166,13 +169,19 @@ struct Control {
     holdings: Vec<(String, i64)>,
     /// Per proxy, the last source error logged (to log changes once).
     errors: Vec<Option<String>>,
+    /// The last interval's readings, for the board between intervals.
+    last_taken: Taken,
 }
 
 impl Control {
     fn new(g: &Generation) -> Control {
+        let mut monitor = Monitor::new(&g.config);
+        // Nothing counted yet; this only says what each source is.
+        let last_taken = monitor.take();
         let control = Control {
+            last_taken,
             config: Arc::clone(&g.config),
-            monitor: Monitor::new(&g.config),
+            monitor,
             controllers: HashMap::new(),
             holdings: Vec::new(),
             errors: Vec::new(),
@@ -207,6 +216,7 @@ impl Control {
         }
         self.config = Arc::clone(&g.config);
         self.monitor = Monitor::new(&g.config);
+        self.last_taken = self.monitor.take();
         self.errors.clear();
         let params = Control::params(&g.config);
         self.controllers.retain(|name, c| g.config.buyers.iter().any(|b| &b.name == name) && *c.params() == params);

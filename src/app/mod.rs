@@ -7,6 +7,7 @@ pub mod chart;
 pub mod config_check;
 pub mod dns;
 pub mod dns_query;
+pub mod dns_status;
 pub mod generate;
 pub mod log_inputs;
 pub mod market;
@@ -80,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Market(MarketCommand::Orders(args)) => orders::orders(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Query(args)) => dns_query::query(&load()?, args),
+        Command::Dns(DnsCommand::Status(args)) => dns_status::status(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
         Command::Simulate(args) => simulate::run(args),
         Command::Generate(command) => generate::run(command),

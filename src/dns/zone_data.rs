@@ -56,7 +56,7 @@ pub struct ServerFamily {
 pub enum Fallback {
     /// A CNAME to the buyer's origin name, resolved by the buyer's own DNS.
     Handback(Record),
-    /// The buyer's servers, per family ([0] IPv4, [1] IPv6), picked by `algorithm`.
+    /// The buyer's servers, per family (`[0]` IPv4, `[1]` IPv6), picked by `algorithm`.
     Servers { families: [ServerFamily; 2], algorithm: Algorithm },
 }
 

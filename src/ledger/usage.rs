@@ -61,6 +61,24 @@ impl Ledger {
         Ok(())
     }
 
+    /// Each buyer's newest sample (of any server), by buyer.
+    pub fn latest_usage(&self) -> Result<Vec<UsageSample>, LedgerError> {
+        let Some(to) =
+            self.conn.query_row("SELECT max(start) FROM usage_samples", [], |r| r.get::<_, Option<i64>>(0))?
+        else {
+            return Ok(Vec::new());
+        };
+        let mut newest: Vec<UsageSample> = Vec::new();
+        // Buyers that stopped being served keep their last row: look back a day at most.
+        for s in self.usage(None, to - 86_400, to + 1)?.into_iter().rev() {
+            if !newest.iter().any(|n| n.buyer == s.buyer) {
+                newest.push(s);
+            }
+        }
+        newest.sort_by(|a, b| a.buyer.cmp(&b.buyer));
+        Ok(newest)
+    }
+
     /// Samples starting in `[from, to)`, optionally of one buyer, by start then server and buyer.
     pub fn usage(&self, buyer: Option<&str>, from: i64, to: i64) -> Result<Vec<UsageSample>, LedgerError> {
         let mut stmt = self.conn.prepare_cached(

@@ -29,21 +29,35 @@ pub enum StatsError {
 /// Sums `metric`'s series per value of `label`, keeping series whose labels include `matching`.
 pub fn prometheus(text: &str, metric: &str, label: &str, matching: &[(String, String)]) -> HostCounters {
     let mut out = HostCounters::new();
-    for line in text.lines() {
-        let line = line.trim();
-        let Some(rest) = line.strip_prefix(metric) else { continue };
-        let Some(rest) = rest.strip_prefix('{') else { continue };
-        let Some((labels, value)) = rest.rsplit_once('}') else { continue };
-        let labels = parse_labels(labels);
+    for (labels, number) in series(text, metric) {
         if !matching.iter().all(|(k, v)| labels.iter().any(|(lk, lv)| lk == k && lv == v)) {
             continue;
         }
         let Some((_, host)) = labels.iter().find(|(k, _)| k == label) else { continue };
-        // `value [timestamp]`; counters may be written as floats (`1.234e+06`).
-        let Some(number) = value.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()) else { continue };
         if number.is_finite() && number >= 0.0 {
             *out.entry(host.to_ascii_lowercase()).or_default() += number as u64;
         }
+    }
+    out
+}
+
+/// Every series of `metric` in Prometheus text: its labels and value.
+pub fn series(text: &str, metric: &str) -> Vec<(Vec<(String, String)>, f64)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let Some(rest) = line.strip_prefix(metric) else { continue };
+        let (labels, value) = match rest.strip_prefix('{') {
+            Some(rest) => match rest.rsplit_once('}') {
+                Some((labels, value)) => (parse_labels(labels), value),
+                None => continue,
+            },
+            None if rest.starts_with(' ') => (Vec::new(), rest),
+            None => continue,
+        };
+        // `value [timestamp]`; counters may be written as floats (`1.234e+06`).
+        let Some(number) = value.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()) else { continue };
+        out.push((labels, number));
     }
     out
 }

@@ -249,3 +249,30 @@ fn a_resolve_fallback_answers_what_the_buyers_dns_says_and_keeps_it_when_that_fa
     assert!(server.log().contains("keeping 1 known addresses"), "{}", server.log());
     assert!((0..10).all(|_| api(&server) == ["127.0.0.33"]));
 }
+
+#[test]
+fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_gone() {
+    let scratch = Scratch::empty();
+    let mut server = Server::start(&scratch);
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    // The example's edge-2 logs in `combined`, without the host: every buyer is open loop.
+    server
+        .wait_for_log("control: open loop (each buyer's f stays at its estimate): no monitor source for proxy edge-2");
+    let table = scratch.surplus(&["dns", "status", "--metrics", &at]).run().stdout;
+    let shop = table.lines().find(|l| l.trim_start().starts_with("shop")).unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = shop.split_whitespace().collect();
+    assert_eq!((cells[1], cells[4], cells[7], cells[8]), ("10.00", "0.500", "open_loop", "none"), "{table}");
+    assert!(table.contains(&format!("from metrics http://{at}/metrics")), "{table}");
+    assert!(table.contains("monitor edge-2: DOWN (none)"), "{table}");
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    // No server now: the ledger's newest samples, and it says so.
+    let json = scratch.surplus(&["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
+    assert!(json["source"].as_str().unwrap().starts_with("ledger "), "{json:#}");
+    let shop = json["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap();
+    assert_eq!(
+        (shop["purchased_rps"].as_f64(), shop["f"].as_f64(), shop["monitor"].as_str()),
+        (Some(10.0), Some(0.5), Some("none"))
+    );
+}

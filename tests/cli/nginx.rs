@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::dns::Server;
-use crate::test::{Scratch, root, system_tool};
+use crate::test::{Scratch, Test, root, system_tool};
 
 /// An nginx on `address`, answering 200 to everything and logging vhost_combined lines.
 struct Nginx {
@@ -194,6 +194,15 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
     // Let the last lines be logged and read, then stop: the last interval is written at stop.
     std::thread::sleep(Duration::from_millis(1500));
     let metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
+    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    let status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
+    let shop = status["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap().clone();
+    assert_eq!(
+        (shop["mode"].as_str(), shop["monitor"].as_str(), shop["purchased_rps"].as_f64()),
+        (Some("closed"), Some("ok"), Some(10.0)),
+        "{status:#}"
+    );
+    assert!(shop["f"].as_f64().unwrap() < 0.5, "{status:#}");
     server.signal(libc::SIGTERM);
     assert_eq!(server.wait_exit(), Some(0));
 

@@ -1,0 +1,183 @@
+//! `surplus dns status`: what the controller is doing, per buyer, read from the running
+//! server's metrics endpoint; when no server answers there, from the ledger's newest usage
+//! samples (and it says so).
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::StatusArgs;
+use crate::config::Config;
+use crate::ledger::Ledger;
+use crate::monitor::stats_text::series;
+use crate::output::{self, Format, Rows};
+
+/// One buyer's line.
+#[derive(Debug, Clone, Default, Serialize)]
+struct BuyerLine {
+    buyer: String,
+    purchased_rps: f64,
+    served_rps: Option<f64>,
+    target_rps: Option<f64>,
+    f: f64,
+    proxy_answers: u64,
+    fallback_answers: u64,
+    mode: String,
+    monitor: String,
+}
+
+/// The whole status.
+#[derive(Debug, Serialize)]
+struct Status {
+    /// `metrics http://…` or `ledger FILE (newest samples, from TIME)`.
+    source: String,
+    buyers: Vec<BuyerLine>,
+    /// Monitor sources, from the metrics: proxy, source, up.
+    monitors: Vec<(String, String, bool)>,
+}
+
+/// `dns status`.
+pub fn status(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result<()> {
+    loop {
+        let status = read(config, db, args)?;
+        let mut out = std::io::stdout().lock();
+        if args.watch.is_some() && out.is_terminal() {
+            write!(out, "\x1b[2J\x1b[H")?;
+        }
+        print(&mut out, &status, args.format.format)?;
+        out.flush()?;
+        let Some(every) = args.watch else { return Ok(()) };
+        std::thread::sleep(Duration::from_secs(u64::from(every.max(1))));
+    }
+}
+
+fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result<Status> {
+    if let Some(addr) = args.metrics.or(config.dns.metrics) {
+        let url = format!("http://{addr}/metrics");
+        let agent = ureq::Agent::new_with_config(
+            ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build(),
+        );
+        if let Ok(text) = agent.get(&url).call().and_then(|r| r.into_body().read_to_string()) {
+            return Ok(from_metrics(&text, url));
+        }
+    }
+    let path = config.database_path(db);
+    let ledger = Ledger::open(&path)?;
+    let samples = ledger.latest_usage()?;
+    let from = samples.iter().map(|s| s.start).max().and_then(|t| jiff::Timestamp::from_second(t).ok());
+    let buyers = samples
+        .into_iter()
+        .map(|s| BuyerLine {
+            served_rps: s.served_requests.map(|n| n as f64 / s.seconds.max(1) as f64),
+            buyer: s.buyer,
+            purchased_rps: s.purchased_rps as f64,
+            target_rps: None,
+            f: s.fraction,
+            proxy_answers: s.proxy_answers,
+            fallback_answers: s.fallback_answers,
+            mode: "-".into(),
+            monitor: s.monitor,
+        })
+        .collect();
+    let when = from.map_or("no samples yet".to_string(), |t| format!("newest samples from {t}"));
+    Ok(Status {
+        source: format!("ledger {} ({when}; no server answered)", path.display()),
+        buyers,
+        monitors: Vec::new(),
+    })
+}
+
+fn from_metrics(text: &str, url: String) -> Status {
+    let mut buyers: Vec<BuyerLine> = Vec::new();
+    let label = |labels: &[(String, String)], key: &str| {
+        labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    let mut line = |labels: &[(String, String)]| -> usize {
+        let name = label(labels, "buyer");
+        match buyers.iter().position(|b| b.buyer == name) {
+            Some(i) => i,
+            None => {
+                buyers.push(BuyerLine { buyer: name, mode: "off".into(), monitor: "-".into(), ..BuyerLine::default() });
+                buyers.len() - 1
+            }
+        }
+    };
+    let mut set: Vec<(usize, &str, f64, String, String)> = Vec::new();
+    for metric in [
+        "surplus_dns_fraction",
+        "surplus_control_purchased_rps",
+        "surplus_control_served_rps",
+        "surplus_control_target_rps",
+        "surplus_dns_answers_total",
+        "surplus_control_mode",
+    ] {
+        for (labels, v) in series(text, metric) {
+            let i = line(&labels);
+            set.push((
+                i,
+                metric,
+                v,
+                label(&labels, "kind"),
+                format!("{}|{}", label(&labels, "mode"), label(&labels, "monitor")),
+            ));
+        }
+    }
+    for (i, metric, v, kind, mode) in set {
+        let b = &mut buyers[i];
+        match metric {
+            "surplus_dns_fraction" => b.f = v,
+            "surplus_control_purchased_rps" => b.purchased_rps = v,
+            "surplus_control_served_rps" => b.served_rps = Some(v),
+            "surplus_control_target_rps" => b.target_rps = Some(v),
+            "surplus_dns_answers_total" if kind == "proxy" => b.proxy_answers = v as u64,
+            "surplus_dns_answers_total" => b.fallback_answers = v as u64,
+            _ => {
+                let (m, monitor) = mode.split_once('|').unwrap_or_default();
+                (b.mode, b.monitor) = (m.to_string(), monitor.to_string());
+            }
+        }
+    }
+    let monitors = series(text, "surplus_monitor_up")
+        .into_iter()
+        .map(|(labels, v)| (label(&labels, "proxy"), label(&labels, "source"), v == 1.0))
+        .collect();
+    Status { source: format!("metrics {url}"), buyers, monitors }
+}
+
+fn print(out: &mut dyn Write, status: &Status, format: Format) -> anyhow::Result<()> {
+    let mut rows = Rows::new(&[
+        "buyer",
+        "purchased rps#",
+        "served rps#",
+        "target rps#",
+        "f#",
+        "proxy answers#",
+        "fallback answers#",
+        "mode",
+        "monitor",
+    ]);
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), output::rps);
+    for b in &status.buyers {
+        rows.push(vec![
+            b.buyer.clone(),
+            output::rps(b.purchased_rps),
+            opt(b.served_rps),
+            opt(b.target_rps),
+            format!("{:.3}", b.f),
+            b.proxy_answers.to_string(),
+            b.fallback_answers.to_string(),
+            b.mode.clone(),
+            b.monitor.clone(),
+        ]);
+    }
+    output::write(out, format, &rows, status)?;
+    if format == Format::Table {
+        writeln!(out, "from {}", status.source)?;
+        for (proxy, source, up) in &status.monitors {
+            writeln!(out, "monitor {proxy}: {} ({source})", if *up { "up" } else { "DOWN" })?;
+        }
+    }
+    Ok(())
+}
