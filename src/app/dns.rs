@@ -283,7 +283,7 @@ impl Control {
         for (s, logged) in taken.sources.iter().zip(&mut self.errors) {
             match (&s.error, &logged) {
                 (Some(e), None) => tracing::warn!("monitor {}: {e}", s.proxy),
-                (None, Some(_)) => tracing::info!("monitor {}: reading again ({})", s.proxy, s.source),
+                (None, Some(_)) => tracing::info!("monitor {}: reading again ({})", s.proxy, s.describe()),
                 _ => {}
             }
             logged.clone_from(&s.error);

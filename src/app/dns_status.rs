@@ -90,21 +90,10 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
 }
 
 fn from_metrics(text: &str, url: String) -> Status {
-    let mut buyers: Vec<BuyerLine> = Vec::new();
     let label = |labels: &[(String, String)], key: &str| {
         labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
     };
-    let mut line = |labels: &[(String, String)]| -> usize {
-        let name = label(labels, "buyer");
-        match buyers.iter().position(|b| b.buyer == name) {
-            Some(i) => i,
-            None => {
-                buyers.push(BuyerLine { buyer: name, mode: "off".into(), monitor: "-".into(), ..BuyerLine::default() });
-                buyers.len() - 1
-            }
-        }
-    };
-    let mut set: Vec<(usize, &str, f64, String, String)> = Vec::new();
+    let mut buyers: Vec<BuyerLine> = Vec::new();
     for metric in [
         "surplus_dns_fraction",
         "surplus_control_purchased_rps",
@@ -114,28 +103,15 @@ fn from_metrics(text: &str, url: String) -> Status {
         "surplus_control_mode",
     ] {
         for (labels, v) in series(text, metric) {
-            let i = line(&labels);
-            set.push((
-                i,
-                metric,
-                v,
-                label(&labels, "kind"),
-                format!("{}|{}", label(&labels, "mode"), label(&labels, "monitor")),
-            ));
-        }
-    }
-    for (i, metric, v, kind, mode) in set {
-        let b = &mut buyers[i];
-        match metric {
-            "surplus_dns_fraction" => b.f = v,
-            "surplus_control_purchased_rps" => b.purchased_rps = v,
-            "surplus_control_served_rps" => b.served_rps = Some(v),
-            "surplus_control_target_rps" => b.target_rps = Some(v),
-            "surplus_dns_answers_total" if kind == "proxy" => b.proxy_answers = v as u64,
-            "surplus_dns_answers_total" => b.fallback_answers = v as u64,
-            _ => {
-                let (m, monitor) = mode.split_once('|').unwrap_or_default();
-                (b.mode, b.monitor) = (m.to_string(), monitor.to_string());
+            let b = line_of(&mut buyers, label(&labels, "buyer"));
+            match metric {
+                "surplus_dns_fraction" => b.f = v,
+                "surplus_control_purchased_rps" => b.purchased_rps = v,
+                "surplus_control_served_rps" => b.served_rps = Some(v),
+                "surplus_control_target_rps" => b.target_rps = Some(v),
+                "surplus_dns_answers_total" if label(&labels, "kind") == "proxy" => b.proxy_answers = v as u64,
+                "surplus_dns_answers_total" => b.fallback_answers = v as u64,
+                _ => (b.mode, b.monitor) = (label(&labels, "mode"), label(&labels, "monitor")),
             }
         }
     }
@@ -144,6 +120,18 @@ fn from_metrics(text: &str, url: String) -> Status {
         .map(|(labels, v)| (label(&labels, "proxy"), label(&labels, "source"), v == 1.0))
         .collect();
     Status { source: format!("metrics {url}"), buyers, monitors }
+}
+
+/// The line of buyer `name`, added (off, no monitor) when it is not there yet.
+fn line_of(buyers: &mut Vec<BuyerLine>, name: String) -> &mut BuyerLine {
+    let i = match buyers.iter().position(|b| b.buyer == name) {
+        Some(i) => i,
+        None => {
+            buyers.push(BuyerLine { buyer: name, mode: "off".into(), monitor: "-".into(), ..BuyerLine::default() });
+            buyers.len() - 1
+        }
+    };
+    &mut buyers[i]
 }
 
 fn print(out: &mut dyn Write, status: &Status, format: Format) -> anyhow::Result<()> {

@@ -222,7 +222,7 @@ fn check_proxy(proxy: &Proxy, at: &YamlPath) -> Option<(YamlPath, String)> {
             let Some(log) = &proxy.log else {
                 return Some((at.key("monitor"), "`monitor: log` needs a `log:`".into()));
             };
-            if !matches!(log.format.as_str(), "vhost_combined" | "json" | "squid") {
+            if !log.has_host() {
                 return Some((
                     at.key("log").key("format"),
                     format!(

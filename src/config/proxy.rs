@@ -53,7 +53,7 @@ impl Proxy {
         if self.stats.as_ref().is_some_and(|s| s.kind.counts_hosts()) {
             return MonitorChoice::Stats;
         }
-        if self.log.as_ref().is_some_and(|l| matches!(l.format.as_str(), "vhost_combined" | "json" | "squid")) {
+        if self.log.as_ref().is_some_and(LogSource::has_host) {
             return MonitorChoice::Log;
         }
         MonitorChoice::None
@@ -78,6 +78,11 @@ pub struct LogSource {
 }
 
 impl LogSource {
+    /// Whether its format names the host of each request (what the monitor counts by).
+    pub fn has_host(&self) -> bool {
+        matches!(self.format.as_str(), "vhost_combined" | "json" | "squid")
+    }
+
     /// The file to follow, as written (relative to the config's directory); `None` when
     /// `path` is a glob with wildcards beyond a trailing `*` and `follow` is not given.
     pub fn follow_path(&self) -> Option<&str> {

@@ -1,5 +1,9 @@
 //! A deterministic split of answers: a fraction `f` of them go to proxies, exactly.
 //!
+//! `dns serve` no longer splits this way: it splits by client subnet ([`super::client_split`]
+//! says why). This stays as `surplus simulate`'s `selection: per_answer`, the comparison that
+//! shows the difference, and for [`ppm`].
+//!
 //! DNS answers for a buyer must carry its purchase in the right proportion even at a handful of
 //! queries a second, where independent coin flips would wander far from `f`. Error diffusion
 //! keeps a running remainder: each answer adds `f`, and when a whole answer has built up, that

@@ -93,8 +93,8 @@ fn render_control(out: &mut String, board: &ControlBoard) {
     let _ = writeln!(out, "# HELP surplus_monitor_up Whether a proxy's monitor source was read at the last interval.");
     let _ = writeln!(out, "# TYPE surplus_monitor_up gauge");
     for s in &board.sources {
-        let up = u8::from(s.error.is_none() && s.source != "none");
-        let source = s.source.replace('\\', "\\\\").replace('"', "\\\"");
+        let up = u8::from(s.up());
+        let source = s.describe().replace('\\', "\\\\").replace('"', "\\\"");
         let _ = writeln!(out, "surplus_monitor_up{{proxy=\"{}\",source=\"{source}\"}} {up}", s.proxy);
     }
 }

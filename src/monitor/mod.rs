@@ -18,10 +18,22 @@ use proxy_monitor::ProxyMonitor;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceState {
     pub proxy: String,
-    /// `log PATH`, `stats URL`, or `none`.
-    pub source: String,
+    /// `log PATH` or `stats URL`; `None`: the proxy has no monitor source.
+    pub source: Option<String>,
     /// Why the last reading failed.
     pub error: Option<String>,
+}
+
+impl SourceState {
+    /// Whether it has a source and the last reading worked.
+    pub fn up(&self) -> bool {
+        self.source.is_some() && self.error.is_none()
+    }
+
+    /// The source as shown to people: `log PATH`, `stats URL` or `none`.
+    pub fn describe(&self) -> &str {
+        self.source.as_deref().unwrap_or("none")
+    }
 }
 
 /// One interval's readings.
@@ -35,7 +47,7 @@ pub struct Taken {
 impl Taken {
     /// The monitor's state for buyers: `ok`, `stale` (a source failed) or `none`.
     pub fn state(&self) -> &'static str {
-        if self.sources.iter().any(|s| s.source == "none") {
+        if self.sources.iter().any(|s| s.source.is_none()) {
             "none"
         } else if self.sources.iter().any(|s| s.error.is_some()) {
             "stale"
@@ -88,7 +100,7 @@ impl Monitor {
         for (proxy, m) in &mut self.proxies {
             let Some(m) = m else {
                 served.iter_mut().for_each(|s| *s = None);
-                sources.push(SourceState { proxy: proxy.clone(), source: "none".into(), error: None });
+                sources.push(SourceState { proxy: proxy.clone(), source: None, error: None });
                 continue;
             };
             let result = m.take();
@@ -100,7 +112,7 @@ impl Monitor {
                 }
                 Err(_) => served.iter_mut().for_each(|s| *s = None),
             }
-            sources.push(SourceState { proxy: proxy.clone(), source: m.describe(), error: result.err() });
+            sources.push(SourceState { proxy: proxy.clone(), source: Some(m.describe()), error: result.err() });
         }
         Taken { served, sources }
     }

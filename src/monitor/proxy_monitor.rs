@@ -50,11 +50,9 @@ impl ProxyMonitor {
                 let agent = ureq::Agent::new_with_config(
                     ureq::Agent::config_builder().timeout_global(Some(STATS_TIMEOUT)).build(),
                 );
-                let mut source = Source::Stats { agent, stats, last: None };
-                if let Source::Stats { agent, stats, last } = &mut source {
-                    *last = fetch(agent, stats).ok();
-                }
-                source
+                // The baseline the first interval's rate is taken from.
+                let last = fetch(&agent, &stats).ok();
+                Source::Stats { agent, stats, last }
             }
         };
         Some(ProxyMonitor { source, hosts, counts: vec![0; config.buyers.len()], error: None })

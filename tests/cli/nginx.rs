@@ -179,6 +179,8 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
     server.wait_for_log("control: closed loop, monitoring every proxy");
     server.sell_now(&scratch, "shop", "www.shop.example.");
 
+    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    let (mut status, mut metrics) = (serde_json::Value::Null, String::new());
     // shop: 40 rps at edge-a and 20 at edge-b for 4 s, edge-a's log rotated half way; news:
     // 10 rps at edge-b. shop bought 10 rps.
     let (a_load, b_load, news) = std::thread::scope(|s| {
@@ -189,13 +191,15 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
         });
         let second = s.spawn(|| load(&b, "www.shop.example", 20, 4));
         let third = s.spawn(|| load(&b, "news.example.org", 10, 4));
+        // Three seconds in, while the load runs, the controller has had two 1 s readings of it.
+        // (After the load stops, served falls to 0 and f rises again, as it should.)
+        std::thread::sleep(Duration::from_secs(3));
+        status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
+        metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
         (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
     });
     // Let the last lines be logged and read, then stop: the last interval is written at stop.
     std::thread::sleep(Duration::from_millis(1500));
-    let metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
-    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
-    let status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
     let shop = status["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap().clone();
     assert_eq!(
         (shop["mode"].as_str(), shop["monitor"].as_str(), shop["purchased_rps"].as_f64()),
