@@ -301,9 +301,16 @@ pub struct AuctionCreateArgs {
     #[arg(long, value_name = "WINDOW")]
     pub window: Window,
 
-    /// Capacity sold (default: all that is unsold in every slot of the window).
+    /// Capacity sold (default: all that is unsold in every slot of the window; required with
+    /// --best-effort, where it is the total weight of the shares sold).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub rps: Option<i64>,
+
+    /// Sell best effort: no capacity is reserved or taken from the offers; while the window
+    /// runs, winners share whatever the healthy proxies have free, in proportion to the rps
+    /// each won, and are charged for what they use.
+    #[arg(long, requires = "rps")]
+    pub best_effort: bool,
 
     /// How winners pay.
     #[arg(long, value_name = "RULE", default_value = "uniform", value_parser = rule)]

@@ -17,6 +17,7 @@ use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
+use crate::core::best_effort::{self, Claim, Pool};
 use crate::core::control::{Controller, Input, Mode, Params, Reading};
 use crate::core::fraction_split::ppm;
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
@@ -27,7 +28,7 @@ use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::Learned;
-use crate::ledger::{Ledger, UsageSample};
+use crate::ledger::{Holding, Ledger, UsageSample};
 use crate::monitor::{Monitor, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
@@ -145,7 +146,7 @@ fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut
         usage.follow(&g);
         if usage.due(&g, now, stopping) {
             let taken = control.monitor.take();
-            if let Err(e) = usage.write(ledger, &g, now, stopping, &taken) {
+            if let Err(e) = usage.write(ledger, &g, now, stopping, &taken, &control) {
                 warn(e);
             }
             if let Err(e) = control.step(ledger, &g, now, &taken, usage.last_seconds) {
@@ -166,7 +167,9 @@ struct Control {
     config: Arc<Config>,
     monitor: Monitor,
     controllers: HashMap<String, Controller>,
-    holdings: Vec<(String, i64)>,
+    holdings: Vec<Holding>,
+    /// Best-effort caps by buyer, rps, from the last interval whose total load was known.
+    caps: HashMap<String, f64>,
     /// Per proxy, the last source error logged (to log changes once).
     errors: Vec<Option<String>>,
     /// The last interval's readings, for the board between intervals.
@@ -184,6 +187,7 @@ impl Control {
             monitor,
             controllers: HashMap::new(),
             holdings: Vec::new(),
+            caps: HashMap::new(),
             errors: Vec::new(),
         };
         control.announce();
@@ -234,13 +238,13 @@ impl Control {
         self.holdings = ledger.holdings_at(now)?;
         let open_loop = !self.monitor.unmonitored().is_empty();
         for (i, buyer) in g.config.buyers.iter().enumerate() {
-            let held = holding(&self.holdings, &buyer.name);
+            let held = self.purchased(&self.holdings, &buyer.name);
             let c = self.controller(&g.config, &buyer.name);
-            if (held > 0) == (c.state().mode != Mode::Off) {
+            if (held > 0.0) == (c.state().mode != Mode::Off) {
                 continue;
             }
             let reading = if open_loop { Reading::Unmonitored } else { Reading::Served(0.0) };
-            let f = c.step(&Input { purchased_rps: held as f64, estimate: buyer.estimate.0, reading });
+            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading });
             g.live.set_fraction(i, ppm(f));
             tracing::info!("buyer {}: {held} rps bought now, fraction {f:.2} ({})", buyer.name, c.state().mode.name());
         }
@@ -258,8 +262,9 @@ impl Control {
     ) -> anyhow::Result<()> {
         self.holdings = ledger.holdings_at(now)?;
         self.log_sources(taken);
+        self.update_caps(g, taken, seconds);
         for (i, buyer) in g.config.buyers.iter().enumerate() {
-            let held = holding(&self.holdings, &buyer.name) as f64;
+            let held = self.purchased(&self.holdings, &buyer.name);
             let reading = taken.reading(i, seconds as f64);
             let c = self.controller(&g.config, &buyer.name);
             let before = c.state().mode;
@@ -276,6 +281,51 @@ impl Control {
             }
         }
         Ok(())
+    }
+
+    /// What `buyer` is held to under `holdings`: its guaranteed rps plus, for a best-effort
+    /// sale, its cap, or what it bought while no cap is known yet (open loop, first interval).
+    fn purchased(&self, holdings: &[Holding], buyer: &str) -> f64 {
+        let Some(h) = holdings.iter().find(|h| h.buyer == buyer) else { return 0.0 };
+        let best_effort = if h.best_effort_rps > 0 {
+            self.caps.get(buyer).copied().unwrap_or(h.best_effort_rps as f64)
+        } else {
+            0.0
+        };
+        h.guaranteed_rps as f64 + best_effort
+    }
+
+    /// The best-effort caps from the interval just read: the healthy proxies' capacity less
+    /// everyone else's load. Kept as they were while the total is unknown because a source
+    /// failed (the controllers are holding then); dropped when some proxy has no source at all
+    /// (open loop: best-effort buyers stay at their estimate like everyone).
+    fn update_caps(&mut self, g: &Generation, taken: &Taken, seconds: i64) {
+        let seconds = seconds.max(1) as f64;
+        let Some(total) = taken.total else {
+            if taken.state() == "none" {
+                self.caps.clear();
+            }
+            return;
+        };
+        let config = &g.config;
+        let healthy_capacity_rps: f64 =
+            config.proxies.iter().enumerate().filter(|(i, _)| g.live.is_healthy(*i)).map(|(_, p)| p.capacity_rps.0).sum();
+        let pool = Pool { healthy_capacity_rps, margin: config.market.margin.0, total_load_rps: total as f64 / seconds };
+        let claimants: Vec<&Holding> = self.holdings.iter().filter(|h| h.best_effort_rps > 0).collect();
+        let claims: Vec<Claim> = claimants
+            .iter()
+            .map(|h| {
+                let index = config.buyers.iter().position(|b| b.name == h.buyer);
+                let served = index.and_then(|i| taken.served.get(i).copied().flatten()).unwrap_or(0);
+                Claim {
+                    guaranteed_rps: h.guaranteed_rps as f64,
+                    best_effort_rps: h.best_effort_rps as f64,
+                    served_rps: served as f64 / seconds,
+                }
+            })
+            .collect();
+        let caps = best_effort::caps(pool, &claims);
+        self.caps = claimants.iter().zip(caps).map(|(h, cap)| (h.buyer.clone(), cap)).collect();
     }
 
     fn log_sources(&mut self, taken: &Taken) {
@@ -300,7 +350,8 @@ impl Control {
                 let state = self.controllers.get(&b.name).map(|c| *c.state());
                 BuyerStatus {
                     name: b.name.clone(),
-                    purchased_rps: holding(&self.holdings, &b.name) as f64,
+                    purchased_rps: self.purchased(&self.holdings, &b.name),
+                    best_effort_rps: self.caps.get(&b.name).copied(),
                     served_rps: match taken.reading(i, seconds as f64) {
                         Reading::Served(rps) => Some(rps),
                         _ => None,
@@ -312,12 +363,9 @@ impl Control {
                 }
             })
             .collect();
-        ControlBoard { buyers, sources: taken.sources.clone() }
+        let load_rps = taken.total.map(|t| t as f64 / seconds.max(1) as f64);
+        ControlBoard { buyers, sources: taken.sources.clone(), load_rps }
     }
-}
-
-fn holding(holdings: &[(String, i64)], buyer: &str) -> i64 {
-    holdings.iter().find(|(name, _)| name == buyer).map_or(0, |(_, rps)| *rps)
 }
 
 /// Turns the answer counters into usage samples, one per buyer and `control.interval`, on a
@@ -395,6 +443,7 @@ impl UsageWriter {
         now: i64,
         last: bool,
         taken: &Taken,
+        control: &Control,
     ) -> anyhow::Result<()> {
         let ended = now >= self.start + Self::interval(g);
         let seconds = if ended { Self::interval(g) } else { (now - self.start).max(1) };
@@ -420,7 +469,8 @@ impl UsageWriter {
                     server: self.server.clone(),
                     start: self.start,
                     seconds,
-                    purchased_rps: holding(&holdings, &buyer),
+                    // What the buyer was held to: a best-effort cap is the one in force.
+                    purchased_rps: control.purchased(&holdings, &buyer).round() as i64,
                     proxy_answers: proxy,
                     fallback_answers: fallback,
                     fraction: index.map_or(0.0, |j| f64::from(g.live.fraction(j)) / 1e6),

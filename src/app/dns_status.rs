@@ -19,6 +19,8 @@ use crate::output::{self, Format, Rows};
 struct BuyerLine {
     buyer: String,
     purchased_rps: f64,
+    /// Of `purchased_rps`, the best-effort cap in force (from the metrics only).
+    best_effort_rps: Option<f64>,
     served_rps: Option<f64>,
     target_rps: Option<f64>,
     f: f64,
@@ -36,6 +38,8 @@ struct Status {
     buyers: Vec<BuyerLine>,
     /// Monitor sources, from the metrics: proxy, source, up.
     monitors: Vec<(String, String, bool)>,
+    /// Requests per second all proxies served last interval (from the metrics only).
+    load_rps: Option<f64>,
 }
 
 /// `dns status`.
@@ -73,6 +77,7 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
             served_rps: s.served_requests.map(|n| n as f64 / s.seconds.max(1) as f64),
             buyer: s.buyer,
             purchased_rps: s.purchased_rps as f64,
+            best_effort_rps: None,
             target_rps: None,
             f: s.fraction,
             proxy_answers: s.proxy_answers,
@@ -86,6 +91,7 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
         source: format!("ledger {} ({when}; no server answered)", path.display()),
         buyers,
         monitors: Vec::new(),
+        load_rps: None,
     })
 }
 
@@ -97,6 +103,7 @@ fn from_metrics(text: &str, url: String) -> Status {
     for metric in [
         "surplus_dns_fraction",
         "surplus_control_purchased_rps",
+        "surplus_control_best_effort_rps",
         "surplus_control_served_rps",
         "surplus_control_target_rps",
         "surplus_dns_answers_total",
@@ -107,6 +114,7 @@ fn from_metrics(text: &str, url: String) -> Status {
             match metric {
                 "surplus_dns_fraction" => b.f = v,
                 "surplus_control_purchased_rps" => b.purchased_rps = v,
+                "surplus_control_best_effort_rps" => b.best_effort_rps = Some(v),
                 "surplus_control_served_rps" => b.served_rps = Some(v),
                 "surplus_control_target_rps" => b.target_rps = Some(v),
                 "surplus_dns_answers_total" if label(&labels, "kind") == "proxy" => b.proxy_answers = v as u64,
@@ -119,7 +127,8 @@ fn from_metrics(text: &str, url: String) -> Status {
         .into_iter()
         .map(|(labels, v)| (label(&labels, "proxy"), label(&labels, "source"), v == 1.0))
         .collect();
-    Status { source: format!("metrics {url}"), buyers, monitors }
+    let load_rps = series(text, "surplus_monitor_load_rps").first().map(|(_, v)| *v);
+    Status { source: format!("metrics {url}"), buyers, monitors, load_rps }
 }
 
 /// The line of buyer `name`, added (off, no monitor) when it is not there yet.
@@ -138,6 +147,7 @@ fn print(out: &mut dyn Write, status: &Status, format: Format) -> anyhow::Result
     let mut rows = Rows::new(&[
         "buyer",
         "purchased rps#",
+        "best effort rps#",
         "served rps#",
         "target rps#",
         "f#",
@@ -151,6 +161,7 @@ fn print(out: &mut dyn Write, status: &Status, format: Format) -> anyhow::Result
         rows.push(vec![
             b.buyer.clone(),
             output::rps(b.purchased_rps),
+            opt(b.best_effort_rps),
             opt(b.served_rps),
             opt(b.target_rps),
             format!("{:.3}", b.f),
@@ -163,6 +174,9 @@ fn print(out: &mut dyn Write, status: &Status, format: Format) -> anyhow::Result
     output::write(out, format, &rows, status)?;
     if format == Format::Table {
         writeln!(out, "from {}", status.source)?;
+        if let Some(load) = status.load_rps {
+            writeln!(out, "proxies served {} rps in all last interval", output::rps(load))?;
+        }
         for (proxy, source, up) in &status.monitors {
             writeln!(out, "monitor {proxy}: {} ({source})", if *up { "up" } else { "DOWN" })?;
         }

@@ -13,6 +13,7 @@ use crate::cli::{AuctionCreateArgs, AuctionIdArgs, AuctionListArgs, AuctionRunAr
 use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
 use crate::core::money::Money;
+use crate::core::service::Service;
 use crate::core::window::format_instant;
 use crate::ledger::auctions::Settlement;
 use crate::ledger::{Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
@@ -49,6 +50,8 @@ struct AuctionJson {
     created_at: String,
     ended_at: Option<String>,
     clearing_price: Option<String>,
+    /// `guaranteed` or `best-effort`.
+    service: &'static str,
 }
 
 fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
@@ -65,13 +68,15 @@ fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
         created_at: format_instant(a.created_at),
         ended_at: a.ended_at.map(format_instant),
         clearing_price: a.clearing_price.map(|p| p.to_string()),
+        service: a.service.name(),
     }
 }
 
 fn describe(a: &Auction, config: &Config) -> String {
     let closes = a.closes_at.map(|c| format!(", closes {}", format_instant(c))).unwrap_or_default();
+    let service = if a.service == Service::BestEffort { " best-effort" } else { "" };
     format!(
-        "auction #{}: {}, {} rps, {}, reserve {}{closes}, {}",
+        "auction #{}: {}, {} rps{service}, {}, reserve {}{closes}, {}",
         a.id,
         a.window,
         a.rps,
@@ -90,6 +95,7 @@ pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> a
         rule: args.rule,
         reserve: args.reserve.unwrap_or(config.market.reserve_price),
         closes_at: args.closes.map(|t| t.as_second()),
+        service: if args.best_effort { Service::BestEffort } else { Service::Guaranteed },
     };
     let auction = open_ledger(config, db)?.create_auction(&new, now())?;
     writeln!(io::stdout(), "created {}", describe(&auction, config))?;
@@ -105,12 +111,13 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
         _ => None,
     };
     let auctions = open_ledger(config, db)?.auctions(status)?;
-    let mut rows = Rows::new(&["id#", "window", "rps#", "rule", "reserve#", "closes_at", "status"]);
+    let mut rows = Rows::new(&["id#", "window", "rps#", "service", "rule", "reserve#", "closes_at", "status"]);
     for a in &auctions {
         rows.push(vec![
             a.id.to_string(),
             a.window.to_string(),
             a.rps.to_string(),
+            a.service.name().into(),
             a.rule.name().into(),
             a.reserve.to_string(),
             a.closes_at.map(format_instant).unwrap_or_default(),
@@ -336,13 +343,15 @@ struct SaleJson<'a> {
     rule: Option<&'a str>,
     source_id: i64,
     created_at: String,
+    /// `guaranteed` or `best-effort` (charged for what is used).
+    service: &'a str,
 }
 
 /// `market sales`.
 pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
     let sales = open_ledger(config, db)?.sales(args.buyer.as_deref(), args.window)?;
     let mut rows =
-        Rows::new(&["id#", "buyer", "seller", "window", "rps#", "unit_price#", "total#", "mechanism", "source_id#"]);
+        Rows::new(&["id#", "buyer", "seller", "window", "rps#", "service", "unit_price#", "total#", "mechanism", "source_id#"]);
     let mut json = Vec::new();
     for s in &sales {
         rows.push(vec![
@@ -351,6 +360,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.seller.clone().unwrap_or_else(|| "operator".into()),
             s.window.to_string(),
             s.rps.to_string(),
+            s.service.name().into(),
             s.unit_price.to_string(),
             s.total.to_string(),
             s.mechanism.clone(),
@@ -370,6 +380,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             rule: s.rule.as_deref(),
             source_id: s.source_id,
             created_at: format_instant(s.created_at),
+            service: s.service.name(),
         });
     }
     let mut out = io::stdout().lock();

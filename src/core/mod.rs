@@ -4,6 +4,7 @@
 //! Times are unix seconds (UTC) in hot paths and [`jiff::Timestamp`] where they meet people.
 
 pub mod auction;
+pub mod best_effort;
 pub mod book;
 pub mod capacity;
 pub mod client_hash;
@@ -14,6 +15,7 @@ pub mod holding;
 pub mod money;
 pub mod quantile;
 pub mod second_counts;
+pub mod service;
 pub mod smooth_weighted;
 pub mod supply;
 pub mod window;

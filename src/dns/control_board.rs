@@ -7,7 +7,10 @@ use crate::monitor::SourceState;
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuyerStatus {
     pub name: String,
+    /// What it is held to: guaranteed plus its best-effort cap.
     pub purchased_rps: f64,
+    /// Its best-effort cap, when it holds a best-effort sale and the cap is known.
+    pub best_effort_rps: Option<f64>,
     /// Served rps in the last interval, when the monitor knew it.
     pub served_rps: Option<f64>,
     pub target_rps: f64,
@@ -23,4 +26,7 @@ pub struct BuyerStatus {
 pub struct ControlBoard {
     pub buyers: Vec<BuyerStatus>,
     pub sources: Vec<SourceState>,
+    /// Requests per second all proxies served last interval, for everyone (when every proxy's
+    /// source read).
+    pub load_rps: Option<f64>,
 }

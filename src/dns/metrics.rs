@@ -65,8 +65,13 @@ type Gauge = (&'static str, &'static str, fn(&super::control_board::BuyerStatus)
 /// The controller's state: per buyer purchased, served and target rps and the mode; per proxy
 /// whether its monitor source reads.
 fn render_control(out: &mut String, board: &ControlBoard) {
-    let gauges: [Gauge; 3] = [
-        ("surplus_control_purchased_rps", "Capacity a buyer holds now, rps.", |b| Some(b.purchased_rps)),
+    let gauges: [Gauge; 4] = [
+        ("surplus_control_purchased_rps", "Capacity a buyer is held to now (guaranteed + best-effort cap), rps.", |b| {
+            Some(b.purchased_rps)
+        }),
+        ("surplus_control_best_effort_rps", "A best-effort buyer's share of the proxies' free capacity now, rps.", |b| {
+            b.best_effort_rps
+        }),
         ("surplus_control_served_rps", "Requests per second the proxies served for a buyer last interval.", |b| {
             b.served_rps
         }),
@@ -89,6 +94,11 @@ fn render_control(out: &mut String, board: &ControlBoard) {
             "surplus_control_mode{{buyer=\"{}\",mode=\"{}\",monitor=\"{}\"}} 1",
             b.name, b.mode, b.monitor
         );
+    }
+    if let Some(load) = board.load_rps {
+        let _ = writeln!(out, "# HELP surplus_monitor_load_rps Requests per second all proxies served last interval.");
+        let _ = writeln!(out, "# TYPE surplus_monitor_load_rps gauge");
+        let _ = writeln!(out, "surplus_monitor_load_rps {load}");
     }
     let _ = writeln!(out, "# HELP surplus_monitor_up Whether a proxy's monitor source was read at the last interval.");
     let _ = writeln!(out, "# TYPE surplus_monitor_up gauge");

@@ -8,6 +8,7 @@ use super::supply::{self, Excluding};
 use super::{Ledger, LedgerError, MarketError};
 use crate::core::auction::{Bid, Clearing, Rule, total_for_window};
 use crate::core::money::Money;
+use crate::core::service::Service;
 use crate::core::supply::unsold;
 use crate::core::window::{Window, format_instant};
 
@@ -52,9 +53,10 @@ pub struct Auction {
     pub created_at: i64,
     pub ended_at: Option<i64>,
     pub clearing_price: Option<Money>,
+    pub service: Service,
 }
 
-/// An auction to create; `rps: None` means all that is unsold in the window.
+/// An auction to create; `rps: None` means all that is unsold in the window (guaranteed only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuction {
     pub window: Window,
@@ -62,6 +64,7 @@ pub struct NewAuction {
     pub rule: Rule,
     pub reserve: Money,
     pub closes_at: Option<i64>,
+    pub service: Service,
 }
 
 /// A bid to place.
@@ -85,7 +88,7 @@ pub struct StoredBid {
 }
 
 const AUCTION_COLUMNS: &str =
-    "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price";
+    "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price, service";
 
 fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
     let rule: String = r.get(4)?;
@@ -101,6 +104,10 @@ fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
         created_at: r.get(8)?,
         ended_at: r.get(9)?,
         clearing_price: r.get::<_, Option<i64>>(10)?.map(Money),
+        service: {
+            let text: String = r.get(11)?;
+            text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(11, text, rusqlite::types::Type::Text))?
+        },
     })
 }
 
@@ -132,21 +139,39 @@ pub struct Settlement {
 }
 
 impl Ledger {
-    /// Creates an auction for unsold capacity, in one transaction with the supply check.
+    /// Creates an auction, in one transaction with the supply check: a guaranteed auction
+    /// holds unsold capacity of the offers; a best-effort one sells shares of whatever is free
+    /// at the time, so it holds nothing and needs its `rps` given.
     pub fn create_auction(&mut self, new: &NewAuction, now: i64) -> Result<Auction, MarketError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let available = unsold(new.window, &supply::slots(&tx, new.window, Excluding::default())?)?;
-        let rps = new.rps.unwrap_or(available);
-        if rps == 0 {
-            return Err(MarketError::NothingUnsold { window: new.window.to_string() });
-        }
-        if rps > available {
-            return Err(MarketError::Oversold { window: new.window.to_string(), wanted: rps, unsold: available });
-        }
+        let rps = match (new.service, new.rps) {
+            (Service::BestEffort, Some(rps)) => rps,
+            (Service::BestEffort, None) => return Err(MarketError::BestEffortRps),
+            (Service::Guaranteed, wanted) => {
+                let available = unsold(new.window, &supply::slots(&tx, new.window, Excluding::default())?)?;
+                let rps = wanted.unwrap_or(available);
+                if rps == 0 {
+                    return Err(MarketError::NothingUnsold { window: new.window.to_string() });
+                }
+                if rps > available {
+                    return Err(MarketError::Oversold { window: new.window.to_string(), wanted: rps, unsold: available });
+                }
+                rps
+            }
+        };
         tx.execute(
-            "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
-            params![new.window.start, new.window.end, rps, new.rule.name(), new.reserve.micros(), new.closes_at, now],
+            "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at, service)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)",
+            params![
+                new.window.start,
+                new.window.end,
+                rps,
+                new.rule.name(),
+                new.reserve.micros(),
+                new.closes_at,
+                now,
+                new.service.name()
+            ],
         )?;
         let auction = load(&tx, tx.last_insert_rowid())?;
         tx.commit()?;
@@ -221,9 +246,13 @@ impl Ledger {
             bids.iter().map(|b| Bid { id: b.id, rps: b.rps, min_rps: b.min_rps, price: b.price }).collect();
         let clearing = clear(&auction, &core_bids);
         // The auction's own promise is released by the sale: check what it sells against the
-        // supply without it, in this same transaction.
-        let available =
-            unsold(auction.window, &supply::slots(&tx, auction.window, Excluding { auction: Some(id), order: None })?)?;
+        // supply without it, in this same transaction. Best effort draws on no offer.
+        let guaranteed = auction.service == Service::Guaranteed;
+        let available = if guaranteed {
+            unsold(auction.window, &supply::slots(&tx, auction.window, Excluding { auction: Some(id), order: None })?)?
+        } else {
+            auction.rps
+        };
         if clearing.sold_rps > available {
             return Err(MarketError::Oversold {
                 window: auction.window.to_string(),
@@ -236,8 +265,8 @@ impl Ledger {
         if !dry_run {
             let mut insert = tx.prepare(
                 "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
-                                    source_id, bid_id, created_at)
-                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10)",
+                                    source_id, bid_id, created_at, service)
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10, ?11)",
             )?;
             for a in clearing.awards.iter().filter(|a| a.rps > 0) {
                 let unit = a.payment_per_hour / i128::from(a.rps);
@@ -252,16 +281,19 @@ impl Ledger {
                     auction.rule.name(),
                     id,
                     a.bid_id,
-                    now
+                    now,
+                    auction.service.name()
                 ])?;
             }
             drop(insert);
             // What the sales draw on the offers, in one statement (the per-row trigger covers
             // trades only); the auction's hold is released by its status change below.
-            tx.execute(
-                "UPDATE offers SET sold = sold + ?3 WHERE slot_start < ?2 AND slot_end > ?1",
-                params![auction.window.start, auction.window.end, clearing.sold_rps],
-            )?;
+            if guaranteed {
+                tx.execute(
+                    "UPDATE offers SET sold = sold + ?3 WHERE slot_start < ?2 AND slot_end > ?1",
+                    params![auction.window.start, auction.window.end, clearing.sold_rps],
+                )?;
+            }
             tx.execute(
                 "UPDATE auctions SET status = 'cleared', ended_at = ?2, clearing_price = ?3 WHERE id = ?1",
                 params![id, now, clearing.clearing_price.map(Money::micros)],
@@ -313,6 +345,7 @@ mod tests {
             rule: Rule::Uniform,
             reserve: Money(1),
             closes_at: None,
+            service: Service::Guaranteed,
         }
     }
 
@@ -365,7 +398,7 @@ mod tests {
     enum Step {
         MeasureAll { rps: i64 },
         Measure { hour: i64, rps: i64 },
-        Create { hour: i64, hours: i64, rps: Option<i64> },
+        Create { hour: i64, hours: i64, rps: Option<i64>, best_effort: bool },
         Bid { auction: i64, rps: i64, price: i64 },
         Run { auction: i64 },
         Cancel { auction: i64 },
@@ -377,11 +410,9 @@ mod tests {
         prop_oneof![
             (0i64..120).prop_map(|rps| Step::MeasureAll { rps }),
             (0i64..4, 0i64..120).prop_map(|(hour, rps)| Step::Measure { hour, rps }),
-            (0i64..3, 1i64..3, proptest::option::of(1i64..150)).prop_map(|(hour, hours, rps)| Step::Create {
-                hour,
-                hours,
-                rps
-            }),
+            (0i64..3, 1i64..3, proptest::option::of(1i64..150), proptest::bool::weighted(0.2)).prop_map(
+                |(hour, hours, rps, best_effort)| Step::Create { hour, hours, rps, best_effort }
+            ),
             (1i64..4, 1i64..150, 1i64..20).prop_map(|(auction, rps, price)| Step::Bid { auction, rps, price }),
             (1i64..4, 1i64..150, 1i64..20).prop_map(|(auction, rps, price)| Step::Bid { auction, rps, price }),
             (1i64..4).prop_map(|auction| Step::Run { auction }),
@@ -391,7 +422,8 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
-        /// Whatever happens, in whatever order, no slot is ever sold beyond its offer.
+        /// Whatever happens, in whatever order, no slot is ever sold beyond its offer, and
+        /// best-effort auctions and sales never touch the offers.
         #[test]
         fn never_sold_beyond_the_offer(steps in proptest::collection::vec(step(), 1..40)) {
             let mut l = Ledger::open_in_memory().unwrap();
@@ -406,9 +438,10 @@ mod tests {
                         let slot = Window::new(hour * 3600, 3600).unwrap();
                         l.save_offers(&[NewOffer { slot, rps: *rps }], now, "p").map(|_| ()).map_err(MarketError::from)
                     }
-                    Step::Create { hour, hours, rps } => {
+                    Step::Create { hour, hours, rps, best_effort } => {
                         let window = Window::new(hour * 3600, hours * 3600).unwrap();
-                        let new = NewAuction { window, rps: *rps, rule: Rule::Vickrey, reserve: Money(1), closes_at: None };
+                        let service = if *best_effort { Service::BestEffort } else { Service::Guaranteed };
+                        let new = NewAuction { window, rps: *rps, rule: Rule::Vickrey, reserve: Money(1), closes_at: None, service };
                         l.create_auction(&new, now).map(|_| ())
                     }
                     Step::Bid { auction, rps, price } => l.place_bids(*auction, &[bid("x", *rps, *price)], now).map(|_| ()),
@@ -421,7 +454,7 @@ mod tests {
                     .conn
                     .query_row(
                         "SELECT COUNT(*) FROM offers o WHERE o.rps < (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
-                           WHERE s.window_start < o.slot_end AND s.window_end > o.slot_start)",
+                           WHERE s.service = 'guaranteed' AND s.window_start < o.slot_end AND s.window_end > o.slot_start)",
                         [],
                         |r| r.get(0),
                     )
@@ -430,7 +463,7 @@ mod tests {
                 let unbacked: i64 = l
                     .conn
                     .query_row(
-                        "SELECT COUNT(*) FROM sales s WHERE (SELECT COALESCE(SUM(o.slot_end - o.slot_start), 0) FROM offers o
+                        "SELECT COUNT(*) FROM sales s WHERE s.service = 'guaranteed' AND (SELECT COALESCE(SUM(o.slot_end - o.slot_start), 0) FROM offers o
                            WHERE o.slot_start < s.window_end AND o.slot_end > s.window_start) < s.window_end - s.window_start",
                         [],
                         |r| r.get(0),
@@ -441,9 +474,11 @@ mod tests {
                     .conn
                     .query_row(
                         "SELECT COUNT(*) FROM offers o WHERE o.sold <> (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
-                           WHERE s.seller IS NULL AND s.window_start < o.slot_end AND s.window_end > o.slot_start)
+                           WHERE s.seller IS NULL AND s.service = 'guaranteed'
+                             AND s.window_start < o.slot_end AND s.window_end > o.slot_start)
                          OR o.reserved <> (SELECT COALESCE(SUM(a.rps), 0) FROM auctions a
-                           WHERE a.status = 'open' AND a.window_start < o.slot_end AND a.window_end > o.slot_start)",
+                           WHERE a.status = 'open' AND a.service = 'guaranteed'
+                             AND a.window_start < o.slot_end AND a.window_end > o.slot_start)",
                         [],
                         |r| r.get(0),
                     )
@@ -451,6 +486,40 @@ mod tests {
                 proptest::prop_assert_eq!(drifted, 0, "offer counters drifted after step {}", t);
             }
         }
+    }
+
+    #[test]
+    fn best_effort_sells_shares_without_touching_the_offers() {
+        let mut l = ledger_with_offers(&[100, 100]);
+        let g = l.create_auction(&new_auction(2, None), 0).unwrap();
+        l.place_bids(g.id, &[bid("x", 100, 5)], 1).unwrap();
+        l.settle_auction(g.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+        let offers = |l: &Ledger| -> Vec<(i64, i64)> {
+            let mut stmt = l.conn.prepare("SELECT sold, reserved FROM offers ORDER BY slot_start").unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(offers(&l), [(100, 0), (100, 0)], "everything guaranteed is sold");
+
+        let best_effort = |rps| NewAuction { service: Service::BestEffort, ..new_auction(2, rps) };
+        let err = l.create_auction(&best_effort(None), 3).unwrap_err();
+        assert_eq!(err.to_string(), "a best-effort auction needs --rps: there is no offer to take it from");
+        let a = l.create_auction(&best_effort(Some(50)), 3).unwrap();
+        assert_eq!((a.rps, a.service), (50, Service::BestEffort));
+        assert_eq!(offers(&l), [(100, 0), (100, 0)], "a best-effort auction holds nothing");
+        l.place_bids(a.id, &[bid("x", 20, 3), bid("y", 40, 2)], 4).unwrap();
+        let s = l.settle_auction(a.id, 5, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+        assert_eq!(s.clearing.sold_rps, 50);
+        assert_eq!(offers(&l), [(100, 0), (100, 0)], "nor do its sales");
+        let sales = l.sales(None, None).unwrap();
+        assert_eq!(
+            sales.iter().map(|s| (s.buyer.as_str(), s.rps, s.service)).collect::<Vec<_>>(),
+            [("x", 100, Service::Guaranteed), ("x", 20, Service::BestEffort), ("y", 30, Service::BestEffort)]
+        );
+        let held = l.holdings_at(3600).unwrap();
+        let x = crate::ledger::Holding { buyer: "x".into(), guaranteed_rps: 100, best_effort_rps: 20 };
+        let y = crate::ledger::Holding { buyer: "y".into(), guaranteed_rps: 0, best_effort_rps: 30 };
+        assert_eq!(held, [x, y]);
+        assert!(l.holdings_at(2 * 3600).unwrap().is_empty(), "the windows have ended");
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum MarketError {
     NothingUnsold { window: String },
     #[error("{buyer} holds only {held} rps in every slot of {window}; asked to sell {wanted}")]
     NotHeld { buyer: String, window: String, held: i64, wanted: i64 },
+    #[error("a best-effort auction needs --rps: there is no offer to take it from")]
+    BestEffortRps,
     #[error("a buy order needs a buyer")]
     BuyerNeeded,
     #[error("no order #{0}")]

@@ -135,6 +135,25 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (server, buyer, start)
     ) STRICT;
     CREATE INDEX usage_by_buyer ON usage_samples (buyer, start);",
+    // 4: best-effort service — auctions (and the sales they make) of capacity used only while
+    // the proxies have it free. They are not drawn from the offers: the offer triggers of
+    // migration 2 are narrowed to guaranteed auctions.
+    "ALTER TABLE auctions ADD COLUMN service TEXT NOT NULL DEFAULT 'guaranteed'
+        CHECK (service IN ('guaranteed', 'best-effort'));
+    ALTER TABLE sales ADD COLUMN service TEXT NOT NULL DEFAULT 'guaranteed'
+        CHECK (service IN ('guaranteed', 'best-effort'));
+    DROP TRIGGER auction_holds_offers;
+    CREATE TRIGGER auction_holds_offers AFTER INSERT ON auctions
+      WHEN NEW.status = 'open' AND NEW.service = 'guaranteed' BEGIN
+        UPDATE offers SET reserved = reserved + NEW.rps
+         WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
+    END;
+    DROP TRIGGER auction_releases_offers;
+    CREATE TRIGGER auction_releases_offers AFTER UPDATE OF status ON auctions
+      WHEN OLD.status = 'open' AND NEW.status <> 'open' AND OLD.service = 'guaranteed' BEGIN
+        UPDATE offers SET reserved = reserved - OLD.rps
+         WHERE slot_start < OLD.window_end AND slot_end > OLD.window_start;
+    END;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

@@ -24,7 +24,7 @@ pub use auctions::{Auction, AuctionStatus, NewAuction, NewBid, StoredBid};
 pub use market_error::MarketError;
 pub use offers::{NewOffer, Offer, SavedOffers};
 pub use orders::{BookCache, NewOrder, OrderStatus, Placed, StoredOrder};
-pub use sales::Sale;
+pub use sales::{Holding, Sale};
 pub use usage::UsageSample;
 
 /// How long a writer waits for another writer before giving up.

@@ -192,7 +192,8 @@ fn load_book(tx: &Connection, window: Window, before: i64) -> Result<OwnedBook, 
 /// What `buyer` holds over `window` net of what it sold and offers for resale.
 fn holding(tx: &Connection, buyer: &str, window: Window) -> Result<i64, MarketError> {
     let mut stmt = tx.prepare_cached(
-        "SELECT window_start, window_end, rps FROM sales WHERE buyer = ?1 AND window_start < ?3 AND window_end > ?2
+        "SELECT window_start, window_end, rps FROM sales
+          WHERE buyer = ?1 AND service = 'guaranteed' AND window_start < ?3 AND window_end > ?2
          UNION ALL
          SELECT window_start, window_end, -rps FROM sales WHERE seller = ?1 AND window_start < ?3 AND window_end > ?2
          UNION ALL
@@ -493,6 +494,7 @@ mod tests {
             rule: crate::core::auction::Rule::Uniform,
             reserve: Money(0),
             closes_at: None,
+            service: Default::default(),
         };
         assert!(l.create_auction(&auction, 3).is_err());
 

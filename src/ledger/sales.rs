@@ -4,6 +4,7 @@ use rusqlite::params;
 
 use super::{Ledger, LedgerError};
 use crate::core::money::Money;
+use crate::core::service::Service;
 use crate::core::window::Window;
 
 /// A recorded sale.
@@ -27,6 +28,16 @@ pub struct Sale {
     /// The winning bid, for an auction sale.
     pub bid_id: Option<i64>,
     pub created_at: i64,
+    pub service: Service,
+}
+
+/// What a buyer holds at one moment, per kind of service (bought minus resold).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub buyer: String,
+    pub guaranteed_rps: i64,
+    /// Weight of its share of the free capacity ([`crate::core::best_effort`]).
+    pub best_effort_rps: i64,
 }
 
 impl Ledger {
@@ -35,7 +46,7 @@ impl Ledger {
         let (from, to) = window.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
         let mut stmt = self.conn.prepare(
             "SELECT id, buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule, source_id,
-                    bid_id, created_at
+                    bid_id, created_at, service
              FROM sales WHERE (?1 IS NULL OR buyer = ?1) AND window_start < ?3 AND window_end > ?2 ORDER BY id",
         )?;
         let rows = stmt.query_map(params![buyer, from, to], |r| {
@@ -52,6 +63,10 @@ impl Ledger {
                 source_id: r.get(10)?,
                 bid_id: r.get(11)?,
                 created_at: r.get(12)?,
+                service: {
+                    let text: String = r.get(13)?;
+                    text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(13, text, rusqlite::types::Type::Text))?
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -59,17 +74,21 @@ impl Ledger {
 }
 
 impl Ledger {
-    /// Rps each buyer holds at unix time `now`: bought minus resold, over sales whose window
-    /// contains `now`. Buyers holding nothing are left out.
-    pub fn holdings_at(&self, now: i64) -> Result<Vec<(String, i64)>, LedgerError> {
+    /// What each buyer holds at unix time `now`: bought minus resold, over sales whose window
+    /// contains `now`, guaranteed and best effort apart. Buyers holding nothing are left out.
+    pub fn holdings_at(&self, now: i64) -> Result<Vec<Holding>, LedgerError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT who, SUM(rps) FROM (
-                 SELECT buyer AS who, rps FROM sales WHERE window_start <= ?1 AND window_end > ?1
+            "SELECT who, SUM(CASE WHEN service = 'guaranteed' THEN rps ELSE 0 END),
+                    SUM(CASE WHEN service = 'best-effort' THEN rps ELSE 0 END) FROM (
+                 SELECT buyer AS who, rps, service FROM sales WHERE window_start <= ?1 AND window_end > ?1
                  UNION ALL
-                 SELECT seller AS who, -rps FROM sales WHERE seller IS NOT NULL AND window_start <= ?1 AND window_end > ?1
+                 SELECT seller AS who, -rps, service FROM sales
+                  WHERE seller IS NOT NULL AND window_start <= ?1 AND window_end > ?1
              ) GROUP BY who HAVING SUM(rps) > 0 ORDER BY who",
         )?;
-        let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([now], |r| {
+            Ok(Holding { buyer: r.get(0)?, guaranteed_rps: r.get(1)?, best_effort_rps: r.get(2)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -41,6 +41,9 @@ impl SourceState {
 pub struct Taken {
     /// Per buyer: requests served in the interval (`None`: unmonitored or stale).
     pub served: Vec<Option<u64>>,
+    /// Every request the proxies served in the interval, buyers' or not (`None`: a proxy is
+    /// unmonitored or its reading failed).
+    pub total: Option<u64>,
     pub sources: Vec<SourceState>,
 }
 
@@ -96,24 +99,30 @@ impl Monitor {
     /// The requests served per buyer since the last take.
     pub fn take(&mut self) -> Taken {
         let mut served: Vec<Option<u64>> = vec![Some(0); self.buyers];
+        let mut total = Some(0);
         let mut sources = Vec::new();
         for (proxy, m) in &mut self.proxies {
             let Some(m) = m else {
                 served.iter_mut().for_each(|s| *s = None);
+                total = None;
                 sources.push(SourceState { proxy: proxy.clone(), source: None, error: None });
                 continue;
             };
             let result = m.take();
             match &result {
                 Ok(counts) => {
-                    for (s, n) in served.iter_mut().zip(counts) {
+                    for (s, n) in served.iter_mut().zip(&counts.per_buyer) {
                         *s = s.map(|s| s + n);
                     }
+                    total = total.map(|t| t + counts.total);
                 }
-                Err(_) => served.iter_mut().for_each(|s| *s = None),
+                Err(_) => {
+                    served.iter_mut().for_each(|s| *s = None);
+                    total = None;
+                }
             }
             sources.push(SourceState { proxy: proxy.clone(), source: Some(m.describe()), error: result.err() });
         }
-        Taken { served, sources }
+        Taken { served, total, sources }
     }
 }

@@ -1,7 +1,8 @@
 //! The controller's monitor against real nginx proxies on loopback: two nginx servers write
 //! access logs with the Host, a load client sends the buyer's requests at a known rate (and
 //! another buyer's), one log is rotated the way logrotate and nginx do it, and the requests
-//! the server's usage samples count must match nginx's own logs.
+//! the server's usage samples count must match nginx's own logs. A best-effort buyer's cap
+//! follows the proxies' free capacity, with the total load read from nginx's `stub_status`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 use crate::dns::Server;
 use crate::test::{Scratch, Test, root, system_tool};
 
-/// An nginx on `address`, answering 200 to everything and logging vhost_combined lines.
+/// An nginx on `address`, answering 200 to everything and logging vhost_combined lines, except
+/// under `/quiet` (not logged) and `/nginx_status` (its stub_status, not logged).
 struct Nginx {
     child: Child,
     dir: PathBuf,
@@ -41,6 +43,8 @@ http {{
     server {{
         listen {ip}:{port};
         location / {{ return 200 "ok\n"; }}
+        location /quiet {{ access_log off; return 200 "ok\n"; }}
+        location = /nginx_status {{ access_log off; stub_status; }}
     }}
 }}
 "#,
@@ -66,10 +70,11 @@ http {{
         self.dir.join("logs/access.log")
     }
 
-    /// One request with `host`; the status line.
-    fn get(&self, host: &str) -> String {
+    /// One request with `host` for `path`; the status line.
+    fn get(&self, host: &str, path: &str) -> String {
         let mut s = TcpStream::connect(self.addr).unwrap();
-        s.write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+            .unwrap();
         let mut reply = String::new();
         s.read_to_string(&mut reply).unwrap();
         reply.lines().next().unwrap_or_default().to_string()
@@ -108,6 +113,11 @@ impl Drop for Nginx {
 
 /// Sends `rate` requests per second with `host` to `nginx` for `seconds`.
 fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
+    load_path(nginx, host, "/", rate, seconds)
+}
+
+/// Sends `rate` requests per second for `path` with `host` to `nginx` for `seconds`.
+fn load_path(nginx: &Nginx, host: &str, path: &str, rate: u32, seconds: u32) -> usize {
     let started = Instant::now();
     let total = rate * seconds;
     for i in 0..total {
@@ -115,18 +125,29 @@ fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        assert!(nginx.get(host).contains(" 200 "), "nginx did not answer 200");
+        assert!(nginx.get(host, path).contains(" 200 "), "nginx did not answer 200");
     }
     total as usize
 }
 
 fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
+    config_with(scratch, a, b, 100, false)
+}
+
+/// Two proxies of `capacity` rps each, following the nginx logs, and with `stub_status` their
+/// stats endpoints.
+fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, stub_status: bool) -> PathBuf {
     // The example logs give `capacity measure` a history to sell from; the monitor follows the
     // nginx logs the load goes to.
     let history = root().join("examples/logs/edge-1/access.log*");
     let proxy = |name: &str, n: &Nginx| {
+        let stats = if stub_status {
+            format!("\n    stats: {{kind: nginx_stub_status, url: 'http://{}/nginx_status'}}", n.addr)
+        } else {
+            String::new()
+        };
         format!(
-            "  - name: {name}\n    addresses: [{ip}]\n    capacity_rps: 100\n    log:\n      path: {history}\n      format: vhost_combined\n      follow: {live}",
+            "  - name: {name}\n    addresses: [{ip}]\n    capacity_rps: {capacity}\n    log:\n      path: {history}\n      format: vhost_combined\n      follow: {live}{stats}",
             ip = n.addr.ip(),
             history = history.display(),
             live = n.log().display()
@@ -230,4 +251,75 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
     assert!(value("surplus_dns_fraction{buyer=\"shop\"}") < 0.5, "{metrics}");
     assert_eq!(value("surplus_control_mode{buyer=\"shop\",mode=\"closed\",monitor=\"ok\"}"), 1.0);
     assert_eq!(value(&format!("surplus_monitor_up{{proxy=\"edge-a\",source=\"log {}\"}}", a.log().display())), 1.0);
+}
+
+/// The value of the series that starts with `series` in Prometheus text.
+fn value(metrics: &str, series: &str) -> f64 {
+    let line = metrics.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in\n{metrics}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_best_effort_cap_is_the_free_capacity_with_the_total_load_from_stub_status() {
+    if !system_tool("nginx", "nginx-light") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    let a = Nginx::start(&scratch, "edge-a", "127.0.0.16");
+    let b = Nginx::start(&scratch, "edge-b", "127.0.0.17");
+    // 2 × 50 rps, 10% margin: 90 rps usable.
+    let config = config_with(&scratch, &a, &b, 50, true);
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    // news holds 10 rps guaranteed; shop buys 10 rps best effort (its weight: it is alone).
+    server.sell_now(&scratch, "news", "news.example.org.");
+    let now = jiff::Timestamp::now().as_second();
+    let window = format!("{}/1h", jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ"));
+    scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10", "--best-effort"]).run();
+    scratch.surplus(&["market", "auction", "bid", "2", "--buyer", "shop", "--rps", "10", "--price", "1"]).run();
+    scratch.surplus(&["market", "auction", "run", "2"]).run();
+    Test::new()
+        .config(&config)
+        .args(["--db", &scratch.db(), "market", "sales", "--format", "csv"])
+        .stdout_contains(",shop,operator,")
+        .stdout_contains(",10,best-effort,")
+        .run();
+
+    // 30 rps of other sites' traffic nginx does not log (only stub_status sees it), news 10
+    // and shop 10 rps, for 5 s. Everyone else's load is then 40 + 2 (the stub_status reads,
+    // one per proxy per 1 s interval), so shop's cap is 90 − 42 = 48 rps: shop's own 10 is
+    // taken back out. Counting from the logs alone would have said 90 − 10 = 80.
+    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    let (status, metrics) = std::thread::scope(|s| {
+        s.spawn(|| load_path(&a, "other.example", "/quiet", 30, 5));
+        s.spawn(|| load(&b, "news.example.org", 10, 5));
+        s.spawn(|| load(&b, "www.shop.example", 10, 5));
+        std::thread::sleep(Duration::from_secs(4));
+        let status =
+            Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
+        let metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
+        (status, metrics)
+    });
+    let buyer = |name: &str| status["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == name).unwrap().clone();
+    let (shop, news) = (buyer("shop"), buyer("news"));
+    let cap = shop["best_effort_rps"].as_f64().unwrap_or_else(|| panic!("no cap: {status:#}"));
+    assert!((44.0..=52.0).contains(&cap), "shop's cap {cap}, expected 48: {status:#}");
+    assert_eq!(shop["purchased_rps"].as_f64(), Some(cap), "shop holds nothing guaranteed");
+    assert_eq!((news["purchased_rps"].as_f64(), news["best_effort_rps"].as_f64()), (Some(10.0), None));
+    let load = value(&metrics, "surplus_monitor_load_rps");
+    assert!((47.0..=57.0).contains(&load), "total load {load}, expected 52:\n{metrics}");
+    assert_eq!(value(&metrics, "surplus_monitor_up{proxy=\"edge-a\""), 1.0, "{metrics}");
+    assert!(metrics.contains(", stub_status http://127.0.0.16:"), "{metrics}");
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    // The usage samples hold shop to its cap, interval by interval.
+    let conn = rusqlite::Connection::open(scratch.db()).unwrap();
+    let caps: Vec<i64> = conn
+        .prepare("SELECT purchased_rps FROM usage_samples WHERE buyer = 'shop' AND served_requests > 0 ORDER BY start")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(caps.iter().any(|c| (44..=52).contains(c)), "{caps:?}");
 }
