@@ -58,7 +58,14 @@ fn end_to_end() {
         ledger.save_offers(&offers, 0, "bench").unwrap();
         let auction = ledger
             .create_auction(
-                &NewAuction { window, rps: None, rule: Rule::Uniform, reserve: Money(50_000), closes_at: None, service: Default::default() },
+                &NewAuction {
+                    window,
+                    rps: None,
+                    rule: Rule::Uniform,
+                    reserve: Money(50_000),
+                    closes_at: None,
+                    service: Default::default(),
+                },
                 0,
             )
             .unwrap();

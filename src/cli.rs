@@ -91,7 +91,7 @@ pub struct LogArgs {
 
     /// Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy's
     /// `log.format`, or auto-detect).
-    #[arg(long, value_name = "FORMAT", value_parser = ["auto", "combined", "common", "vhost_combined", "squid", "json"])]
+    #[arg(long, value_name = "FORMAT", value_parser = ["auto", "combined", "common", "vhost_combined", "combined_host", "squid", "json"])]
     pub log_format: Option<String>,
 
     /// JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`.

@@ -287,11 +287,8 @@ impl Control {
     /// sale, its cap, or what it bought while no cap is known yet (open loop, first interval).
     fn purchased(&self, holdings: &[Holding], buyer: &str) -> f64 {
         let Some(h) = holdings.iter().find(|h| h.buyer == buyer) else { return 0.0 };
-        let best_effort = if h.best_effort_rps > 0 {
-            self.caps.get(buyer).copied().unwrap_or(h.best_effort_rps as f64)
-        } else {
-            0.0
-        };
+        let best_effort =
+            if h.best_effort_rps > 0 { self.caps.get(buyer).copied().unwrap_or(h.best_effort_rps as f64) } else { 0.0 };
         h.guaranteed_rps as f64 + best_effort
     }
 
@@ -308,9 +305,15 @@ impl Control {
             return;
         };
         let config = &g.config;
-        let healthy_capacity_rps: f64 =
-            config.proxies.iter().enumerate().filter(|(i, _)| g.live.is_healthy(*i)).map(|(_, p)| p.capacity_rps.0).sum();
-        let pool = Pool { healthy_capacity_rps, margin: config.market.margin.0, total_load_rps: total as f64 / seconds };
+        let healthy_capacity_rps: f64 = config
+            .proxies
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| g.live.is_healthy(*i))
+            .map(|(_, p)| p.capacity_rps.0)
+            .sum();
+        let pool =
+            Pool { healthy_capacity_rps, margin: config.market.margin.0, total_load_rps: total as f64 / seconds };
         let claimants: Vec<&Holding> = self.holdings.iter().filter(|h| h.best_effort_rps > 0).collect();
         let claims: Vec<Claim> = claimants
             .iter()

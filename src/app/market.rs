@@ -350,8 +350,18 @@ struct SaleJson<'a> {
 /// `market sales`.
 pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
     let sales = open_ledger(config, db)?.sales(args.buyer.as_deref(), args.window)?;
-    let mut rows =
-        Rows::new(&["id#", "buyer", "seller", "window", "rps#", "service", "unit_price#", "total#", "mechanism", "source_id#"]);
+    let mut rows = Rows::new(&[
+        "id#",
+        "buyer",
+        "seller",
+        "window",
+        "rps#",
+        "service",
+        "unit_price#",
+        "total#",
+        "mechanism",
+        "source_id#",
+    ]);
     let mut json = Vec::new();
     for s in &sales {
         rows.push(vec![

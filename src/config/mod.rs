@@ -226,7 +226,7 @@ fn check_proxy(proxy: &Proxy, at: &YamlPath) -> Option<(YamlPath, String)> {
                 return Some((
                     at.key("log").key("format"),
                     format!(
-                        "`monitor: log` needs a format with the host (vhost_combined, json or squid), not `{}`",
+                        "`monitor: log` needs a format with the host (vhost_combined, combined_host, json or squid), not `{}`",
                         log.format
                     ),
                 ));

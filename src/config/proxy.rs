@@ -66,7 +66,8 @@ impl Proxy {
 pub struct LogSource {
     /// A path or glob (`/var/log/nginx/access.log*`), relative to the config file's directory.
     pub path: String,
-    /// `auto` (default), `combined`, `common`, `vhost_combined`, `squid` or `json`.
+    /// `auto` (default), `combined`, `common`, `vhost_combined`, `combined_host`, `squid` or
+    /// `json`.
     #[serde(default = "auto")]
     pub format: String,
     /// Field names, for `json`.
@@ -80,7 +81,7 @@ pub struct LogSource {
 impl LogSource {
     /// Whether its format names the host of each request (what the monitor counts by).
     pub fn has_host(&self) -> bool {
-        matches!(self.format.as_str(), "vhost_combined" | "json" | "squid")
+        matches!(self.format.as_str(), "vhost_combined" | "combined_host" | "json" | "squid")
     }
 
     /// The file to follow, as written (relative to the config's directory); `None` when

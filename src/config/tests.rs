@@ -111,7 +111,7 @@ fn cross_item_errors_are_located_too() {
     let bad_format = MINIMAL.replace("capacity_rps: 100", "capacity_rps: 100\n    log: {path: a.log, format: apache}");
     assert_eq!(
         error(&bad_format),
-        "surplus.yaml:10:32: proxies[0].log.format: unknown log format `apache` (known: auto, combined, common, vhost_combined, squid, json)"
+        "surplus.yaml:10:32: proxies[0].log.format: unknown log format `apache` (known: auto, combined, common, vhost_combined, combined_host, squid, json)"
     );
 
     let no_ns = MINIMAL

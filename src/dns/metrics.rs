@@ -66,12 +66,16 @@ type Gauge = (&'static str, &'static str, fn(&super::control_board::BuyerStatus)
 /// whether its monitor source reads.
 fn render_control(out: &mut String, board: &ControlBoard) {
     let gauges: [Gauge; 4] = [
-        ("surplus_control_purchased_rps", "Capacity a buyer is held to now (guaranteed + best-effort cap), rps.", |b| {
-            Some(b.purchased_rps)
-        }),
-        ("surplus_control_best_effort_rps", "A best-effort buyer's share of the proxies' free capacity now, rps.", |b| {
-            b.best_effort_rps
-        }),
+        (
+            "surplus_control_purchased_rps",
+            "Capacity a buyer is held to now (guaranteed + best-effort cap), rps.",
+            |b| Some(b.purchased_rps),
+        ),
+        (
+            "surplus_control_best_effort_rps",
+            "A best-effort buyer's share of the proxies' free capacity now, rps.",
+            |b| b.best_effort_rps,
+        ),
         ("surplus_control_served_rps", "Requests per second the proxies served for a buyer last interval.", |b| {
             b.served_rps
         }),

@@ -1,9 +1,18 @@
-//! The Common Log Format family: `common`, `combined`, and `vhost_combined`.
+//! The Common Log Format family: `common`, `combined`, `vhost_combined` and `combined_host`.
 //!
 //! ```text
 //! common          client ident user [time] "request" status bytes
 //! combined        common "referer" "user-agent" [anything nginx appends]
 //! vhost_combined  host:port combined
+//! combined_host   common "referer" "user-agent" "host" [anything appended]
+//! ```
+//!
+//! `combined_host` is nginx's default format with the virtual host appended, the usual way to
+//! give a combined log the host the monitor counts by:
+//!
+//! ```text
+//! log_format combined_host '$remote_addr - $remote_user [$time_local] "$request" $status '
+//!                          '$body_bytes_sent "$http_referer" "$http_user_agent" "$host"';
 //! ```
 //!
 //! The request is found by its closing quote followed by a three-digit status, not by the first
@@ -23,6 +32,7 @@ pub enum Variant {
     Common,
     Combined,
     VhostCombined,
+    CombinedHost,
 }
 
 /// Parses one line (without its line ending).
@@ -54,9 +64,38 @@ pub fn parse<'a>(line: &'a [u8], variant: Variant, cache: &mut TimeCache) -> Res
         Variant::Combined | Variant::VhostCombined if !tail.starts_with(b" \"") => {
             return Err(LineError::NoReferer);
         }
+        Variant::CombinedHost => {
+            let host = third_quoted(tail)?;
+            return Ok(LogRecord { time, bytes, host: (!host.is_empty()).then_some(Cow::Borrowed(host)) });
+        }
         _ => {}
     }
     Ok(LogRecord { time, bytes, host })
+}
+
+/// The third of ` "referer" "user-agent" "host"…`. Referer and user agent may hold quotes
+/// escaped as `\"` (Apache); nginx writes them as `\x22`. A host holds no quote or space.
+fn third_quoted(mut text: &[u8]) -> Result<&[u8], LineError> {
+    for _ in 0..2 {
+        let body = text.strip_prefix(b" \"").ok_or(LineError::NoReferer)?;
+        let mut at = 0;
+        loop {
+            let q = at + memchr(b'"', &body[at..]).ok_or(LineError::NoReferer)?;
+            if q > 0 && body[q - 1] == b'\\' {
+                at = q + 1;
+                continue;
+            }
+            text = &body[q + 1..];
+            break;
+        }
+    }
+    let body = text.strip_prefix(b" \"").ok_or(LineError::NoVhost)?;
+    let end = memchr(b'"', body).ok_or(LineError::NoVhost)?;
+    let host = &body[..end];
+    if host.contains(&b' ') {
+        return Err(LineError::NoVhost);
+    }
+    Ok(host)
 }
 
 /// Splits `host:port rest` into the host (port dropped) and the rest.
@@ -187,5 +226,29 @@ mod tests {
         assert_eq!(p(plain, Variant::VhostCombined), Err(LineError::NoVhost));
         assert_eq!(p(line, Variant::Combined), Err(LineError::Prefix));
         assert_eq!(p(&format!("[x] {plain}"), Variant::VhostCombined), Err(LineError::NoVhost));
+    }
+
+    #[test]
+    fn combined_host() {
+        let line =
+            r#"6.127.46.185 - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8" "www.shop.example""#;
+        assert_eq!(p(line, Variant::CombinedHost), Ok((T, 12, Some("www.shop.example".into()))));
+        // Fields appended after the host, escaped quotes in the referer and user agent.
+        let busy = r#"h - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 1 "http://a/\"q\"" "x \"y\" z" "News.Example.org" rt=0.001"#;
+        assert_eq!(p(busy, Variant::CombinedHost).unwrap().2.as_deref(), Some("News.Example.org"));
+        let nginx = r#"h - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "a\x22b" "a.example""#;
+        assert_eq!(p(nginx, Variant::CombinedHost).unwrap().2.as_deref(), Some("a.example"));
+        // No host (nginx logs an empty `$host` for a request without one): counted, no buyer.
+        let empty = r#"h - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 400 1 "-" "-" """#;
+        assert_eq!(p(empty, Variant::CombinedHost), Ok((T, 1, None)));
+        // A plain combined line has no third field: refused, so detection tells them apart.
+        let plain = r#"h - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8""#;
+        assert_eq!(p(plain, Variant::CombinedHost), Err(LineError::NoVhost));
+        let spaced = r#"h - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "-" "a b""#;
+        assert_eq!(p(spaced, Variant::CombinedHost), Err(LineError::NoVhost));
+        let cut = r#"h - - [24/Nov/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "unterminated"#;
+        assert_eq!(p(cut, Variant::CombinedHost), Err(LineError::NoReferer));
+        // And the combined parser still reads it (without the host).
+        assert_eq!(p(line, Variant::Combined), Ok((T, 12, None)));
     }
 }

@@ -55,6 +55,8 @@ pub enum LogFormat {
     Combined,
     /// `host:port` followed by combined (Apache's vhost_combined).
     VhostCombined,
+    /// Combined with `"$host"` after the user agent.
+    CombinedHost,
     /// Squid's native access.log.
     Squid,
     /// One JSON object per line (nginx `escape=json`).
@@ -62,11 +64,11 @@ pub enum LogFormat {
 }
 
 /// The format names accepted by `--log-format` and `log.format`, in help order.
-pub const FORMAT_NAMES: [&str; 5] = ["combined", "common", "vhost_combined", "squid", "json"];
+pub const FORMAT_NAMES: [&str; 6] = ["combined", "common", "vhost_combined", "combined_host", "squid", "json"];
 
 /// An unknown format name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown log format `{0}` (known: auto, combined, common, vhost_combined, squid, json)")]
+#[error("unknown log format `{0}` (known: auto, combined, common, vhost_combined, combined_host, squid, json)")]
 pub struct UnknownFormat(pub String);
 
 impl LogFormat {
@@ -76,10 +78,16 @@ impl LogFormat {
             "common" => LogFormat::Common,
             "combined" => LogFormat::Combined,
             "vhost_combined" => LogFormat::VhostCombined,
+            "combined_host" => LogFormat::CombinedHost,
             "squid" => LogFormat::Squid,
             "json" => LogFormat::Json(fields.clone()),
             other => return Err(UnknownFormat(other.to_string())),
         })
+    }
+
+    /// Whether its lines name the virtual host (what the monitor counts buyers by).
+    pub fn has_host(&self) -> bool {
+        matches!(self, LogFormat::VhostCombined | LogFormat::CombinedHost | LogFormat::Squid | LogFormat::Json(_))
     }
 
     /// The name, as written in config and flags.
@@ -88,6 +96,7 @@ impl LogFormat {
             LogFormat::Common => "common",
             LogFormat::Combined => "combined",
             LogFormat::VhostCombined => "vhost_combined",
+            LogFormat::CombinedHost => "combined_host",
             LogFormat::Squid => "squid",
             LogFormat::Json(_) => "json",
         }
@@ -95,7 +104,9 @@ impl LogFormat {
 
     /// The format that parses most of `lines` (at least half of the non-empty ones), if any.
     ///
-    /// The formats are mutually exclusive on well-formed lines, so the first best wins.
+    /// The formats are mutually exclusive on well-formed lines but one: `combined` also reads
+    /// `combined_host` lines (it ignores what follows the user agent), so on a tie the format
+    /// that has the host wins.
     pub fn detect<'a>(lines: impl Iterator<Item = &'a [u8]> + Clone, fields: &JsonFields) -> Option<LogFormat> {
         let total = lines.clone().filter(|l| !l.is_empty()).count();
         FORMAT_NAMES
@@ -107,7 +118,7 @@ impl LogFormat {
                 (ok, format)
             })
             .filter(|(ok, _)| *ok > 0 && *ok * 2 >= total)
-            .max_by_key(|(ok, format)| (*ok, std::cmp::Reverse(format.name())))
+            .max_by_key(|(ok, format)| (*ok, format.has_host(), std::cmp::Reverse(format.name())))
             .map(|(_, format)| format)
     }
 }
@@ -153,6 +164,7 @@ impl LineParser {
             LogFormat::Common => clf::parse(line, clf::Variant::Common, &mut self.cache),
             LogFormat::Combined => clf::parse(line, clf::Variant::Combined, &mut self.cache),
             LogFormat::VhostCombined => clf::parse(line, clf::Variant::VhostCombined, &mut self.cache),
+            LogFormat::CombinedHost => clf::parse(line, clf::Variant::CombinedHost, &mut self.cache),
             LogFormat::Squid => squid::parse(line),
             LogFormat::Json(fields) => json_lines::parse(line, fields, &mut self.cache),
         }
@@ -176,10 +188,17 @@ mod tests {
         let vhost = format!("a.example:80 {COMBINED}");
         let squid = "1286536308.779 180 1.2.3.4 TCP_MISS/200 411 GET http://a/ - HIER_DIRECT/1.2.3.4 text/html";
         let json = r#"{"time":"2025-11-24T00:00:01Z"}"#;
+        let with_host = format!("{COMBINED} \"a.example\"");
         assert_eq!(detect(&[COMBINED, COMBINED, "junk"]), Some("combined"));
         assert_eq!(detect(&[common]), Some("common"));
         assert_eq!(detect(&[&vhost]), Some("vhost_combined"));
         assert_eq!(detect(&[squid]), Some("squid"));
+        assert_eq!(
+            detect(&[&with_host, &with_host]),
+            Some("combined_host"),
+            "combined reads it too: a tie goes to the host"
+        );
+        assert_eq!(detect(&[&with_host, COMBINED, COMBINED]), Some("combined"));
         assert_eq!(detect(&[json, ""]), Some("json"));
         assert_eq!(detect(&["junk", "junk", COMBINED]), None);
         assert_eq!(detect(&[]), None);
@@ -192,7 +211,7 @@ mod tests {
         }
         assert_eq!(
             LogFormat::from_name("apache", &JsonFields::default()).unwrap_err().to_string(),
-            "unknown log format `apache` (known: auto, combined, common, vhost_combined, squid, json)"
+            "unknown log format `apache` (known: auto, combined, common, vhost_combined, combined_host, squid, json)"
         );
     }
 

@@ -87,8 +87,7 @@ pub struct StoredBid {
     pub placed_at: i64,
 }
 
-const AUCTION_COLUMNS: &str =
-    "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price, service";
+const AUCTION_COLUMNS: &str = "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price, service";
 
 fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
     let rule: String = r.get(4)?;
@@ -154,7 +153,11 @@ impl Ledger {
                     return Err(MarketError::NothingUnsold { window: new.window.to_string() });
                 }
                 if rps > available {
-                    return Err(MarketError::Oversold { window: new.window.to_string(), wanted: rps, unsold: available });
+                    return Err(MarketError::Oversold {
+                        window: new.window.to_string(),
+                        wanted: rps,
+                        unsold: available,
+                    });
                 }
                 rps
             }
@@ -410,9 +413,8 @@ mod tests {
         prop_oneof![
             (0i64..120).prop_map(|rps| Step::MeasureAll { rps }),
             (0i64..4, 0i64..120).prop_map(|(hour, rps)| Step::Measure { hour, rps }),
-            (0i64..3, 1i64..3, proptest::option::of(1i64..150), proptest::bool::weighted(0.2)).prop_map(
-                |(hour, hours, rps, best_effort)| Step::Create { hour, hours, rps, best_effort }
-            ),
+            (0i64..3, 1i64..3, proptest::option::of(1i64..150), proptest::bool::weighted(0.2))
+                .prop_map(|(hour, hours, rps, best_effort)| Step::Create { hour, hours, rps, best_effort }),
             (1i64..4, 1i64..150, 1i64..20).prop_map(|(auction, rps, price)| Step::Bid { auction, rps, price }),
             (1i64..4, 1i64..150, 1i64..20).prop_map(|(auction, rps, price)| Step::Bid { auction, rps, price }),
             (1i64..4).prop_map(|auction| Step::Run { auction }),

@@ -65,7 +65,8 @@ impl Ledger {
                 created_at: r.get(12)?,
                 service: {
                     let text: String = r.get(13)?;
-                    text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(13, text, rusqlite::types::Type::Text))?
+                    text.parse()
+                        .map_err(|_| rusqlite::Error::InvalidColumnType(13, text, rusqlite::types::Type::Text))?
                 },
             })
         })?;

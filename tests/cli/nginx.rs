@@ -13,16 +13,22 @@ use std::time::{Duration, Instant};
 use crate::dns::Server;
 use crate::test::{Scratch, Test, root, system_tool};
 
-/// An nginx on `address`, answering 200 to everything and logging vhost_combined lines, except
-/// under `/quiet` (not logged) and `/nginx_status` (its stub_status, not logged).
+/// An nginx on `address`, answering 200 to everything and logging in `format`
+/// (`vhost_combined` or `combined_host`), except under `/quiet` (not logged) and
+/// `/nginx_status` (its stub_status, not logged).
 struct Nginx {
     child: Child,
     dir: PathBuf,
     addr: SocketAddr,
+    format: &'static str,
 }
 
 impl Nginx {
     fn start(scratch: &Scratch, name: &str, ip: &str) -> Nginx {
+        Nginx::start_logging(scratch, name, ip, "vhost_combined")
+    }
+
+    fn start_logging(scratch: &Scratch, name: &str, ip: &str, format: &'static str) -> Nginx {
         let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
         let dir = scratch.dir.path().join(name);
         std::fs::create_dir_all(dir.join("logs")).unwrap();
@@ -39,7 +45,9 @@ http {{
     scgi_temp_path {dir}/scgi;
     log_format vhost_combined '$host:$server_port $remote_addr - $remote_user [$time_local] '
                               '"$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
-    access_log {dir}/logs/access.log vhost_combined;
+    log_format combined_host '$remote_addr - $remote_user [$time_local] "$request" $status '
+                             '$body_bytes_sent "$http_referer" "$http_user_agent" "$host"';
+    access_log {dir}/logs/access.log {format};
     server {{
         listen {ip}:{port};
         location / {{ return 200 "ok\n"; }}
@@ -63,7 +71,7 @@ http {{
             assert!(started.elapsed() < Duration::from_secs(10), "nginx did not start on {addr}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Nginx { child, dir, addr }
+        Nginx { child, dir, addr, format }
     }
 
     fn log(&self) -> PathBuf {
@@ -73,8 +81,7 @@ http {{
     /// One request with `host` for `path`; the status line.
     fn get(&self, host: &str, path: &str) -> String {
         let mut s = TcpStream::connect(self.addr).unwrap();
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
-            .unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
         let mut reply = String::new();
         s.read_to_string(&mut reply).unwrap();
         reply.lines().next().unwrap_or_default().to_string()
@@ -94,11 +101,15 @@ http {{
 
     /// Lines nginx logged for `host`, in every file of its log directory.
     fn logged(&self, host: &str) -> usize {
-        let prefix = format!("{host}:");
+        let (prefix, suffix) = (format!("{host}:"), format!(" \"{host}\""));
+        let ours = |l: &&str| match self.format {
+            "combined_host" => l.ends_with(&suffix),
+            _ => l.starts_with(&prefix),
+        };
         std::fs::read_dir(self.dir.join("logs"))
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-            .map(|text| text.lines().filter(|l| l.starts_with(&prefix)).count())
+            .map(|text| text.lines().filter(ours).count())
             .sum()
     }
 }
@@ -147,8 +158,9 @@ fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, stub_stat
             String::new()
         };
         format!(
-            "  - name: {name}\n    addresses: [{ip}]\n    capacity_rps: {capacity}\n    log:\n      path: {history}\n      format: vhost_combined\n      follow: {live}{stats}",
+            "  - name: {name}\n    addresses: [{ip}]\n    capacity_rps: {capacity}\n    log:\n      path: {history}\n      format: {format}\n      follow: {live}{stats}",
             ip = n.addr.ip(),
+            format = n.format,
             history = history.display(),
             live = n.log().display()
         )
@@ -194,7 +206,8 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
     }
     let scratch = Scratch::empty();
     let a = Nginx::start(&scratch, "edge-a", "127.0.0.14");
-    let b = Nginx::start(&scratch, "edge-b", "127.0.0.15");
+    // edge-b writes nginx's combined format with the host appended.
+    let b = Nginx::start_logging(&scratch, "edge-b", "127.0.0.15", "combined_host");
     let config = config(&scratch, &a, &b);
     let mut server = Server::start_with(&scratch, &config, &[]);
     server.wait_for_log("control: closed loop, monitoring every proxy");
