@@ -193,13 +193,14 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         }
         'surplus;market;auction;create' {
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window sold, START/DURATION on the slot grid')
-            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity sold (default: all that is unsold in every slot of the window)')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity sold (default: all that is unsold in every slot of the window; required with --best-effort, where it is the total weight of the shares sold)')
             [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'How winners pay')
             [CompletionResult]::new('--reserve', '--reserve', [CompletionResultType]::ParameterName, 'Lowest price per rps-hour (default: `market.reserve_price`)')
             [CompletionResult]::new('--closes', '--closes', [CompletionResultType]::ParameterName, 'No bids from this time on')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--best-effort', '--best-effort', [CompletionResultType]::ParameterName, 'Sell best effort: no capacity is reserved or taken from the offers; while the window runs, winners share whatever the healthy proxies have free, in proportion to the rps each won, and are charged for what they use')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

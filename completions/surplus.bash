@@ -470,7 +470,7 @@ _surplus() {
             fi
             case "${prev}" in
                 --log-format)
-                    COMPREPLY=($(compgen -W "auto combined common vhost_combined squid json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto combined common vhost_combined combined_host squid json" -- "${cur}"))
                     return 0
                     ;;
                 --json-fields)
@@ -524,7 +524,7 @@ _surplus() {
             fi
             case "${prev}" in
                 --log-format)
-                    COMPREPLY=($(compgen -W "auto combined common vhost_combined squid json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto combined common vhost_combined combined_host squid json" -- "${cur}"))
                     return 0
                     ;;
                 --json-fields)
@@ -1641,7 +1641,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__create)
-            opts="-c -v -h --window --rps --rule --reserve --closes --config --db --verbose --help"
+            opts="-c -v -h --window --rps --best-effort --rule --reserve --closes --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

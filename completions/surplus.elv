@@ -173,13 +173,14 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;auction;create'= {
             cand --window 'The window sold, START/DURATION on the slot grid'
-            cand --rps 'Capacity sold (default: all that is unsold in every slot of the window)'
+            cand --rps 'Capacity sold (default: all that is unsold in every slot of the window; required with --best-effort, where it is the total weight of the shares sold)'
             cand --rule 'How winners pay'
             cand --reserve 'Lowest price per rps-hour (default: `market.reserve_price`)'
             cand --closes 'No bids from this time on'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
             cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --best-effort 'Sell best effort: no capacity is reserved or taken from the offers; while the window runs, winners share whatever the healthy proxies have free, in proportion to the rps each won, and are charged for what they use'
             cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
             cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
             cand -h 'Print help'

@@ -63,6 +63,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 combined\t''
 common\t''
 vhost_combined\t''
+combined_host\t''
 squid\t''
 json\t''"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l json-fields -d 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`' -r
@@ -87,6 +88,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 combined\t''
 common\t''
 vhost_combined\t''
+combined_host\t''
 squid\t''
 json\t''"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l json-fields -d 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`' -r

@@ -146,7 +146,7 @@ fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut
         usage.follow(&g);
         if usage.due(&g, now, stopping) {
             let taken = control.monitor.take();
-            if let Err(e) = usage.write(ledger, &g, now, stopping, &taken, &control) {
+            if let Err(e) = usage.write(ledger, &g, now, stopping, &taken, control) {
                 warn(e);
             }
             if let Err(e) = control.step(ledger, &g, now, &taken, usage.last_seconds) {

@@ -262,7 +262,12 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     let table = scratch.surplus(&["dns", "status", "--metrics", &at]).run().stdout;
     let shop = table.lines().find(|l| l.trim_start().starts_with("shop")).unwrap_or_else(|| panic!("{table}"));
     let cells: Vec<&str> = shop.split_whitespace().collect();
-    assert_eq!((cells[1], cells[4], cells[7], cells[8]), ("10.00", "0.500", "open_loop", "none"), "{table}");
+    // buyer, purchased, best effort, served, target, f, proxy answers, fallback answers, mode, monitor
+    assert_eq!(
+        (cells[1], cells[2], cells[5], cells[8], cells[9]),
+        ("10.00", "-", "0.500", "open_loop", "none"),
+        "{table}"
+    );
     assert!(table.contains(&format!("from metrics http://{at}/metrics")), "{table}");
     assert!(table.contains("monitor edge-2: DOWN (none)"), "{table}");
     server.signal(libc::SIGTERM);
@@ -275,4 +280,21 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
         (shop["purchased_rps"].as_f64(), shop["f"].as_f64(), shop["monitor"].as_str()),
         (Some(10.0), Some(0.5), Some("none"))
     );
+
+    // --watch 1 prints the status again every second until stopped (here after 2.5 s); not on a
+    // terminal, without clearing the screen.
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_surplus"))
+        .args(["-c", example_config().to_str().unwrap(), "--db", &scratch.db()])
+        .args(["dns", "status", "--metrics", &at, "--watch", "1", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    watch.kill().unwrap();
+    let out = watch.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let headers = text.lines().filter(|l| l.starts_with("buyer,purchased rps,")).count();
+    assert!((2..=4).contains(&headers), "{headers} refreshes in 2.5 s:\n{text}");
+    assert!(text.lines().filter(|l| l.starts_with("shop,10")).count() >= 2, "{text}");
+    assert!(!text.contains('\x1b'), "no terminal codes when not on a terminal");
 }
