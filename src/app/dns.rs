@@ -244,7 +244,7 @@ impl Control {
                 continue;
             }
             let reading = if open_loop { Reading::Unmonitored } else { Reading::Served(0.0) };
-            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading });
+            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading, queries: None });
             g.live.set_fraction(i, ppm(f));
             tracing::info!("buyer {}: {held} rps bought now, fraction {f:.2} ({})", buyer.name, c.state().mode.name());
         }
@@ -268,7 +268,7 @@ impl Control {
             let reading = taken.reading(i, seconds as f64);
             let c = self.controller(&g.config, &buyer.name);
             let before = c.state().mode;
-            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading });
+            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading, queries: None });
             g.live.set_fraction(i, ppm(f));
             let mode = c.state().mode;
             if mode != before {

@@ -34,6 +34,15 @@
 //!   of the load halves the estimate as it comes and goes.
 //! - **Below the purchase at `f` = 1** the computed `f` is above 1 and `f` goes to 1: all of the
 //!   buyer's demand is served.
+//! - **Early warning from DNS queries.** When the monitor reports `delay_intervals` late, the
+//!   DNS queries for the buyer's names are the only current sign of demand. Resolvers already
+//!   asking every TTL cannot ask more, so queries grow *less* than demand: if the interval just
+//!   ended had `g ≥ 2` times the queries of the interval the reading covers, demand grew by at
+//!   least `g`, and the reading projected by `g` is a safe basis for a cut (never a raise). In
+//!   the default scenario this takes 0.13 points off the above-purchase share over 100 seeds
+//!   and helps or is neutral on every variant tried (no holders, Zipf 1.3, 200 resolvers, TTL
+//!   60 s). Without a monitor delay (as in `dns serve`, which reads its sources at the interval
+//!   boundary) it is off: the reading is as fresh as the queries.
 //!
 //! Stability, in short: between readings the loop is open (nothing is changed on data already
 //! acted on), cuts are bounded by the model and raises are a contraction towards a fixed point,
@@ -102,6 +111,9 @@ pub struct Input {
     /// The buyer's estimate: `f` when a sale window opens and in open loop.
     pub estimate: f64,
     pub reading: Reading,
+    /// DNS queries for the buyer's names in the interval just ended (`None`: not counted, or
+    /// not an interval step).
+    pub queries: Option<u64>,
 }
 
 /// Why `f` is what it is.
@@ -172,6 +184,12 @@ const CEILING_MARGIN: f64 = 0.98;
 const CEILING_RELEASE: f64 = 0.35;
 /// A ceiling is forgotten after this many intervals, to try the ground above it again.
 const CEILING_LIFE: u32 = 60;
+/// Query growth that counts as a jump in demand. Interval-to-interval noise in `surplus
+/// simulate` is 1.45 at the 99th percentile (~300 queries an interval); 1.6 still cut on noise
+/// often enough to cost utilisation, 2.0 does not (see the module notes).
+const QUERY_JUMP: f64 = 2.0;
+/// Fewer queries than this in the reading's interval say too little to compare.
+const MIN_QUERIES: u64 = 100;
 
 /// One buyer's controller.
 #[derive(Debug, Clone)]
@@ -180,6 +198,8 @@ pub struct Controller {
     state: State,
     /// The `f` in force in each past interval, oldest first.
     history: VecDeque<f64>,
+    /// The DNS queries of each past interval, aligned with `history`.
+    queries: VecDeque<Option<u64>>,
 }
 
 impl Controller {
@@ -196,6 +216,7 @@ impl Controller {
                 stale: 0,
             },
             history: VecDeque::new(),
+            queries: VecDeque::new(),
         }
     }
 
@@ -209,6 +230,10 @@ impl Controller {
 
     /// Takes one interval's inputs and returns `f` for the next interval, in [0, 1].
     pub fn step(&mut self, input: &Input) -> f64 {
+        self.queries.push_back(input.queries);
+        while self.queries.len() > self.keep() {
+            self.queries.pop_front();
+        }
         // NaN is no purchase either.
         if input.purchased_rps.is_nan() || input.purchased_rps <= 0.0 {
             self.state = Controller::new(self.params).state;
@@ -235,12 +260,27 @@ impl Controller {
         f
     }
 
+    fn keep(&self) -> usize {
+        self.params.ttl_intervals + self.params.delay_intervals + 2
+    }
+
     fn remember(&mut self, f: f64) {
         self.history.push_back(f);
-        let keep = self.params.ttl_intervals + self.params.delay_intervals + 2;
-        while self.history.len() > keep {
+        while self.history.len() > self.keep() {
             self.history.pop_front();
         }
+    }
+
+    /// How many times more DNS queries the interval just ended had than the one the reading
+    /// covers, when the monitor lags and both were counted with enough queries to tell.
+    fn query_growth(&self) -> Option<f64> {
+        let n = self.queries.len();
+        if self.params.delay_intervals == 0 {
+            return None;
+        }
+        let then = (*self.queries.get(n.checked_sub(1 + self.params.delay_intervals)?)?)?;
+        let now = (*self.queries.get(n.checked_sub(1)?)?)?;
+        (then >= MIN_QUERIES).then(|| now as f64 / then as f64)
     }
 
     fn stale(&mut self) -> f64 {
@@ -297,6 +337,15 @@ impl Controller {
         if served > target {
             return f.min(wanted);
         }
+        // Early warning: the reading is `delay` old, but DNS queries are counted as they come.
+        // A jump in them is a jump in demand (one at least as large: resolvers already asking
+        // every TTL cannot ask more), so project the reading by it and cut now if that is over.
+        if let Some(growth) = self.query_growth().filter(|g| *g >= QUERY_JUMP) {
+            let projected = served * growth;
+            if projected > target {
+                return f.min(f_eff * target / projected);
+            }
+        }
         let mut up = f + self.params.raise_gain * (wanted - f);
         if let Some(c) = self.state.ceiling {
             up = up.min(c.f * CEILING_MARGIN);
@@ -334,7 +383,7 @@ mod tests {
                 Some(i) => Reading::Served(self.served[i]),
                 None => Reading::Stale,
             };
-            let f = self.controller.step(&Input { purchased_rps: purchased, estimate: 0.5, reading });
+            let f = self.controller.step(&Input { purchased_rps: purchased, estimate: 0.5, reading, queries: None });
             self.applied.push(f);
             f
         }
@@ -344,8 +393,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_jump_in_dns_queries_cuts_before_the_late_reading_shows_it() {
+        // Monitor one interval late; steady at the target with 400 queries an interval.
+        let steady = |queries| Input { purchased_rps: 100.0, estimate: 0.5, reading: Reading::Served(95.0), queries };
+        let settle = |delay_s: u32| {
+            let mut c = Controller::new(Params::new(5, 20, delay_s, 0.05));
+            let mut f = 0.0;
+            for _ in 0..12 {
+                f = c.step(&steady(Some(400)));
+            }
+            (c, f)
+        };
+        let after = |last: Option<u64>| {
+            let (mut c, f) = settle(5);
+            (f, c.step(&steady(last)))
+        };
+        let (before, cut) = after(Some(1000));
+        assert!(before > 0.0);
+        // 2.5 × the queries: demand grew at least 2.5 × too, so the 95 rps read is ≥ 237.5 now.
+        let f_eff = before; // steady: every f in the pairing window is the same
+        assert!((cut - f_eff * 95.0 / 237.5).abs() < 1e-9, "{before} → {cut}");
+        // Growth within the noise, or no count: the reading alone, which is on target.
+        assert_eq!(after(Some(700)).1, before);
+        assert_eq!(after(None).1, before);
+        // Without a monitor delay the reading is current: queries add nothing.
+        let (mut c, f) = settle(0);
+        assert_eq!(c.step(&steady(Some(4000))), f);
+    }
+
     fn input(purchased: f64, reading: Reading) -> Input {
-        Input { purchased_rps: purchased, estimate: 0.5, reading }
+        Input { purchased_rps: purchased, estimate: 0.5, reading, queries: None }
     }
 
     #[test]
@@ -489,7 +567,7 @@ mod tests {
                     _ => Reading::Served(served),
                 };
                 let before = c.state().f;
-                let f = c.step(&Input { purchased_rps: purchased, estimate, reading });
+                let f = c.step(&Input { purchased_rps: purchased, estimate, reading, queries: None });
                 prop_assert!((0.0..=1.0).contains(&f), "{f}");
                 if purchased <= 0.0 {
                     prop_assert_eq!(f, 0.0);

@@ -77,6 +77,8 @@ struct BuyerState {
     served_now: u64,
     demand_sum: f64,
     answers: [u64; 2],
+    /// Queries in the last interval closed.
+    last_queries: u64,
     mode: &'static str,
     purchased: f64,
 }
@@ -103,6 +105,7 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
             served_now: 0,
             demand_sum: 0.0,
             answers: [0; 2],
+            last_queries: 0,
             mode: "off",
             purchased: 0.0,
         })
@@ -126,7 +129,9 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
                     .ok()
                     .and_then(|j| state.served.get(j))
                     .map_or(Reading::Served(0.0), |&n| Reading::Served(n as f64 / interval as f64));
-                let input = Input { purchased_rps: state.purchased, estimate: buyer.estimate.0, reading };
+                // The server counts the queries it answered as they come: no monitor delay.
+                let queries = (t > 0).then_some(state.last_queries);
+                let input = Input { purchased_rps: state.purchased, estimate: buyer.estimate.0, reading, queries };
                 state.f = state.controller.step(&input);
                 state.mode = state.controller.state().mode.name();
                 if options.open_loop {
@@ -211,6 +216,7 @@ fn close_interval(state: &mut BuyerState, buyer: &str, t: i64, interval: i64) ->
     };
     state.served_now = 0;
     state.demand_sum = 0.0;
+    state.last_queries = state.answers[0] + state.answers[1];
     state.answers = [0; 2];
     row
 }
