@@ -14,8 +14,8 @@ use crate::dns::Server;
 use crate::test::{Scratch, Test, root, system_tool};
 
 /// An nginx on `address`, answering 200 to everything and logging in `format`
-/// (`vhost_combined` or `combined_host`), except under `/quiet` (not logged) and
-/// `/nginx_status` (its stub_status, not logged).
+/// (`vhost_combined` or `combined_host`), except under `/quiet` (not logged), `/nginx_status`
+/// (its stub_status) and `/stats/` (files the test writes, standing in for an exporter).
 struct Nginx {
     child: Child,
     dir: PathBuf,
@@ -32,6 +32,7 @@ impl Nginx {
         let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
         let dir = scratch.dir.path().join(name);
         std::fs::create_dir_all(dir.join("logs")).unwrap();
+        std::fs::create_dir_all(dir.join("stats")).unwrap();
         let conf = format!(
             r#"worker_processes 1;
 pid {dir}/nginx.pid;
@@ -53,6 +54,7 @@ http {{
         location / {{ return 200 "ok\n"; }}
         location /quiet {{ access_log off; return 200 "ok\n"; }}
         location = /nginx_status {{ access_log off; stub_status; }}
+        location /stats/ {{ access_log off; alias {dir}/stats/; }}
     }}
 }}
 "#,
@@ -85,6 +87,17 @@ http {{
         let mut reply = String::new();
         s.read_to_string(&mut reply).unwrap();
         reply.lines().next().unwrap_or_default().to_string()
+    }
+
+    /// Publishes `text` at `/stats/NAME`, whole (written aside, then renamed into place).
+    fn publish(&self, name: &str, text: &str) {
+        let aside = self.dir.join("stats").join(format!(".{name}"));
+        std::fs::write(&aside, text).unwrap();
+        std::fs::rename(aside, self.dir.join("stats").join(name)).unwrap();
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
     }
 
     /// logrotate's way: rename the log, then tell nginx to reopen (USR1).
@@ -142,21 +155,20 @@ fn load_path(nginx: &Nginx, host: &str, path: &str, rate: u32, seconds: u32) -> 
 }
 
 fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
-    config_with(scratch, a, b, 100, false)
+    config_with(scratch, a, b, 100, [String::new(), String::new()])
 }
 
-/// Two proxies of `capacity` rps each, following the nginx logs, and with `stub_status` their
-/// stats endpoints.
-fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, stub_status: bool) -> PathBuf {
+/// The YAML that gives a proxy its nginx's stub_status as its stats endpoint.
+fn stub_status(n: &Nginx) -> String {
+    format!("\n    stats: {{kind: nginx_stub_status, url: '{}'}}", n.url("/nginx_status"))
+}
+
+/// Two proxies of `capacity` rps each, following the nginx logs, with `extra` YAML each.
+fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [String; 2]) -> PathBuf {
     // The example logs give `capacity measure` a history to sell from; the monitor follows the
     // nginx logs the load goes to.
     let history = root().join("examples/logs/edge-1/access.log*");
-    let proxy = |name: &str, n: &Nginx| {
-        let stats = if stub_status {
-            format!("\n    stats: {{kind: nginx_stub_status, url: 'http://{}/nginx_status'}}", n.addr)
-        } else {
-            String::new()
-        };
+    let proxy = |name: &str, n: &Nginx, stats: &str| {
         format!(
             "  - name: {name}\n    addresses: [{ip}]\n    capacity_rps: {capacity}\n    log:\n      path: {history}\n      format: {format}\n      follow: {live}{stats}",
             ip = n.addr.ip(),
@@ -173,8 +185,8 @@ fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, stub_stat
         "      addresses: [127.0.0.53]",
         "  ttl: 20s",
         "proxies:",
-        &proxy("edge-a", a),
-        &proxy("edge-b", b),
+        &proxy("edge-a", a, &extra[0]),
+        &proxy("edge-b", b, &extra[1]),
         "buyers:",
         "  - name: shop",
         "    hosts: [www.shop.example]",
@@ -281,7 +293,7 @@ fn a_best_effort_cap_is_the_free_capacity_with_the_total_load_from_stub_status()
     let a = Nginx::start(&scratch, "edge-a", "127.0.0.16");
     let b = Nginx::start(&scratch, "edge-b", "127.0.0.17");
     // 2 × 50 rps, 10% margin: 90 rps usable.
-    let config = config_with(&scratch, &a, &b, 50, true);
+    let config = config_with(&scratch, &a, &b, 50, [stub_status(&a), stub_status(&b)]);
     let mut server = Server::start_with(&scratch, &config, &[]);
     server.wait_for_log("control: closed loop, monitoring every proxy");
     // news holds 10 rps guaranteed; shop buys 10 rps best effort (its weight: it is alone).
@@ -335,4 +347,59 @@ fn a_best_effort_cap_is_the_free_capacity_with_the_total_load_from_stub_status()
         .map(Result::unwrap)
         .collect();
     assert!(caps.iter().any(|c| (44..=52).contains(c)), "{caps:?}");
+}
+
+#[test]
+fn served_requests_from_a_prometheus_exporter_and_the_nginx_plus_api_over_http() {
+    if !system_tool("nginx", "nginx-light") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    let a = Nginx::start(&scratch, "edge-a", "127.0.0.18");
+    let b = Nginx::start(&scratch, "edge-b", "127.0.0.19");
+    // edge-a "exports" nginx-vts-exporter's counter, edge-b the nginx Plus API; the test moves
+    // the counters, nginx serves them over HTTP.
+    let prometheus = |shop: u64, news: u64| {
+        format!(
+            "# TYPE nginx_vts_server_requests_total counter\n\
+             nginx_vts_server_requests_total{{host=\"www.shop.example\",code=\"2xx\"}} {shop}\n\
+             nginx_vts_server_requests_total{{host=\"www.shop.example\",code=\"total\"}} {shop}\n\
+             nginx_vts_server_requests_total{{host=\"news.example.org\",code=\"total\"}} {news}\n"
+        )
+    };
+    let plus = |shop: u64| format!(r#"{{"www.shop.example": {{"requests": {shop}, "processing": 0}}}}"#);
+    a.publish("metrics", &prometheus(1000, 7));
+    b.publish("plus.json", &plus(500));
+    let extra = [
+        format!(
+            "\n    monitor: stats\n    stats: {{kind: prometheus, url: '{}', metric: nginx_vts_server_requests_total, match: {{code: total}}}}",
+            a.url("/stats/metrics")
+        ),
+        format!("\n    monitor: stats\n    stats: {{kind: nginx_plus, url: '{}'}}", b.url("/stats/plus.json")),
+    ];
+    let config = config_with(&scratch, &a, &b, 100, extra);
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+    // 4 s at 40 rps (edge-a) and 20 rps (edge-b) for shop, then edge-a's exporter restarts and
+    // counts 5 from zero: 4 × 40 + 4 × 20 + 5 = 245 requests, 12 of them news's.
+    let (mut shop_a, mut shop_b) = (1000, 500);
+    for second in 1..=4 {
+        std::thread::sleep(Duration::from_secs(1));
+        (shop_a, shop_b) = (shop_a + 40, shop_b + 20);
+        a.publish("metrics", &prometheus(shop_a, 7 + 3 * second));
+        b.publish("plus.json", &plus(shop_b));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    a.publish("metrics", &prometheus(5, 0));
+    std::thread::sleep(Duration::from_millis(1500));
+    let metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    let rows = samples(&scratch.db());
+    let served = |buyer: &str| -> i64 { rows.iter().filter(|r| r.0 == buyer).filter_map(|r| r.2).sum() };
+    assert_eq!((served("shop"), served("news")), (245, 12), "{rows:?}");
+    assert!(rows.iter().all(|r| r.3 == "ok"), "every sample had a fresh monitor: {rows:?}");
+    let source = format!("surplus_monitor_up{{proxy=\"edge-b\",source=\"stats {}\"}}", b.url("/stats/plus.json"));
+    assert_eq!(value(&metrics, &source), 1.0, "{metrics}");
 }
