@@ -3,7 +3,6 @@
 //! answers, and the usage samples), proxy health checks, `resolve:` learning, and signals
 //! (SIGHUP reloads, SIGINT/SIGTERM stop).
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,8 +16,8 @@ use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
-use crate::core::best_effort::{self, Claim, Pool};
-use crate::core::control::{Controller, Input, Mode, Params, Reading};
+use crate::core::control::{Params, Reading};
+use crate::core::control_loop::{Buyer, ControlLoop, Readings};
 use crate::core::fraction_split::ppm;
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
 use crate::dns::counters::{Registry, Totals};
@@ -28,7 +27,7 @@ use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::Learned;
-use crate::ledger::{Holding, Ledger, UsageSample};
+use crate::ledger::{Ledger, UsageSample};
 use crate::monitor::{Monitor, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
@@ -161,15 +160,12 @@ fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut
     }
 }
 
-/// The control loop's state: the monitor of the current config and each buyer's controller,
-/// kept by name across reloads.
+/// The control loop's state: the monitor of the current config and every buyer's controller
+/// ([`ControlLoop`], kept by name across reloads).
 struct Control {
     config: Arc<Config>,
     monitor: Monitor,
-    controllers: HashMap<String, Controller>,
-    holdings: Vec<Holding>,
-    /// Best-effort caps by buyer, rps, from the last interval whose total load was known.
-    caps: HashMap<String, f64>,
+    plan: ControlLoop,
     /// Per proxy, the last source error logged (to log changes once).
     errors: Vec<Option<String>>,
     /// The last interval's readings, for the board between intervals.
@@ -185,9 +181,7 @@ impl Control {
             last_taken,
             config: Arc::clone(&g.config),
             monitor,
-            controllers: HashMap::new(),
-            holdings: Vec::new(),
-            caps: HashMap::new(),
+            plan: ControlLoop::new(Control::params(&g.config)),
             errors: Vec::new(),
         };
         control.announce();
@@ -199,6 +193,10 @@ impl Control {
         let ttl = u32::try_from(config.network.ttl.secs()).unwrap_or(u32::MAX);
         // The monitor reads at the boundary what arrived during the interval: no delay.
         Params::new(interval, ttl, 0, config.control.headroom.0)
+    }
+
+    fn buyers(config: &Config) -> Vec<Buyer<'_>> {
+        config.buyers.iter().map(|b| Buyer { name: &b.name, estimate: b.estimate.0 }).collect()
     }
 
     fn announce(&self) {
@@ -222,31 +220,26 @@ impl Control {
         self.monitor = Monitor::new(&g.config);
         self.last_taken = self.monitor.take();
         self.errors.clear();
-        let params = Control::params(&g.config);
-        self.controllers.retain(|name, c| g.config.buyers.iter().any(|b| &b.name == name) && *c.params() == params);
+        let names: Vec<&str> = g.config.buyers.iter().map(|b| b.name.as_str()).collect();
+        self.plan.reconfigure(Control::params(&g.config), &names);
         self.announce();
-    }
-
-    fn controller(&mut self, config: &Config, buyer: &str) -> &mut Controller {
-        let params = Control::params(config);
-        self.controllers.entry(buyer.to_string()).or_insert_with(|| Controller::new(params))
     }
 
     /// Re-reads sales. A window that opens or closes takes effect now, not at the next
     /// interval: the controller starts the buyer at its estimate, or stops it.
     fn refresh_sales(&mut self, ledger: &mut Ledger, g: &Generation, now: i64) -> anyhow::Result<()> {
-        self.holdings = ledger.holdings_at(now)?;
         let open_loop = !self.monitor.unmonitored().is_empty();
-        for (i, buyer) in g.config.buyers.iter().enumerate() {
-            let held = self.purchased(&self.holdings, &buyer.name);
-            let c = self.controller(&g.config, &buyer.name);
-            if (held > 0.0) == (c.state().mode != Mode::Off) {
-                continue;
-            }
-            let reading = if open_loop { Reading::Unmonitored } else { Reading::Served(0.0) };
-            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading, queries: None });
-            g.live.set_fraction(i, ppm(f));
-            tracing::info!("buyer {}: {held} rps bought now, fraction {f:.2} ({})", buyer.name, c.state().mode.name());
+        let decisions = self.plan.sales(ledger.holdings_at(now)?, &Control::buyers(&g.config), open_loop);
+        for (i, (buyer, d)) in g.config.buyers.iter().zip(decisions).enumerate() {
+            let Some(d) = d else { continue };
+            g.live.set_fraction(i, ppm(d.f));
+            tracing::info!(
+                "buyer {}: {} rps bought now, fraction {:.2} ({})",
+                buyer.name,
+                d.purchased_rps,
+                d.f,
+                d.mode.name()
+            );
         }
         Ok(())
     }
@@ -260,51 +253,10 @@ impl Control {
         taken: &Taken,
         seconds: i64,
     ) -> anyhow::Result<()> {
-        self.holdings = ledger.holdings_at(now)?;
+        let holdings = ledger.holdings_at(now)?;
         self.log_sources(taken);
-        self.update_caps(g, taken, seconds);
-        for (i, buyer) in g.config.buyers.iter().enumerate() {
-            let held = self.purchased(&self.holdings, &buyer.name);
-            let reading = taken.reading(i, seconds as f64);
-            let c = self.controller(&g.config, &buyer.name);
-            let before = c.state().mode;
-            let f = c.step(&Input { purchased_rps: held, estimate: buyer.estimate.0, reading, queries: None });
-            g.live.set_fraction(i, ppm(f));
-            let mode = c.state().mode;
-            if mode != before {
-                tracing::info!(
-                    "buyer {}: {} → {} (f {f:.3}, {held} rps bought)",
-                    buyer.name,
-                    before.name(),
-                    mode.name()
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// What `buyer` is held to under `holdings`: its guaranteed rps plus, for a best-effort
-    /// sale, its cap, or what it bought while no cap is known yet (open loop, first interval).
-    fn purchased(&self, holdings: &[Holding], buyer: &str) -> f64 {
-        let Some(h) = holdings.iter().find(|h| h.buyer == buyer) else { return 0.0 };
-        let best_effort =
-            if h.best_effort_rps > 0 { self.caps.get(buyer).copied().unwrap_or(h.best_effort_rps as f64) } else { 0.0 };
-        h.guaranteed_rps as f64 + best_effort
-    }
-
-    /// The best-effort caps from the interval just read: the healthy proxies' capacity less
-    /// everyone else's load. Kept as they were while the total is unknown because a source
-    /// failed (the controllers are holding then); dropped when some proxy has no source at all
-    /// (open loop: best-effort buyers stay at their estimate like everyone).
-    fn update_caps(&mut self, g: &Generation, taken: &Taken, seconds: i64) {
-        let seconds = seconds.max(1) as f64;
-        let Some(total) = taken.total else {
-            if taken.state() == "none" {
-                self.caps.clear();
-            }
-            return;
-        };
         let config = &g.config;
+        let readings: Vec<Reading> = (0..config.buyers.len()).map(|i| taken.reading(i, seconds as f64)).collect();
         let healthy_capacity_rps: f64 = config
             .proxies
             .iter()
@@ -312,23 +264,28 @@ impl Control {
             .filter(|(i, _)| g.live.is_healthy(*i))
             .map(|(_, p)| p.capacity_rps.0)
             .sum();
-        let pool =
-            Pool { healthy_capacity_rps, margin: config.market.margin.0, total_load_rps: total as f64 / seconds };
-        let claimants: Vec<&Holding> = self.holdings.iter().filter(|h| h.best_effort_rps > 0).collect();
-        let claims: Vec<Claim> = claimants
-            .iter()
-            .map(|h| {
-                let index = config.buyers.iter().position(|b| b.name == h.buyer);
-                let served = index.and_then(|i| taken.served.get(i).copied().flatten()).unwrap_or(0);
-                Claim {
-                    guaranteed_rps: h.guaranteed_rps as f64,
-                    best_effort_rps: h.best_effort_rps as f64,
-                    served_rps: served as f64 / seconds,
-                }
-            })
-            .collect();
-        let caps = best_effort::caps(pool, &claims);
-        self.caps = claimants.iter().zip(caps).map(|(h, cap)| (h.buyer.clone(), cap)).collect();
+        let read = Readings {
+            buyers: &readings,
+            total_load_rps: taken.total.map(|t| t as f64 / seconds.max(1) as f64),
+            unmonitored: taken.state() == "none",
+            healthy_capacity_rps,
+            margin: config.market.margin.0,
+        };
+        let decisions = self.plan.interval(holdings, &Control::buyers(config), &read);
+        for (i, (buyer, d)) in config.buyers.iter().zip(decisions).enumerate() {
+            g.live.set_fraction(i, ppm(d.f));
+            if d.mode != d.before {
+                tracing::info!(
+                    "buyer {}: {} → {} (f {:.3}, {} rps bought)",
+                    buyer.name,
+                    d.before.name(),
+                    d.mode.name(),
+                    d.f,
+                    d.purchased_rps
+                );
+            }
+        }
+        Ok(())
     }
 
     fn log_sources(&mut self, taken: &Taken) {
@@ -350,11 +307,11 @@ impl Control {
             .iter()
             .enumerate()
             .map(|(i, b)| {
-                let state = self.controllers.get(&b.name).map(|c| *c.state());
+                let state = self.plan.state(&b.name).copied();
                 BuyerStatus {
                     name: b.name.clone(),
-                    purchased_rps: self.purchased(&self.holdings, &b.name),
-                    best_effort_rps: self.caps.get(&b.name).copied(),
+                    purchased_rps: self.plan.purchased(&b.name),
+                    best_effort_rps: self.plan.cap(&b.name),
                     served_rps: match taken.reading(i, seconds as f64) {
                         Reading::Served(rps) => Some(rps),
                         _ => None,
@@ -473,7 +430,7 @@ impl UsageWriter {
                     start: self.start,
                     seconds,
                     // What the buyer was held to: a best-effort cap is the one in force.
-                    purchased_rps: control.purchased(&holdings, &buyer).round() as i64,
+                    purchased_rps: control.plan.purchased_under(&holdings, &buyer).round() as i64,
                     proxy_answers: proxy,
                     fallback_answers: fallback,
                     fraction: index.map_or(0.0, |j| f64::from(g.live.fraction(j)) / 1e6),

@@ -1,6 +1,16 @@
-//! What a buyer holds over a window: bought minus sold minus offered for resale, at its lowest.
+//! What a buyer holds: now, per kind of service, and over a window (bought minus sold minus
+//! offered for resale, at its lowest).
 
 use super::window::Window;
+
+/// What a buyer holds at one moment, per kind of service (bought minus resold).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub buyer: String,
+    pub guaranteed_rps: i64,
+    /// Weight of its share of the free capacity ([`super::best_effort`]).
+    pub best_effort_rps: i64,
+}
 
 /// A change to a holding over `[start, end)`: `+rps` bought, `-rps` sold or on offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

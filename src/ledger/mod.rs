@@ -20,11 +20,12 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use crate::core::holding::Holding;
 pub use auctions::{Auction, AuctionStatus, NewAuction, NewBid, StoredBid};
 pub use market_error::MarketError;
 pub use offers::{NewOffer, Offer, SavedOffers};
 pub use orders::{BookCache, NewOrder, OrderStatus, Placed, StoredOrder};
-pub use sales::{Holding, Sale};
+pub use sales::Sale;
 pub use usage::UsageSample;
 
 /// How long a writer waits for another writer before giving up.

@@ -3,6 +3,7 @@
 use rusqlite::params;
 
 use super::{Ledger, LedgerError};
+use crate::core::holding::Holding;
 use crate::core::money::Money;
 use crate::core::service::Service;
 use crate::core::window::Window;
@@ -29,15 +30,6 @@ pub struct Sale {
     pub bid_id: Option<i64>,
     pub created_at: i64,
     pub service: Service,
-}
-
-/// What a buyer holds at one moment, per kind of service (bought minus resold).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holding {
-    pub buyer: String,
-    pub guaranteed_rps: i64,
-    /// Weight of its share of the free capacity ([`crate::core::best_effort`]).
-    pub best_effort_rps: i64,
 }
 
 impl Ledger {
