@@ -28,7 +28,7 @@ use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::Learned;
 use crate::ledger::{Ledger, UsageSample};
-use crate::monitor::{Monitor, Taken};
+use crate::monitor::{Monitor, MonitorState, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
 const SALES_REFRESH: Duration = Duration::from_secs(2);
@@ -266,8 +266,8 @@ impl Control {
             .sum();
         let read = Readings {
             buyers: &readings,
-            total_load_rps: taken.total.map(|t| t as f64 / seconds.max(1) as f64),
-            unmonitored: taken.state() == "none",
+            total_load_rps: taken.load_rps(seconds as f64),
+            unmonitored: taken.state() == MonitorState::Unmonitored,
             healthy_capacity_rps,
             margin: config.market.margin.0,
         };
@@ -319,12 +319,11 @@ impl Control {
                     target_rps: state.map_or(0.0, |s| s.target_rps),
                     f: f64::from(g.live.fraction(i)) / 1e6,
                     mode: state.map_or("off", |s| s.mode.name()),
-                    monitor: taken.state(),
+                    monitor: taken.state().name(),
                 }
             })
             .collect();
-        let load_rps = taken.total.map(|t| t as f64 / seconds.max(1) as f64);
-        ControlBoard { buyers, sources: taken.sources.clone(), load_rps }
+        ControlBoard { buyers, sources: taken.sources.clone(), load_rps: taken.load_rps(seconds as f64) }
     }
 }
 
@@ -435,7 +434,8 @@ impl UsageWriter {
                     fallback_answers: fallback,
                     fraction: index.map_or(0.0, |j| f64::from(g.live.fraction(j)) / 1e6),
                     served_requests: index.and_then(|j| taken.served.get(j).copied().flatten()),
-                    monitor: if index.is_some() { taken.state().into() } else { "none".into() },
+                    // A buyer a reload removed is no longer monitored.
+                    monitor: index.map_or(MonitorState::Unmonitored, |_| taken.state()).name().into(),
                     buyer,
                 }
             })

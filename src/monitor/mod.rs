@@ -36,6 +36,28 @@ impl SourceState {
     }
 }
 
+/// The monitor's state for buyers, as logs, metrics, `dns status` and usage samples name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitorState {
+    /// Every proxy's source read.
+    Ok,
+    /// Some source failed: the controllers hold, then walk down.
+    Stale,
+    /// Some proxy has no source at all: every buyer is open loop.
+    Unmonitored,
+}
+
+impl MonitorState {
+    /// `ok`, `stale` or `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MonitorState::Ok => "ok",
+            MonitorState::Stale => "stale",
+            MonitorState::Unmonitored => "none",
+        }
+    }
+}
+
 /// One interval's readings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taken {
@@ -48,21 +70,26 @@ pub struct Taken {
 }
 
 impl Taken {
-    /// The monitor's state for buyers: `ok`, `stale` (a source failed) or `none`.
-    pub fn state(&self) -> &'static str {
+    /// The monitor's state for buyers.
+    pub fn state(&self) -> MonitorState {
         if self.sources.iter().any(|s| s.source.is_none()) {
-            "none"
+            MonitorState::Unmonitored
         } else if self.sources.iter().any(|s| s.error.is_some()) {
-            "stale"
+            MonitorState::Stale
         } else {
-            "ok"
+            MonitorState::Ok
         }
+    }
+
+    /// Requests per second all proxies served over an interval of `seconds`, when known.
+    pub fn load_rps(&self, seconds: f64) -> Option<f64> {
+        self.total.map(|t| t as f64 / seconds.max(1.0))
     }
 
     /// The controller's reading for `buyer` over an interval of `seconds`.
     pub fn reading(&self, buyer: usize, seconds: f64) -> Reading {
         match (self.state(), self.served.get(buyer).copied().flatten()) {
-            ("none", _) => Reading::Unmonitored,
+            (MonitorState::Unmonitored, _) => Reading::Unmonitored,
             (_, Some(n)) => Reading::Served(n as f64 / seconds.max(1.0)),
             _ => Reading::Stale,
         }
