@@ -5,6 +5,7 @@
 
 pub mod auction;
 pub mod best_effort;
+pub mod billing;
 pub mod book;
 pub mod capacity;
 pub mod client_hash;
@@ -15,9 +16,12 @@ pub mod fraction_split;
 pub mod holding;
 pub mod money;
 pub mod quantile;
+pub mod sale;
 pub mod second_counts;
 pub mod service;
 pub mod smooth_weighted;
 pub mod supply;
+pub mod usage_bucket;
+pub mod usage_report;
 pub mod window;
 pub mod zone_index;

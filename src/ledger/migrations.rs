@@ -153,7 +153,89 @@ pub const MIGRATIONS: &[&str] = &[
       WHEN OLD.status = 'open' AND NEW.status <> 'open' AND OLD.service = 'guaranteed' BEGIN
         UPDATE offers SET reserved = reserved - OLD.rps
          WHERE slot_start < OLD.window_end AND slot_end > OLD.window_start;
-    END;",
+    END;", // 5: per-minute rollups of the usage samples, kept by triggers in the transaction that
+    // writes the samples, so a report over a month reads 12× fewer rows and never the samples.
+    // A sample belongs to the minute it starts in. `measured_*` count samples whose served
+    // requests a monitor measured (NULL served: no monitor, or a stale one); `above_*` count
+    // samples served above what the buyer was held to. Rewriting a sample (a server restarted
+    // within an interval) adds the difference; min/max keep both values.
+    "CREATE TABLE usage_minutes (
+        buyer              TEXT NOT NULL,
+        minute             INTEGER NOT NULL,      -- unix seconds, a multiple of 60
+        server             TEXT NOT NULL,
+        samples            INTEGER NOT NULL,
+        seconds            INTEGER NOT NULL,      -- Σ sample seconds
+        purchased          INTEGER NOT NULL,      -- Σ purchased_rps × seconds
+        measured_seconds   INTEGER NOT NULL,
+        served_requests    INTEGER NOT NULL,      -- Σ over measured samples
+        above_seconds      INTEGER NOT NULL,
+        above_requests     INTEGER NOT NULL,      -- Σ served − purchased_rps × seconds, when > 0
+        peak_rps           REAL,                  -- the busiest measured sample's served rps
+        proxy_answers      INTEGER NOT NULL,
+        fallback_answers   INTEGER NOT NULL,
+        fraction_seconds   REAL NOT NULL,         -- Σ fraction × seconds
+        fraction_min       REAL NOT NULL,
+        fraction_max       REAL NOT NULL,
+        PRIMARY KEY (buyer, minute, server)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TRIGGER usage_sample_adds_to_minute AFTER INSERT ON usage_samples BEGIN
+        INSERT INTO usage_minutes VALUES (
+            NEW.buyer, NEW.start - (NEW.start % 60 + 60) % 60, NEW.server, 1, NEW.seconds,
+            NEW.purchased_rps * NEW.seconds,
+            CASE WHEN NEW.served_requests IS NULL THEN 0 ELSE NEW.seconds END,
+            coalesce(NEW.served_requests, 0),
+            CASE WHEN NEW.served_requests > NEW.purchased_rps * NEW.seconds THEN NEW.seconds ELSE 0 END,
+            max(coalesce(NEW.served_requests, 0) - NEW.purchased_rps * NEW.seconds, 0),
+            CAST(NEW.served_requests AS REAL) / NEW.seconds,
+            NEW.proxy_answers, NEW.fallback_answers,
+            NEW.fraction * NEW.seconds, NEW.fraction, NEW.fraction)
+        ON CONFLICT (buyer, minute, server) DO UPDATE SET
+            samples = samples + 1,
+            seconds = seconds + excluded.seconds,
+            purchased = purchased + excluded.purchased,
+            measured_seconds = measured_seconds + excluded.measured_seconds,
+            served_requests = served_requests + excluded.served_requests,
+            above_seconds = above_seconds + excluded.above_seconds,
+            above_requests = above_requests + excluded.above_requests,
+            peak_rps = CASE WHEN excluded.peak_rps IS NULL THEN peak_rps
+                            ELSE max(coalesce(peak_rps, excluded.peak_rps), excluded.peak_rps) END,
+            proxy_answers = proxy_answers + excluded.proxy_answers,
+            fallback_answers = fallback_answers + excluded.fallback_answers,
+            fraction_seconds = fraction_seconds + excluded.fraction_seconds,
+            fraction_min = min(fraction_min, excluded.fraction_min),
+            fraction_max = max(fraction_max, excluded.fraction_max);
+    END;
+    CREATE TRIGGER usage_sample_changes_minute AFTER UPDATE ON usage_samples BEGIN
+        UPDATE usage_minutes SET
+            seconds = seconds + NEW.seconds - OLD.seconds,
+            purchased = purchased + NEW.purchased_rps * NEW.seconds - OLD.purchased_rps * OLD.seconds,
+            measured_seconds = measured_seconds
+                + CASE WHEN NEW.served_requests IS NULL THEN 0 ELSE NEW.seconds END
+                - CASE WHEN OLD.served_requests IS NULL THEN 0 ELSE OLD.seconds END,
+            served_requests = served_requests + coalesce(NEW.served_requests, 0) - coalesce(OLD.served_requests, 0),
+            above_seconds = above_seconds
+                + CASE WHEN NEW.served_requests > NEW.purchased_rps * NEW.seconds THEN NEW.seconds ELSE 0 END
+                - CASE WHEN OLD.served_requests > OLD.purchased_rps * OLD.seconds THEN OLD.seconds ELSE 0 END,
+            above_requests = above_requests
+                + max(coalesce(NEW.served_requests, 0) - NEW.purchased_rps * NEW.seconds, 0)
+                - max(coalesce(OLD.served_requests, 0) - OLD.purchased_rps * OLD.seconds, 0),
+            peak_rps = CASE WHEN NEW.served_requests IS NULL THEN peak_rps
+                            ELSE max(coalesce(peak_rps, 0), CAST(NEW.served_requests AS REAL) / NEW.seconds) END,
+            proxy_answers = proxy_answers + NEW.proxy_answers - OLD.proxy_answers,
+            fallback_answers = fallback_answers + NEW.fallback_answers - OLD.fallback_answers,
+            fraction_seconds = fraction_seconds + NEW.fraction * NEW.seconds - OLD.fraction * OLD.seconds,
+            fraction_min = min(fraction_min, NEW.fraction),
+            fraction_max = max(fraction_max, NEW.fraction)
+        WHERE buyer = NEW.buyer AND minute = NEW.start - (NEW.start % 60 + 60) % 60 AND server = NEW.server;
+    END;
+    INSERT INTO usage_minutes
+    SELECT buyer, start - (start % 60 + 60) % 60 AS m, server, count(*), sum(seconds), sum(purchased_rps * seconds),
+           sum(CASE WHEN served_requests IS NULL THEN 0 ELSE seconds END), sum(coalesce(served_requests, 0)),
+           sum(CASE WHEN served_requests > purchased_rps * seconds THEN seconds ELSE 0 END),
+           sum(max(coalesce(served_requests, 0) - purchased_rps * seconds, 0)),
+           max(CAST(served_requests AS REAL) / seconds),
+           sum(proxy_answers), sum(fallback_answers), sum(fraction * seconds), min(fraction), max(fraction)
+      FROM usage_samples GROUP BY buyer, m, server;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

@@ -5,32 +5,8 @@ use rusqlite::params;
 use super::{Ledger, LedgerError};
 use crate::core::holding::Holding;
 use crate::core::money::Money;
-use crate::core::service::Service;
+pub use crate::core::sale::Sale;
 use crate::core::window::Window;
-
-/// A recorded sale.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sale {
-    pub id: i64,
-    pub buyer: String,
-    /// `None`: the network operator; a buyer's name for a resale.
-    pub seller: Option<String>,
-    pub window: Window,
-    pub rps: i64,
-    /// Per rps-hour.
-    pub unit_price: Money,
-    /// For the whole window.
-    pub total: Money,
-    /// `auction` or `order`.
-    pub mechanism: String,
-    pub rule: Option<String>,
-    /// The auction, or the incoming order.
-    pub source_id: i64,
-    /// The winning bid, for an auction sale.
-    pub bid_id: Option<i64>,
-    pub created_at: i64,
-    pub service: Service,
-}
 
 impl Ledger {
     /// Sales, oldest first, optionally of one buyer and overlapping one window.

@@ -1,9 +1,10 @@
 //! Usage samples: per DNS server, buyer and control interval, what was bought, the answers
 //! given, the fraction of proxy answers, and what the proxies served (when a monitor says).
 
-use rusqlite::params;
+use rusqlite::{Connection, OpenFlags, params};
 
 use super::{Ledger, LedgerError};
+use crate::core::usage_bucket::UsageBucket;
 
 /// One buyer's interval, as one server saw it.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +106,130 @@ impl Ledger {
     }
 }
 
+/// One buyer's usage, stretch by stretch, oldest first.
+pub type BuyerUsage = (String, Vec<UsageBucket>);
+
+impl Ledger {
+    /// Each buyer's usage in `[from, to)` (from the per-minute rollups), in stretches of `span`
+    /// seconds on the `span` grid (a multiple of 60), servers merged as
+    /// [`UsageBucket::merge_server`] says, by buyer; stretches without samples are left out.
+    ///
+    /// A month of 100 buyers is 4.3 million rollup rows, and decoding them is most of a report's
+    /// time, so buyers are read on several threads, each with its own read-only connection (WAL
+    /// lets them read while `dns serve` writes). Each buyer is one indexed range read, so a
+    /// report over a day of a long ledger reads only that day.
+    pub fn usage_buckets(
+        &self,
+        buyer: Option<&str>,
+        from: i64,
+        to: i64,
+        span: i64,
+    ) -> Result<Vec<BuyerUsage>, LedgerError> {
+        let from = from - from.rem_euclid(span);
+        let buyers = match buyer {
+            Some(b) => vec![b.to_string()],
+            None => self.usage_buyers()?,
+        };
+        let path = self.conn.path().filter(|p| !p.is_empty()).map(str::to_string);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(buyers.len());
+        let Some(path) = path.filter(|_| threads > 1) else {
+            return buyers
+                .into_iter()
+                .map(|b| Ok((buyer_buckets(&self.conn, &b, from, to, span)?, b)))
+                .map(|r: Result<_, LedgerError>| r.map(|(usage, b)| (b, usage)))
+                .collect();
+        };
+        let results: Vec<Result<Vec<BuyerUsage>, LedgerError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (path, mine) = (&path, buyers.iter().skip(t).step_by(threads));
+                    scope.spawn(move || -> Result<Vec<BuyerUsage>, LedgerError> {
+                        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                        conn.busy_timeout(super::BUSY_TIMEOUT)?;
+                        mine.map(|b| Ok((b.clone(), buyer_buckets(&conn, b, from, to, span)?))).collect()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().expect("usage reader panicked")).collect()
+        });
+        let mut usage = Vec::with_capacity(buyers.len());
+        for part in results {
+            usage.extend(part?);
+        }
+        usage.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(usage)
+    }
+
+    /// Every buyer with usage rollups, by name: one index seek per buyer.
+    fn usage_buyers(&self) -> Result<Vec<String>, LedgerError> {
+        let mut next = self.conn.prepare_cached("SELECT min(buyer) FROM usage_minutes WHERE buyer > ?1")?;
+        let mut buyers: Vec<String> = Vec::new();
+        while let Some(b) =
+            next.query_row([buyers.last().map_or("", String::as_str)], |r| r.get::<_, Option<String>>(0))?
+        {
+            buyers.push(b);
+        }
+        Ok(buyers)
+    }
+}
+
+/// One buyer's usage in `[from, to)`, as [`Ledger::usage_buckets`] says.
+fn buyer_buckets(
+    conn: &Connection,
+    buyer: &str,
+    from: i64,
+    to: i64,
+    span: i64,
+) -> Result<Vec<UsageBucket>, LedgerError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT minute, seconds, purchased, measured_seconds, served_requests, above_seconds, above_requests,
+                peak_rps, proxy_answers, fallback_answers, fraction_seconds, fraction_min, fraction_max
+         FROM usage_minutes WHERE buyer = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute, server",
+    )?;
+    let mut rows = stmt.query(params![buyer, from, to])?;
+    let mut buckets: Vec<UsageBucket> = Vec::new();
+    // The minute being merged across servers, then added to its stretch.
+    let mut minute: Option<UsageBucket> = None;
+    let mut flush = |minute: UsageBucket| {
+        let start = minute.start - minute.start.rem_euclid(span);
+        match buckets.last_mut() {
+            Some(b) if b.start == start => b.add(&minute),
+            _ => buckets.push(UsageBucket { start, ..minute }),
+        }
+    };
+    while let Some(r) = rows.next()? {
+        let seconds: i64 = r.get(1)?;
+        let row = UsageBucket {
+            start: r.get(0)?,
+            seconds,
+            purchased: r.get(2)?,
+            measured_seconds: r.get(3)?,
+            served: r.get::<_, i64>(4)? as u64,
+            above_seconds: r.get(5)?,
+            above_requests: r.get::<_, i64>(6)? as u64,
+            peak_rps: r.get(7)?,
+            proxy_answers: r.get::<_, i64>(8)? as u64,
+            fallback_answers: r.get::<_, i64>(9)? as u64,
+            fraction_seconds: r.get(10)?,
+            fraction_weight: seconds as f64,
+            fraction_min: r.get(11)?,
+            fraction_max: r.get(12)?,
+        };
+        match &mut minute {
+            Some(m) if m.start == row.start => m.merge_server(&row),
+            _ => {
+                if let Some(m) = minute.replace(row) {
+                    flush(m);
+                }
+            }
+        }
+    }
+    if let Some(m) = minute {
+        flush(m);
+    }
+    Ok(buckets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +273,71 @@ mod tests {
         bad.seconds = 0;
         assert!(ledger.record_usage(&[sample("shop", 100, 3, 4), bad]).is_err());
         assert!(ledger.usage(None, 0, 1000).unwrap().is_empty());
+    }
+
+    fn measured(server: &str, start: i64, served: Option<u64>, purchased: i64) -> UsageSample {
+        UsageSample {
+            server: server.into(),
+            served_requests: served,
+            purchased_rps: purchased,
+            monitor: if served.is_some() { "ok" } else { "stale" }.into(),
+            ..sample("shop", start, 10, 5)
+        }
+    }
+
+    #[test]
+    fn samples_roll_up_into_five_minute_buckets_as_they_are_written() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        // 2026-11-25T00:00:00Z; samples at 0, 5 and 60 s, and one in the next bucket (300 s).
+        let t = 1_795_564_800;
+        ledger
+            .record_usage(&[
+                measured("a", t, Some(400), 100),     // 80 rps
+                measured("a", t + 5, Some(600), 100), // 120 rps: 100 above for 5 s
+                measured("a", t + 60, None, 100),     // stale: a gap
+                measured("a", t + 300, Some(50), 100),
+            ])
+            .unwrap();
+        let usage = ledger.usage_buckets(None, t, t + 600, 300).unwrap();
+        assert_eq!(usage.len(), 1);
+        let b = &usage[0].1;
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].start, b[0].seconds, b[0].measured_seconds, b[0].served), (t, 15, 10, 1000));
+        assert_eq!((b[0].above_seconds, b[0].above_requests, b[0].peak_rps), (5, 100, Some(120.0)));
+        assert_eq!((b[0].proxy_answers, b[0].fallback_answers, b[0].purchased), (30, 15, 1500));
+        assert_eq!((b[1].start, b[1].served), (t + 300, 50));
+        // A server restarted within the interval rewrites it: the rollup follows.
+        ledger.record_usage(&[measured("a", t + 60, Some(700), 100)]).unwrap();
+        let b = &ledger.usage_buckets(Some("shop"), t, t + 300, 300).unwrap()[0].1;
+        assert_eq!((b[0].measured_seconds, b[0].served, b[0].above_requests), (15, 1700, 300));
+        assert_eq!((b[0].proxy_answers, b[0].seconds), (40, 15));
+    }
+
+    #[test]
+    fn two_servers_are_the_same_requests_seen_twice_but_their_own_answers() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let t = 1_795_564_800;
+        ledger.record_usage(&[measured("a", t, Some(500), 100), measured("b", t, Some(495), 100)]).unwrap();
+        let b = &ledger.usage_buckets(None, t, t + 300, 300).unwrap()[0].1[0];
+        assert_eq!((b.served, b.measured_seconds, b.proxy_answers, b.fallback_answers), (500, 5, 20, 10));
+    }
+
+    #[test]
+    fn migration_5_rolls_up_the_samples_already_written() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (version, sql) in super::super::migrations::MIGRATIONS.iter().enumerate().take(4) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", version as i64 + 1).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO usage_samples VALUES ('a', 'shop', 1795564800, 5, 100, 10, 5, 0.5, 600, 'ok'),
+                                              ('a', 'shop', 1795564805, 5, 100, 10, 5, 0.7, NULL, 'stale');",
+        )
+        .unwrap();
+        super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        let ledger = Ledger { conn };
+        let b = &ledger.usage_buckets(None, 1_795_564_800, 1_795_565_100, 300).unwrap()[0].1[0];
+        assert_eq!((b.seconds, b.measured_seconds, b.served, b.above_requests), (10, 5, 600, 100));
+        assert_eq!((b.fraction_min, b.fraction_max, b.fraction_mean()), (0.5, 0.7, Some(0.6)));
     }
 }

@@ -1,0 +1,562 @@
+//! `report usage` as a pure function: each sale's stretches (the whole window, or its slots or
+//! days), with what the buyer used in them and what it owes.
+//!
+//! **Whose requests are whose.** The ledger knows what the proxies served per buyer, not per
+//! sale, so a buyer holding several sales at once has each 5-minute bucket's usage shared out:
+//! guaranteed sales first, in proportion to their rps, up to what they guarantee together; what
+//! is served above that goes to the buyer's best-effort sales, in proportion to theirs (the
+//! controller counts best-effort load the same way). A buyer with one sale at a time, the usual
+//! case, gets every request on that sale and every figure exact. A bucket cut by a window
+//! boundary (slots that are not a multiple of 5 minutes) is shared by time.
+//!
+//! **Gaps.** Time in a stretch without a measured sample (the server down, the monitor stale,
+//! or no monitor) is a gap: counted and shown, never taken as zero use. Means, the p95 and
+//! utilisation are over the measured time only.
+//!
+//! **Resales.** A buyer that resold part of what it bought gets a credit line for the resale
+//! (negative rps and charge) beside its purchase, so its lines add up to what it owes.
+
+use crate::core::billing::{self, Billing};
+use crate::core::money::Money;
+use crate::core::sale::Sale;
+use crate::core::service::Service;
+use crate::core::usage_bucket::UsageBucket;
+use crate::core::window::{DAY_SECS, Slot, Window};
+
+/// Seconds in a usage bucket: the 5 minutes of burstable billing.
+pub const BUCKET_SECS: i64 = 300;
+
+/// How a sale's window is cut into report lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// One line per sale.
+    Sale,
+    /// One line per sale and slot.
+    Slot(Slot),
+    /// One line per sale and UTC day.
+    Day,
+}
+
+impl Period {
+    /// `window` cut at this period's boundaries.
+    pub fn split(self, window: Window) -> Vec<Window> {
+        let len = match self {
+            Period::Sale => return vec![window],
+            Period::Slot(slot) => i64::from(slot.secs()),
+            Period::Day => DAY_SECS,
+        };
+        let mut parts = Vec::new();
+        let mut start = window.start;
+        while start < window.end {
+            let end = (start.div_euclid(len) + 1) * len;
+            parts.push(Window { start, end: end.min(window.end) });
+            start = end;
+        }
+        parts
+    }
+}
+
+/// What the report is asked for.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Only sale time inside this range.
+    pub range: Window,
+    pub period: Period,
+    /// Bill every sale by this rule instead of the one its service says.
+    pub billing: Option<Billing>,
+    /// Price per rps-hour above the purchase under p95 (default: the sale's unit price).
+    pub overage_price: Option<Money>,
+}
+
+/// The fraction of answers sent to proxies over a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FractionRange {
+    pub min: f64,
+    pub mean: f64,
+    pub max: f64,
+}
+
+/// One line of the report: a sale (or its resale) over one stretch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageLine {
+    pub buyer: String,
+    pub sale_id: i64,
+    pub service: Service,
+    /// The line's stretch of the sale's window.
+    pub window: Window,
+    /// What the sale bought; negative on a resale's credit line.
+    pub purchased_rps: i64,
+    /// Seconds of the stretch with a measured sample.
+    pub measured_seconds: i64,
+    /// Requests the proxies served for this sale; `None` when nothing was measured.
+    pub served_requests: Option<u64>,
+    pub mean_rps: Option<f64>,
+    pub peak_rps: Option<f64>,
+    pub p95_rps: Option<f64>,
+    pub utilisation_pct: Option<f64>,
+    pub above_seconds: i64,
+    pub above_requests: u64,
+    pub proxy_answers: u64,
+    pub fallback_answers: u64,
+    pub fraction: Option<FractionRange>,
+    pub gap_seconds: i64,
+    /// Runs of buckets with missing measurements.
+    pub gaps: u32,
+    /// `None` on a resale's credit line.
+    pub billing: Option<Billing>,
+    /// How the charge was worked out, in words and numbers.
+    pub rule: String,
+    pub unit_price: Money,
+    pub charge: Money,
+}
+
+/// The report's lines: for every sale in `sales` overlapping the range, its purchase lines
+/// (for its buyer) and, for a resale, its credit lines (for its seller); by buyer, then time,
+/// then sale. `usage` is each buyer's buckets of [`BUCKET_SECS`], by start.
+pub fn usage_lines(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &ReportOptions) -> Vec<UsageLine> {
+    let mut lines = Vec::new();
+    for sale in sales {
+        let Some(clipped) = intersect(sale.window, opts.range) else { continue };
+        let held: Vec<&Sale> = sales.iter().filter(|s| s.buyer == sale.buyer).collect();
+        let buckets = usage.iter().find(|(b, _)| *b == sale.buyer).map_or(&[][..], |(_, u)| u.as_slice());
+        for part in opts.period.split(clipped) {
+            lines.push(purchase_line(sale, part, &held, buckets, opts));
+            if let Some(seller) = &sale.seller {
+                lines.push(credit_line(sale, seller, part));
+            }
+        }
+    }
+    lines.sort_by(|a, b| (&a.buyer, a.window.start, a.sale_id).cmp(&(&b.buyer, b.window.start, b.sale_id)));
+    lines
+}
+
+fn intersect(a: Window, b: Window) -> Option<Window> {
+    let (start, end) = (a.start.max(b.start), a.end.min(b.end));
+    (start < end).then_some(Window { start, end })
+}
+
+/// The share of bucket `at`'s usage that is `sale`'s, of the buyer's sales `held`, when the
+/// bucket served `rate` rps (see the module's note).
+fn share(sale: &Sale, held: &[&Sale], at: Window, rate: f64) -> f64 {
+    let weight = |s: &Sale| intersect(s.window, at).map_or(0.0, |o| s.rps as f64 * o.secs() as f64 / at.secs() as f64);
+    let total = |service: Service| held.iter().filter(|s| s.service == service).map(|s| weight(s)).sum::<f64>();
+    let (guaranteed, best_effort) = (total(Service::Guaranteed), total(Service::BestEffort));
+    let mine = weight(sale);
+    if mine == 0.0 {
+        return 0.0;
+    }
+    let (pool, of_rate) = match (sale.service, guaranteed > 0.0, best_effort > 0.0) {
+        (Service::Guaranteed, _, false) | (Service::BestEffort, false, _) => return mine / (guaranteed + best_effort),
+        (Service::Guaranteed, _, true) => (guaranteed, if rate > 0.0 { rate.min(guaranteed) / rate } else { 1.0 }),
+        (Service::BestEffort, true, _) => {
+            (best_effort, if rate > 0.0 { (rate - guaranteed).max(0.0) / rate } else { 0.0 })
+        }
+    };
+    of_rate * mine / pool
+}
+
+fn purchase_line(
+    sale: &Sale,
+    part: Window,
+    held: &[&Sale],
+    buckets: &[UsageBucket],
+    opts: &ReportOptions,
+) -> UsageLine {
+    let mut sum = Sums::default();
+    let first = part.start - part.start.rem_euclid(BUCKET_SECS);
+    let mut next = buckets.partition_point(|b| b.start < first);
+    let mut in_gap = false;
+    for at in (first..part.end).step_by(BUCKET_SECS as usize) {
+        let span = Window { start: at, end: at + BUCKET_SECS };
+        let inside = intersect(span, part).map_or(0, |o| o.secs());
+        let bucket = buckets.get(next).filter(|b| b.start == at);
+        if bucket.is_some() {
+            next += 1;
+        }
+        let by_time = inside as f64 / BUCKET_SECS as f64;
+        let measured = bucket.map_or(0.0, |b| b.measured_seconds as f64 * by_time);
+        let gap = inside as f64 - measured;
+        if gap > 0.5 {
+            sum.gap_seconds += gap;
+            sum.gaps += u32::from(!in_gap);
+        }
+        in_gap = gap > 0.5;
+        let Some(b) = bucket else { continue };
+        let rate = b.served_rps().unwrap_or(0.0);
+        let mine = share(sale, held, span, rate);
+        sum.add(b, mine, by_time, measured);
+    }
+    let measured = sum.measured_seconds.round() as i64;
+    let served = (measured > 0).then(|| sum.served.round() as u64);
+    let p95_rps = billing::percentile95(&mut sum.rates);
+    let billing = opts.billing.unwrap_or(Billing::for_service(sale.service));
+    let (charge, rule) = charge(sale, part, billing, served, p95_rps, opts.overage_price);
+    UsageLine {
+        buyer: sale.buyer.clone(),
+        sale_id: sale.id,
+        service: sale.service,
+        window: part,
+        purchased_rps: sale.rps,
+        measured_seconds: measured,
+        served_requests: served,
+        mean_rps: served.map(|s| s as f64 / measured as f64),
+        peak_rps: sum.peak,
+        p95_rps,
+        utilisation_pct: served.map(|s| s as f64 * 100.0 / (sale.rps as f64 * measured as f64)),
+        above_seconds: sum.above_seconds.round() as i64,
+        above_requests: sum.above_requests.round() as u64,
+        proxy_answers: sum.proxy_answers.round() as u64,
+        fallback_answers: sum.fallback_answers.round() as u64,
+        fraction: (sum.fraction_weight > 0.0).then(|| FractionRange {
+            min: sum.fraction_min,
+            mean: sum.fraction_seconds / sum.fraction_weight,
+            max: sum.fraction_max,
+        }),
+        gap_seconds: sum.gap_seconds.round() as i64,
+        gaps: sum.gaps,
+        billing: Some(billing),
+        rule,
+        unit_price: sale.unit_price,
+        charge,
+    }
+}
+
+/// A line's running totals.
+#[derive(Debug)]
+struct Sums {
+    measured_seconds: f64,
+    served: f64,
+    peak: Option<f64>,
+    rates: Vec<f64>,
+    above_seconds: f64,
+    above_requests: f64,
+    proxy_answers: f64,
+    fallback_answers: f64,
+    fraction_seconds: f64,
+    fraction_weight: f64,
+    fraction_min: f64,
+    fraction_max: f64,
+    gap_seconds: f64,
+    gaps: u32,
+}
+
+impl Default for Sums {
+    fn default() -> Sums {
+        Sums {
+            measured_seconds: 0.0,
+            served: 0.0,
+            peak: None,
+            rates: Vec::new(),
+            above_seconds: 0.0,
+            above_requests: 0.0,
+            proxy_answers: 0.0,
+            fallback_answers: 0.0,
+            fraction_seconds: 0.0,
+            fraction_weight: 0.0,
+            fraction_min: f64::INFINITY,
+            fraction_max: f64::NEG_INFINITY,
+            gap_seconds: 0.0,
+            gaps: 0,
+        }
+    }
+}
+
+impl Sums {
+    /// Adds `share` of bucket `b`'s usage, `by_time` of it inside the line.
+    fn add(&mut self, b: &UsageBucket, share: f64, by_time: f64, measured: f64) {
+        let part = share * by_time;
+        self.measured_seconds += measured;
+        self.served += b.served as f64 * part;
+        if let (Some(peak), true) = (b.peak_rps, measured > 0.0) {
+            self.peak = Some(self.peak.unwrap_or(0.0).max(peak * share));
+        }
+        if let Some(rate) = b.served_rps() {
+            self.rates.push(rate * share);
+        }
+        self.above_seconds += b.above_seconds as f64 * by_time;
+        self.above_requests += b.above_requests as f64 * part;
+        self.proxy_answers += b.proxy_answers as f64 * part;
+        self.fallback_answers += b.fallback_answers as f64 * part;
+        self.fraction_seconds += b.fraction_seconds * by_time;
+        self.fraction_weight += b.fraction_weight * by_time;
+        self.fraction_min = self.fraction_min.min(b.fraction_min);
+        self.fraction_max = self.fraction_max.max(b.fraction_max);
+    }
+}
+
+/// The charge for `part` of `sale` by `rule`, and how it was worked out.
+fn charge(
+    sale: &Sale,
+    part: Window,
+    rule: Billing,
+    served: Option<u64>,
+    p95_rps: Option<f64>,
+    overage_price: Option<Money>,
+) -> (Money, String) {
+    let (rps, hours, unit) = (sale.rps, hours(part.secs()), sale.unit_price);
+    match rule {
+        Billing::Reserved => {
+            (billing::apportion(sale.total, sale.window, part), format!("{rps} rps × {hours} h × {unit}"))
+        }
+        Billing::Actual => match served {
+            Some(n) => (billing::actual(n, unit), format!("{n} requests × {unit}/3600")),
+            None => (Money(0), "no requests measured".into()),
+        },
+        Billing::P95 => {
+            let Some(p95) = p95_rps else { return (Money(0), "no requests measured".into()) };
+            let overage = overage_price.unwrap_or(unit);
+            let amount = billing::p95(p95, rps, part.secs(), unit, overage);
+            let within = p95.min(rps as f64);
+            let over = p95 - within;
+            let rule = if over > 0.0 {
+                format!(
+                    "{} rps × {hours} h × {unit} + {} rps over × {hours} h × {overage}",
+                    round2(within),
+                    round2(over)
+                )
+            } else {
+                format!("p95 {} rps × {hours} h × {unit}", round2(within))
+            };
+            (amount, rule)
+        }
+    }
+}
+
+fn credit_line(sale: &Sale, seller: &str, part: Window) -> UsageLine {
+    let credit = billing::apportion(sale.total, sale.window, part);
+    UsageLine {
+        buyer: seller.to_string(),
+        sale_id: sale.id,
+        service: sale.service,
+        window: part,
+        purchased_rps: -sale.rps,
+        measured_seconds: 0,
+        served_requests: None,
+        mean_rps: None,
+        peak_rps: None,
+        p95_rps: None,
+        utilisation_pct: None,
+        above_seconds: 0,
+        above_requests: 0,
+        proxy_answers: 0,
+        fallback_answers: 0,
+        fraction: None,
+        gap_seconds: 0,
+        gaps: 0,
+        billing: None,
+        rule: format!("resold {} rps × {} h × {} to {}", sale.rps, hours(part.secs()), sale.unit_price, sale.buyer),
+        unit_price: sale.unit_price,
+        charge: Money(-credit.micros()),
+    }
+}
+
+/// Hours as few digits as say them: `4`, `0.5`, `0.25`, `0.083`.
+fn hours(secs: i64) -> String {
+    let h = secs as f64 / 3600.0;
+    let text = format!("{h:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn round2(x: f64) -> String {
+    let text = format!("{x:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3600;
+    /// 2026-11-25T00:00:00Z.
+    const DAY0: i64 = 1_795_564_800;
+
+    fn sale(id: i64, buyer: &str, start: i64, hours: i64, rps: i64, unit: i64, service: Service) -> Sale {
+        let window = Window { start, end: start + hours * H };
+        let total = Money((i128::from(rps) * i128::from(unit) * i128::from(hours)) as i64);
+        Sale {
+            id,
+            buyer: buyer.into(),
+            seller: None,
+            window,
+            rps,
+            unit_price: Money(unit),
+            total,
+            mechanism: "auction".into(),
+            rule: Some("uniform".into()),
+            source_id: 1,
+            bid_id: None,
+            created_at: start - H,
+            service,
+        }
+    }
+
+    /// Fully measured 5-minute buckets from `start`, served at each of `rates` rps.
+    fn buckets(start: i64, purchased_rps: i64, rates: &[f64]) -> Vec<UsageBucket> {
+        rates
+            .iter()
+            .enumerate()
+            .map(|(i, &rps)| {
+                let served = (rps * 300.0) as u64;
+                let above = served.saturating_sub(purchased_rps as u64 * 300);
+                UsageBucket {
+                    start: start + i as i64 * 300,
+                    seconds: 300,
+                    purchased: purchased_rps * 300,
+                    measured_seconds: 300,
+                    served,
+                    above_seconds: if above > 0 { 300 } else { 0 },
+                    above_requests: above,
+                    peak_rps: Some(rps),
+                    proxy_answers: 60,
+                    fallback_answers: 40,
+                    fraction_seconds: 0.6 * 300.0,
+                    fraction_weight: 300.0,
+                    fraction_min: 0.6,
+                    fraction_max: 0.6,
+                }
+            })
+            .collect()
+    }
+
+    fn opts(period: Period) -> ReportOptions {
+        ReportOptions { range: Window { start: 0, end: i64::MAX / 2 }, period, billing: None, overage_price: None }
+    }
+
+    #[test]
+    fn a_guaranteed_sale_is_charged_what_it_reserved_whatever_it_used() {
+        // 100 rps for 2 h at 0.80: 160.00. It uses 90 rps in the first hour, 110 in the second.
+        let sales = [sale(1, "shop", DAY0, 2, 100, 800_000, Service::Guaranteed)];
+        let mut rates = vec![90.0; 12];
+        rates.extend([110.0; 12]);
+        let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
+        let lines = usage_lines(&sales, &usage, &opts(Period::Sale));
+        assert_eq!(lines.len(), 1);
+        let l = &lines[0];
+        assert_eq!(l.served_requests, Some(12 * 27_000 + 12 * 33_000));
+        assert_eq!((l.mean_rps, l.peak_rps, l.p95_rps), (Some(100.0), Some(110.0), Some(110.0)));
+        assert_eq!(l.utilisation_pct, Some(100.0));
+        assert_eq!((l.above_seconds, l.above_requests), (H, 12 * 3000));
+        assert_eq!((l.proxy_answers, l.fallback_answers), (24 * 60, 24 * 40));
+        assert_eq!((l.gap_seconds, l.gaps), (0, 0));
+        assert_eq!(l.charge, Money(160_000_000));
+        assert_eq!(l.rule, "100 rps × 2 h × 0.80");
+        // By slot: two lines of 80.00, each with its own hour's use.
+        let lines = usage_lines(&sales, &usage, &opts(Period::Slot(Slot::HOUR)));
+        let got: Vec<(Option<u64>, Money)> = lines.iter().map(|l| (l.served_requests, l.charge)).collect();
+        assert_eq!(got, vec![(Some(324_000), Money(80_000_000)), (Some(396_000), Money(80_000_000))]);
+    }
+
+    #[test]
+    fn a_best_effort_sale_is_charged_for_the_requests_served() {
+        // 180,000 requests at 0.72 per rps-hour: 180,000 × 0.0002 = 36.00.
+        let sales = [sale(1, "news", DAY0, 1, 50, 720_000, Service::BestEffort)];
+        let usage = vec![("news".to_string(), buckets(DAY0, 50, &[50.0; 12]))];
+        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        assert_eq!((l.served_requests, l.charge), (Some(180_000), Money(36_000_000)));
+        assert_eq!(l.rule, "180000 requests × 0.72/3600");
+        assert_eq!(l.billing, Some(Billing::Actual));
+    }
+
+    #[test]
+    fn p95_on_a_month_with_bursts() {
+        // 100 rps for 30 days (720 h) at 0.80, overage 1.20. 8,640 buckets; 432 bursts of
+        // 900 rps are the top 5% and are forgiven: 100 × 720 × 0.80 = 57,600.00.
+        let sales = [sale(1, "shop", DAY0, 720, 100, 800_000, Service::Guaranteed)];
+        let mut rates = vec![100.0; 8640];
+        for i in 0..432 {
+            rates[i * 20] = 900.0;
+        }
+        let mut o = opts(Period::Sale);
+        o.billing = Some(Billing::P95);
+        o.overage_price = Some(Money(1_200_000));
+        let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
+        let l = &usage_lines(&sales, &usage, &o)[0];
+        assert_eq!((l.p95_rps, l.charge), (Some(100.0), Money(57_600_000_000)));
+        assert_eq!(l.rule, "p95 100 rps × 720 h × 0.80");
+        // One burst more and the p95 is 900: 57,600 + 800 × 720 × 1.20 = 748,800.00.
+        rates[1] = 900.0;
+        let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
+        let l = &usage_lines(&sales, &usage, &o)[0];
+        assert_eq!((l.p95_rps, l.charge), (Some(900.0), Money(748_800_000_000)));
+        assert_eq!(l.rule, "100 rps × 720 h × 0.80 + 800 rps over × 720 h × 1.20");
+        // The sale's own rule, reserved, ignores the bursts.
+        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        assert_eq!(l.charge, Money(57_600_000_000));
+    }
+
+    #[test]
+    fn missing_buckets_are_gaps_not_zero_use() {
+        // 1 h: 20 minutes measured at 80 rps, 25 minutes missing, 15 measured.
+        let sales = [sale(1, "shop", DAY0, 1, 100, 800_000, Service::Guaranteed)];
+        let mut b = buckets(DAY0, 100, &[80.0; 12]);
+        b.drain(4..9);
+        let usage = vec![("shop".to_string(), b)];
+        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        assert_eq!((l.gap_seconds, l.gaps, l.measured_seconds), (25 * 60, 1, 35 * 60));
+        assert_eq!((l.served_requests, l.mean_rps), (Some(7 * 24_000), Some(80.0)));
+        assert_eq!(l.utilisation_pct, Some(80.0));
+        // Nothing measured at all: no served figure, one gap the length of the window.
+        let l = &usage_lines(&sales, &[], &opts(Period::Sale))[0];
+        assert_eq!((l.served_requests, l.gap_seconds, l.gaps, l.fraction), (None, H, 1, None));
+        assert_eq!(l.charge, Money(80_000_000));
+    }
+
+    #[test]
+    fn guaranteed_sales_take_the_use_first_best_effort_the_rest() {
+        // shop holds 100 rps guaranteed and 50 best effort and is served 130 rps: 100 on the
+        // guarantee, 30 on best effort (30 × 3600 = 108,000 requests at 0.36 → 10.80).
+        let sales = [
+            sale(1, "shop", DAY0, 1, 100, 800_000, Service::Guaranteed),
+            sale(2, "shop", DAY0, 1, 50, 360_000, Service::BestEffort),
+        ];
+        let usage = vec![("shop".to_string(), buckets(DAY0, 150, &[130.0; 12]))];
+        let lines = usage_lines(&sales, &usage, &opts(Period::Sale));
+        let got: Vec<(i64, Option<u64>, Money)> =
+            lines.iter().map(|l| (l.sale_id, l.served_requests, l.charge)).collect();
+        assert_eq!(got, vec![(1, Some(360_000), Money(80_000_000)), (2, Some(108_000), Money(10_800_000))]);
+    }
+
+    #[test]
+    fn a_sale_across_midnight_splits_into_days_and_slots() {
+        // 20:00 to 04:00, 10 rps at 1.00: 80.00, 40.00 on each day.
+        let sales = [sale(1, "api", DAY0 + 20 * H, 8, 10, 1_000_000, Service::Guaranteed)];
+        let usage = vec![("api".to_string(), buckets(DAY0 + 20 * H, 10, &[5.0; 96]))];
+        let days = usage_lines(&sales, &usage, &opts(Period::Day));
+        let got: Vec<(i64, i64, Money, Option<u64>)> =
+            days.iter().map(|l| (l.window.start, l.window.end, l.charge, l.served_requests)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (DAY0 + 20 * H, DAY0 + 24 * H, Money(40_000_000), Some(72_000)),
+                (DAY0 + 24 * H, DAY0 + 28 * H, Money(40_000_000), Some(72_000)),
+            ]
+        );
+        let slots = usage_lines(&sales, &usage, &opts(Period::Slot(Slot::from_secs(1800).unwrap())));
+        assert_eq!(slots.len(), 16);
+        assert!(slots.iter().all(|l| l.charge == Money(5_000_000) && l.served_requests == Some(9000)));
+        // A range clips the sale: only 02:00–03:00 of it.
+        let mut o = opts(Period::Sale);
+        o.range = Window { start: DAY0 + 26 * H, end: DAY0 + 27 * H };
+        let l = &usage_lines(&sales, &usage, &o)[0];
+        assert_eq!((l.window, l.charge, l.served_requests), (o.range, Money(10_000_000), Some(18_000)));
+    }
+
+    #[test]
+    fn a_resale_credits_the_seller() {
+        let mut resale = sale(2, "news", DAY0, 1, 20, 900_000, Service::Guaranteed);
+        resale.seller = Some("shop".into());
+        let sales = [sale(1, "shop", DAY0, 1, 100, 800_000, Service::Guaranteed), resale];
+        let lines = usage_lines(&sales, &[], &opts(Period::Sale));
+        let got: Vec<(&str, i64, i64, Money)> =
+            lines.iter().map(|l| (l.buyer.as_str(), l.sale_id, l.purchased_rps, l.charge)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("news", 2, 20, Money(18_000_000)),
+                ("shop", 1, 100, Money(80_000_000)),
+                ("shop", 2, -20, Money(-18_000_000))
+            ]
+        );
+        assert_eq!(lines[2].rule, "resold 20 rps × 1 h × 0.90 to news");
+    }
+}
