@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
             [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -547,6 +548,86 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;dns;help;help' {
             break
         }
+        'surplus;report' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule')
+            [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'The operator''s view per slot or day: capacity sold by mechanism, used, revenue, unsold')
+            [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'The operator''s view per slot or day: capacity offered, sold, used and unsold')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;report;usage' {
+            [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'Only this buyer''s lines')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sale time at or after this time (default: the first sale''s start)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only sale time before this time (default: the last sale''s end)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One line per sale, or per sale and slot or day')
+            [CompletionResult]::new('--billing', '--billing', [CompletionResultType]::ParameterName, 'Bill every sale by this rule: reserved (rps × hours × price), actual (requests served × price / 3600) or p95 (95th percentile of 5-minute rates × hours × price, overage at `market.overage_price`). Default: each sale''s own, reserved for guaranteed, actual for best effort')
+            [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'Also draw served vs purchased rps and the fraction over time, per buyer, to this SVG')
+            [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Recount served requests per buyer from these access logs (files or globs) over the same time, and show the difference to the ledger')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of the --logs files (default: auto-detect; it needs the host)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;report;sales' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this time (default: the first offer''s or sale''s start)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Before this time (default: the last offer''s or sale''s end)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One line per slot or per day')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;report;capacity' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this time (default: the first offer''s or sale''s start)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Before this time (default: the last offer''s or sale''s end)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One line per slot or per day')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'surplus;report;help' {
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule')
+            [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'The operator''s view per slot or day: capacity sold by mechanism, used, revenue, unsold')
+            [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'The operator''s view per slot or day: capacity offered, sold, used and unsold')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;report;help;usage' {
+            break
+        }
+        'surplus;report;help;sales' {
+            break
+        }
+        'surplus;report;help;capacity' {
+            break
+        }
+        'surplus;report;help;help' {
+            break
+        }
         'surplus;simulate' {
             [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the random world; the same seed gives the same run')
@@ -618,6 +699,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
             [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -717,6 +799,21 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;dns;status' {
+            break
+        }
+        'surplus;help;report' {
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule')
+            [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'The operator''s view per slot or day: capacity sold by mechanism, used, revenue, unsold')
+            [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'The operator''s view per slot or day: capacity offered, sold, used and unsold')
+            break
+        }
+        'surplus;help;report;usage' {
+            break
+        }
+        'surplus;help;report;sales' {
+            break
+        }
+        'surplus;help;report;capacity' {
             break
         }
         'surplus;help;simulate' {

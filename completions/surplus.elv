@@ -31,6 +31,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
             cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
+            cand report 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity'
             cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -476,6 +477,77 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;dns;help;help'= {
         }
+        &'surplus;report'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand usage 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
+            cand sales 'The operator''s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
+            cand capacity 'The operator''s view per slot or day: capacity offered, sold, used and unsold'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;report;usage'= {
+            cand --buyer 'Only this buyer''s lines'
+            cand --since 'Only sale time at or after this time (default: the first sale''s start)'
+            cand --until 'Only sale time before this time (default: the last sale''s end)'
+            cand --by 'One line per sale, or per sale and slot or day'
+            cand --billing 'Bill every sale by this rule: reserved (rps × hours × price), actual (requests served × price / 3600) or p95 (95th percentile of 5-minute rates × hours × price, overage at `market.overage_price`). Default: each sale''s own, reserved for guaranteed, actual for best effort'
+            cand --chart 'Also draw served vs purchased rps and the fraction over time, per buyer, to this SVG'
+            cand --logs 'Recount served requests per buyer from these access logs (files or globs) over the same time, and show the difference to the ledger'
+            cand --log-format 'Format of the --logs files (default: auto-detect; it needs the host)'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;report;sales'= {
+            cand --since 'From this time (default: the first offer''s or sale''s start)'
+            cand --until 'Before this time (default: the last offer''s or sale''s end)'
+            cand --by 'One line per slot or per day'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;report;capacity'= {
+            cand --since 'From this time (default: the first offer''s or sale''s start)'
+            cand --until 'Before this time (default: the last offer''s or sale''s end)'
+            cand --by 'One line per slot or per day'
+            cand --format 'Output format'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'surplus;report;help'= {
+            cand usage 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
+            cand sales 'The operator''s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
+            cand capacity 'The operator''s view per slot or day: capacity offered, sold, used and unsold'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;report;help;usage'= {
+        }
+        &'surplus;report;help;sales'= {
+        }
+        &'surplus;report;help;capacity'= {
+        }
+        &'surplus;report;help;help'= {
+        }
         &'surplus;simulate'= {
             cand --scenario 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)'
             cand --seed 'Seed of the random world; the same seed gives the same run'
@@ -539,6 +611,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
             cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
+            cand report 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity'
             cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -613,6 +686,17 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;dns;query'= {
         }
         &'surplus;help;dns;status'= {
+        }
+        &'surplus;help;report'= {
+            cand usage 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
+            cand sales 'The operator''s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
+            cand capacity 'The operator''s view per slot or day: capacity offered, sold, used and unsold'
+        }
+        &'surplus;help;report;usage'= {
+        }
+        &'surplus;help;report;sales'= {
+        }
+        &'surplus;help;report;capacity'= {
         }
         &'surplus;help;simulate'= {
         }

@@ -33,6 +33,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check t
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -216,6 +217,61 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "status" -d 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server\'s metrics endpoint (else the ledger\'s newest usage samples)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -f -a "usage" -d 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -f -a "sales" -d 'The operator\'s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -f -a "capacity" -d 'The operator\'s view per slot or day: capacity offered, sold, used and unsold'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l buyer -d 'Only this buyer\'s lines' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l since -d 'Only sale time at or after this time (default: the first sale\'s start)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l until -d 'Only sale time before this time (default: the last sale\'s end)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l by -d 'One line per sale, or per sale and slot or day' -r -f -a "sale\t'One line per sale'
+slot\t'One line per sale and slot (`market.slot`)'
+day\t'One line per sale and UTC day'"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l billing -d 'Bill every sale by this rule: reserved (rps × hours × price), actual (requests served × price / 3600) or p95 (95th percentile of 5-minute rates × hours × price, overage at `market.overage_price`). Default: each sale\'s own, reserved for guaranteed, actual for best effort' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l chart -d 'Also draw served vs purchased rps and the fraction over time, per buyer, to this SVG' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l logs -d 'Recount served requests per buyer from these access logs (files or globs) over the same time, and show the difference to the ledger' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l log-format -d 'Format of the --logs files (default: auto-detect; it needs the host)' -r -f -a "auto\t''
+vhost_combined\t''
+combined_host\t''
+squid\t''
+json\t''"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l since -d 'From this time (default: the first offer\'s or sale\'s start)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l until -d 'Before this time (default: the last offer\'s or sale\'s end)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l by -d 'One line per slot or per day' -r -f -a "slot\t'One line per slot (`market.slot`)'
+day\t'One line per UTC day'"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l since -d 'From this time (default: the first offer\'s or sale\'s start)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l until -d 'Before this time (default: the last offer\'s or sale\'s end)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l by -d 'One line per slot or per day' -r -f -a "slot\t'One line per slot (`market.slot`)'
+day\t'One line per UTC day'"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "usage" -d 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "sales" -d 'The operator\'s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "capacity" -d 'The operator\'s view per slot or day: capacity offered, sold, used and unsold'
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l scenario -d 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l seed -d 'Seed of the random world; the same seed gives the same run' -r
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l runs -d 'Run seeds N, N+1, … and show each run\'s summary and their mean, not the intervals' -r
@@ -248,13 +304,14 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns simulate generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
@@ -267,5 +324,8 @@ complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_su
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "query" -d 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer\'s fallback'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "status" -d 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server\'s metrics endpoint (else the ledger\'s newest usage samples)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from report" -f -a "usage" -d 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from report" -f -a "sales" -d 'The operator\'s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from report" -f -a "capacity" -d 'The operator\'s view per slot or day: capacity offered, sold, used and unsold'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'

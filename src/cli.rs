@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::core::auction::Rule;
+use crate::core::billing::Billing;
 use crate::core::money::Money;
 use crate::core::window::{Slot, Window, parse_duration, parse_instant};
 use crate::output::Format;
@@ -48,6 +49,9 @@ pub enum Command {
     /// The network's authoritative DNS, answering a controlled fraction with proxies.
     #[command(subcommand)]
     Dns(DnsCommand),
+    /// Reports: what each buyer bought, used and owes; the operator's sales and capacity.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Run the controller on simulated time against caching resolvers, before going live.
     Simulate(SimulateArgs),
     /// Write shell completions or man pages (for packagers).
@@ -404,6 +408,100 @@ pub struct SalesArgs {
     pub format: FormatArgs,
 }
 
+/// `surplus report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and
+    /// requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule.
+    Usage(UsageReportArgs),
+    /// The operator's view per slot or day: capacity sold by mechanism, used, revenue, unsold.
+    Sales(WindowReportArgs),
+    /// The operator's view per slot or day: capacity offered, sold, used and unsold.
+    Capacity(WindowReportArgs),
+}
+
+/// How a usage report cuts sales into lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportBy {
+    /// One line per sale.
+    Sale,
+    /// One line per sale and slot (`market.slot`).
+    Slot,
+    /// One line per sale and UTC day.
+    Day,
+}
+
+/// `surplus report usage`
+#[derive(Debug, Args)]
+pub struct UsageReportArgs {
+    /// Only this buyer's lines.
+    #[arg(long, value_name = "NAME")]
+    pub buyer: Option<String>,
+
+    /// Only sale time at or after this time (default: the first sale's start).
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub since: Option<Timestamp>,
+
+    /// Only sale time before this time (default: the last sale's end).
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub until: Option<Timestamp>,
+
+    /// One line per sale, or per sale and slot or day.
+    #[arg(long, value_enum, default_value_t = ReportBy::Sale)]
+    pub by: ReportBy,
+
+    /// Bill every sale by this rule: reserved (rps × hours × price), actual (requests served ×
+    /// price / 3600) or p95 (95th percentile of 5-minute rates × hours × price, overage at
+    /// `market.overage_price`). Default: each sale's own, reserved for guaranteed, actual for
+    /// best effort.
+    #[arg(long, value_name = "RULE", value_parser = billing)]
+    pub billing: Option<Billing>,
+
+    /// Also draw served vs purchased rps and the fraction over time, per buyer, to this SVG.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+
+    /// Recount served requests per buyer from these access logs (files or globs) over the same
+    /// time, and show the difference to the ledger.
+    #[arg(long, value_name = "LOG", num_args = 1..)]
+    pub logs: Vec<String>,
+
+    /// Format of the --logs files (default: auto-detect; it needs the host).
+    #[arg(long, value_name = "FORMAT", requires = "logs", value_parser = ["auto", "vhost_combined", "combined_host", "squid", "json"])]
+    pub log_format: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// How an operator's report cuts time into lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowBy {
+    /// One line per slot (`market.slot`).
+    Slot,
+    /// One line per UTC day.
+    Day,
+}
+
+/// `surplus report sales` and `surplus report capacity`
+#[derive(Debug, Args)]
+pub struct WindowReportArgs {
+    /// From this time (default: the first offer's or sale's start).
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub since: Option<Timestamp>,
+
+    /// Before this time (default: the last offer's or sale's end).
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub until: Option<Timestamp>,
+
+    /// One line per slot or per day.
+    #[arg(long, value_enum, default_value_t = WindowBy::Slot)]
+    pub by: WindowBy,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
 /// `surplus simulate`
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -552,6 +650,10 @@ fn fraction(text: &str) -> Result<f64, String> {
 }
 
 fn rule(text: &str) -> Result<Rule, String> {
+    text.parse()
+}
+
+fn billing(text: &str) -> Result<Billing, String> {
     text.parse()
 }
 

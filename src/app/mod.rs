@@ -12,6 +12,7 @@ pub mod generate;
 pub mod log_inputs;
 pub mod market;
 pub mod orders;
+pub mod report;
 pub mod simulate;
 
 use std::io::{self, Write};
@@ -19,7 +20,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, MarketCommand};
+use crate::cli::{
+    AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, MarketCommand, ReportCommand,
+};
 use crate::config::Config;
 
 /// Parses the command line, runs the command, and reports an error as one line, its causes
@@ -83,6 +86,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dns(DnsCommand::Query(args)) => dns_query::query(&load()?, args),
         Command::Dns(DnsCommand::Status(args)) => dns_status::status(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
+        Command::Report(ReportCommand::Usage(args)) => report::usage(&load()?, cli.db.as_deref(), args),
+        Command::Report(ReportCommand::Sales(args)) => {
+            report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Sales)
+        }
+        Command::Report(ReportCommand::Capacity(args)) => {
+            report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Capacity)
+        }
         Command::Simulate(args) => simulate::run(args),
         Command::Generate(command) => generate::run(command),
     }

@@ -22,6 +22,10 @@ pub struct Market {
     /// Lowest price per rps-hour (default 0).
     #[serde(deserialize_with = "values::money", serialize_with = "money_text")]
     pub reserve_price: Money,
+    /// Price per rps-hour of use above a purchase under p95 billing (`report usage --billing
+    /// p95`); default: the sale's own unit price.
+    #[serde(deserialize_with = "values::optional_money", serialize_with = "optional_money_text")]
+    pub overage_price: Option<Money>,
     /// Currency of prices (default EUR).
     pub currency: Currency,
 }
@@ -33,6 +37,7 @@ impl Default for Market {
             quantile: Fraction(0.95),
             margin: Fraction(0.10),
             reserve_price: Money(0),
+            overage_price: None,
             currency: Currency("EUR".into()),
         }
     }
@@ -44,6 +49,13 @@ fn slot_text<S: serde::Serializer>(slot: &Slot, s: S) -> Result<S::Ok, S::Error>
 
 fn money_text<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(m)
+}
+
+fn optional_money_text<S: serde::Serializer>(m: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => s.collect_str(m),
+        None => s.serialize_none(),
+    }
 }
 
 /// The DNS server.

@@ -218,6 +218,11 @@ pub fn slot<'de, D: Deserializer<'de>>(de: D) -> Result<Slot, D::Error> {
     }))
 }
 
+/// Deserializes an optional [`Money`] (>= 0), as [`money`] does.
+pub fn optional_money<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Money>, D::Error> {
+    money(de).map(Some)
+}
+
 /// Deserializes [`Money`] (>= 0) from a number (`0.5`) or a string (`"0.50"`).
 pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
     de.deserialize_any(Checked("an amount like 0.50", |v: Scalar<'_>| {

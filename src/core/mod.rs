@@ -24,4 +24,5 @@ pub mod supply;
 pub mod usage_bucket;
 pub mod usage_report;
 pub mod window;
+pub mod window_report;
 pub mod zone_index;

@@ -82,6 +82,10 @@ pub struct UsageLine {
     pub buyer: String,
     pub sale_id: i64,
     pub service: Service,
+    /// Who sold: `None` for the network operator, a buyer for a resale.
+    pub seller: Option<String>,
+    /// `auction` or `order`.
+    pub mechanism: String,
     /// The line's stretch of the sale's window.
     pub window: Window,
     /// What the sale bought; negative on a resale's credit line.
@@ -195,6 +199,8 @@ fn purchase_line(
         buyer: sale.buyer.clone(),
         sale_id: sale.id,
         service: sale.service,
+        seller: sale.seller.clone(),
+        mechanism: sale.mechanism.clone(),
         window: part,
         purchased_rps: sale.rps,
         measured_seconds: measured,
@@ -328,6 +334,8 @@ fn credit_line(sale: &Sale, seller: &str, part: Window) -> UsageLine {
         buyer: seller.to_string(),
         sale_id: sale.id,
         service: sale.service,
+        seller: sale.seller.clone(),
+        mechanism: sale.mechanism.clone(),
         window: part,
         purchased_rps: -sale.rps,
         measured_seconds: 0,

@@ -2,6 +2,7 @@
 //! (globs, rotated and gzip'd files), and a parallel one-pass scan into per-second counts.
 
 pub mod clf;
+pub mod host_count;
 pub mod json_lines;
 pub mod line_error;
 pub mod log_files;

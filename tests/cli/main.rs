@@ -8,5 +8,6 @@ mod generate;
 mod market;
 mod nginx;
 mod orders;
+mod report;
 mod simulate;
 mod test;

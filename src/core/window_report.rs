@@ -1,0 +1,161 @@
+//! `report sales` and `report capacity` as a pure function: the operator's view of each slot
+//! or day — what was offered, what was sold and how, what the proxies served, the revenue, and
+//! what was left unsold — from the usage report's lines cut at the same boundaries.
+//!
+//! Rates over a period are time-weighted means: a 100 rps sale for half of a slot counts 50.
+
+use crate::core::money::Money;
+use crate::core::service::Service;
+use crate::core::usage_bucket::UsageBucket;
+use crate::core::usage_report::UsageLine;
+use crate::core::window::Window;
+
+/// One period of the operator's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowLine {
+    pub window: Window,
+    /// Capacity offered (`capacity measure --save`); `None` where nothing was offered.
+    pub offered_rps: Option<f64>,
+    /// Guaranteed capacity the operator sold, by auction and by order.
+    pub auction_rps: f64,
+    pub order_rps: f64,
+    /// Best-effort shares sold (not drawn from the offers).
+    pub best_effort_rps: f64,
+    /// Capacity buyers resold to each other.
+    pub resold_rps: f64,
+    /// What the proxies served for all buyers, over the measured time; `None` if unmeasured.
+    pub used_rps: Option<f64>,
+    /// What buyers owe the operator for the period (resales are between buyers).
+    pub revenue: Money,
+    /// Offered minus sold; `None` where nothing was offered.
+    pub unsold_rps: Option<f64>,
+}
+
+/// Lines for `periods` from usage `lines` cut at the same boundaries, the `offers` (slot,
+/// rps), and every buyer's `usage` buckets.
+pub fn window_lines(
+    periods: &[Window],
+    lines: &[UsageLine],
+    offers: &[(Window, i64)],
+    usage: &[(String, Vec<UsageBucket>)],
+) -> Vec<WindowLine> {
+    periods
+        .iter()
+        .map(|&period| {
+            let weight = |w: Window| overlap(w, period) as f64 / period.secs() as f64;
+            let mut line = WindowLine {
+                window: period,
+                offered_rps: None,
+                auction_rps: 0.0,
+                order_rps: 0.0,
+                best_effort_rps: 0.0,
+                resold_rps: 0.0,
+                used_rps: None,
+                revenue: Money(0),
+                unsold_rps: None,
+            };
+            for l in lines.iter().filter(|l| overlap(l.window, period) > 0) {
+                let rps = l.purchased_rps as f64 * weight(l.window);
+                match (l.purchased_rps < 0, l.service, &l.seller, l.mechanism.as_str()) {
+                    (true, _, _, _) => line.resold_rps -= rps,
+                    (false, Service::BestEffort, _, _) => line.best_effort_rps += rps,
+                    (false, _, Some(_), _) => {}
+                    (false, _, None, "auction") => line.auction_rps += rps,
+                    (false, _, None, _) => line.order_rps += rps,
+                }
+                if l.purchased_rps > 0 && l.seller.is_none() {
+                    line.revenue = Money(line.revenue.micros() + l.charge.micros());
+                }
+            }
+            for (slot, rps) in offers.iter().filter(|(slot, _)| overlap(*slot, period) > 0) {
+                *line.offered_rps.get_or_insert(0.0) += *rps as f64 * weight(*slot);
+            }
+            line.unsold_rps = line.offered_rps.map(|o| o - line.auction_rps - line.order_rps);
+            for (_, buckets) in usage {
+                let first = buckets.partition_point(|b| b.start < period.start);
+                let (served, measured) = buckets[first..]
+                    .iter()
+                    .take_while(|b| b.start < period.end)
+                    .fold((0u64, 0i64), |(s, m), b| (s + b.served, m + b.measured_seconds));
+                if measured > 0 {
+                    *line.used_rps.get_or_insert(0.0) += served as f64 / measured as f64;
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+fn overlap(a: Window, b: Window) -> i64 {
+    (a.end.min(b.end) - a.start.max(b.start)).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::billing::Billing;
+
+    const T: i64 = 1_795_564_800;
+
+    fn line(
+        buyer: &str,
+        start: i64,
+        secs: i64,
+        rps: i64,
+        mechanism: &str,
+        seller: Option<&str>,
+        charge: i64,
+    ) -> UsageLine {
+        UsageLine {
+            buyer: buyer.into(),
+            sale_id: 1,
+            service: Service::Guaranteed,
+            seller: seller.map(String::from),
+            mechanism: mechanism.into(),
+            window: Window { start, end: start + secs },
+            purchased_rps: rps,
+            measured_seconds: 0,
+            served_requests: None,
+            mean_rps: None,
+            peak_rps: None,
+            p95_rps: None,
+            utilisation_pct: None,
+            above_seconds: 0,
+            above_requests: 0,
+            proxy_answers: 0,
+            fallback_answers: 0,
+            fraction: None,
+            gap_seconds: 0,
+            gaps: 0,
+            billing: Some(Billing::Reserved),
+            rule: String::new(),
+            unit_price: Money(0),
+            charge: Money(charge),
+        }
+    }
+
+    #[test]
+    fn sold_offered_used_and_revenue_per_hour() {
+        let hour = |h: i64| Window { start: T + h * 3600, end: T + (h + 1) * 3600 };
+        let mut best_effort = line("news", T, 3600, 40, "auction", None, 2_000_000);
+        best_effort.service = Service::BestEffort;
+        let lines = [
+            line("shop", T, 3600, 100, "auction", None, 80_000_000),
+            line("api", T + 1800, 1800, 20, "order", None, 9_000_000),
+            line("news", T, 3600, 10, "order", Some("shop"), 9_000_000),
+            line("shop", T, 3600, -10, "order", Some("shop"), -9_000_000),
+            best_effort,
+        ];
+        let usage = vec![(
+            "shop".to_string(),
+            vec![UsageBucket { start: T, measured_seconds: 300, served: 27_000, ..UsageBucket::default() }],
+        )];
+        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage);
+        let h0 = &got[0];
+        assert_eq!((h0.auction_rps, h0.order_rps, h0.best_effort_rps, h0.resold_rps), (100.0, 10.0, 40.0, 10.0));
+        assert_eq!((h0.offered_rps, h0.unsold_rps, h0.used_rps), (Some(150.0), Some(40.0), Some(90.0)));
+        assert_eq!(h0.revenue, Money(91_000_000));
+        let h1 = &got[1];
+        assert_eq!((h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue), (0.0, Some(150.0), None, Money(0)));
+    }
+}
