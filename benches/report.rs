@@ -3,7 +3,7 @@
 //! `cargo bench --bench report`. The ledger is built once, through the same write path
 //! `dns serve` uses (`Ledger::record_usage`, so the per-minute rollups are kept by its
 //! triggers), with one sale per buyer per day from a real auction; it is kept in
-//! `target/bench-ledgers/` and reused while its schema version matches. Building it takes
+//! `target/bench-ledgers/` and reused while the schema is the same. Building it takes
 //! minutes and about 6 GB; the build time is printed.
 
 use std::hint::black_box;
@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use surplus::core::auction::{Bid, Rule, clear};
+use surplus::core::billing::Billing;
 use surplus::core::money::Money;
 use surplus::core::service::Service;
+use surplus::core::usage_report::{BUCKET_SECS, Period, ReportOptions, usage_lines};
 use surplus::core::window::Window;
 use surplus::ledger::{Ledger, NewAuction, NewBid, NewOffer, UsageSample};
 
@@ -27,7 +29,10 @@ const DAY: i64 = 86_400;
 fn ledger_path() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-ledgers");
     std::fs::create_dir_all(&dir).expect("create target/bench-ledgers");
-    dir.join(format!("usage-{BUYERS}x{DAYS}d-v{}.db", surplus::ledger::migrations::MIGRATIONS.len()))
+    // Named after the schema (FNV-1a of every migration), so a changed schema builds anew.
+    let schema = surplus::ledger::migrations::MIGRATIONS.concat();
+    let hash = schema.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    dir.join(format!("usage-{BUYERS}x{DAYS}d-{hash:016x}.db"))
 }
 
 fn buyer(i: usize) -> String {
@@ -121,6 +126,15 @@ fn report(c: &mut Criterion) {
     group.sample_size(10).measurement_time(Duration::from_secs(20));
     group.bench_function("usage buckets, 100 buyers x 30 days", |b| {
         b.iter(|| black_box(ledger.usage_buckets(None, START, START + DAYS * DAY, 300).unwrap()))
+    });
+    let range = Window::new(START, DAYS * DAY).unwrap();
+    group.bench_function("report usage (read, attribute, bill), 100 buyers x 30 days", |b| {
+        b.iter(|| {
+            let sales = ledger.sales(None, None).unwrap();
+            let usage = ledger.usage_buckets(None, range.start, range.end, BUCKET_SECS).unwrap();
+            let opts = ReportOptions { range, period: Period::Sale, billing: Some(Billing::P95), overage_price: None };
+            black_box(usage_lines(&sales, &usage, &opts))
+        })
     });
     group.finish();
 }

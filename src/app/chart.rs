@@ -65,7 +65,7 @@ fn draw_buyer(
     Ok(())
 }
 
-/// One 5-minute bucket of a buyer's usage report; `None` where nothing was measured (a gap,
+/// One minute or 5 minutes of a buyer's usage report; `None` where nothing was measured (a gap,
 /// drawn as a break in the line, never as zero).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UsagePoint {
@@ -77,12 +77,12 @@ pub struct UsagePoint {
 }
 
 /// Draws each buyer's served and purchased rps and its fraction to an SVG file at `path`.
-pub fn draw_usage(path: &Path, buyers: &[(&str, Vec<UsagePoint>)], start: &str) -> anyhow::Result<()> {
+pub fn draw_usage(path: &Path, buyers: &[(&str, Vec<UsagePoint>)], start: &str, step: i64) -> anyhow::Result<()> {
     let height = PANEL * buyers.len().max(1) as u32;
     let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     for (panel, (buyer, points)) in root.split_evenly((buyers.len().max(1), 1)).iter().zip(buyers) {
-        draw_usage_buyer(panel, buyer, points, start)?;
+        draw_usage_buyer(panel, buyer, points, start, step)?;
     }
     root.present()?;
     Ok(())
@@ -107,12 +107,14 @@ fn draw_usage_buyer(
     buyer: &str,
     points: &[UsagePoint],
     start: &str,
+    step: i64,
 ) -> anyhow::Result<()> {
-    let end = points.last().map_or(1.0, |p| p.hours + 5.0 / 60.0);
+    let end = points.last().map_or(1.0, |p| p.hours + step as f64 / 3600.0);
+    let means = if step == 60 { "minute" } else { "5-minute" };
     let top = points.iter().map(|p| p.served_rps.unwrap_or(0.0).max(p.purchased_rps)).fold(1.0, f64::max) * 1.05;
     let (upper, lower) = area.split_vertically(PANEL * 2 / 3);
     let mut rps = ChartBuilder::on(&upper)
-        .caption(format!("{buyer}: requests per second (5-minute means)"), ("sans-serif", 18))
+        .caption(format!("{buyer}: requests per second ({means} means)"), ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(60)

@@ -16,7 +16,7 @@ use crate::core::money::Money;
 use crate::core::sale::Sale;
 use crate::core::usage_bucket::UsageBucket;
 use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, usage_lines};
-use crate::core::window::{Window, format_instant, format_secs};
+use crate::core::window::{DAY_SECS, Window, format_instant, format_secs};
 use crate::core::window_report::{WindowLine, window_lines};
 use crate::ingest::JsonFields;
 use crate::ingest::host_count::{HostCountOptions, count_hosts};
@@ -95,7 +95,14 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         .filter(|l| args.buyer.as_deref().is_none_or(|b| l.buyer == b))
         .collect();
     if let Some(path) = &args.chart {
-        draw(path, &lines, &sales, &usage, range).with_context(|| format!("--chart {}", path.display()))?;
+        // Up to two days a chart has room for every minute; beyond, 5-minute means.
+        let step = if range.secs() <= 2 * DAY_SECS { 60 } else { BUCKET_SECS };
+        let detail = match step {
+            BUCKET_SECS => None,
+            _ => Some(ledger.usage_buckets(args.buyer.as_deref(), range.start, range.end, step)?),
+        };
+        draw(path, &lines, &sales, detail.as_deref().unwrap_or(&usage), range, step)
+            .with_context(|| format!("--chart {}", path.display()))?;
     }
     if !args.logs.is_empty() {
         return reconcile(config, args, range, &usage);
@@ -310,7 +317,14 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
     let owed: i64 = lines.iter().map(|l| l.charge.micros()).sum();
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
     let gap_secs: i64 = gappy.iter().map(|l| l.gap_seconds).sum();
-    write!(out, "total: {} lines, {} buyers, {} {currency}", lines.len(), buyers.len(), Money(owed))?;
+    write!(
+        out,
+        "total: {} lines, {} {}, {} {currency}",
+        lines.len(),
+        buyers.len(),
+        if buyers.len() == 1 { "buyer" } else { "buyers" },
+        Money(owed)
+    )?;
     if gappy.is_empty() {
         writeln!(out, "; no gaps")
     } else {
@@ -323,13 +337,14 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
     }
 }
 
-/// Per buyer, served vs purchased rps and the fraction, per 5-minute bucket.
+/// Per buyer, served vs purchased rps and the fraction, per `step` seconds of `usage`.
 fn draw(
     path: &Path,
     lines: &[UsageLine],
     sales: &[Sale],
     usage: &[(String, Vec<UsageBucket>)],
     range: Window,
+    step: i64,
 ) -> anyhow::Result<()> {
     let mut buyers: Vec<&str> = lines.iter().filter(|l| l.purchased_rps > 0).map(|l| l.buyer.as_str()).collect();
     buyers.dedup();
@@ -337,9 +352,9 @@ fn draw(
         .iter()
         .map(|&buyer| {
             let buckets = usage.iter().find(|(b, _)| b == buyer).map_or(&[][..], |(_, u)| u.as_slice());
-            let start = range.start - range.start.rem_euclid(BUCKET_SECS);
+            let start = range.start - range.start.rem_euclid(step);
             let points = (start..range.end)
-                .step_by(BUCKET_SECS as usize)
+                .step_by(step as usize)
                 .map(|at| {
                     let bucket = buckets.binary_search_by_key(&at, |b| b.start).ok().map(|i| &buckets[i]);
                     let held: i64 = sales
@@ -366,7 +381,7 @@ fn draw(
             (buyer, points)
         })
         .collect();
-    chart::draw_usage(path, &series, &format_instant(range.start))
+    chart::draw_usage(path, &series, &format_instant(range.start), step)
 }
 
 /// A buyer's recount: the ledger's measured requests against the logs' over the same buckets.
@@ -462,9 +477,10 @@ fn reconcile(
     if args.format.format == Format::Table {
         writeln!(
             out,
-            "{} log lines in {} files: {} skipped as malformed, {} for hosts of no buyer",
+            "{} log lines in {} file{}: {} skipped as malformed, {} for hosts of no buyer",
             counts.lines,
             paths.len(),
+            if paths.len() == 1 { "" } else { "s" },
             counts.skipped,
             counts.other_hosts
         )?;
@@ -513,7 +529,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
     // Whole periods: the range is widened to their boundaries.
     let len = match period {
         Period::Slot(slot) => i64::from(slot.secs()),
-        _ => crate::core::window::DAY_SECS,
+        _ => DAY_SECS,
     };
     let periods: Vec<Window> = (range.start - range.start.rem_euclid(len)..range.end)
         .step_by(len as usize)

@@ -46,6 +46,9 @@ fn defaults() {
     assert_eq!(c.network.ttl.secs(), 20);
     assert_eq!(c.market.slot.secs(), 3600);
     assert_eq!((c.market.quantile.0, c.market.margin.0), (0.95, 0.10));
+    assert_eq!(c.market.overage_price, None);
+    let c = parse(&format!("{MINIMAL}market:\n  overage_price: 1.20\n")).unwrap();
+    assert_eq!(c.market.overage_price, Some(crate::core::money::Money(1_200_000)));
     assert_eq!(c.control.interval.secs(), 5);
     assert_eq!(c.database_path(None), PathBuf::from("/etc/surplus/surplus.db"));
     assert_eq!(c.database_path(Some(Path::new("x.db"))), PathBuf::from("x.db"));
@@ -67,6 +70,8 @@ fn value_errors_name_line_and_column() {
         error(&bad),
         "surplus.yaml:11:9: market.slot: slot 7m must be a whole number of seconds, at least 1m, and divide a day evenly"
     );
+    let bad = format!("{MINIMAL}market:\n  overage_price: -1\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:18: market.overage_price: expected a price >= 0, got -1.00");
     let bad = format!("{MINIMAL}market:\n  margin: 1.5\n");
     assert_eq!(error(&bad), "surplus.yaml:11:11: market.margin: expected a fraction between 0 and 1, got 1.5");
     let bad = format!("{MINIMAL}control:\n  interval: soon\n");

@@ -316,7 +316,8 @@ fn charge(
             let over = p95 - within;
             let rule = if over > 0.0 {
                 format!(
-                    "{} rps × {hours} h × {unit} + {} rps over × {hours} h × {overage}",
+                    "p95 {} rps: {} rps × {hours} h × {unit} + {} rps over × {hours} h × {overage}",
+                    round2(p95),
                     round2(within),
                     round2(over)
                 )
@@ -486,7 +487,7 @@ mod tests {
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
         let l = &usage_lines(&sales, &usage, &o)[0];
         assert_eq!((l.p95_rps, l.charge), (Some(900.0), Money(748_800_000_000)));
-        assert_eq!(l.rule, "100 rps × 720 h × 0.80 + 800 rps over × 720 h × 1.20");
+        assert_eq!(l.rule, "p95 900 rps: 100 rps × 720 h × 0.80 + 800 rps over × 720 h × 1.20");
         // The sale's own rule, reserved, ignores the bursts.
         let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!(l.charge, Money(57_600_000_000));

@@ -153,15 +153,18 @@ pub const MIGRATIONS: &[&str] = &[
       WHEN OLD.status = 'open' AND NEW.status <> 'open' AND OLD.service = 'guaranteed' BEGIN
         UPDATE offers SET reserved = reserved - OLD.rps
          WHERE slot_start < OLD.window_end AND slot_end > OLD.window_start;
-    END;", // 5: per-minute rollups of the usage samples, kept by triggers in the transaction that
-    // writes the samples, so a report over a month reads 12× fewer rows and never the samples.
-    // A sample belongs to the minute it starts in. `measured_*` count samples whose served
-    // requests a monitor measured (NULL served: no monitor, or a stale one); `above_*` count
-    // samples served above what the buyer was held to. Rewriting a sample (a server restarted
-    // within an interval) adds the difference; min/max keep both values.
-    "CREATE TABLE usage_minutes (
+    END;",
+    // 5: rollups of the usage samples per minute and per 5 minutes (the span of burstable
+    // billing), kept by triggers in the transaction that writes the samples, so a report over a
+    // month reads 60× fewer rows and never the samples. A sample belongs to the minute and the
+    // 5 minutes it starts in. `measured_*` count samples whose served requests a monitor
+    // measured (NULL served: no monitor, or a stale one); `above_*` count samples served above
+    // what the buyer was held to. Rewriting a sample (a server restarted within an interval)
+    // adds the difference; min/max keep both values.
+    "CREATE TABLE usage_rollups (
         buyer              TEXT NOT NULL,
-        minute             INTEGER NOT NULL,      -- unix seconds, a multiple of 60
+        span               INTEGER NOT NULL CHECK (span IN (60, 300)),
+        start              INTEGER NOT NULL,      -- unix seconds, a multiple of span
         server             TEXT NOT NULL,
         samples            INTEGER NOT NULL,
         seconds            INTEGER NOT NULL,      -- Σ sample seconds
@@ -176,20 +179,21 @@ pub const MIGRATIONS: &[&str] = &[
         fraction_seconds   REAL NOT NULL,         -- Σ fraction × seconds
         fraction_min       REAL NOT NULL,
         fraction_max       REAL NOT NULL,
-        PRIMARY KEY (buyer, minute, server)
+        PRIMARY KEY (buyer, span, start, server)
     ) STRICT, WITHOUT ROWID;
-    CREATE TRIGGER usage_sample_adds_to_minute AFTER INSERT ON usage_samples BEGIN
-        INSERT INTO usage_minutes VALUES (
-            NEW.buyer, NEW.start - (NEW.start % 60 + 60) % 60, NEW.server, 1, NEW.seconds,
-            NEW.purchased_rps * NEW.seconds,
+    CREATE TRIGGER usage_sample_adds_to_rollups AFTER INSERT ON usage_samples BEGIN
+        INSERT INTO usage_rollups
+        SELECT NEW.buyer, spans.span, NEW.start - (NEW.start % spans.span + spans.span) % spans.span, NEW.server,
+            1, NEW.seconds, NEW.purchased_rps * NEW.seconds,
             CASE WHEN NEW.served_requests IS NULL THEN 0 ELSE NEW.seconds END,
             coalesce(NEW.served_requests, 0),
             CASE WHEN NEW.served_requests > NEW.purchased_rps * NEW.seconds THEN NEW.seconds ELSE 0 END,
             max(coalesce(NEW.served_requests, 0) - NEW.purchased_rps * NEW.seconds, 0),
             CAST(NEW.served_requests AS REAL) / NEW.seconds,
             NEW.proxy_answers, NEW.fallback_answers,
-            NEW.fraction * NEW.seconds, NEW.fraction, NEW.fraction)
-        ON CONFLICT (buyer, minute, server) DO UPDATE SET
+            NEW.fraction * NEW.seconds, NEW.fraction, NEW.fraction
+        FROM (SELECT 60 AS span UNION ALL SELECT 300) AS spans WHERE true
+        ON CONFLICT (buyer, span, start, server) DO UPDATE SET
             samples = samples + 1,
             seconds = seconds + excluded.seconds,
             purchased = purchased + excluded.purchased,
@@ -205,8 +209,8 @@ pub const MIGRATIONS: &[&str] = &[
             fraction_min = min(fraction_min, excluded.fraction_min),
             fraction_max = max(fraction_max, excluded.fraction_max);
     END;
-    CREATE TRIGGER usage_sample_changes_minute AFTER UPDATE ON usage_samples BEGIN
-        UPDATE usage_minutes SET
+    CREATE TRIGGER usage_sample_changes_rollups AFTER UPDATE ON usage_samples BEGIN
+        UPDATE usage_rollups SET
             seconds = seconds + NEW.seconds - OLD.seconds,
             purchased = purchased + NEW.purchased_rps * NEW.seconds - OLD.purchased_rps * OLD.seconds,
             measured_seconds = measured_seconds
@@ -226,16 +230,19 @@ pub const MIGRATIONS: &[&str] = &[
             fraction_seconds = fraction_seconds + NEW.fraction * NEW.seconds - OLD.fraction * OLD.seconds,
             fraction_min = min(fraction_min, NEW.fraction),
             fraction_max = max(fraction_max, NEW.fraction)
-        WHERE buyer = NEW.buyer AND minute = NEW.start - (NEW.start % 60 + 60) % 60 AND server = NEW.server;
+        WHERE buyer = NEW.buyer AND server = NEW.server AND span IN (60, 300)
+          AND start = NEW.start - (NEW.start % span + span) % span;
     END;
-    INSERT INTO usage_minutes
-    SELECT buyer, start - (start % 60 + 60) % 60 AS m, server, count(*), sum(seconds), sum(purchased_rps * seconds),
+    INSERT INTO usage_rollups
+    SELECT buyer, spans.span, start - (start % spans.span + spans.span) % spans.span AS s, server, count(*),
+           sum(seconds), sum(purchased_rps * seconds),
            sum(CASE WHEN served_requests IS NULL THEN 0 ELSE seconds END), sum(coalesce(served_requests, 0)),
            sum(CASE WHEN served_requests > purchased_rps * seconds THEN seconds ELSE 0 END),
            sum(max(coalesce(served_requests, 0) - purchased_rps * seconds, 0)),
            max(CAST(served_requests AS REAL) / seconds),
            sum(proxy_answers), sum(fallback_answers), sum(fraction * seconds), min(fraction), max(fraction)
-      FROM usage_samples GROUP BY buyer, m, server;",
+      FROM usage_samples, (SELECT 60 AS span UNION ALL SELECT 300) AS spans
+     GROUP BY buyer, spans.span, s, server;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

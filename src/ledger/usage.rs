@@ -110,12 +110,13 @@ impl Ledger {
 pub type BuyerUsage = (String, Vec<UsageBucket>);
 
 impl Ledger {
-    /// Each buyer's usage in `[from, to)` (from the per-minute rollups), in stretches of `span`
-    /// seconds on the `span` grid (a multiple of 60), servers merged as
-    /// [`UsageBucket::merge_server`] says, by buyer; stretches without samples are left out.
+    /// Each buyer's usage in `[from, to)` (from the rollups), in stretches of `span` seconds on
+    /// the `span` grid (a multiple of 60; read from the 5-minute rollups when it is a multiple
+    /// of 300), servers merged as [`UsageBucket::merge_server`] says, by buyer; stretches
+    /// without samples are left out.
     ///
-    /// A month of 100 buyers is 4.3 million rollup rows, and decoding them is most of a report's
-    /// time, so buyers are read on several threads, each with its own read-only connection (WAL
+    /// A month of 100 buyers is 864,000 5-minute rollups, and decoding them is most of a
+    /// report's time, so buyers are read on several threads, each with its own read-only connection (WAL
     /// lets them read while `dns serve` writes). Each buyer is one indexed range read, so a
     /// report over a day of a long ledger reads only that day.
     pub fn usage_buckets(
@@ -162,7 +163,7 @@ impl Ledger {
 
     /// Every buyer with usage rollups, by name: one index seek per buyer.
     fn usage_buyers(&self) -> Result<Vec<String>, LedgerError> {
-        let mut next = self.conn.prepare_cached("SELECT min(buyer) FROM usage_minutes WHERE buyer > ?1")?;
+        let mut next = self.conn.prepare_cached("SELECT min(buyer) FROM usage_rollups WHERE buyer > ?1")?;
         let mut buyers: Vec<String> = Vec::new();
         while let Some(b) =
             next.query_row([buyers.last().map_or("", String::as_str)], |r| r.get::<_, Option<String>>(0))?
@@ -181,14 +182,15 @@ fn buyer_buckets(
     to: i64,
     span: i64,
 ) -> Result<Vec<UsageBucket>, LedgerError> {
+    let stored = if span % 300 == 0 { 300 } else { 60 };
     let mut stmt = conn.prepare_cached(
-        "SELECT minute, seconds, purchased, measured_seconds, served_requests, above_seconds, above_requests,
+        "SELECT start, seconds, purchased, measured_seconds, served_requests, above_seconds, above_requests,
                 peak_rps, proxy_answers, fallback_answers, fraction_seconds, fraction_min, fraction_max
-         FROM usage_minutes WHERE buyer = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute, server",
+         FROM usage_rollups WHERE buyer = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 ORDER BY start, server",
     )?;
-    let mut rows = stmt.query(params![buyer, from, to])?;
+    let mut rows = stmt.query(params![buyer, stored, from, to])?;
     let mut buckets: Vec<UsageBucket> = Vec::new();
-    // The minute being merged across servers, then added to its stretch.
+    // The rollup being merged across servers, then added to its stretch.
     let mut minute: Option<UsageBucket> = None;
     let mut flush = |minute: UsageBucket| {
         let start = minute.start - minute.start.rem_euclid(span);
@@ -286,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn samples_roll_up_into_five_minute_buckets_as_they_are_written() {
+    fn samples_roll_up_into_minutes_and_five_minutes_as_they_are_written() {
         let mut ledger = Ledger::open_in_memory().unwrap();
         // 2026-11-25T00:00:00Z; samples at 0, 5 and 60 s, and one in the next bucket (300 s).
         let t = 1_795_564_800;
@@ -306,6 +308,10 @@ mod tests {
         assert_eq!((b[0].above_seconds, b[0].above_requests, b[0].peak_rps), (5, 100, Some(120.0)));
         assert_eq!((b[0].proxy_answers, b[0].fallback_answers, b[0].purchased), (30, 15, 1500));
         assert_eq!((b[1].start, b[1].served), (t + 300, 50));
+        // The same samples by the minute: 0 and 5 s in the first, 60 s in the second.
+        let minutes = &ledger.usage_buckets(None, t, t + 600, 60).unwrap()[0].1;
+        let got: Vec<(i64, i64, u64)> = minutes.iter().map(|m| (m.start - t, m.seconds, m.served)).collect();
+        assert_eq!(got, [(0, 10, 1000), (60, 5, 0), (300, 5, 50)]);
         // A server restarted within the interval rewrites it: the rollup follows.
         ledger.record_usage(&[measured("a", t + 60, Some(700), 100)]).unwrap();
         let b = &ledger.usage_buckets(Some("shop"), t, t + 300, 300).unwrap()[0].1;

@@ -318,7 +318,7 @@ fn logs_reconcile_with_the_ledger() {
     );
     assert_eq!((shop["difference_pct"].as_f64(), shop["unmeasured_logs_requests"].as_u64()), (Some(0.84), Some(30)));
     m.surplus(&["report", "usage", "--buyer", "shop", "--logs", path.to_str().unwrap()])
-        .stdout_contains("1260 log lines in 1 files: 0 skipped as malformed, 40 for hosts of no buyer\n")
+        .stdout_contains("1260 log lines in 1 file: 0 skipped as malformed, 40 for hosts of no buyer\n")
         .run();
     // A log without the host cannot be split by buyer.
     let common = m.file("common.log", "203.0.113.7 - - [30/Nov/2026:16:00:00 +0000] \"GET / HTTP/1.1\" 200 5\n");
