@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::dns::Server;
 use crate::test::{Scratch, Test, root, system_tool};
@@ -266,6 +266,25 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
     assert!((shop - logged_shop as f64).abs() <= 0.01 * logged_shop as f64, "ledger {shop} vs nginx {logged_shop}");
     assert!((served("news") as f64 - news as f64).abs() <= 0.01 * news as f64, "news {}", served("news"));
     assert!(rows.iter().all(|r| r.3 == "ok"), "every sample had a fresh monitor: {rows:?}");
+    // The bill's recount: `report usage --logs` over nginx's own logs (rotated, and in two
+    // formats, detected) finds what the ledger has, through the rollups.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let at = |t: i64| jiff::Timestamp::from_second(t).unwrap().to_string();
+    let logs = [format!("{}*", a.log().display()), format!("{}*", b.log().display())];
+    let db = scratch.db();
+    let recount = Test::new()
+        .config(&config)
+        .args(["--db", &db, "report", "usage", "--buyer", "shop", "--format", "json"])
+        .args(["--since", &at(now - 3600), "--until", &at(now + 3600), "--logs", &logs[0], &logs[1]])
+        .run()
+        .json();
+    let (ledger, logged, unmeasured) = (
+        recount[0]["ledger_requests"].as_i64().unwrap(),
+        recount[0]["logs_requests"].as_i64().unwrap(),
+        recount[0]["unmeasured_logs_requests"].as_i64().unwrap(),
+    );
+    assert_eq!((ledger, logged + unmeasured), (served("shop"), logged_shop as i64), "{recount:#}");
+    assert!((ledger - logged).abs() as f64 <= 0.01 * logged_shop as f64, "{recount:#}");
     // Serving 60 rps on a 10 rps purchase, the controller cut shop's fraction below its
     // estimate from nginx's counts.
     let value = |series: &str| -> f64 {
