@@ -74,7 +74,8 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = Ledger::open(&config.database_path(db))?;
-    let sales = ledger.sales(None, None)?;
+    let asked = args.since.zip(args.until).map(|(s, u)| Window { start: s.as_second(), end: u.as_second() });
+    let sales = ledger.sales(None, asked)?;
     let mine = |s: &Sale| args.buyer.as_deref().is_none_or(|b| s.buyer == b || s.seller.as_deref() == Some(b));
     let Some(range) = range(args.since, args.until, sales.iter().filter(|s| mine(s)).map(|s| s.window)) else {
         return no_sales(args.format.format, args.buyer.as_deref());

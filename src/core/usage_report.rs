@@ -16,6 +16,8 @@
 //! **Resales.** A buyer that resold part of what it bought gets a credit line for the resale
 //! (negative rps and charge) beside its purchase, so its lines add up to what it owes.
 
+use std::collections::HashMap;
+
 use crate::core::billing::{self, Billing};
 use crate::core::money::Money;
 use crate::core::sale::Sale;
@@ -119,12 +121,16 @@ pub struct UsageLine {
 /// then sale. `usage` is each buyer's buckets of [`BUCKET_SECS`], by start.
 pub fn usage_lines(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &ReportOptions) -> Vec<UsageLine> {
     let mut lines = Vec::new();
+    let mut by_buyer: HashMap<&str, Vec<&Sale>> = HashMap::new();
+    for sale in sales {
+        by_buyer.entry(sale.buyer.as_str()).or_default().push(sale);
+    }
     for sale in sales {
         let Some(clipped) = intersect(sale.window, opts.range) else { continue };
-        let held: Vec<&Sale> = sales.iter().filter(|s| s.buyer == sale.buyer).collect();
+        let held = &by_buyer[sale.buyer.as_str()];
         let buckets = usage.iter().find(|(b, _)| *b == sale.buyer).map_or(&[][..], |(_, u)| u.as_slice());
         for part in opts.period.split(clipped) {
-            lines.push(purchase_line(sale, part, &held, buckets, opts));
+            lines.push(purchase_line(sale, part, held, buckets, opts));
             if let Some(seller) = &sale.seller {
                 lines.push(credit_line(sale, seller, part));
             }
