@@ -132,7 +132,13 @@ fn report(c: &mut Criterion) {
         b.iter(|| {
             let sales = ledger.sales(None, None).unwrap();
             let usage = ledger.usage_buckets(None, range.start, range.end, BUCKET_SECS).unwrap();
-            let opts = ReportOptions { range, period: Period::Sale, billing: Some(Billing::P95), overage_price: None };
+            let opts = ReportOptions {
+                range,
+                period: Period::Sale,
+                billing: Some(Billing::P95),
+                overage_price: None,
+                now: i64::MAX,
+            };
             black_box(usage_lines(&sales, &usage, &opts))
         })
     });

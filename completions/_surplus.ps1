@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration')
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
@@ -38,6 +39,18 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;demo' {
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the demo''s ledger (surplus.db), configuration (surplus.yaml) and logs in DIR, to explore with the other commands (default: a temporary directory, removed at the end)')
+            [CompletionResult]::new('--seconds', '--seconds', [CompletionResultType]::ParameterName, 'How long the load runs against the DNS server')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'surplus;config' {
@@ -695,6 +708,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help' {
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration')
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, and the record of every sale')
@@ -703,6 +717,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;help;demo' {
             break
         }
         'surplus;help;config' {

@@ -22,6 +22,9 @@ _surplus() {
             surplus,config)
                 cmd="surplus__subcmd__config"
                 ;;
+            surplus,demo)
+                cmd="surplus__subcmd__demo"
+                ;;
             surplus,dns)
                 cmd="surplus__subcmd__dns"
                 ;;
@@ -123,6 +126,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help,config)
                 cmd="surplus__subcmd__help__subcmd__config"
+                ;;
+            surplus__subcmd__help,demo)
+                cmd="surplus__subcmd__help__subcmd__demo"
                 ;;
             surplus__subcmd__help,dns)
                 cmd="surplus__subcmd__help__subcmd__dns"
@@ -380,7 +386,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -v -h -V --config --db --verbose --help --version config capacity market dns report simulate generate help"
+            opts="-c -v -h -V --config --db --verbose --help --version demo config capacity market dns report simulate generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +763,40 @@ _surplus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        surplus__subcmd__demo)
+            opts="-c -v -h --keep --seconds --config --db --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         surplus__subcmd__dns)
             opts="-c -v -h --config --db --verbose --help serve query status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1118,7 +1158,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help)
-            opts="config capacity market dns report simulate generate help"
+            opts="demo config capacity market dns report simulate generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1204,6 +1244,20 @@ _surplus() {
         surplus__subcmd__help__subcmd__config__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

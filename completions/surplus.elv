@@ -27,6 +27,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand demo 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
             cand config 'Check the configuration'
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
@@ -35,6 +36,17 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;demo'= {
+            cand --keep 'Keep the demo''s ledger (surplus.db), configuration (surplus.yaml) and logs in DIR, to explore with the other commands (default: a temporary directory, removed at the end)'
+            cand --seconds 'How long the load runs against the DNS server'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'surplus;config'= {
             cand -c 'The configuration file'
@@ -607,6 +619,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;generate;help;help'= {
         }
         &'surplus;help'= {
+            cand demo 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
             cand config 'Check the configuration'
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
@@ -615,6 +628,8 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand generate 'Write shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;help;demo'= {
         }
         &'surplus;help;config'= {
             cand check 'Validate the configuration and print a summary; changes nothing'

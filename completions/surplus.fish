@@ -29,6 +29,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -l db -d 'The ledger (SQLi
 complete -c surplus -n "__fish_surplus_needs_command" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print version'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "demo" -d 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check the configuration'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
@@ -37,6 +38,12 @@ complete -c surplus -n "__fish_surplus_needs_command" -f -a "report" -d 'Reports
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -l keep -d 'Keep the demo\'s ledger (surplus.db), configuration (surplus.yaml) and logs in DIR, to explore with the other commands (default: a temporary directory, removed at the end)' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -l seconds -d 'How long the load runs against the DNS server' -r
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
@@ -304,14 +311,15 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from config capacity market dns report simulate generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "demo" -d 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, and the record of every sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'

@@ -37,6 +37,9 @@ pub struct Cli {
 /// The command groups.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole loop on the bundled example, on loopback, in under a minute: measure,
+    /// auction, serve DNS, control against a load model, and report usage.
+    Demo(DemoArgs),
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -406,6 +409,19 @@ pub struct SalesArgs {
 
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+/// `surplus demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's ledger (surplus.db), configuration (surplus.yaml) and logs in DIR, to
+    /// explore with the other commands (default: a temporary directory, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+
+    /// How long the load runs against the DNS server.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(5..=3600))]
+    pub seconds: u32,
 }
 
 /// `surplus report …`

@@ -5,6 +5,8 @@ pub mod bid_file;
 pub mod capacity;
 pub mod chart;
 pub mod config_check;
+pub mod demo;
+pub mod demo_load;
 pub mod dns;
 pub mod dns_query;
 pub mod dns_status;
@@ -62,6 +64,7 @@ fn init_logging(verbose: u8) {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let load = || Config::load(&cli.config);
     match &cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Config(ConfigCommand::Check(args)) => {
             config_check::run(&cli.config, &load()?, cli.db.as_deref(), args)
         }

@@ -90,6 +90,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         },
         billing: args.billing,
         overage_price: config.market.overage_price,
+        now: present(&ledger)?,
     };
     let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)
         .into_iter()
@@ -117,6 +118,13 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         write_totals(&mut out, &lines, config)?;
     }
     Ok(())
+}
+
+/// The report's present: the later of the clock and the newest sample, so a ledger written
+/// under another clock (a copy, a fixture) reads the same.
+fn present(ledger: &Ledger) -> anyhow::Result<i64> {
+    let clock = jiff::Timestamp::now().as_second();
+    Ok(ledger.usage_end()?.map_or(clock, |end| end.max(clock)))
 }
 
 /// `[since, until)`, each defaulting to the extreme of `windows`; `None` if there is nothing.
@@ -538,7 +546,13 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         .collect();
     let whole = Window { start: periods[0].start, end: periods.last().map_or(range.end, |p| p.end) };
     let usage = ledger.usage_buckets(None, whole.start, whole.end, BUCKET_SECS)?;
-    let opts = ReportOptions { range: whole, period, billing: None, overage_price: config.market.overage_price };
+    let opts = ReportOptions {
+        range: whole,
+        period,
+        billing: None,
+        overage_price: config.market.overage_price,
+        now: present(&ledger)?,
+    };
     let lines = usage_lines(&sales, &usage, &opts);
     let report = window_lines(&periods, &lines, &offers, &usage);
     let currency = config.market.currency.0.as_str();

@@ -68,6 +68,8 @@ pub struct ReportOptions {
     pub billing: Option<Billing>,
     /// Price per rps-hour above the purchase under p95 (default: the sale's unit price).
     pub overage_price: Option<Money>,
+    /// The report's present: time after it has not happened yet, so it is no gap.
+    pub now: i64,
 }
 
 /// The fraction of answers sent to proxies over a line.
@@ -176,16 +178,18 @@ fn purchase_line(
     let first = part.start - part.start.rem_euclid(BUCKET_SECS);
     let mut next = buckets.partition_point(|b| b.start < first);
     let mut in_gap = false;
+    let past = Window { start: part.start, end: part.end.min(opts.now) };
     for at in (first..part.end).step_by(BUCKET_SECS as usize) {
         let span = Window { start: at, end: at + BUCKET_SECS };
         let inside = intersect(span, part).map_or(0, |o| o.secs());
+        let happened = intersect(span, past).map_or(0, |o| o.secs());
         let bucket = buckets.get(next).filter(|b| b.start == at);
         if bucket.is_some() {
             next += 1;
         }
         let by_time = inside as f64 / BUCKET_SECS as f64;
         let measured = bucket.map_or(0.0, |b| b.measured_seconds as f64 * by_time);
-        let gap = inside as f64 - measured;
+        let gap = happened as f64 - measured;
         if gap > 0.5 {
             sum.gap_seconds += gap;
             sum.gaps += u32::from(!in_gap);
@@ -434,7 +438,13 @@ mod tests {
     }
 
     fn opts(period: Period) -> ReportOptions {
-        ReportOptions { range: Window { start: 0, end: i64::MAX / 2 }, period, billing: None, overage_price: None }
+        ReportOptions {
+            range: Window { start: 0, end: i64::MAX / 2 },
+            period,
+            billing: None,
+            overage_price: None,
+            now: i64::MAX,
+        }
     }
 
     #[test]
@@ -510,6 +520,14 @@ mod tests {
         assert_eq!((l.gap_seconds, l.gaps, l.measured_seconds), (25 * 60, 1, 35 * 60));
         assert_eq!((l.served_requests, l.mean_rps), (Some(7 * 24_000), Some(80.0)));
         assert_eq!(l.utilisation_pct, Some(80.0));
+        // A report in the middle of the window: the time still to come is no gap.
+        let mut o = opts(Period::Sale);
+        o.now = DAY0 + 50 * 60;
+        let l = &usage_lines(&sales, &usage, &o)[0];
+        assert_eq!((l.gap_seconds, l.gaps), (25 * 60, 1));
+        o.now = DAY0 + 30 * 60;
+        let l = &usage_lines(&sales, &usage, &o)[0];
+        assert_eq!((l.gap_seconds, l.gaps), (10 * 60, 1));
         // Nothing measured at all: no served figure, one gap the length of the window.
         let l = &usage_lines(&sales, &[], &opts(Period::Sale))[0];
         assert_eq!((l.served_requests, l.gap_seconds, l.gaps, l.fraction), (None, H, 1, None));

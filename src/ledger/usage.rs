@@ -161,6 +161,19 @@ impl Ledger {
         Ok(usage)
     }
 
+    /// The end of the newest minute with a sample, of any buyer: one index seek per buyer.
+    pub fn usage_end(&self) -> Result<Option<i64>, LedgerError> {
+        let mut newest =
+            self.conn.prepare_cached("SELECT max(start) FROM usage_rollups WHERE buyer = ?1 AND span = 60")?;
+        let mut end: Option<i64> = None;
+        for buyer in self.usage_buyers()? {
+            if let Some(start) = newest.query_row([&buyer], |r| r.get::<_, Option<i64>>(0))? {
+                end = Some(end.unwrap_or(i64::MIN).max(start + 60));
+            }
+        }
+        Ok(end)
+    }
+
     /// Every buyer with usage rollups, by name: one index seek per buyer.
     fn usage_buyers(&self) -> Result<Vec<String>, LedgerError> {
         let mut next = self.conn.prepare_cached("SELECT min(buyer) FROM usage_rollups WHERE buyer > ?1")?;
@@ -316,6 +329,8 @@ mod tests {
         ledger.record_usage(&[measured("a", t + 60, Some(700), 100)]).unwrap();
         let b = &ledger.usage_buckets(Some("shop"), t, t + 300, 300).unwrap()[0].1;
         assert_eq!((b[0].measured_seconds, b[0].served, b[0].above_requests), (15, 1700, 300));
+        assert_eq!(ledger.usage_end().unwrap(), Some(t + 360));
+        assert_eq!(Ledger::open_in_memory().unwrap().usage_end().unwrap(), None);
         assert_eq!((b[0].proxy_answers, b[0].seconds), (40, 15));
     }
 

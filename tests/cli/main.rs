@@ -2,6 +2,7 @@
 
 mod capacity;
 mod config;
+mod demo;
 mod dns;
 mod dns_ops;
 mod generate;
