@@ -17,7 +17,6 @@ use super::zone_data::{Fallback, ZoneData};
 use crate::config::Algorithm;
 use crate::core::client_hash::{self, Subnet};
 use crate::core::client_split;
-use crate::core::fraction_split::MILLION;
 use crate::core::smooth_weighted::SmoothWeighted;
 use crate::core::zone_index::NameKind;
 
@@ -208,8 +207,13 @@ impl Answerer {
         subnet: &Subnet,
     ) -> (Vec<&'z Record>, Outcome, Option<u8>) {
         let f = self.live.fraction_ppm[buyer].load(Ordering::Relaxed);
-        // Between 0 and 1 the side depends on the client subnet, and the ECS scope says so.
-        let split_scope = (f > 0 && f < MILLION).then_some(subnet.prefix);
+        // While the buyer has a fraction the side depends on the client subnet, and the ECS
+        // scope says so, at f = 1 too. With scope 0 an ECS resolver (Unbound's subnetcache)
+        // caches the answer for every client it has; the controller's next cut then reaches
+        // none of them until it expires, and all of them at once after. Seen in tests/cli/e2e.rs,
+        // where a resolver's 64 client subnets swung between all and none. f = 0 (no sale, or
+        // cut to nothing) answers everyone alike.
+        let split_scope = (f > 0).then_some(subnet.prefix);
         if client_split::to_proxy(subnet, zone.split_keys[buyer], f) {
             let answers = self.proxy_answer(zone, v6);
             if !answers.is_empty() {

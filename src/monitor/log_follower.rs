@@ -7,6 +7,10 @@
 //!   its start.
 //! - **Missing**: the old file is kept and read; the path is tried again at every poll. With no
 //!   file at all the follower reports an error, and the monitor counts the proxy as failed.
+//!   So it does when the path stays missing for [`MISSING_GRACE`]: between logrotate's rename
+//!   and the proxy's reopen there are milliseconds, so a path gone for seconds was deleted (or
+//!   its directory moved), and the old file, which may still grow, no longer says what the
+//!   operator's log says. The controller then holds and walks down rather than trust it.
 //!
 //! The file is opened at its end: what was written before surplus started is not served load
 //! of this run.
@@ -15,9 +19,12 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// At most this much is read per poll, so one poll cannot stall the watcher on a huge backlog.
 const MAX_READ: usize = 16 << 20;
+/// How long the path may be missing before the log counts as gone.
+pub const MISSING_GRACE: Duration = Duration::from_secs(5);
 
 /// An open file and where we are in it.
 struct Open {
@@ -33,6 +40,9 @@ pub struct LogFollower {
     /// The start of a line whose end has not been written yet.
     partial: Vec<u8>,
     buffer: Vec<u8>,
+    /// Since when the path has been missing while the old file is read.
+    missing_since: Option<Instant>,
+    grace: Duration,
 }
 
 impl LogFollower {
@@ -42,7 +52,14 @@ impl LogFollower {
             let meta = file.metadata().ok()?;
             Some(Open { inode: (meta.dev(), meta.ino()), position: meta.len(), file })
         });
-        LogFollower { path: path.to_path_buf(), open, partial: Vec::new(), buffer: Vec::new() }
+        LogFollower {
+            path: path.to_path_buf(),
+            open,
+            partial: Vec::new(),
+            buffer: Vec::new(),
+            missing_since: None,
+            grace: MISSING_GRACE,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -61,6 +78,14 @@ impl LogFollower {
         let replaced = current.as_ref().is_ok_and(|m| (m.dev(), m.ino()) != open.inode);
         // Whatever the old file still holds comes first.
         Self::read_new(open, &mut self.buffer, &mut self.partial, &mut line)?;
+        match (&current, self.missing_since) {
+            (Ok(_), _) => self.missing_since = None,
+            (Err(_), None) => self.missing_since = Some(Instant::now()),
+            (Err(e), Some(since)) if since.elapsed() >= self.grace => {
+                return Err(io::Error::new(e.kind(), format!("gone for {:.0?} ({e})", since.elapsed())));
+            }
+            (Err(_), Some(_)) => {}
+        }
         if replaced {
             self.partial.clear();
             self.open = Some(Self::open_start(&self.path)?);
@@ -158,6 +183,22 @@ mod tests {
         assert_eq!(lines(&mut f), ["3", "4"]);
         append(&path, "5\n");
         assert_eq!(lines(&mut f), ["5"]);
+    }
+
+    #[test]
+    fn a_path_missing_past_the_grace_is_an_error_until_a_file_is_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        append(&path, "");
+        let mut f = LogFollower::new(&path);
+        f.grace = Duration::from_millis(50);
+        std::fs::remove_file(&path).unwrap();
+        assert!(lines(&mut f).is_empty(), "missing, within the grace");
+        std::thread::sleep(Duration::from_millis(60));
+        let err = f.poll(|_| {}).unwrap_err();
+        assert!(err.to_string().starts_with("gone for "), "{err}");
+        append(&path, "back\n");
+        assert_eq!(lines(&mut f), ["back"]);
     }
 
     #[test]

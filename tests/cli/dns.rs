@@ -45,7 +45,10 @@ impl Server {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let (mut line, mut metrics) = (String::new(), String::new());
         stdout.read_line(&mut line).unwrap();
-        stdout.read_line(&mut metrics).unwrap();
+        // One line per listen address, then the metrics endpoint.
+        while stdout.read_line(&mut metrics).unwrap() > 0 && metrics.starts_with("listening on ") {
+            metrics.clear();
+        }
         let Some(addr) = line.strip_prefix("listening on ").and_then(|l| l.split(' ').next()) else {
             panic!("dns serve did not start:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
         };

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod dns;
 mod dns_ops;
+mod e2e;
 mod generate;
 mod market;
 mod nginx;

@@ -16,10 +16,10 @@ use crate::test::{Scratch, Test, root, system_tool};
 /// An nginx on `address`, answering 200 to everything and logging in `format`
 /// (`vhost_combined` or `combined_host`), except under `/quiet` (not logged), `/nginx_status`
 /// (its stub_status) and `/stats/` (files the test writes, standing in for an exporter).
-struct Nginx {
+pub struct Nginx {
     child: Child,
     dir: PathBuf,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
     format: &'static str,
 }
 
@@ -30,6 +30,22 @@ impl Nginx {
 
     fn start_logging(scratch: &Scratch, name: &str, ip: &str, format: &'static str) -> Nginx {
         let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
+        Nginx::launch(scratch, name, ip, port, format, None)
+    }
+
+    /// An nginx on `ip:port` logging in `format`; with `upstream`, a reverse proxy to it.
+    pub fn launch(
+        scratch: &Scratch,
+        name: &str,
+        ip: &str,
+        port: u16,
+        format: &'static str,
+        upstream: Option<SocketAddr>,
+    ) -> Nginx {
+        let root = match upstream {
+            Some(origin) => format!("proxy_pass http://{origin};"),
+            None => r#"return 200 "ok\n";"#.to_string(),
+        };
         let dir = scratch.dir.path().join(name);
         std::fs::create_dir_all(dir.join("logs")).unwrap();
         std::fs::create_dir_all(dir.join("stats")).unwrap();
@@ -51,14 +67,14 @@ http {{
     access_log {dir}/logs/access.log {format};
     server {{
         listen {ip}:{port};
-        location / {{ return 200 "ok\n"; }}
+        location / {{ {root} }}
         location /quiet {{ access_log off; return 200 "ok\n"; }}
         location = /nginx_status {{ access_log off; stub_status; }}
         location /stats/ {{ access_log off; alias {dir}/stats/; }}
     }}
 }}
 "#,
-            dir = dir.display()
+            dir = dir.display(),
         );
         std::fs::write(dir.join("nginx.conf"), conf).unwrap();
         let child = Command::new("nginx")
@@ -76,12 +92,12 @@ http {{
         Nginx { child, dir, addr, format }
     }
 
-    fn log(&self) -> PathBuf {
+    pub fn log(&self) -> PathBuf {
         self.dir.join("logs/access.log")
     }
 
     /// One request with `host` for `path`; the status line.
-    fn get(&self, host: &str, path: &str) -> String {
+    pub fn get(&self, host: &str, path: &str) -> String {
         let mut s = TcpStream::connect(self.addr).unwrap();
         s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
         let mut reply = String::new();
@@ -113,7 +129,7 @@ http {{
     }
 
     /// Lines nginx logged for `host`, in every file of its log directory.
-    fn logged(&self, host: &str) -> usize {
+    pub fn logged(&self, host: &str) -> usize {
         let (prefix, suffix) = (format!("{host}:"), format!(" \"{host}\""));
         let ours = |l: &&str| match self.format {
             "combined_host" => l.ends_with(&suffix),

@@ -124,6 +124,20 @@ fn from_subnet(name: &str, subnet: &str) -> Vec<u8> {
 }
 
 #[test]
+fn answers_at_f_1_are_scoped_to_the_subnet_and_at_f_0_to_everyone() {
+    let (mut a, live) = setup();
+    let scope = |a: &mut Setup| {
+        let (m, _) = ask_with(a, &from_subnet("www.shop.example.", "10.1.2.0"));
+        let Some(EdnsOption::Subnet(s)) = m.edns.as_ref().unwrap().option(EdnsCode::Subnet) else { panic!() };
+        s.scope_prefix()
+    };
+    live.fraction_ppm[0].store(ppm(1.0), Ordering::Relaxed);
+    assert_eq!(scope(&mut a), 24, "f = 1 may be cut at the next interval: not for every client");
+    live.fraction_ppm[0].store(ppm(0.0), Ordering::Relaxed);
+    assert_eq!(scope(&mut a), 0);
+}
+
+#[test]
 fn the_split_is_by_client_subnet_and_sticky() {
     let (mut a, live) = setup();
     live.fraction_ppm[0].store(ppm(0.3), Ordering::Relaxed);

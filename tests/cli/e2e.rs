@@ -1,0 +1,380 @@
+//! The whole path for real, on loopback: a load client resolves the buyer's name through an
+//! Unbound resolver, which asks the buyer's own DNS (NSD), whose CNAME leads to `surplus dns
+//! serve`; the client then sends HTTP to whatever address it got. Two nginx proxies (in front
+//! of an nginx origin) log every request with its Host, and the server's monitor follows those
+//! logs. Clients come from 64 source /24s, which Unbound passes on as EDNS Client Subnet, so
+//! the server's split by subnet sees them apart, and Unbound caches each answer for its TTL.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+
+use crate::dns::Server;
+use crate::nginx::Nginx;
+use crate::test::{Scratch, root, system_tool};
+
+const ORIGIN: &str = "127.0.0.33";
+const PROXY_A: &str = "127.0.0.31";
+const PROXY_B: &str = "127.0.0.32";
+const NSD_IP: &str = "127.0.0.41";
+const UNBOUND_IP: &str = "127.0.0.42";
+/// Where `dns serve` also listens, on port 53, so the buyer's zone can delegate to it.
+const SURPLUS_IP: &str = "127.0.0.43";
+/// Load clients: 127.1.K.10 for K in 0..CLIENTS, one /24 each.
+const CLIENTS: u8 = 64;
+
+fn free_udp_port(ip: &str) -> u16 {
+    UdpSocket::bind((ip, 0)).unwrap().local_addr().unwrap().port()
+}
+
+/// One UDP query to `server`; `None` on a timeout.
+fn ask(server: SocketAddr, name: &str) -> Option<Message> {
+    let mut m = Message::new(9, MessageType::Query, OpCode::Query);
+    m.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
+    m.metadata.recursion_desired = true;
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    socket.send_to(&m.to_vec().unwrap(), server).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = socket.recv(&mut buf).ok()?;
+    Message::from_vec(&buf[..n]).ok()
+}
+
+fn wait_answering(server: SocketAddr, name: &str, what: &str, log: &Path) {
+    let started = Instant::now();
+    while ask(server, name).is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what} did not answer on {server}:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A process that is killed when dropped.
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// NSD, authoritative for the buyer's zone shop.example: `www` is delegated to our name
+/// server (ns1.cdn.example.net, which only we can tell the address of), and `origin` is the
+/// buyer's own server, where handed-back lookups end.
+fn nsd(scratch: &Scratch) -> (Daemon, SocketAddr) {
+    let dir = scratch.dir.path().join("nsd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_udp_port(NSD_IP);
+    std::fs::write(
+        dir.join("shop.example.zone"),
+        format!(
+            "$ORIGIN shop.example.\n$TTL 30\n@ SOA ns hostmaster 1 3600 600 86400 30\n@ NS ns\nns A {NSD_IP}\n\
+             www NS ns1.cdn.example.net.\norigin A {ORIGIN}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("news.example.zone"),
+        format!(
+            "$ORIGIN news.example.\n$TTL 30\n@ SOA ns hostmaster 1 3600 600 86400 30\n@ NS ns\nns A {NSD_IP}\n\
+             www NS ns1.cdn.example.net.\n"
+        ),
+    )
+    .unwrap();
+    let d = dir.display();
+    std::fs::write(
+        dir.join("nsd.conf"),
+        format!(
+            "server:\n  ip-address: {NSD_IP}@{port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  \
+             pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  \
+             logfile: \"{d}/nsd.log\"\n  server-count: 1\n  verbosity: 1\nremote-control:\n  control-enable: no\n\
+             zone:\n  name: \"shop.example\"\n  zonefile: \"shop.example.zone\"\n\
+             zone:\n  name: \"news.example\"\n  zonefile: \"news.example.zone\"\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new("nsd")
+        .args(["-d", "-c", dir.join("nsd.conf").to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("{NSD_IP}:{port}").parse().unwrap();
+    let daemon = Daemon(child);
+    wait_answering(addr, "origin.shop.example.", "nsd", &dir.join("nsd.log"));
+    (daemon, addr)
+}
+
+/// Unbound, the clients' resolver: shop.example is asked of NSD, cdn.example.net of our
+/// server, which gets the clients' /24 as EDNS Client Subnet (Unbound's subnetcache module).
+fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: SocketAddr) -> (Daemon, SocketAddr) {
+    let dir = scratch.dir.path().join("unbound");
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_udp_port(UNBOUND_IP);
+    let d = dir.display();
+    std::fs::write(
+        dir.join("unbound.conf"),
+        format!(
+            "server:\n  interface: {UNBOUND_IP}\n  port: {port}\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n  \
+             directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  logfile: \"{d}/unbound.log\"\n  use-syslog: no\n  \
+             verbosity: 3\n  do-ip6: no\n  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  \
+             module-config: \"subnetcache iterator\"\n  send-client-subnet: {}\n  max-client-subnet-ipv4: 24\n  \
+             qname-minimisation: no\n  prefetch: no\n  num-threads: 1\n\
+             stub-zone:\n  name: \"shop.example\"\n  stub-addr: {}@{}\n\
+             stub-zone:\n  name: \"news.example\"\n  stub-addr: {}@{}\n\
+             stub-zone:\n  name: \"cdn.example.net\"\n  stub-addr: {}@{}\n",
+            surplus.ip(),
+            nsd.ip(),
+            nsd.port(),
+            nsd.ip(),
+            nsd.port(),
+            surplus.ip(),
+            surplus.port()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("unbound")
+        .args(["-d", "-c", dir.join("unbound.conf").to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("{UNBOUND_IP}:{port}").parse().unwrap();
+    let daemon = Daemon(child);
+    wait_answering(addr, "origin.shop.example.", "unbound", &dir.join("unbound.log"));
+    (daemon, addr)
+}
+
+/// The surplus configuration: two proxies with health checks every second, following their
+/// nginx logs; shop handed back to its own DNS, news and api to servers.
+fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
+    let history = root().join("examples/logs/edge-1/access.log*");
+    let proxy = |name: &str, n: &Nginx| {
+        format!(
+            "  - name: {name}\n    addresses: [{}]\n    capacity_rps: 100\n    log: {{path: '{}', format: vhost_combined, follow: '{}'}}\n    health: {{tcp: 80, interval: 1s}}",
+            n.addr.ip(),
+            history.display(),
+            n.log().display()
+        )
+    };
+    let text = [
+        "network:",
+        "  zone: cdn.example.net",
+        &format!("  nameservers: [{{name: ns1.cdn.example.net, addresses: [{SURPLUS_IP}]}}]"),
+        "  ttl: 5s",
+        "proxies:",
+        &proxy("edge-a", a),
+        &proxy("edge-b", b),
+        "buyers:",
+        "  - {name: shop, hosts: [www.shop.example, shop.cdn.example.net], fallback: {handback: origin.shop.example}, estimate: 0.5}",
+        &format!("  - {{name: news, hosts: [www.news.example], fallback: {{servers: [{{address: {ORIGIN}}}]}}, estimate: 0.5}}"),
+        &format!("  - {{name: api, hosts: [api.cdn.example.net], fallback: {{servers: [{{address: {ORIGIN}}}]}}, estimate: 0.5}}"),
+        "control: {interval: 1s}",
+        "",
+    ]
+    .join("\n");
+    scratch.file("surplus.yaml", &text)
+}
+
+/// A web client at `source`, resolving through `resolver` with its own cache (so it honours
+/// the TTL), then sending HTTP to the address it got.
+struct Client {
+    source: Ipv4Addr,
+    resolver: TokioResolver,
+}
+
+impl Client {
+    fn new(k: u8, resolver: SocketAddr) -> Client {
+        let source = Ipv4Addr::new(127, 1, k, 10);
+        let mut udp = ConnectionConfig::udp();
+        udp.port = resolver.port();
+        udp.bind_addr = Some(SocketAddr::new(IpAddr::V4(source), 0));
+        let config = ResolverConfig::from_name_servers(vec![NameServerConfig::new(resolver.ip(), true, vec![udp])]);
+        let mut builder = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
+        builder.options_mut().timeout = Duration::from_secs(2);
+        Client { source, resolver: builder.build().unwrap() }
+    }
+
+    /// The addresses `host` resolves to now, in the order given.
+    fn resolve(&self, runtime: &tokio::runtime::Runtime, host: &str) -> Vec<Ipv4Addr> {
+        let lookup = runtime.block_on(self.resolver.lookup(format!("{host}."), RecordType::A)).unwrap();
+        let addresses: Vec<Ipv4Addr> = lookup
+            .answers()
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::A(a) => Some(a.0),
+                _ => None,
+            })
+            .collect();
+        assert!(!addresses.is_empty(), "{host}: no address in {lookup:?}");
+        addresses
+    }
+
+    /// One HTTP request for `host`, from this client's address, to the first of `addresses`
+    /// that takes it, as a browser does.
+    fn get(&self, addresses: &[Ipv4Addr], host: &str) {
+        use std::io::{Read, Write};
+        for address in addresses {
+            let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            socket.bind(&SocketAddr::new(IpAddr::V4(self.source), 0).into()).unwrap();
+            let to = SocketAddr::new(IpAddr::V4(*address), 80);
+            if socket.connect_timeout(&to.into(), Duration::from_secs(2)).is_err() {
+                continue;
+            }
+            let mut stream: TcpStream = socket.into();
+            stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            stream
+                .write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+                .unwrap();
+            let mut reply = String::new();
+            let _ = stream.read_to_string(&mut reply);
+            assert!(reply.starts_with("HTTP/1.1 200"), "{address} for {host}: {reply}");
+            return;
+        }
+        panic!("no address of {host} took the request: {addresses:?}");
+    }
+}
+
+/// Sends each `(host, rps)` for `seconds`, spread evenly over the clients.
+fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) {
+    let started = Instant::now();
+    let mut next = vec![0usize; demand.len()];
+    let ticks = seconds * 10;
+    for tick in 0..ticks {
+        for (i, (host, rps)) in demand.iter().enumerate() {
+            let due = (u64::from(tick + 1) * u64::from(*rps) / 10) as usize;
+            while next[i] < due {
+                let client = &clients[next[i] % clients.len()];
+                client.get(&client.resolve(runtime, host), host);
+                next[i] += 1;
+            }
+        }
+        let due = started + Duration::from_millis(100 * u64::from(tick + 1));
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Requests for `host` that `nginx` logged in `[from, to)` (unix seconds).
+fn logged_between(nginx: &Nginx, host: &str, from: i64, to: i64) -> usize {
+    let text = std::fs::read_to_string(nginx.log()).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{host}:")))
+        .filter_map(|l| {
+            let stamp = l.split('[').nth(1)?.split(']').next()?;
+            let t = jiff::fmt::strtime::parse("%d/%b/%Y:%H:%M:%S %z", stamp).ok()?.to_timestamp().ok()?;
+            Some(t.as_second())
+        })
+        .filter(|t| (from..to).contains(t))
+        .count()
+}
+
+/// Sells shop and news 20 rps each for this hour and the next.
+fn sell(scratch: &Scratch, config: &Path) {
+    let now = now();
+    let window = format!("{}/2h", jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ"));
+    let surplus =
+        |args: &[&str]| crate::test::Test::new().config(config).args(["--db", &scratch.db()]).args(args).run();
+    surplus(&["capacity", "measure", "--for", &window, "--save"]);
+    surplus(&["market", "auction", "create", "--window", &window, "--rps", "40"]);
+    let bids = scratch.file("bids.csv", "buyer,rps,price,min_rps\nshop,20,1,0\nnews,20,1,0\n");
+    surplus(&["market", "auction", "bid", "1", "--file", bids.to_str().unwrap()]);
+    surplus(&["market", "auction", "run", "1"]);
+}
+
+/// Requests for `host` both proxies logged in `[from, to)`, per second.
+fn proxied_rps(proxies: &[&Nginx], host: &str, from: i64, to: i64) -> f64 {
+    proxies.iter().map(|p| logged_between(p, host, from, to)).sum::<usize>() as f64 / (to - from) as f64
+}
+
+#[test]
+fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
+    if !(system_tool("nginx", "nginx-light") && system_tool("nsd", "nsd") && system_tool("unbound", "unbound")) {
+        return;
+    }
+    let scratch = Scratch::empty();
+    let origin = SocketAddr::new(ORIGIN.parse().unwrap(), 80);
+    let _origin = Nginx::launch(&scratch, "origin", ORIGIN, 80, "vhost_combined", None);
+    let a = Nginx::launch(&scratch, "edge-a", PROXY_A, 80, "vhost_combined", Some(origin));
+    let b = Nginx::launch(&scratch, "edge-b", PROXY_B, 80, "vhost_combined", Some(origin));
+    let config = config(&scratch, &a, &b);
+    let server = Server::start_with(&scratch, &config, &["--listen", &format!("{SURPLUS_IP}:53")]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    let (_nsd, nsd) = nsd(&scratch);
+    let (_unbound, resolver) = unbound(&scratch, nsd, format!("{SURPLUS_IP}:53").parse().unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let clients: Vec<Client> = (0..CLIENTS).map(|k| Client::new(k, resolver)).collect();
+    let origin_ip: Ipv4Addr = ORIGIN.parse().unwrap();
+
+    // No sale yet: every name leads to the origin, through both fallbacks: shop's lookups are
+    // handed back to its own DNS (NSD's `origin`), news and api get their servers.
+    for host in ["www.shop.example", "www.news.example", "api.cdn.example.net"] {
+        assert!(clients.iter().all(|c| c.resolve(&runtime, host) == [origin_ip]), "{host}");
+    }
+
+    // news asks twice what it bought, shop half, and api (no sale) some. The proxies' own
+    // logs over the last 15 s (once settled) say what each got.
+    sell(&scratch, &config);
+    let demand = [("www.news.example", 40), ("www.shop.example", 10), ("api.cdn.example.net", 10)];
+    let started = now();
+    drive(&clients, &runtime, &demand, 40);
+    let (from, to) = (started + 25, started + 40);
+    let news = proxied_rps(&[&a, &b], "www.news.example", from, to);
+    let shop = proxied_rps(&[&a, &b], "www.shop.example", from, to);
+    let api = proxied_rps(&[&a, &b], "api.cdn.example.net", started, to);
+    println!("settled: news {news:.2} rps on the proxies (bought 20, asked 40), shop {shop:.2} (asked 10), api {api}");
+    assert!((18.0..=21.0).contains(&news), "news: {news:.2} rps, not within [90%, 105%] of 20:\n{}", server.log());
+    assert!(shop >= 9.5, "shop asked 10 rps, below its purchase; the proxies served {shop:.2}");
+    assert_eq!(api, 0.0, "api has no sale: nothing of it on the proxies");
+
+    // Fault: edge-b stops. Within a health interval (1 s) no answer points to it, and news
+    // stays capped on edge-a alone.
+    drop(b);
+    std::thread::sleep(Duration::from_millis(1500));
+    let b_ip: Ipv4Addr = PROXY_B.parse().unwrap();
+    for k in 0..CLIENTS {
+        let m = server.query_from("www.news.example.", Ipv4Addr::new(127, 1, k, 0));
+        assert!(!m.answers.iter().any(|r| matches!(&r.data, RData::A(x) if x.0 == b_ip)), "{m:?}");
+    }
+    let started = now();
+    drive(&clients, &runtime, &demand[..1], 20);
+    let news = proxied_rps(&[&a], "www.news.example", started + 10, started + 20);
+    println!("edge-b down: news {news:.2} rps on edge-a");
+    assert!(news <= 21.0, "news {news:.2} rps on edge-a alone, above 105% of 20");
+
+    // Fault: edge-a's log is deleted under the monitor. The source goes stale, f is held, then
+    // walks down; the server keeps answering.
+    let metrics = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    let status = || {
+        crate::test::Test::new()
+            .config(&config)
+            .args(["dns", "status", "--metrics", &metrics, "--format", "json"])
+            .run()
+            .json()
+    };
+    let f_news = |s: &serde_json::Value| {
+        s["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "news").unwrap()["f"].as_f64().unwrap()
+    };
+    let before = f_news(&status());
+    std::fs::remove_file(a.log()).unwrap();
+    drive(&clients, &runtime, &demand[..1], 12);
+    let after = status();
+    let news_status = after["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "news").unwrap().clone();
+    assert_ne!(news_status["monitor"], "ok", "{after:#}");
+    assert!(f_news(&after) < before, "f walks down without a monitor: {before} → {}", f_news(&after));
+    assert!(!server.query("www.news.example.", RecordType::A).answers.is_empty(), "still answering");
+}
