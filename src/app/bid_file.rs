@@ -36,9 +36,11 @@ pub fn read(path: &Path, buyers: &HashSet<&str>) -> anyhow::Result<Vec<NewBid>> 
     }
 }
 
-type Located<T> = Result<T, (u64, String)>;
+/// A result, or the 1-based line and cause of an error.
+pub type Located<T> = Result<T, (u64, String)>;
 
-fn from_csv(text: &str, buyers: &HashSet<&str>) -> Located<Vec<NewBid>> {
+/// The bids of a CSV bid file's `text`, or the line and cause of its first error.
+pub fn from_csv(text: &str, buyers: &HashSet<&str>) -> Located<Vec<NewBid>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| (1, e.to_string()))?.clone();
     for want in ["buyer", "rps", "price"] {
@@ -72,7 +74,8 @@ pub fn csv_message(e: &csv::Error, headers: &csv::StringRecord) -> String {
     }
 }
 
-fn from_yaml(text: &str, buyers: &HashSet<&str>) -> Located<Vec<NewBid>> {
+/// The bids of a YAML bid file's `text`, or the line and cause of its first error.
+pub fn from_yaml(text: &str, buyers: &HashSet<&str>) -> Located<Vec<NewBid>> {
     let rows: Vec<Row> = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map_or(0, |l| l.line() as u64);
         let message = e.to_string();

@@ -100,9 +100,9 @@ fn describe(p: &Placed, config: &Config) -> String {
 }
 
 /// One line of an order file, checked.
-struct FileOrder {
-    line: u64,
-    order: NewOrder,
+pub struct FileOrder {
+    pub line: u64,
+    pub order: NewOrder,
 }
 
 #[derive(serde::Deserialize)]
@@ -120,8 +120,12 @@ struct OrderRow {
 }
 
 fn read_orders(config: &Config, path: &Path, buyers: &HashSet<&str>) -> anyhow::Result<Vec<FileOrder>> {
-    let file = path.display();
-    let text = std::fs::read_to_string(path).with_context(|| file.to_string())?;
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    parse_orders(config, &path.display().to_string(), &text, buyers)
+}
+
+/// The orders of an orders file's `text` (named `file` in errors), every line checked.
+pub fn parse_orders(config: &Config, file: &str, text: &str, buyers: &HashSet<&str>) -> anyhow::Result<Vec<FileOrder>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| anyhow!("{file}:1: {e}"))?.clone();
     let mut orders = Vec::new();

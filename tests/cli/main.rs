@@ -6,6 +6,7 @@ mod demo;
 mod dns;
 mod dns_ops;
 mod e2e;
+mod faults;
 mod generate;
 mod market;
 mod nginx;
