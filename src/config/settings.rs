@@ -71,12 +71,31 @@ pub struct Dns {
     /// DNS servers that `resolve:` fallbacks are looked up at (default: the system's, from
     /// /etc/resolv.conf).
     pub resolvers: Vec<SocketAddr>,
+    /// Response rate limiting per client /24 or /56 over UDP (default: off).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for Dns {
     fn default() -> Dns {
-        Dns { listen: Vec::new(), metrics: None, answers: 2, resolvers: Vec::new() }
+        Dns { listen: Vec::new(), metrics: None, answers: 2, resolvers: Vec::new(), rate_limit: None }
     }
+}
+
+/// `dns.rate_limit`: UDP responses per second per client subnet (its source address, /24 or
+/// /56), and how many of the limited ones go out truncated.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Responses a second (and the burst) per subnet; set it above your busiest resolver's rate.
+    pub responses_per_second: u32,
+    /// Every `slip`-th limited response is sent truncated, for real clients to retry over TCP
+    /// (default 2; 0 drops them all).
+    #[serde(default = "default_slip")]
+    pub slip: u32,
+}
+
+fn default_slip() -> u32 {
+    2
 }
 
 /// The controller that holds buyers to what they bought.

@@ -16,6 +16,7 @@ pub mod fraction_split;
 pub mod holding;
 pub mod money;
 pub mod quantile;
+pub mod rate_limit;
 pub mod sale;
 pub mod second_counts;
 pub mod service;

@@ -76,6 +76,8 @@ pub enum Outcome {
     Other,
     /// Nothing sent.
     Dropped,
+    /// Over the client subnet's rate limit: dropped, or sent truncated.
+    RateLimited,
 }
 
 /// One serving thread's answering state. The zone data is lent to each call rather than held,

@@ -1,5 +1,5 @@
 //! Answer counters, one set per serving thread (so the hot path never shares a cache line),
-//! summed when they are read: answers by buyer and kind, other answers, dropped packets, and an
+//! summed when they are read: answers by buyer and kind, other answers, dropped and rate-limited packets, and an
 //! answer-latency histogram.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +18,7 @@ pub struct Counters {
     buyers: Vec<[AtomicU64; 2]>,
     other: AtomicU64,
     dropped: AtomicU64,
+    rate_limited: AtomicU64,
     /// Per bucket (the last one is +Inf), cumulative only when read.
     latency: [AtomicU64; LATENCY_BUCKETS_US.len() + 1],
     latency_ns: AtomicU64,
@@ -29,6 +30,7 @@ impl Counters {
             buyers: (0..buyers).map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect(),
             other: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
             latency: std::array::from_fn(|_| AtomicU64::new(0)),
             latency_ns: AtomicU64::new(0),
         }
@@ -42,6 +44,7 @@ impl Counters {
             Outcome::Fallback { buyer } => &self.buyers[buyer][1],
             Outcome::Other => &self.other,
             Outcome::Dropped => &self.dropped,
+            Outcome::RateLimited => &self.rate_limited,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         let us = took.as_micros() as u64;
@@ -58,6 +61,8 @@ pub struct Totals {
     pub buyers: Vec<[u64; 2]>,
     pub other: u64,
     pub dropped: u64,
+    /// Responses over a client subnet's rate limit (dropped or sent truncated).
+    pub rate_limited: u64,
     /// Per bucket, not cumulative (the last one is +Inf).
     pub latency: Vec<u64>,
     pub latency_ns: u64,
@@ -104,6 +109,7 @@ impl Registry {
             }
             t.other += get(&c.other);
             t.dropped += get(&c.dropped);
+            t.rate_limited += get(&c.rate_limited);
             for (sum, bucket) in t.latency.iter_mut().zip(&c.latency) {
                 *sum += get(bucket);
             }

@@ -34,6 +34,12 @@ pub fn render(g: &Generation, board: &ControlBoard) -> String {
     let _ = writeln!(out, "# HELP surplus_dns_dropped_total Packets not answered (responses, runts).");
     let _ = writeln!(out, "# TYPE surplus_dns_dropped_total counter");
     let _ = writeln!(out, "surplus_dns_dropped_total {}", t.dropped);
+    let _ = writeln!(
+        out,
+        "# HELP surplus_dns_rate_limited_total UDP responses over a client subnet's dns.rate_limit (dropped or truncated)."
+    );
+    let _ = writeln!(out, "# TYPE surplus_dns_rate_limited_total counter");
+    let _ = writeln!(out, "surplus_dns_rate_limited_total {}", t.rate_limited);
     let _ = writeln!(out, "# HELP surplus_dns_fraction Fraction of a buyer's answers given to proxies.");
     let _ = writeln!(out, "# TYPE surplus_dns_fraction gauge");
     for (name, f) in buyers.iter().zip(&live.fraction_ppm) {

@@ -157,6 +157,22 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
     truncated
 }
 
+/// Cuts a UDP reply down to its header and question, with TC set: "ask again over TCP".
+/// Returns the new length. For rate-limited clients (RRL's slip).
+pub fn truncate(reply: &mut [u8]) -> usize {
+    // Header, then the question (a name of labels, then type and class). Our own reply, so
+    // well-formed; still, never read past it.
+    let mut at = 12;
+    while at < reply.len() && reply[at] != 0 {
+        at += 1 + usize::from(reply[at]);
+    }
+    let end = (at + 5).min(reply.len());
+    let flags = u16::from_be_bytes([reply[2], reply[3]]) | TC;
+    reply[2..4].copy_from_slice(&flags.to_be_bytes());
+    reply[6..12].fill(0); // no answer, authority or additional records
+    end
+}
+
 /// A response with no question (the query could not be read): FORMERR or NOTIMP.
 pub fn write_refusal(id: u16, flags: u16, rcode: u8, out: &mut Vec<u8>) {
     out.clear();

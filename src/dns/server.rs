@@ -19,12 +19,13 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::answerer::Answerer;
+use super::answerer::{Answerer, Outcome};
 use super::counters::Counters;
 use super::generation::Generation;
-use super::response::Transport;
+use super::response::{self, Transport};
 use super::serving::Serving;
 use super::udp_batch::UdpBatch;
+use crate::core::rate_limit::{RateLimiter, Verdict};
 
 /// Most TCP connections served at once; further ones are closed at once.
 const MAX_TCP: usize = 256;
@@ -64,10 +65,11 @@ impl Listeners {
     pub fn serve(self, serving: &Arc<Serving>) -> io::Result<()> {
         let mut handles: Vec<JoinHandle<()>> = Vec::new();
         for sockets in self.udp {
+            let share = sockets.len();
             for socket in sockets {
                 socket.set_read_timeout(Some(WAKE))?;
                 let serving = Arc::clone(serving);
-                handles.push(std::thread::spawn(move || serve_udp(&socket, &serving)));
+                handles.push(std::thread::spawn(move || serve_udp(&socket, &serving, share)));
             }
         }
         let open = Arc::new(AtomicUsize::new(0));
@@ -139,21 +141,37 @@ struct Follower {
     generation: Arc<Generation>,
     answerer: Answerer,
     counters: Arc<Counters>,
+    /// UDP only, when `dns.rate_limit` is set: this thread's share of the limit.
+    limiter: Option<RateLimiter>,
+    /// UDP threads on this address, which share the rate limit.
+    share: usize,
+    epoch: Instant,
 }
 
 impl Follower {
-    fn new(serving: &Serving) -> Follower {
+    /// A follower for TCP (`share` 0: no rate limit) or for one of `share` UDP threads.
+    fn new(serving: &Serving, share: usize) -> Follower {
         let (number, generation) = serving.current();
         let answerer = Answerer::new(&generation.zone, Arc::clone(&generation.live), generation.per_answer);
         let counters = generation.registry.thread();
-        Follower { number, generation, answerer, counters }
+        // Each UDP thread limits its own share. SO_REUSEPORT spreads a client's packets over
+        // the threads by source port, so the shares add up to the limit for a client that
+        // varies its port, and are stricter for one that does not.
+        let limiter = generation
+            .config
+            .dns
+            .rate_limit
+            .as_ref()
+            .filter(|_| share > 0)
+            .map(|r| RateLimiter::new(f64::from(r.responses_per_second) / share as f64, r.slip));
+        Follower { number, generation, answerer, counters, limiter, share, epoch: Instant::now() }
     }
 
     /// Catches up with `serving` if its generation was replaced.
     #[inline]
     fn follow(&mut self, serving: &Serving) {
         if serving.number() != self.number {
-            *self = Follower::new(serving);
+            *self = Follower::new(serving, self.share);
         }
     }
 
@@ -161,6 +179,14 @@ impl Follower {
     #[inline]
     fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport, reply: &mut [u8]) -> usize {
         let started = Instant::now();
+        let verdict = match &mut self.limiter {
+            Some(limiter) => limiter.check(client, self.epoch.elapsed().as_millis() as u64),
+            None => Verdict::Answer,
+        };
+        if verdict == Verdict::Drop {
+            self.counters.record(Outcome::RateLimited, started.elapsed());
+            return 0;
+        }
         let (bytes, outcome) = self.answerer.answer(&self.generation.zone, packet, client, transport);
         let written = match bytes {
             Some(bytes) if bytes.len() <= reply.len() => {
@@ -169,13 +195,17 @@ impl Follower {
             }
             _ => 0,
         };
+        if verdict == Verdict::Slip && written > 0 {
+            self.counters.record(Outcome::RateLimited, started.elapsed());
+            return response::truncate(&mut reply[..written]);
+        }
         self.counters.record(outcome, started.elapsed());
         written
     }
 }
 
-fn serve_udp(socket: &UdpSocket, serving: &Serving) {
-    let mut follower = Follower::new(serving);
+fn serve_udp(socket: &UdpSocket, serving: &Serving, share: usize) {
+    let mut follower = Follower::new(serving, share);
     let mut batch = UdpBatch::new();
     while !serving.stopping() {
         // Followed per packet, after the wait: a thread that slept through a reload must not
@@ -213,7 +243,7 @@ fn serve_connection(mut stream: TcpStream, serving: &Serving) -> io::Result<()> 
     stream.set_read_timeout(Some(WAKE))?;
     stream.set_write_timeout(Some(TCP_IDLE))?;
     let peer = stream.peer_addr()?.ip();
-    let mut follower = Follower::new(serving);
+    let mut follower = Follower::new(serving, 0);
     let mut query = vec![0u8; 65_535];
     let mut reply = vec![0u8; 65_537];
     loop {

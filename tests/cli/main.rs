@@ -8,6 +8,7 @@ mod dns_ops;
 mod e2e;
 mod faults;
 mod generate;
+mod hardening;
 mod market;
 mod nginx;
 mod orders;
