@@ -126,3 +126,117 @@ fn peer_closed(s: &TcpStream) -> bool {
     s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
     matches!(s.read(&mut [0u8; 1]), Ok(0))
 }
+
+/// Resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").parse().unwrap()
+}
+
+/// dnsperf at full rate for `SURPLUS_SOAK_SECONDS` (default 300) with a flood of malformed
+/// packets at the same time, and a probe measuring well-formed queries' latency. Run by .ci/run
+/// on its own (`-- --ignored`), so that it does not slow the other tests down.
+#[test]
+#[ignore = "a 5-minute soak; .ci/run runs it on its own"]
+fn five_minutes_of_dnsperf_and_garbage_leave_it_answering_with_flat_memory() {
+    if !crate::test::system_tool("dnsperf", "dnsperf") {
+        return;
+    }
+    let seconds: u64 = std::env::var("SURPLUS_SOAK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let scratch = Scratch::empty();
+    let server = Server::start(&scratch);
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+    let queries = scratch.file(
+        "queries.txt",
+        "www.shop.example A\nnews.example.org A\nshop.cdn.example.net AAAA\ncdn.example.net SOA\nnope.cdn.example.net A\nexample.com A\n",
+    );
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (mut warm, mut peak, mut end) = (0, 0, 0);
+    let (mut rtts, mut garbage, mut lost) = (Vec::new(), 0u64, 0usize);
+    let perf = std::thread::scope(|s| {
+        // Garbage: random lengths and bytes, 20,000 packets a second.
+        s.spawn(|| {
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+            let mut bytes = [0u8; 600];
+            let started = Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if garbage % 200 == 0 {
+                    let due = started + Duration::from_millis(garbage / 20);
+                    std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                }
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let len = (x % 600) as usize;
+                for (i, b) in bytes[..len].iter_mut().enumerate() {
+                    *b = (x >> (i % 8 * 8)) as u8 ^ i as u8;
+                }
+                let _ = socket.send_to(&bytes[..len], server.addr);
+                garbage += 1;
+            }
+        });
+        // The probe: 20 well-formed queries a second, each timed.
+        s.spawn(|| {
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+            let mut buf = [0u8; 4096];
+            let mut id = 0u16;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                id = id.wrapping_add(1);
+                let started = Instant::now();
+                socket.send_to(&packet("www.shop.example.", RecordType::A, id), server.addr).unwrap();
+                // A reply to an earlier, timed-out probe is skipped.
+                let rtt = loop {
+                    match socket.recv(&mut buf) {
+                        Ok(n) if n >= 2 && u16::from_be_bytes([buf[0], buf[1]]) == id => break Some(started.elapsed()),
+                        Ok(_) => continue,
+                        Err(_) => break None,
+                    }
+                };
+                match rtt {
+                    Some(rtt) => rtts.push(rtt),
+                    None => lost += 1,
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let pid = server.pid();
+        let perf = s.spawn(move || {
+            std::process::Command::new("dnsperf")
+                .args(["-s", "127.0.0.1", "-p", &server.addr.port().to_string(), "-d", queries.to_str().unwrap()])
+                .args(["-l", &seconds.to_string(), "-c", "4", "-q", "200"])
+                .output()
+                .unwrap()
+        });
+        std::thread::sleep(Duration::from_secs(seconds / 10));
+        warm = rss_kib(pid);
+        while !perf.is_finished() {
+            std::thread::sleep(Duration::from_secs(1));
+            peak = peak.max(rss_kib(pid));
+        }
+        end = rss_kib(pid);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        perf.join().unwrap()
+    });
+    let out = String::from_utf8_lossy(&perf.stdout);
+    let line = |key: &str| out.lines().find(|l| l.contains(key)).unwrap_or("").trim().to_string();
+    rtts.sort();
+    let p = |q: f64| rtts[((rtts.len() as f64 * q) as usize).min(rtts.len() - 1)];
+    println!(
+        "soak {seconds} s: {}; {}; {}; {garbage} malformed packets; probe p50 {:?} p99 {:?} max {:?} over {} queries, {lost} lost; RSS after warm-up {warm} KiB, peak {peak} KiB, end {end} KiB",
+        line("Queries per second"),
+        line("Queries lost"),
+        line("Average Latency"),
+        p(0.5),
+        p(0.99),
+        rtts.last().unwrap(),
+        rtts.len()
+    );
+    assert!(perf.status.success(), "{out}");
+    // Still answering, and memory flat after warm-up (within 10% and 2 MiB).
+    assert_eq!(server.query("www.shop.example.", RecordType::A).metadata.response_code.low(), 0);
+    assert!(peak <= warm + warm / 10 + 2048, "RSS grew from {warm} KiB to {peak} KiB");
+    assert!(lost * 100 <= rtts.len(), "{lost} of {} probes lost", rtts.len() + lost);
+    assert!(p(0.99) < Duration::from_millis(100), "probe p99 {:?}", p(0.99));
+}
