@@ -36,6 +36,6 @@ pub enum MarketError {
 
 impl From<rusqlite::Error> for MarketError {
     fn from(e: rusqlite::Error) -> MarketError {
-        MarketError::Ledger(LedgerError::Sqlite(e))
+        MarketError::Ledger(LedgerError::from(e))
     }
 }

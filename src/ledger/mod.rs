@@ -34,10 +34,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the ledger failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("{path}: cannot open the ledger: {error}")]
-    Open { path: PathBuf, error: rusqlite::Error },
+    #[error("{path}: cannot open the ledger: {error}{}", why.as_ref().map(|w| format!(" ({w})")).unwrap_or_default())]
+    Open { path: PathBuf, error: rusqlite::Error, why: Option<std::io::Error> },
     #[error("{path}: the ledger's schema version {found} is newer than this surplus knows ({known}); upgrade surplus")]
     TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("ledger: the disk is full; nothing of this change was written")]
+    DiskFull,
+    #[error("ledger: the ledger is read-only (its file or file system); nothing was written")]
+    ReadOnly,
     #[error("ledger: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -46,7 +50,11 @@ pub enum LedgerError {
 // already carries it, would be printed twice in an error chain.
 impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> LedgerError {
-        LedgerError::Sqlite(e)
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => LedgerError::DiskFull,
+            Some(rusqlite::ErrorCode::ReadOnly) => LedgerError::ReadOnly,
+            _ => LedgerError::Sqlite(e),
+        }
     }
 }
 
@@ -59,7 +67,13 @@ pub struct Ledger {
 impl Ledger {
     /// Opens (creating if needed) and migrates the ledger at `path`.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error };
+        // SQLite says only "unable to open database file"; the file system says why (a
+        // read-only file system, a missing directory, permissions).
+        let open_err = |error| LedgerError::Open {
+            path: path.to_path_buf(),
+            error,
+            why: std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).err(),
+        };
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;

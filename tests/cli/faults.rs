@@ -172,3 +172,73 @@ fn eight_processes_writing_at_once_lose_nothing_and_see_no_lock_errors() {
     println!("8 processes, {} writes and {} reads in {:?}", 8 * EACH, 8 * EACH.div_ceil(3), started.elapsed());
     assert_eq!((bids, orders), (4 * EACH as i64, 4 * EACH as i64));
 }
+
+/// A small tmpfs mounted for a test, unmounted when dropped. `None` where this process may not
+/// mount (not root); with `SURPLUS_REQUIRE_SYSTEM_TESTS=1` that fails the test instead.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs", dir.path().to_str().unwrap()])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(std::env::var("SURPLUS_REQUIRE_SYSTEM_TESTS").as_deref() != Ok("1"), "mounting a tmpfs needs root");
+            eprintln!("skipped: cannot mount a tmpfs (not root)");
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    fn read_only(&self) {
+        let dir = self.dir.path().to_str().unwrap();
+        assert!(Command::new("mount").args(["-o", "remount,ro", dir]).status().unwrap().success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn a_full_or_read_only_disk_is_a_clear_error_and_writes_nothing() {
+    let Some(disk) = Tmpfs::mount("300k") else { return };
+    let db = disk.dir.path().join("surplus.db");
+    let surplus = |args: &[&str]| {
+        crate::test::Test::new().config(example_config()).args(["--db", db.to_str().unwrap()]).args(args)
+    };
+    surplus(&["market", "auction", "create", "--window", "2026-11-30T18:00Z/2h", "--best-effort", "--rps", "100000"])
+        .run();
+    // 20,000 bids do not fit in what is left of 300 KiB: the file goes in whole or not at all.
+    let scratch = Scratch::empty();
+    let mut csv = String::from("buyer,rps,price\n");
+    (0..20_000).for_each(|i| csv.push_str(&format!("shop,1,1.{:02}\n", i % 100)));
+    let bids = scratch.file("bids.csv", &csv);
+    surplus(&["market", "auction", "bid", "1", "--file", bids.to_str().unwrap()])
+        .status(1)
+        .stderr("error: ledger: the disk is full; nothing of this change was written\n")
+        .run();
+    let bids_in = || -> i64 {
+        rusqlite::Connection::open(&db).unwrap().query_row("SELECT count(*) FROM bids", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(bids_in(), 0);
+    // A small one still fits.
+    surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "1", "--price", "1"]).run();
+    assert_eq!(bids_in(), 1);
+
+    disk.read_only();
+    surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "1", "--price", "1"])
+        .status(1)
+        .stderr(&format!(
+            "error: {}: cannot open the ledger: unable to open database file (Read-only file system (os error 30))\n",
+            db.display()
+        ))
+        .run();
+}
