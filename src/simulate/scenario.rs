@@ -21,7 +21,7 @@ pub struct Scenario {
     pub headroom: Fraction,
     pub ttl: Interval,
     #[serde(default)]
-    pub monitor_delay: Option<Interval>,
+    pub monitor_delay: Option<Offset>,
     #[serde(default)]
     pub selection: Selection,
     pub resolvers: Resolvers,

@@ -71,3 +71,16 @@ fn a_bad_scenario_names_the_file_line_and_field() {
         .stderr_contains("bad2.yaml:11:6: ttl: `soon` is not a duration")
         .run();
 }
+
+#[test]
+fn a_monitor_without_delay_is_written_0s_and_matches_leaving_it_out() {
+    let scratch = Scratch::empty();
+    let text = std::fs::read_to_string(crate::test::root().join("examples/scenario.yaml")).unwrap();
+    let zero = scratch.file("zero.yaml", &text.replace("monitor_delay: 5s", "monitor_delay: 0s"));
+    let none = scratch.file("none.yaml", &text.replace("monitor_delay: 5s", ""));
+    let run = |path: &std::path::Path| {
+        scratch.surplus(&["simulate", "--scenario", path.to_str().unwrap(), "--format", "json"]).run().json()["summary"]
+            .clone()
+    };
+    assert_eq!(run(&zero), run(&none));
+}
