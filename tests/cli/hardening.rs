@@ -237,7 +237,8 @@ fn five_minutes_of_dnsperf_and_garbage_leave_it_answering_with_flat_memory() {
     // Still answering, and memory flat after warm-up (within 10% and 2 MiB).
     assert_eq!(server.query("www.shop.example.", RecordType::A).metadata.response_code.low(), 0);
     assert!(peak <= warm + warm / 10 + 2048, "RSS grew from {warm} KiB to {peak} KiB");
-    // UDP under full load may drop a few; dnsperf itself loses some tenths of a percent.
-    assert!(lost * 50 <= rtts.len(), "{lost} of {} probes lost", rtts.len() + lost);
+    // UDP under full load drops some: in CI dnsperf lost 0.14% of its queries, and the probe,
+    // one packet at a time behind dnsperf's 800 outstanding, 1.9% (82 of 4,311).
+    assert!(lost * 20 <= rtts.len(), "{lost} of {} probes lost", rtts.len() + lost);
     assert!(p(0.99) < Duration::from_millis(100), "probe p99 {:?}", p(0.99));
 }
