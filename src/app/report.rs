@@ -536,14 +536,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         WindowBy::Day => Period::Day,
     };
     // Whole periods: the range is widened to their boundaries.
-    let len = match period {
-        Period::Slot(slot) => i64::from(slot.secs()),
-        _ => DAY_SECS,
-    };
-    let periods: Vec<Window> = (range.start - range.start.rem_euclid(len)..range.end)
-        .step_by(len as usize)
-        .map(|start| Window { start, end: start + len })
-        .collect();
+    let periods = period.covering(range);
     let whole = Window { start: periods[0].start, end: periods.last().map_or(range.end, |p| p.end) };
     let usage = ledger.usage_buckets(None, whole.start, whole.end, BUCKET_SECS)?;
     let opts = ReportOptions {

@@ -83,7 +83,7 @@ impl Default for Dns {
 
 /// `dns.rate_limit`: UDP responses per second per client subnet (its source address, /24 or
 /// /56), and how many of the limited ones go out truncated.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     /// Responses a second (and the burst) per subnet; set it above your busiest resolver's rate.

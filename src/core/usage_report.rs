@@ -40,13 +40,18 @@ pub enum Period {
 }
 
 impl Period {
+    /// A slot's or a day's length; `None` for a sale (its own window).
+    fn secs(self) -> Option<i64> {
+        match self {
+            Period::Sale => None,
+            Period::Slot(slot) => Some(i64::from(slot.secs())),
+            Period::Day => Some(DAY_SECS),
+        }
+    }
+
     /// `window` cut at this period's boundaries.
     pub fn split(self, window: Window) -> Vec<Window> {
-        let len = match self {
-            Period::Sale => return vec![window],
-            Period::Slot(slot) => i64::from(slot.secs()),
-            Period::Day => DAY_SECS,
-        };
+        let Some(len) = self.secs() else { return vec![window] };
         let mut parts = Vec::new();
         let mut start = window.start;
         while start < window.end {
@@ -55,6 +60,18 @@ impl Period {
             start = end;
         }
         parts
+    }
+}
+
+impl Period {
+    /// The whole periods that `range` touches, from the boundary at or before its start
+    /// (`range` itself for [`Period::Sale`]).
+    pub fn covering(self, range: Window) -> Vec<Window> {
+        let Some(len) = self.secs() else { return vec![range] };
+        (range.start - range.start.rem_euclid(len)..range.end)
+            .step_by(len as usize)
+            .map(|start| Window { start, end: start + len })
+            .collect()
     }
 }
 
@@ -547,6 +564,15 @@ mod tests {
         let got: Vec<(i64, Option<u64>, Money)> =
             lines.iter().map(|l| (l.sale_id, l.served_requests, l.charge)).collect();
         assert_eq!(got, vec![(1, Some(360_000), Money(80_000_000)), (2, Some(108_000), Money(10_800_000))]);
+    }
+
+    #[test]
+    fn whole_periods_cover_a_range() {
+        let range = Window { start: DAY0 + 90 * 60, end: DAY0 + 3 * H };
+        let hours: Vec<i64> = Period::Slot(Slot::HOUR).covering(range).iter().map(|w| (w.start - DAY0) / H).collect();
+        assert_eq!(hours, [1, 2]);
+        assert_eq!(Period::Day.covering(range), [Window { start: DAY0, end: DAY0 + 24 * H }]);
+        assert_eq!(Period::Sale.covering(range), [range]);
     }
 
     #[test]

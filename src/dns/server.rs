@@ -171,7 +171,12 @@ impl Follower {
     #[inline]
     fn follow(&mut self, serving: &Serving) {
         if serving.number() != self.number {
-            *self = Follower::new(serving, self.share);
+            let before = std::mem::replace(self, Follower::new(serving, self.share));
+            // A new generation (a reload, a learned fallback) with the same limit keeps the
+            // buckets: otherwise every swap would hand each subnet a fresh burst.
+            if before.generation.config.dns.rate_limit == self.generation.config.dns.rate_limit {
+                (self.limiter, self.epoch) = (before.limiter, before.epoch);
+            }
         }
     }
 
