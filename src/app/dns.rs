@@ -232,7 +232,7 @@ impl Control {
         let decisions = self.plan.sales(ledger.holdings_at(now)?, &Control::buyers(&g.config), open_loop);
         for (i, (buyer, d)) in g.config.buyers.iter().zip(decisions).enumerate() {
             let Some(d) = d else { continue };
-            g.live.set_fraction(i, ppm(d.f));
+            g.live.set_line(i, ppm(d.f), &d.line);
             tracing::info!(
                 "buyer {}: {} rps bought now, fraction {:.2} ({})",
                 buyer.name,
@@ -273,7 +273,7 @@ impl Control {
         };
         let decisions = self.plan.interval(holdings, &Control::buyers(config), &read);
         for (i, (buyer, d)) in config.buyers.iter().zip(decisions).enumerate() {
-            g.live.set_fraction(i, ppm(d.f));
+            g.live.set_line(i, ppm(d.f), &d.line);
             if d.mode != d.before {
                 tracing::info!(
                     "buyer {}: {} → {} (f {:.3}, {} rps bought)",
@@ -318,6 +318,8 @@ impl Control {
                     },
                     target_rps: state.map_or(0.0, |s| s.target_rps),
                     f: f64::from(g.live.fraction(i)) / 1e6,
+                    excluded: g.live.line(i).excluded(),
+                    ceiling: state.and_then(|s| s.ceiling).map(|c| c.f),
                     mode: state.map_or("off", |s| s.mode.name()),
                     monitor: taken.state().name(),
                 }

@@ -1,5 +1,9 @@
-//! A sticky split of answers by client: a client subnet whose place on a fixed hash line is
-//! below `f` gets proxies, every other client gets the fallback, every time it asks.
+//! A sticky split of answers by client: each client subnet has a fixed place on its buyer's
+//! hash line, and whether the place gets proxies is the controller's [`ProxyLine`] (below a
+//! threshold, outside the stretches excluded for lumps). The same subnet gets the same side
+//! every time it asks while the line stands.
+//!
+//! [`ProxyLine`]: super::proxy_line::ProxyLine
 //!
 //! Why not split the answers themselves (every k-th answer to proxies, as `fraction_split`
 //! does)? Because the load a DNS answer brings is the load of the resolver that cached it, and
@@ -9,7 +13,7 @@
 //! hold a cap through that. With a sticky split the served load is a fixed, increasing function
 //! of `f` (the sum of the weights of the subnets below `f`), so the controller only has to find
 //! the right point on it, and raising or lowering `f` moves only the subnets between the old and
-//! the new point. `surplus simulate --selection per-answer` shows the difference.
+//! the new point. `selection: per_answer` in a `surplus simulate` scenario shows the difference.
 //!
 //! The place is a hash of (subnet, buyer): each buyer orders clients differently, so one
 //! resolver is not first in line for every buyer's proxies.
@@ -24,12 +28,6 @@ pub fn place(subnet: &Subnet, buyer_key: u64) -> u32 {
     (((subnet_hash(subnet, buyer_key) >> 32) * u64::from(MILLION)) >> 32) as u32
 }
 
-/// Whether `subnet` gets proxies from buyer `buyer_key` at `f_ppm` parts per million.
-#[inline]
-pub fn to_proxy(subnet: &Subnet, buyer_key: u64, f_ppm: u32) -> bool {
-    place(subnet, buyer_key) < f_ppm
-}
-
 /// A stable key for a buyer's name: its line must not move between releases or restarts.
 pub fn buyer_key(name: &str) -> u64 {
     // FNV-1a: tiny, fixed, and plenty for a handful of names.
@@ -39,7 +37,12 @@ pub fn buyer_key(name: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::proxy_line::ProxyLine;
     use proptest::prelude::*;
+
+    fn to_proxy(subnet: &Subnet, buyer_key: u64, f_ppm: u32) -> bool {
+        ProxyLine::below(f_ppm).to_proxy(place(subnet, buyer_key))
+    }
     use std::net::IpAddr;
 
     fn subnet(i: u32) -> Subnet {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::best_effort::{self, Claim, Pool};
 use super::control::{Controller, Input, Mode, Params, Reading, State};
 use super::holding::Holding;
+use super::proxy_line::ProxyLine;
 
 /// A buyer of the config, in the config's order.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +36,8 @@ pub struct Readings<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Decision {
     pub f: f64,
+    /// Which clients get proxies: share `f` of the buyer's hash line.
+    pub line: ProxyLine,
     pub before: Mode,
     pub mode: Mode,
     /// What the buyer was held to, rps.
@@ -109,7 +112,7 @@ impl ControlLoop {
                     return None;
                 }
                 let f = c.step(&Input { purchased_rps, estimate: b.estimate, reading, queries: None });
-                Some(Decision { f, before, mode: c.state().mode, purchased_rps })
+                Some(Decision { f, line: c.line(), before, mode: c.state().mode, purchased_rps })
             })
             .collect()
     }
@@ -126,7 +129,7 @@ impl ControlLoop {
                 let c = self.controller(b.name);
                 let before = c.state().mode;
                 let f = c.step(&Input { purchased_rps, estimate: b.estimate, reading, queries: None });
-                Decision { f, before, mode: c.state().mode, purchased_rps }
+                Decision { f, line: c.line(), before, mode: c.state().mode, purchased_rps }
             })
             .collect()
     }

@@ -15,6 +15,7 @@ pub mod control_loop;
 pub mod fraction_split;
 pub mod holding;
 pub mod money;
+pub mod proxy_line;
 pub mod quantile;
 pub mod rate_limit;
 pub mod sale;

@@ -17,6 +17,7 @@ use super::zone_data::{Fallback, ZoneData};
 use crate::config::Algorithm;
 use crate::core::client_hash::{self, Subnet};
 use crate::core::client_split;
+use crate::core::proxy_line::{MAX_BANDS, ProxyLine};
 use crate::core::smooth_weighted::SmoothWeighted;
 use crate::core::zone_index::NameKind;
 
@@ -26,8 +27,13 @@ const CLASS_IN: u16 = 1;
 /// Values other parts change while serving.
 #[derive(Debug)]
 pub struct Live {
-    /// Per buyer: the fraction of answers for proxies, parts per million (0 without a sale).
+    /// Per buyer: the fraction of answers for proxies, parts per million (0 without a sale):
+    /// the share of the buyer's hash line, for metrics, status and usage samples.
     pub fraction_ppm: Vec<AtomicU32>,
+    /// Per buyer: the [`ProxyLine`] that gives that share, as its threshold and its excluded
+    /// stretches (`from << 32 | to`, 0 for none). The answerer reads these.
+    threshold_ppm: Vec<AtomicU32>,
+    bands: Vec<[AtomicU64; MAX_BANDS]>,
     /// Per proxy: whether it passes its health check.
     pub healthy: Vec<AtomicBool>,
     /// Per proxy: spare capacity, rps, the weight of its share of proxy answers.
@@ -39,6 +45,8 @@ impl Live {
     pub fn new(buyers: usize, capacities: &[u64]) -> Live {
         Live {
             fraction_ppm: (0..buyers).map(|_| AtomicU32::new(0)).collect(),
+            threshold_ppm: (0..buyers).map(|_| AtomicU32::new(0)).collect(),
+            bands: (0..buyers).map(|_| std::array::from_fn(|_| AtomicU64::new(0))).collect(),
             healthy: capacities.iter().map(|_| AtomicBool::new(true)).collect(),
             spare_rps: capacities.iter().map(|&c| AtomicU64::new(c)).collect(),
         }
@@ -49,9 +57,36 @@ impl Live {
         self.fraction_ppm[buyer].load(Ordering::Relaxed)
     }
 
-    /// Sets a buyer's fraction (parts per million); returns the one it replaced.
+    /// Sets a buyer's fraction (parts per million) on the bare line, nothing excluded;
+    /// returns the one it replaced.
     pub fn set_fraction(&self, buyer: usize, ppm: u32) -> u32 {
-        self.fraction_ppm[buyer].swap(ppm, Ordering::Relaxed)
+        self.set_line(buyer, ppm, &ProxyLine::below(ppm))
+    }
+
+    /// Sets the clients a buyer's proxies go to, and the share of the line that is; returns
+    /// the share it replaced.
+    ///
+    /// The parts are stored one by one, so an answer given while they change may see the
+    /// new bands with the old threshold or the other way round. That is one answer going the
+    /// way of the line before or after, both of which the controller chose: no lock on the
+    /// hot path for it.
+    pub fn set_line(&self, buyer: usize, share_ppm: u32, line: &ProxyLine) -> u32 {
+        for (k, slot) in self.bands[buyer].iter().enumerate() {
+            let packed = line.bands().get(k).map_or(0, |&(from, to)| u64::from(from) << 32 | u64::from(to));
+            slot.store(packed, Ordering::Relaxed);
+        }
+        self.threshold_ppm[buyer].store(line.threshold(), Ordering::Relaxed);
+        self.fraction_ppm[buyer].swap(share_ppm, Ordering::Relaxed)
+    }
+
+    /// The clients a buyer's proxies go to now.
+    #[inline]
+    pub fn line(&self, buyer: usize) -> ProxyLine {
+        let bands = self.bands[buyer].each_ref().map(|b| {
+            let packed = b.load(Ordering::Relaxed);
+            ((packed >> 32) as u32, packed as u32)
+        });
+        ProxyLine::from_parts(self.threshold_ppm[buyer].load(Ordering::Relaxed), &bands)
     }
 
     /// Whether a proxy passes its health check.
@@ -208,15 +243,15 @@ impl Answerer {
         v6: bool,
         subnet: &Subnet,
     ) -> (Vec<&'z Record>, Outcome, Option<u8>) {
-        let f = self.live.fraction_ppm[buyer].load(Ordering::Relaxed);
+        let line = self.live.line(buyer);
         // While the buyer has a fraction the side depends on the client subnet, and the ECS
         // scope says so, at f = 1 too. With scope 0 an ECS resolver (Unbound's subnetcache)
         // caches the answer for every client it has; the controller's next cut then reaches
         // none of them until it expires, and all of them at once after. Seen in tests/cli/e2e.rs,
         // where a resolver's 64 client subnets swung between all and none. f = 0 (no sale, or
         // cut to nothing) answers everyone alike.
-        let split_scope = (f > 0).then_some(subnet.prefix);
-        if client_split::to_proxy(subnet, zone.split_keys[buyer], f) {
+        let split_scope = (line.threshold() > 0).then_some(subnet.prefix);
+        if line.to_proxy(client_split::place(subnet, zone.split_keys[buyer])) {
             let answers = self.proxy_answer(zone, v6);
             if !answers.is_empty() {
                 return (answers, Outcome::Proxy { buyer }, split_scope);

@@ -15,6 +15,10 @@ pub struct BuyerStatus {
     pub served_rps: Option<f64>,
     pub target_rps: f64,
     pub f: f64,
+    /// Share of the buyer's hash line excluded for resolvers too big for its purchase.
+    pub excluded: f64,
+    /// The `f` raises stop under, while a lump the law could not place is remembered.
+    pub ceiling: Option<f64>,
     /// The control mode ([`crate::core::control::Mode::name`]).
     pub mode: &'static str,
     /// The monitor's state for it: `ok`, `stale` or `none`.

@@ -71,7 +71,7 @@ type Gauge = (&'static str, &'static str, fn(&super::control_board::BuyerStatus)
 /// The controller's state: per buyer purchased, served and target rps and the mode; per proxy
 /// whether its monitor source reads.
 fn render_control(out: &mut String, board: &ControlBoard) {
-    let gauges: [Gauge; 4] = [
+    let gauges: [Gauge; 6] = [
         (
             "surplus_control_purchased_rps",
             "Capacity a buyer is held to now (guaranteed + best-effort cap), rps.",
@@ -86,6 +86,12 @@ fn render_control(out: &mut String, board: &ControlBoard) {
             b.served_rps
         }),
         ("surplus_control_target_rps", "Served rps the controller aims at.", |b| Some(b.target_rps)),
+        (
+            "surplus_control_excluded_share",
+            "Share of a buyer's clients kept on its fallback because their resolver is too big for its purchase.",
+            |b| Some(b.excluded),
+        ),
+        ("surplus_control_ceiling", "The fraction raises stop under while a lump is remembered.", |b| b.ceiling),
     ];
     for (name, help, get) in gauges {
         let _ = writeln!(out, "# HELP {name} {help}");

@@ -28,6 +28,7 @@ use crate::core::client_hash::Subnet;
 use crate::core::client_split;
 use crate::core::control::{Controller, Input, Params, Reading};
 use crate::core::fraction_split::{FractionSplit, ppm};
+use crate::core::proxy_line::ProxyLine;
 
 /// How a run is made.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +69,8 @@ struct BuyerState {
     controller: Controller,
     split: FractionSplit,
     f: f64,
+    /// Which clients get proxies: the controller's line, or `f` of the bare line in open loop.
+    line: ProxyLine,
     /// Per resolver: when its cached answer runs out, and whether it points at proxies.
     expires: Vec<i64>,
     to_proxy: Vec<bool>,
@@ -99,6 +102,7 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
             controller: Controller::new(params),
             split: FractionSplit::new(),
             f: 0.0,
+            line: ProxyLine::default(),
             expires: vec![i64::MIN; resolvers.len()],
             to_proxy: vec![false; resolvers.len()],
             served: Vec::new(),
@@ -133,9 +137,11 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
                 let queries = (t > 0).then_some(state.last_queries);
                 let input = Input { purchased_rps: state.purchased, estimate: buyer.estimate.0, reading, queries };
                 state.f = state.controller.step(&input);
+                state.line = state.controller.line();
                 state.mode = state.controller.state().mode.name();
                 if options.open_loop {
                     state.f = if state.purchased > 0.0 { buyer.estimate.0 } else { 0.0 };
+                    state.line = ProxyLine::below(ppm(state.f));
                     state.mode = if state.purchased > 0.0 { "open_loop" } else { "off" };
                 }
             }
@@ -182,7 +188,7 @@ fn second(
             continue;
         }
         let proxy = match selection {
-            Selection::PerClient => client_split::to_proxy(&r.subnet, state.key, f_ppm),
+            Selection::PerClient => state.line.to_proxy(client_split::place(&r.subnet, state.key)),
             Selection::PerAnswer => state.split.next(f_ppm),
         };
         state.to_proxy[i] = proxy;

@@ -262,10 +262,11 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     let table = scratch.surplus(&["dns", "status", "--metrics", &at]).run().stdout;
     let shop = table.lines().find(|l| l.trim_start().starts_with("shop")).unwrap_or_else(|| panic!("{table}"));
     let cells: Vec<&str> = shop.split_whitespace().collect();
-    // buyer, purchased, best effort, served, target, f, proxy answers, fallback answers, mode, monitor
+    // buyer, purchased, best effort, served, target, f, excluded, ceiling, proxy answers,
+    // fallback answers, mode, monitor
     assert_eq!(
-        (cells[1], cells[2], cells[5], cells[8], cells[9]),
-        ("10.00", "-", "0.500", "open_loop", "none"),
+        (cells[1], cells[2], cells[5], cells[6], cells[7], cells[10], cells[11]),
+        ("10.00", "-", "0.500", "0.000", "-", "open_loop", "none"),
         "{table}"
     );
     assert!(table.contains(&format!("from metrics http://{at}/metrics")), "{table}");

@@ -12,7 +12,10 @@ use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 
 use super::{Answerer, Live, Outcome};
 use crate::config::Config;
+use crate::core::client_hash::Subnet;
+use crate::core::client_split;
 use crate::core::fraction_split::ppm;
+use crate::core::proxy_line::ProxyLine;
 use crate::dns::response::Transport;
 use crate::dns::zone_data::{Learned, ZoneData};
 
@@ -131,16 +134,16 @@ fn answers_at_f_1_are_scoped_to_the_subnet_and_at_f_0_to_everyone() {
         let Some(EdnsOption::Subnet(s)) = m.edns.as_ref().unwrap().option(EdnsCode::Subnet) else { panic!() };
         s.scope_prefix()
     };
-    live.fraction_ppm[0].store(ppm(1.0), Ordering::Relaxed);
+    live.set_fraction(0, ppm(1.0));
     assert_eq!(scope(&mut a), 24, "f = 1 may be cut at the next interval: not for every client");
-    live.fraction_ppm[0].store(ppm(0.0), Ordering::Relaxed);
+    live.set_fraction(0, ppm(0.0));
     assert_eq!(scope(&mut a), 0);
 }
 
 #[test]
 fn the_split_is_by_client_subnet_and_sticky() {
     let (mut a, live) = setup();
-    live.fraction_ppm[0].store(ppm(0.3), Ordering::Relaxed);
+    live.set_fraction(0, ppm(0.3));
     let mut proxy = 0u32;
     let mut first_address = std::collections::HashMap::new();
     for i in 0..10_000u32 {
@@ -170,21 +173,50 @@ fn the_split_is_by_client_subnet_and_sticky() {
         assert!((got - f64::from(proxy) * weight / 90.0).abs() < 1.0, "{ip}: {got}");
     }
     // Raising f keeps every subnet that had proxies on them.
-    live.fraction_ppm[0].store(ppm(0.6), Ordering::Relaxed);
+    live.set_fraction(0, ppm(0.6));
     for i in 0..2_000u32 {
         let subnet = format!("10.{}.{}.0", i >> 8, i & 0xff);
-        live.fraction_ppm[0].store(ppm(0.3), Ordering::Relaxed);
+        live.set_fraction(0, ppm(0.3));
         let (_, low) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
-        live.fraction_ppm[0].store(ppm(0.6), Ordering::Relaxed);
+        live.set_fraction(0, ppm(0.6));
         let (_, high) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
         assert!(low != (Outcome::Proxy { buyer: 0 }) || high == low, "{subnet}");
     }
 }
 
 #[test]
+fn subnets_in_an_excluded_stretch_get_the_fallback_and_the_line_goes_past_it() {
+    let (mut a, live) = setup();
+    let key = client_split::buyer_key("shop");
+    let mut line = ProxyLine::default();
+    line.set_share(0.5);
+    line.exclude(100_000, 300_000);
+    line.set_share(0.5);
+    assert_eq!(line.threshold(), 700_000);
+    live.set_line(0, ppm(0.5), &line);
+    assert_eq!(live.line(0), line);
+    let (mut proxy, mut excluded_asked) = (0, 0);
+    for i in 0..4_000u32 {
+        let subnet = format!("10.{}.{}.0", i >> 8, i & 0xff);
+        let place = client_split::place(&Subnet::of_resolver(subnet.parse().unwrap()), key);
+        let (_, outcome) = ask_with(&mut a, &from_subnet("www.shop.example.", &subnet));
+        let to_proxy = outcome == (Outcome::Proxy { buyer: 0 });
+        assert_eq!(to_proxy, place < 100_000 || (300_000..700_000).contains(&place), "{subnet} at {place}");
+        proxy += u32::from(to_proxy);
+        excluded_asked += u32::from((100_000..300_000).contains(&place));
+    }
+    // Half of the subnets, none of them from the stretch: binomial sd 32; 5 sd.
+    assert!((1840..=2160).contains(&proxy), "{proxy} of 4,000");
+    assert!(excluded_asked > 600, "the stretch was asked from: {excluded_asked}");
+    // A reload keeps the line.
+    live.set_fraction(0, ppm(0.5));
+    assert_eq!(live.line(0), ProxyLine::below(500_000));
+}
+
+#[test]
 fn unhealthy_proxies_get_no_answers_and_none_healthy_means_fallback() {
     let (mut a, live) = setup();
-    live.fraction_ppm[0].store(ppm(1.0), Ordering::Relaxed);
+    live.set_fraction(0, ppm(1.0));
     live.healthy[0].store(false, Ordering::Relaxed);
     for _ in 0..50 {
         let (m, _) = ask(&mut a, "www.shop.example.", RecordType::A);
