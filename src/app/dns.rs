@@ -144,7 +144,7 @@ fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut
         }
         usage.follow(&g);
         if usage.due(&g, now, stopping) {
-            let taken = control.monitor.take();
+            let taken = control.monitor.take(|i| g.live.is_healthy(i));
             if let Err(e) = usage.write(ledger, &g, now, stopping, &taken, control) {
                 warn(e);
             }
@@ -176,7 +176,7 @@ impl Control {
     fn new(g: &Generation) -> Control {
         let mut monitor = Monitor::new(&g.config);
         // Nothing counted yet; this only says what each source is.
-        let last_taken = monitor.take();
+        let last_taken = monitor.take(|_| true);
         let control = Control {
             last_taken,
             config: Arc::clone(&g.config),
@@ -218,7 +218,7 @@ impl Control {
         }
         self.config = Arc::clone(&g.config);
         self.monitor = Monitor::new(&g.config);
-        self.last_taken = self.monitor.take();
+        self.last_taken = self.monitor.take(|_| true);
         self.errors.clear();
         let names: Vec<&str> = g.config.buyers.iter().map(|b| b.name.as_str()).collect();
         self.plan.reconfigure(Control::params(&g.config), &names);
@@ -292,6 +292,9 @@ impl Control {
         self.errors.resize(taken.sources.len(), None);
         for (s, logged) in taken.sources.iter().zip(&mut self.errors) {
             match (&s.error, &logged) {
+                (Some(e), None) if s.proxy_down => {
+                    tracing::warn!("monitor {}: {e} (the proxy is down: counted as serving nothing)", s.proxy)
+                }
                 (Some(e), None) => tracing::warn!("monitor {}: {e}", s.proxy),
                 (None, Some(_)) => tracing::info!("monitor {}: reading again ({})", s.proxy, s.describe()),
                 _ => {}

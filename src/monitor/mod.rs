@@ -4,7 +4,11 @@
 //!
 //! A buyer's reading is the sum over every proxy. If any proxy has no monitor source the sum
 //! would be short, so every buyer stays open loop (the log says which proxy); if any source
-//! fails, the reading is stale and the controller holds, then walks `f` down.
+//! fails, the reading is stale and the controller holds, then walks `f` down. Except when the
+//! proxy itself fails its health check: a stats endpoint on a stopped proxy fails with it,
+//! and a stopped proxy serves nothing (DNS no longer sends anyone there), so its source counts
+//! as zero. Without that, one proxy going down would walk every buyer down to `f` = 0 on the
+//! proxies still up.
 
 pub mod log_follower;
 pub mod proxy_monitor;
@@ -22,6 +26,8 @@ pub struct SourceState {
     pub source: Option<String>,
     /// Why the last reading failed.
     pub error: Option<String>,
+    /// The proxy failed its health check: a failed reading counts as nothing served.
+    pub proxy_down: bool,
 }
 
 impl SourceState {
@@ -74,7 +80,7 @@ impl Taken {
     pub fn state(&self) -> MonitorState {
         if self.sources.iter().any(|s| s.source.is_none()) {
             MonitorState::Unmonitored
-        } else if self.sources.iter().any(|s| s.error.is_some()) {
+        } else if self.sources.iter().any(|s| s.error.is_some() && !s.proxy_down) {
             MonitorState::Stale
         } else {
             MonitorState::Ok
@@ -123,16 +129,18 @@ impl Monitor {
         }
     }
 
-    /// The requests served per buyer since the last take.
-    pub fn take(&mut self) -> Taken {
+    /// The requests served per buyer since the last take; `healthy(i)` says whether proxy `i`
+    /// passes its health check.
+    pub fn take(&mut self, healthy: impl Fn(usize) -> bool) -> Taken {
         let mut served: Vec<Option<u64>> = vec![Some(0); self.buyers];
         let mut total = Some(0);
         let mut sources = Vec::new();
-        for (proxy, m) in &mut self.proxies {
+        for (i, (proxy, m)) in self.proxies.iter_mut().enumerate() {
+            let proxy_down = !healthy(i);
             let Some(m) = m else {
                 served.iter_mut().for_each(|s| *s = None);
                 total = None;
-                sources.push(SourceState { proxy: proxy.clone(), source: None, error: None });
+                sources.push(SourceState { proxy: proxy.clone(), source: None, error: None, proxy_down });
                 continue;
             };
             let result = m.take();
@@ -143,12 +151,18 @@ impl Monitor {
                     }
                     total = total.map(|t| t + counts.total);
                 }
+                Err(_) if proxy_down => {}
                 Err(_) => {
                     served.iter_mut().for_each(|s| *s = None);
                     total = None;
                 }
             }
-            sources.push(SourceState { proxy: proxy.clone(), source: Some(m.describe()), error: result.err() });
+            sources.push(SourceState {
+                proxy: proxy.clone(),
+                source: Some(m.describe()),
+                error: result.err(),
+                proxy_down,
+            });
         }
         Taken { served, total, sources }
     }

@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -382,6 +382,53 @@ fn a_best_effort_cap_is_the_free_capacity_with_the_total_load_from_stub_status()
         .map(Result::unwrap)
         .collect();
     assert!(caps.iter().any(|c| (44..=52).contains(c)), "{caps:?}");
+}
+
+#[test]
+fn a_proxy_that_goes_down_counts_as_serving_nothing_and_the_others_stay_under_control() {
+    if !system_tool("nginx", "nginx-light") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    // Proxies at 127.0.0.1xx, as `sell_now` expects of proxy answers.
+    let a = Nginx::start(&scratch, "edge-a", "127.0.0.110");
+    let b = Nginx::start(&scratch, "edge-b", "127.0.0.111");
+    // Both counted by stub_status, which fails with its proxy; health checked every second.
+    let health = |n: &Nginx| format!("{}\n    health: {{tcp: {}, interval: 1s}}", stub_status(n), n.addr.port());
+    let config = config_with(&scratch, &a, &b, 50, [health(&a), health(&b)]);
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    server.sell_now(&scratch, "news", "news.example.org.");
+    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    let news = |config: &Path| {
+        let status =
+            Test::new().config(config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
+        status["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "news").unwrap().clone()
+    };
+    std::thread::scope(|s| {
+        // news keeps coming to edge-a for the whole test.
+        s.spawn(|| load(&a, "news.example.org", 10, 12));
+        std::thread::sleep(Duration::from_secs(3));
+        assert_eq!(news(&config)["mode"], "closed");
+        // edge-b stops: its health check fails within a second and its stub_status with it.
+        drop(b);
+        // 6 s: past the 3 intervals a stale monitor holds f for, then walks it down.
+        std::thread::sleep(Duration::from_secs(6));
+        let after = news(&config);
+        assert_eq!((after["mode"].as_str(), after["monitor"].as_str()), (Some("closed"), Some("ok")), "{after:#}");
+        let served = after["served_rps"].as_f64().unwrap_or_else(|| panic!("no reading: {after:#}"));
+        assert!((6.0..=14.0).contains(&served), "news read {served} rps from edge-a alone: {after:#}");
+    });
+    let metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
+    assert_eq!(value(&metrics, "surplus_monitor_up{proxy=\"edge-b\""), 0.0, "{metrics}");
+    assert_eq!(value(&metrics, "surplus_proxy_healthy{proxy=\"edge-b\"}"), 0.0, "{metrics}");
+    server.wait_for_log("monitor edge-b:");
+    assert!(server.log().contains("(the proxy is down: counted as serving nothing)"), "{}", server.log());
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    // Every sample after edge-b went down is measured ("ok"), none stale.
+    let states: Vec<String> = samples(&scratch.db()).into_iter().filter(|s| s.0 == "news").map(|s| s.3).collect();
+    assert!(!states.is_empty() && states.iter().all(|s| s == "ok"), "{states:?}");
 }
 
 #[test]
