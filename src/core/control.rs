@@ -346,8 +346,9 @@ impl Controller {
     /// within about `ttl_intervals`, so one that first brought load in the reading's interval
     /// sits above the lowest threshold of the `ttl_intervals` before it (at least the one
     /// before) and below the highest since. (One interval more widens the stretch for
-    /// nothing: `surplus simulate` lost 0.02 points by default, 0.7 with Zipf 1.3.) Nothing rose (demand grew under a steady `f`): nothing to exclude. Returns
-    /// whether a stretch was excluded.
+    /// nothing: `surplus simulate` lost 0.02 points by default, 0.7 with Zipf 1.3.) Nothing
+    /// rose (demand grew under a steady `f`): nothing to exclude. Returns whether a stretch
+    /// was excluded.
     fn exclude_lump(&mut self) -> bool {
         let Some(end) = self.thresholds.len().checked_sub(1 + self.params.delay_intervals) else {
             return false;
@@ -703,8 +704,8 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever the readings, f is in [0, 1], 0 outside sales, and never rises on a stale
-        /// or missing reading.
+        /// Whatever the readings, f is in [0, 1], 0 outside sales, is the share of the line on
+        /// proxies, and never rises on a stale or missing reading.
         #[test]
         fn f_stays_in_bounds(steps in proptest::collection::vec((0u8..4, -10.0f64..5000.0, 0.0f64..2000.0, -1.0f64..2.0), 1..200)) {
             let mut c = Controller::new(Params::new(5, 20, 5, 0.05));
@@ -718,6 +719,8 @@ mod tests {
                 let before = c.state().f;
                 let f = c.step(&Input { purchased_rps: purchased, estimate, reading, queries: None });
                 prop_assert!((0.0..=1.0).contains(&f), "{f}");
+                // The clients on proxies are exactly share f of the line, whatever was excluded.
+                prop_assert!((c.line().share() - f).abs() < 2e-6, "{f} vs {:?}", c.line());
                 if purchased <= 0.0 {
                     prop_assert_eq!(f, 0.0);
                 }
