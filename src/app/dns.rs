@@ -18,7 +18,6 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::core::control::{Params, Reading};
 use crate::core::control_loop::{Buyer, ControlLoop, Readings};
-use crate::core::fraction_split::ppm;
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
 use crate::dns::counters::{Registry, Totals};
 use crate::dns::fallback_learner::{self, serial_now};
@@ -232,7 +231,7 @@ impl Control {
         let decisions = self.plan.sales(ledger.holdings_at(now)?, &Control::buyers(&g.config), open_loop);
         for (i, (buyer, d)) in g.config.buyers.iter().zip(decisions).enumerate() {
             let Some(d) = d else { continue };
-            g.live.set_line(i, ppm(d.f), &d.line);
+            g.live.set_line(i, &d.line);
             tracing::info!(
                 "buyer {}: {} rps bought now, fraction {:.2} ({})",
                 buyer.name,
@@ -273,7 +272,7 @@ impl Control {
         };
         let decisions = self.plan.interval(holdings, &Control::buyers(config), &read);
         for (i, (buyer, d)) in config.buyers.iter().zip(decisions).enumerate() {
-            g.live.set_line(i, ppm(d.f), &d.line);
+            g.live.set_line(i, &d.line);
             if d.mode != d.before {
                 tracing::info!(
                     "buyer {}: {} → {} (f {:.3}, {} rps bought)",
@@ -320,7 +319,7 @@ impl Control {
                         _ => None,
                     },
                     target_rps: state.map_or(0.0, |s| s.target_rps),
-                    f: f64::from(g.live.fraction(i)) / 1e6,
+                    f: g.live.fraction(i),
                     excluded: g.live.line(i).excluded(),
                     ceiling: state.and_then(|s| s.ceiling).map(|c| c.f),
                     mode: state.map_or("off", |s| s.mode.name()),
@@ -437,7 +436,7 @@ impl UsageWriter {
                     purchased_rps: control.plan.purchased_under(&holdings, &buyer).round() as i64,
                     proxy_answers: proxy,
                     fallback_answers: fallback,
-                    fraction: index.map_or(0.0, |j| f64::from(g.live.fraction(j)) / 1e6),
+                    fraction: index.map_or(0.0, |j| g.live.fraction(j)),
                     served_requests: index.and_then(|j| taken.served.get(j).copied().flatten()),
                     // A buyer a reload removed is no longer monitored.
                     monitor: index.map_or(MonitorState::Unmonitored, |_| taken.state()).name().into(),

@@ -27,11 +27,8 @@ const CLASS_IN: u16 = 1;
 /// Values other parts change while serving.
 #[derive(Debug)]
 pub struct Live {
-    /// Per buyer: the fraction of answers for proxies, parts per million (0 without a sale):
-    /// the share of the buyer's hash line, for metrics, status and usage samples.
-    pub fraction_ppm: Vec<AtomicU32>,
-    /// Per buyer: the [`ProxyLine`] that gives that share, as its threshold and its excluded
-    /// stretches (`from << 32 | to`, 0 for none). The answerer reads these.
+    /// Per buyer: the [`ProxyLine`] of clients that get proxies (threshold 0 without a sale),
+    /// as its threshold and its excluded stretches (`from << 32 | to`, 0 for none).
     threshold_ppm: Vec<AtomicU32>,
     bands: Vec<[AtomicU64; MAX_BANDS]>,
     /// Per proxy: whether it passes its health check.
@@ -44,7 +41,6 @@ impl Live {
     /// No sales (f = 0), every proxy healthy with its full capacity spare.
     pub fn new(buyers: usize, capacities: &[u64]) -> Live {
         Live {
-            fraction_ppm: (0..buyers).map(|_| AtomicU32::new(0)).collect(),
             threshold_ppm: (0..buyers).map(|_| AtomicU32::new(0)).collect(),
             bands: (0..buyers).map(|_| std::array::from_fn(|_| AtomicU64::new(0))).collect(),
             healthy: capacities.iter().map(|_| AtomicBool::new(true)).collect(),
@@ -52,31 +48,29 @@ impl Live {
         }
     }
 
-    /// A buyer's fraction, parts per million.
-    pub fn fraction(&self, buyer: usize) -> u32 {
-        self.fraction_ppm[buyer].load(Ordering::Relaxed)
+    /// A buyer's fraction: the share of its hash line that gets proxies (for metrics, status
+    /// and usage samples; answers go by [`Live::line`]).
+    pub fn fraction(&self, buyer: usize) -> f64 {
+        self.line(buyer).share()
     }
 
-    /// Sets a buyer's fraction (parts per million) on the bare line, nothing excluded;
-    /// returns the one it replaced.
-    pub fn set_fraction(&self, buyer: usize, ppm: u32) -> u32 {
-        self.set_line(buyer, ppm, &ProxyLine::below(ppm))
+    /// Sets a buyer's fraction (parts per million) on the bare line, nothing excluded.
+    pub fn set_fraction(&self, buyer: usize, ppm: u32) {
+        self.set_line(buyer, &ProxyLine::below(ppm));
     }
 
-    /// Sets the clients a buyer's proxies go to, and the share of the line that is; returns
-    /// the share it replaced.
+    /// Sets the clients a buyer's proxies go to.
     ///
     /// The parts are stored one by one, so an answer given while they change may see the
     /// new bands with the old threshold or the other way round. That is one answer going the
     /// way of the line before or after, both of which the controller chose: no lock on the
     /// hot path for it.
-    pub fn set_line(&self, buyer: usize, share_ppm: u32, line: &ProxyLine) -> u32 {
+    pub fn set_line(&self, buyer: usize, line: &ProxyLine) {
         for (k, slot) in self.bands[buyer].iter().enumerate() {
             let packed = line.bands().get(k).map_or(0, |&(from, to)| u64::from(from) << 32 | u64::from(to));
             slot.store(packed, Ordering::Relaxed);
         }
         self.threshold_ppm[buyer].store(line.threshold(), Ordering::Relaxed);
-        self.fraction_ppm[buyer].swap(share_ppm, Ordering::Relaxed)
     }
 
     /// The clients a buyer's proxies go to now.

@@ -42,7 +42,7 @@ impl Generation {
         let next = Generation::new(config, learned, serial)?;
         for (i, buyer) in next.config.buyers.iter().enumerate() {
             if let Some(j) = self.config.buyers.iter().position(|b| b.name == buyer.name) {
-                next.live.set_line(i, self.live.fraction(j), &self.live.line(j));
+                next.live.set_line(i, &self.live.line(j));
             }
         }
         for (i, proxy) in next.config.proxies.iter().enumerate() {

@@ -42,9 +42,8 @@ pub fn render(g: &Generation, board: &ControlBoard) -> String {
     let _ = writeln!(out, "surplus_dns_rate_limited_total {}", t.rate_limited);
     let _ = writeln!(out, "# HELP surplus_dns_fraction Fraction of a buyer's answers given to proxies.");
     let _ = writeln!(out, "# TYPE surplus_dns_fraction gauge");
-    for (name, f) in buyers.iter().zip(&live.fraction_ppm) {
-        let _ =
-            writeln!(out, "surplus_dns_fraction{{buyer=\"{name}\"}} {}", f64::from(f.load(Ordering::Relaxed)) / 1e6);
+    for (i, name) in buyers.iter().enumerate() {
+        let _ = writeln!(out, "surplus_dns_fraction{{buyer=\"{name}\"}} {}", live.fraction(i));
     }
     let _ = writeln!(out, "# HELP surplus_proxy_healthy Whether a proxy passes its health check.");
     let _ = writeln!(out, "# TYPE surplus_proxy_healthy gauge");

@@ -104,16 +104,21 @@ fn nsd(scratch: &Scratch) -> (Daemon, SocketAddr) {
         ),
     )
     .unwrap();
-    let child = Command::new("nsd")
-        .args(["-d", "-c", dir.join("nsd.conf").to_str().unwrap()])
+    let addr: SocketAddr = format!("{NSD_IP}:{port}").parse().unwrap();
+    (launch("nsd", &dir, addr), addr)
+}
+
+/// Starts `program` in the foreground on `dir/PROGRAM.conf` and waits until it answers at `addr`.
+fn launch(program: &str, dir: &Path, addr: SocketAddr) -> Daemon {
+    let child = Command::new(program)
+        .args(["-d", "-c", dir.join(format!("{program}.conf")).to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
         .spawn()
         .unwrap();
-    let addr: SocketAddr = format!("{NSD_IP}:{port}").parse().unwrap();
     let daemon = Daemon(child);
-    wait_answering(addr, "origin.shop.example.", "nsd", &dir.join("nsd.log"));
-    (daemon, addr)
+    wait_answering(addr, "origin.shop.example.", program, &dir.join(format!("{program}.log")));
+    daemon
 }
 
 /// Unbound, the clients' resolver: shop.example is asked of NSD, cdn.example.net of our
@@ -144,16 +149,8 @@ fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: SocketAddr) -> (Daemon, 
         ),
     )
     .unwrap();
-    let child = Command::new("unbound")
-        .args(["-d", "-c", dir.join("unbound.conf").to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
-        .spawn()
-        .unwrap();
     let addr: SocketAddr = format!("{UNBOUND_IP}:{port}").parse().unwrap();
-    let daemon = Daemon(child);
-    wait_answering(addr, "origin.shop.example.", "unbound", &dir.join("unbound.log"));
-    (daemon, addr)
+    (launch("unbound", &dir, addr), addr)
 }
 
 /// The surplus configuration: two proxies with health checks every second, following their

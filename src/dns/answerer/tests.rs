@@ -193,7 +193,7 @@ fn subnets_in_an_excluded_stretch_get_the_fallback_and_the_line_goes_past_it() {
     line.exclude(100_000, 300_000);
     line.set_share(0.5);
     assert_eq!(line.threshold(), 700_000);
-    live.set_line(0, ppm(0.5), &line);
+    live.set_line(0, &line);
     assert_eq!(live.line(0), line);
     let (mut proxy, mut excluded_asked) = (0, 0);
     for i in 0..4_000u32 {
@@ -208,7 +208,9 @@ fn subnets_in_an_excluded_stretch_get_the_fallback_and_the_line_goes_past_it() {
     // Half of the subnets, none of them from the stretch: binomial sd 32; 5 sd.
     assert!((1840..=2160).contains(&proxy), "{proxy} of 4,000");
     assert!(excluded_asked > 600, "the stretch was asked from: {excluded_asked}");
-    // A reload keeps the line.
+    // The fraction shown is the line's share, not its threshold.
+    assert!((live.fraction(0) - 0.5).abs() < 1e-12, "{}", live.fraction(0));
+    // A bare fraction clears the bands.
     live.set_fraction(0, ppm(0.5));
     assert_eq!(live.line(0), ProxyLine::below(500_000));
 }
