@@ -165,8 +165,9 @@ struct Control {
     config: Arc<Config>,
     monitor: Monitor,
     plan: ControlLoop,
-    /// Per proxy, the last source error logged (to log changes once).
-    errors: Vec<Option<String>>,
+    /// Per proxy, the last source error logged and whether its proxy was down then (to log
+    /// changes once).
+    errors: Vec<Option<(String, bool)>>,
     /// The last interval's readings, for the board between intervals.
     last_taken: Taken,
 }
@@ -290,15 +291,19 @@ impl Control {
     fn log_sources(&mut self, taken: &Taken) {
         self.errors.resize(taken.sources.len(), None);
         for (s, logged) in taken.sources.iter().zip(&mut self.errors) {
-            match (&s.error, &logged) {
-                (Some(e), None) if s.proxy_down => {
+            // The health check and the monitor run on clocks of their own, so a stopped
+            // proxy's source usually fails an interval before the check says it is down: the
+            // error is logged again when that changes how it counts.
+            let was_down = logged.as_ref().map(|(_, down)| *down);
+            match (&s.error, was_down) {
+                (Some(e), Some(false) | None) if s.proxy_down => {
                     tracing::warn!("monitor {}: {e} (the proxy is down: counted as serving nothing)", s.proxy)
                 }
-                (Some(e), None) => tracing::warn!("monitor {}: {e}", s.proxy),
+                (Some(e), None | Some(true)) if !s.proxy_down => tracing::warn!("monitor {}: {e}", s.proxy),
                 (None, Some(_)) => tracing::info!("monitor {}: reading again ({})", s.proxy, s.describe()),
                 _ => {}
             }
-            logged.clone_from(&s.error);
+            *logged = s.error.clone().map(|e| (e, s.proxy_down));
         }
     }
 
