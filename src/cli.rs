@@ -46,7 +46,8 @@ pub enum Command {
     /// Measure unused capacity from the proxies' access logs, and offer it for sale.
     #[command(subcommand)]
     Capacity(CapacityCommand),
-    /// Sell offered capacity: sealed-bid auctions, and the record of every sale.
+    /// Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of
+    /// every sale.
     #[command(subcommand)]
     Market(MarketCommand),
     /// The network's authoritative DNS, answering a controlled fraction with proxies.

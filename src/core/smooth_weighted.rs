@@ -4,7 +4,7 @@
 //! Each pick adds every entry's weight to its running score, takes the highest score, and
 //! subtracts the total weight from the winner. Over any cycle of `total` picks each entry is
 //! chosen exactly `weight` times, and no entry waits long between its turns. Used for proxy
-//! answers (weights: each healthy proxy's spare capacity) and for the `weighted` fallback.
+//! answers (weights: each healthy proxy's configured capacity) and for the `weighted` fallback.
 
 /// The state of a weighted rotation over a fixed list of entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,8 +20,8 @@ impl SmoothWeighted {
         SmoothWeighted { weights: weights.to_vec(), scores: vec![0; weights.len()], total: weights.iter().sum() }
     }
 
-    /// Changes the weights in place, keeping the rotation's position (a proxy's spare capacity
-    /// moves all the time; restarting would favour whichever entry comes first).
+    /// Changes the weights in place, keeping the rotation's position (a proxy's health changes
+    /// its weight to 0 and back; restarting would favour whichever entry comes first).
     pub fn set_weights(&mut self, weights: &[u64]) {
         if weights.len() != self.weights.len() {
             *self = SmoothWeighted::new(weights);

@@ -3,7 +3,7 @@
 //! Capacity is measured, forecast, offered and sold per *slot*, a fixed length of time that
 //! divides a day (default 1 h), aligned to midnight UTC. A *window* is a slot-aligned span,
 //! written `START/DURATION` (`2026-11-26T18:00Z/4h`). Parsing lives here because it is pure and
-//! shared by the CLI, the config and (later) bid files.
+//! shared by the CLI, the config and order files.
 
 use std::fmt;
 use std::str::FromStr;

@@ -2,8 +2,10 @@
 //! between proxies and the buyer's fallback by the live fraction `f`, per client subnet
 //! ([`client_split`]: the same subnet stays on the same side while `f` stands). No sockets: the listeners
 //! hand packets in and send back what comes out. One `Answerer` per serving thread; the
-//! fraction, proxy health and spare capacity are shared `Live` values that the controller and
-//! health checks change while serving.
+//! buyers' lines and the proxies' health are shared `Live` values that the controller and the
+//! health checks change while serving. Proxy answers are spread over the healthy proxies in
+//! proportion to their configured capacity (`capacity_rps`), which is fixed for a generation:
+//! what each buyer gets is held by its line, not by the choice of proxy.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -33,18 +35,20 @@ pub struct Live {
     bands: Vec<[AtomicU64; MAX_BANDS]>,
     /// Per proxy: whether it passes its health check.
     pub healthy: Vec<AtomicBool>,
-    /// Per proxy: spare capacity, rps, the weight of its share of proxy answers.
-    pub spare_rps: Vec<AtomicU64>,
+    /// Per proxy: its configured capacity, rps, the weight of its share of proxy answers.
+    /// Set once from the config; an atomic so a later change (weights from measured spare
+    /// capacity) needs no new generation.
+    pub capacity_rps: Vec<AtomicU64>,
 }
 
 impl Live {
-    /// No sales (f = 0), every proxy healthy with its full capacity spare.
+    /// No sales (f = 0), every proxy healthy, weighted by its capacity.
     pub fn new(buyers: usize, capacities: &[u64]) -> Live {
         Live {
             threshold_ppm: (0..buyers).map(|_| AtomicU32::new(0)).collect(),
             bands: (0..buyers).map(|_| std::array::from_fn(|_| AtomicU64::new(0))).collect(),
             healthy: capacities.iter().map(|_| AtomicBool::new(true)).collect(),
-            spare_rps: capacities.iter().map(|&c| AtomicU64::new(c)).collect(),
+            capacity_rps: capacities.iter().map(|&c| AtomicU64::new(c)).collect(),
         }
     }
 
@@ -255,12 +259,12 @@ impl Answerer {
         (answers, Outcome::Fallback { buyer }, scope.or(split_scope))
     }
 
-    /// Addresses of `per_answer` healthy proxies with spare capacity, picked in proportion to it.
+    /// Addresses of `per_answer` healthy proxies, picked in proportion to their capacity.
     fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Vec<&'z Record> {
         self.weights.clear();
         self.weights.extend(zone.proxies.iter().enumerate().map(|(i, p)| {
             let usable = self.live.healthy[i].load(Ordering::Relaxed) && !p.family(v6).is_empty();
-            if usable { self.live.spare_rps[i].load(Ordering::Relaxed) } else { 0 }
+            if usable { self.live.capacity_rps[i].load(Ordering::Relaxed) } else { 0 }
         }));
         let rotation = &mut self.proxies[usize::from(v6)];
         rotation.set_weights(&self.weights);

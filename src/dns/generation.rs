@@ -1,5 +1,5 @@
 //! One generation of what the server answers from: the config it came from, the encoded zones,
-//! the live values (fractions, health, spare capacity), and where answers are counted.
+//! the live values (the buyers' lines, the proxies' health), and where answers are counted.
 //!
 //! A generation is immutable once built, apart from its atomics. A reload (SIGHUP) builds a new
 //! one and a `resolve:` fallback that learns new addresses builds one with new zones but the

@@ -1,5 +1,5 @@
 //! The Prometheus text endpoint of `dns serve`: answers by buyer and kind, each buyer's
-//! fraction, each proxy's health and spare capacity, and the answer-latency histogram.
+//! fraction and control state, each proxy's health and monitor, and the answer-latency histogram.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;

@@ -1,10 +1,17 @@
-//! The network's authoritative DNS: queries read off the wire ([`query`]), answers written from
-//! records encoded once ([`response`], [`zone_data`]), the per-query decision ([`answerer`]),
-//! listeners ([`server`]), proxy health checks ([`health`]), and counters with their Prometheus
-//! endpoint ([`counters`], [`metrics`]).
+//! The network's authoritative DNS. The wire format is kept apart from the server that uses it:
+//!
+//! - wire: queries read off the wire in place ([`query`]); answers written from records encoded
+//!   once per generation ([`response`], [`zone_data`]);
+//! - the decision per query ([`answerer`]): zone data, or a buyer's name split between proxies
+//!   and the buyer's fallback by the controller's line;
+//! - the running server: listeners and their threads ([`server`], [`udp_batch`]), the
+//!   generation they answer from and its swap on reload ([`generation`], [`serving`]), proxy
+//!   health checks ([`health`]), fallbacks learned from the buyer's DNS ([`fallback_learner`]),
+//!   the controller's last decisions ([`control_board`]), and counters with their Prometheus
+//!   endpoint ([`counters`], [`metrics`]).
 //!
 //! The hot path is written against the wire format directly rather than through a general DNS
-//! library: a query is parsed in place without allocating, and answers will be assembled from
+//! library: a query is parsed in place without allocating, and answers are copied from
 //! pre-encoded records. A prototype measured that at ~1.1× gdnsd, against ~0.66× for a custom
 //! hickory-server handler. hickory-proto serves the tests as an independent encoder and decoder.
 

@@ -1,9 +1,10 @@
 //! The handle every part of a running server shares: the current [`Generation`], a number
 //! that changes whenever it is replaced, and the stop flag.
 //!
-//! Serving threads read the number (one relaxed-cost atomic load) once per batch of packets
-//! and take the lock only when it changed, so replacing a generation costs the hot path
-//! nothing in the common case and no query ever sees half of one.
+//! Serving threads read the number (one atomic load) before every packet they answer, and take
+//! the lock only when it changed, so replacing a generation costs the hot path nothing in the
+//! common case, a thread that slept through a reload never answers from the generation before,
+//! and no query ever sees half of one.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};

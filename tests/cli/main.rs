@@ -9,6 +9,7 @@ mod e2e;
 mod faults;
 mod generate;
 mod hardening;
+mod install;
 mod market;
 mod nginx;
 mod orders;
