@@ -10,6 +10,12 @@ secs=10 rounds=3 threads=1
 while getopts "l:r:t:" o; do
   case $o in l) secs=$OPTARG ;; r) rounds=$OPTARG ;; t) threads=$OPTARG ;; *) exit 2 ;; esac
 done
+# The shared benchmark kit lives beside the clone, not in it (see the README's Speed section).
+kit=${SURPLUS_PEER_BENCH:-../shared/bench}
+if [[ ! -f $kit/dns-vs-peers.sh ]]; then
+  echo "error: $kit/dns-vs-peers.sh not found: put the shared bench kit at ../shared/bench or set SURPLUS_PEER_BENCH=DIR" >&2
+  exit 2
+fi
 cargo build --release -q
 bin=$PWD/target/release/surplus
 db=$(mktemp -d)/bench.db
@@ -21,5 +27,5 @@ s market auction create --window "$hour/2h" --rps 10
 s market auction bid 1 --buyer shop --rps 10 --price 1
 s market auction run 1
 port=5390
-bash ../shared/bench/dns-vs-peers.sh -l "$secs" -r "$rounds" -q www.shop.example -p "$port" -- \
+bash "$kit/dns-vs-peers.sh" -l "$secs" -r "$rounds" -q www.shop.example -p "$port" -- \
   "$bin" -c examples/surplus.yaml --db "$db" dns serve --listen "127.0.0.1:$port" --threads "$threads"
