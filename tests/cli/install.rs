@@ -44,3 +44,38 @@ fn the_readme_systemd_unit_passes_systemd_analyze_verify() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify:\n{stderr}");
 }
+
+/// `ProtectSystem=strict` with `StateDirectory=`: the unit's promise that `dns serve` writes
+/// nothing but the ledger. Here in a mount namespace of the test's own, with `/` remounted
+/// read-only and only a scratch state directory writable, `dns serve` starts, serves, writes
+/// its ledger there and stops cleanly on SIGTERM.
+#[test]
+fn dns_serve_needs_nothing_writable_but_its_state_directory() {
+    if !system_tool("unshare", "util-linux") {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: making a mount namespace needs root");
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let db = state.path().join("surplus.db");
+    let script = format!(
+        "set -e
+         mount --make-rprivate /
+         mount --bind {state} {state}
+         mount -o remount,bind,ro /
+         if touch /etc/surplus-test-probe 2>/dev/null; then echo 'root is writable' >&2; exit 99; fi
+         exec timeout --preserve-status -s TERM 3 {bin} -c {config} --db {db} dns serve --listen 127.0.0.1:0 --metrics 127.0.0.1:0",
+        state = state.path().display(),
+        bin = env!("CARGO_BIN_EXE_surplus"),
+        config = crate::test::example_config().display(),
+        db = db.display(),
+    );
+    let out = std::process::Command::new("unshare").args(["--mount", "sh", "-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "dns serve under a read-only root:\n{stderr}");
+    assert!(stderr.contains("stopped") && !stderr.contains(" ERROR ") && !stderr.contains("read-only"), "{stderr}");
+    assert!(db.exists(), "the ledger is in the state directory");
+}
