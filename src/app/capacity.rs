@@ -3,7 +3,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use super::bad_usage;
+use anyhow::bail;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -37,7 +38,7 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
-        bail!("--since {} is not before --until {}", format_instant(s), format_instant(u));
+        return Err(bad_usage(format!("--since {} is not before --until {}", format_instant(s), format_instant(u))));
     }
     let inputs = log_inputs::resolve(config, args)?;
     for note in &inputs.notes {
@@ -141,10 +142,10 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
     let quantile = args.quantile.unwrap_or(config.market.quantile.0);
     let margin = args.margin.unwrap_or(config.market.margin.0);
     if margin >= 1.0 {
-        bail!("--margin {margin}: must be below 1 (1 would sell nothing)");
+        return Err(bad_usage(format!("--margin {margin}: must be below 1 (1 would sell nothing)")));
     }
     let window = forecast_window(args, config)?;
-    window.check_aligned(args.logs.slot.unwrap_or(config.market.slot)).context("--for")?;
+    window.check_aligned(args.logs.slot.unwrap_or(config.market.slot)).map_err(|e| bad_usage(format!("--for: {e}")))?;
     let m = read_history(config, &args.logs)?;
 
     let plan = EstimatePlan { slot: m.slot, profile: m.profile, quantile, margin };

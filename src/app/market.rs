@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use super::bad_usage;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -88,7 +88,7 @@ fn describe(a: &Auction, config: &Config) -> String {
 
 /// `market auction create`.
 pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
-    args.window.check_aligned(config.market.slot).context("--window")?;
+    args.window.check_aligned(config.market.slot).map_err(|e| bad_usage(format!("--window: {e}")))?;
     let new = NewAuction {
         window: args.window,
         rps: args.rps,
@@ -213,13 +213,13 @@ pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result
         (Some(path), ..) => bid_file::read(path, &buyers)?,
         (None, Some(buyer), Some(rps), Some(price)) => {
             if !buyers.contains(buyer.as_str()) {
-                bail!("--buyer: unknown buyer `{buyer}` (not in the configuration)");
+                return Err(bad_usage(format!("--buyer: unknown buyer `{buyer}` (not in the configuration)")));
             }
             let min_rps = args.min_rps.unwrap_or(0);
-            check_bid(rps, min_rps, price)?;
+            check_bid(rps, min_rps, price).map_err(bad_usage)?;
             vec![NewBid { buyer: buyer.clone(), rps, min_rps, price }]
         }
-        _ => bail!("give --buyer, --rps and --price, or --file"),
+        _ => return Err(bad_usage("give --buyer, --rps and --price, or --file")),
     };
     let ids = open_ledger(config, db)?.place_bids(args.id, &bids, now())?;
     let first = ids.first().copied().unwrap_or_default();

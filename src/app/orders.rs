@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Instant;
 
+use super::bad_usage;
 use anyhow::{Context, anyhow, bail};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -35,7 +36,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Re
         (None, Some(path)) => return batch(config, &mut ledger, path, &buyers),
         (Some(OrderCommand::Buy(a)), _) => new_order(config, Side::Buy, Some(&a.buyer), &a.terms, &buyers)?,
         (Some(OrderCommand::Sell(a)), _) => new_order(config, Side::Sell, a.buyer.as_deref(), &a.terms, &buyers)?,
-        (None, None) => bail!("give an order (buy, sell, cancel) or --file"),
+        (None, None) => return Err(bad_usage("give an order (buy, sell, cancel) or --file")),
     };
     let placed = ledger.place_order(&new, now(), &mut BookCache::default())?;
     writeln!(out, "{}", describe(&placed, config))?;
@@ -50,7 +51,7 @@ fn new_order(
     buyers: &HashSet<&str>,
 ) -> anyhow::Result<NewOrder> {
     let tif = if t.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc };
-    check_order(config, side, owner, t.window, buyers).map_err(|e| anyhow!("{e}"))?;
+    check_order(config, side, owner, t.window, buyers).map_err(|e| bad_usage(format!("--{e}")))?;
     Ok(NewOrder { side, owner: owner.map(str::to_string), window: t.window, rps: t.rps, limit: t.limit, tif })
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::bad_usage;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
@@ -65,7 +66,7 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
-        bail!("--since {s} is not before --until {u}");
+        return Err(bad_usage(format!("--since {s} is not before --until {u}")));
     }
     Ok(())
 }
