@@ -99,8 +99,8 @@ fn dns_query_sees_each_client_subnet_stay_on_its_side_of_the_split() {
     assert!(refused.contains("REFUSED"), "{refused}");
     scratch
         .surplus(&["dns", "query", "x.example", "--server", "nowhere"])
-        .status(1)
-        .stderr("error: --server: \"nowhere\" is not ADDR or ADDR:PORT\n")
+        .status(2)
+        .stderr_contains("error: invalid value 'nowhere' for '--server <ADDR>': expected an IP address")
         .run();
 }
 

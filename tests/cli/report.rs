@@ -229,7 +229,7 @@ fn the_table_ends_with_totals_per_buyer_and_gaps() {
     market().surplus(&["report", "usage", "--buyer", "nobody"]).stdout("no sales of nobody in that time\n").run();
     market()
         .surplus(&["report", "usage", "--since", "2026-12-01T00:00Z", "--until", "2026-11-30T00:00Z"])
-        .status(1)
+        .status(2)
         .stderr("error: --since 2026-12-01T00:00:00Z is not before --until 2026-11-30T00:00:00Z\n")
         .run();
 }

@@ -1,0 +1,84 @@
+//! Exit codes and messages: bad usage exits 2 wherever it is found (by clap or by a check that
+//! needs the config or the ledger), a failed operation 1, and each error names what to fix.
+
+use std::time::{Duration, Instant};
+
+use crate::test::{Scratch, WINDOW};
+
+#[test]
+fn usage_errors_found_after_parsing_exit_2_like_clap_errors() {
+    let s = Scratch::with_offers();
+    let order = |args: &[&str]| {
+        let mut all = vec!["market", "order"];
+        all.extend(args);
+        s.surplus(&all)
+    };
+    order(&["buy", "--buyer", "shop", "--window", "2026-11-30T16:30Z/1h", "--rps", "1", "--limit", "1"])
+        .status(2)
+        .stderr("error: --window: window 2026-11-30T16:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n")
+        .run();
+    order(&["buy", "--buyer", "eve", "--window", WINDOW, "--rps", "1", "--limit", "1"])
+        .status(2)
+        .stderr("error: --buyer: unknown buyer `eve` (not in the configuration)\n")
+        .run();
+    s.surplus(&["capacity", "measure", "--for", "2026-11-30T16:30Z/1h"])
+        .status(2)
+        .stderr_contains("error: --for: window 2026-11-30T16:30Z/1h is not on the 1h slot grid")
+        .run();
+    s.surplus(&["capacity", "measure", "--for", WINDOW, "--margin", "1"])
+        .status(2)
+        .stderr("error: --margin 1: must be below 1 (1 would sell nothing)\n")
+        .run();
+    // A failed operation is still 1: nothing is wrong with how it was asked.
+    s.surplus(&["market", "auction", "run", "9"]).status(1).stderr("error: no auction #9\n").run();
+}
+
+#[test]
+fn negative_numbers_reach_the_check_that_explains_the_bound() {
+    let s = Scratch::with_offers();
+    s.surplus(&["market", "order", "buy", "--buyer", "shop", "--window", WINDOW, "--rps", "5", "--limit", "-1"])
+        .status(2)
+        .stderr_contains("error: invalid value '-1' for '--limit <PRICE>': prices must be > 0, got -1")
+        .run();
+    s.surplus(&["market", "order", "sell", "--window", WINDOW, "--rps", "-5", "--limit", "1"])
+        .status(2)
+        .stderr_contains("error: invalid value '-5' for '--rps <N>': -5 is not in 1..")
+        .run();
+    s.surplus(&["market", "auction", "create", "--window", WINDOW, "--reserve", "-0.5"])
+        .status(2)
+        .stderr_contains("error: invalid value '-0.5' for '--reserve <PRICE>': prices must be >= 0, got -0.5")
+        .run();
+}
+
+#[test]
+fn dns_query_takes_ip_addresses_and_says_so() {
+    let s = Scratch::empty();
+    s.surplus(&["dns", "query", "www.shop.example", "--server", "localhost:5353"])
+        .status(2)
+        .stderr_contains(
+            "error: invalid value 'localhost:5353' for '--server <ADDR>': expected an IP address, ADDR or ADDR:PORT (like 127.0.0.1:5353); host names are not looked up",
+        )
+        .run();
+    // An IPv6 address with a port is taken (nothing answers on the discard port: that is 1).
+    s.surplus(&["dns", "query", "x.example", "--server", "[::1]:9", "--count", "1", "--timeout", "1"])
+        .status(1)
+        .stderr_contains("error: [::1]:9 answered none of 1 queries for x.example")
+        .run();
+}
+
+#[test]
+fn dns_query_against_a_silent_server_fails_after_one_timeout() {
+    // A socket that receives and never answers: every query is lost.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let s = Scratch::empty();
+    let started = Instant::now();
+    s.surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "300", "--timeout", "1"])
+        .status(1)
+        .stderr_contains(&format!("error: {addr} answered none of 300 queries for www.shop.example"))
+        .run();
+    // One after another with 2 s each, this took 10 minutes; all at once it is the one timeout.
+    // The bound is loose on purpose: it tells "once" from "per query", not fast from slow.
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    drop(silent);
+}
