@@ -349,7 +349,11 @@ struct SaleJson<'a> {
 
 /// `market sales`.
 pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
-    let sales = open_ledger(config, db)?.sales(args.buyer.as_deref(), args.window)?;
+    let ledger = open_ledger(config, db)?;
+    if let Some(name) = &args.buyer {
+        super::check_buyer(config, &ledger, name)?;
+    }
+    let sales = ledger.sales(args.buyer.as_deref(), args.window)?;
     let mut rows = Rows::new(&[
         "id#",
         "buyer",

@@ -123,3 +123,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
+
+/// `--buyer NAME` must name a buyer of the configuration or of a sale in the ledger (a buyer
+/// since removed from the config still has its bills); else bad usage, naming those there are.
+pub fn check_buyer(config: &Config, ledger: &crate::ledger::Ledger, name: &str) -> anyhow::Result<()> {
+    if config.buyers.iter().any(|b| b.name == name) {
+        return Ok(());
+    }
+    let mut in_ledger: Vec<String> = Vec::new();
+    for sale in ledger.sales(None, None)? {
+        if sale.buyer == name || sale.seller.as_deref() == Some(name) {
+            return Ok(());
+        }
+        for who in std::iter::once(sale.buyer).chain(sale.seller) {
+            if !in_ledger.contains(&who) && !config.buyers.iter().any(|b| b.name == who) {
+                in_ledger.push(who);
+            }
+        }
+    }
+    let mut known: Vec<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
+    known.sort_unstable();
+    in_ledger.sort_unstable();
+    let mut list = if known.is_empty() { "the configuration has none".to_string() } else { known.join(", ") };
+    if !in_ledger.is_empty() {
+        list.push_str(&format!("; only in the ledger: {}", in_ledger.join(", ")));
+    }
+    Err(bad_usage(format!("--buyer {name}: no such buyer (buyers: {list})")))
+}

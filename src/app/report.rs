@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::bad_usage;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::app::chart::{self, UsagePoint};
@@ -75,6 +75,9 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = Ledger::open(&config.database_path(db))?;
+    if let Some(name) = &args.buyer {
+        super::check_buyer(config, &ledger, name)?;
+    }
     let asked = args.since.zip(args.until).map(|(s, u)| Window { start: s.as_second(), end: u.as_second() });
     let sales = ledger.sales(None, asked)?;
     let mine = |s: &Sale| args.buyer.as_deref().is_none_or(|b| s.buyer == b || s.seller.as_deref() == Some(b));
@@ -432,7 +435,10 @@ fn reconcile(
         .filter(|b| args.buyer.as_deref().is_none_or(|want| want == *b))
         .collect();
     if buyers.is_empty() {
-        bail!("--buyer {}: no such buyer in the configuration", args.buyer.as_deref().unwrap_or(""));
+        return Err(bad_usage(format!(
+            "--buyer {}: not in the configuration, so its hosts are unknown",
+            args.buyer.as_deref().unwrap_or("")
+        )));
     }
     let mut hosts = HashMap::new();
     for (i, name) in buyers.iter().enumerate() {

@@ -82,3 +82,28 @@ fn dns_query_against_a_silent_server_fails_after_one_timeout() {
     assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
     drop(silent);
 }
+
+#[test]
+fn an_unknown_buyer_is_an_error_naming_the_buyers_there_are() {
+    let s = Scratch::with_offers();
+    s.surplus(&["market", "auction", "create", "--window", WINDOW]).run();
+    s.surplus(&["market", "auction", "bid", "1", "--buyer", "news", "--rps", "5", "--price", "1"]).run();
+    s.surplus(&["market", "auction", "run", "1"]).run();
+    for command in [&["report", "usage"][..], &["market", "sales"]] {
+        let mut args = command.to_vec();
+        args.extend(["--buyer", "nosuch"]);
+        s.surplus(&args).status(2).stderr("error: --buyer nosuch: no such buyer (buyers: api, news, shop)\n").run();
+    }
+    // A buyer with no sales in the time asked is not an error: it owes nothing there.
+    s.surplus(&["report", "usage", "--buyer", "api"]).stdout("no sales of api in that time\n").run();
+    // A buyer since removed from the configuration still has its sales, and is listed apart.
+    let text = std::fs::read_to_string(crate::test::example_config()).unwrap().replace("- name: news", "- name: daily");
+    let renamed = s.file("renamed.yaml", &text);
+    let db = s.db();
+    let with_renamed = |args: &[&str]| crate::test::Test::new().config(&renamed).args(["--db", db.as_str()]).args(args);
+    with_renamed(&["market", "sales", "--buyer", "news", "--format", "json"]).stdout_contains("\"buyer\": \"news\"").run();
+    with_renamed(&["report", "usage", "--buyer", "nosuch"])
+        .status(2)
+        .stderr("error: --buyer nosuch: no such buyer (buyers: api, daily, shop; only in the ledger: news)\n")
+        .run();
+}
