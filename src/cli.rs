@@ -559,8 +559,10 @@ pub enum DnsCommand {
 /// `surplus dns status`
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The server's metrics endpoint, ADDR:PORT (default: `dns.metrics`).
-    #[arg(long, value_name = "ADDR")]
+    /// The server's metrics endpoint: ADDR:PORT, or the URL `dns serve` prints
+    /// (`http://ADDR:PORT/metrics`). Given here, a server that does not answer is an error;
+    /// from `dns.metrics`, the status falls back to the ledger's newest usage samples.
+    #[arg(long, value_name = "ADDR", value_parser = parse_metrics)]
     pub metrics: Option<std::net::SocketAddr>,
     /// Show it again every SECONDS until interrupted.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "2")]
@@ -692,6 +694,14 @@ fn positive_price(text: &str) -> Result<Money, String> {
         return Err(format!("prices must be > 0, got {text}"));
     }
     Ok(m)
+}
+
+/// `ADDR:PORT`, or `http://ADDR:PORT/metrics` as `dns serve` prints it (the path may be left
+/// out; it is always `/metrics`).
+fn parse_metrics(text: &str) -> Result<std::net::SocketAddr, String> {
+    let bare = text.strip_prefix("http://").unwrap_or(text);
+    let bare = bare.strip_suffix("/metrics").or_else(|| bare.strip_suffix('/')).unwrap_or(bare);
+    bare.parse().map_err(|_| "expected ADDR:PORT or http://ADDR:PORT/metrics, with an IP address".to_string())
 }
 
 /// `ADDR` or `ADDR:PORT` (`[V6]:PORT`), port 53 by default. Host names are refused, not looked

@@ -259,7 +259,8 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     // The example's edge-2 logs in `combined`, without the host: every buyer is open loop.
     server
         .wait_for_log("control: open loop (each buyer's f stays at its estimate): no monitor source for proxy edge-2");
-    let table = scratch.surplus(&["dns", "status", "--metrics", &at]).run().stdout;
+    // The URL `dns serve` prints is taken as it is, and so is ADDR:PORT.
+    let table = scratch.surplus(&["dns", "status", "--metrics", &server.metrics]).run().stdout;
     let shop = table.lines().find(|l| l.trim_start().starts_with("shop")).unwrap_or_else(|| panic!("{table}"));
     let cells: Vec<&str> = shop.split_whitespace().collect();
     // buyer, purchased, best effort, served, target, f, excluded, ceiling, proxy answers,
@@ -273,9 +274,22 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     assert!(table.contains("monitor edge-2: DOWN (none)"), "{table}");
     server.signal(libc::SIGTERM);
     assert_eq!(server.wait_exit(), Some(0));
-    // No server now: the ledger's newest samples, and it says so.
-    let json = scratch.surplus(&["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
-    assert!(json["source"].as_str().unwrap().starts_with("ledger "), "{json:#}");
+    // No server now. Asked for by --metrics, that is an error, not stale samples unawares.
+    scratch
+        .surplus(&["dns", "status", "--metrics", &at])
+        .status(1)
+        .stderr_contains(&format!("error: --metrics http://{at}/metrics: no answer: "))
+        .run();
+    // From the config's dns.metrics (nothing listens there in this test), the ledger's newest
+    // samples, saying which address was tried and why it was not used.
+    let ran = scratch
+        .surplus(&["dns", "status", "--format", "json"])
+        .stderr_contains("note: dns.metrics http://127.0.0.53:9153/metrics: no answer: ")
+        .stderr_contains("; showing the ledger's newest usage samples")
+        .run();
+    let json = ran.json();
+    let source = json["source"].as_str().unwrap();
+    assert!(source.starts_with("ledger ") && source.contains("dns.metrics http://127.0.0.53:9153/metrics"), "{json:#}");
     let shop = json["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap();
     assert_eq!(
         (shop["purchased_rps"].as_f64(), shop["f"].as_f64(), shop["monitor"].as_str()),
@@ -286,8 +300,9 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     // terminal, without clearing the screen.
     let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_surplus"))
         .args(["-c", example_config().to_str().unwrap(), "--db", &scratch.db()])
-        .args(["dns", "status", "--metrics", &at, "--watch", "1", "--format", "csv"])
+        .args(["dns", "status", "--watch", "1", "--format", "csv"])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(2500));
