@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::config::values::parse_socket_addr;
 use crate::core::auction::Rule;
 use crate::core::billing::Billing;
 use crate::core::money::Money;
@@ -576,11 +577,11 @@ pub struct StatusArgs {
 pub struct ServeArgs {
     /// Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`,
     /// else each name server address on port 53). The bound addresses are printed on stdout.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_socket_addr)]
     pub listen: Vec<std::net::SocketAddr>,
 
     /// Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_socket_addr)]
     pub metrics: Option<std::net::SocketAddr>,
 
     /// UDP serving threads per address (default: the number of cores).
@@ -701,7 +702,7 @@ fn positive_price(text: &str) -> Result<Money, String> {
 fn parse_metrics(text: &str) -> Result<std::net::SocketAddr, String> {
     let bare = text.strip_prefix("http://").unwrap_or(text);
     let bare = bare.strip_suffix("/metrics").or_else(|| bare.strip_suffix('/')).unwrap_or(bare);
-    bare.parse().map_err(|_| "expected ADDR:PORT or http://ADDR:PORT/metrics, with an IP address".to_string())
+    parse_socket_addr(bare).map_err(|e| format!("{e} (expected ADDR:PORT or http://ADDR:PORT/metrics)"))
 }
 
 /// `ADDR` or `ADDR:PORT` (`[V6]:PORT`), port 53 by default. Host names are refused, not looked
