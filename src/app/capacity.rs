@@ -253,9 +253,9 @@ fn measure_json<'a>(
 
 fn measure_rows(m: &Measured, estimates: &[SlotEstimate], by_proxy: bool) -> Rows {
     let mut rows = if by_proxy {
-        Rows::new(&["slot", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
+        Rows::new(&["slot@", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
     } else {
-        Rows::new(&["slot", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
+        Rows::new(&["slot@", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
     };
     for e in estimates {
         let start = slot_label(e.start);
@@ -314,7 +314,7 @@ struct HistoryJson<'a> {
 /// `surplus capacity history`.
 pub fn history(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
     let m = read_history(config, &args.logs)?;
-    let mut rows = Rows::new(&["proxy", "slot", "requests#", "mean_rps#", "peak_rps#", "p95_rps#", "bytes#"]);
+    let mut rows = Rows::new(&["proxy", "slot@", "requests#", "mean_rps#", "peak_rps#", "p95_rps#", "bytes#"]);
     let mut json = Vec::new();
     for (source, history) in m.inputs.sources.iter().zip(&m.histories) {
         for u in history {
@@ -361,7 +361,7 @@ pub fn offers(config: &Config, db: Option<&Path>, args: &OffersArgs) -> anyhow::
         measured_at: String,
         method: &'a str,
     }
-    let mut rows = Rows::new(&["slot", "rps#", "measured_at", "method"]);
+    let mut rows = Rows::new(&["slot@", "rps#", "measured_at@", "method"]);
     let mut json = Vec::new();
     for o in &offers {
         rows.push(vec![slot_label(o.slot_start), o.rps.to_string(), format_instant(o.measured_at), o.method.clone()]);

@@ -133,13 +133,13 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
         proxy_share: output::round3(total("proxy") as f64 / f64::from(args.count)),
         answers: seen,
     };
-    let mut rows = Rows::new(&["answer", "kind", "count#", "share#"]);
+    let mut rows = Rows::new(&["answer", "kind", "count#", "share_%#"]);
     for s in &summary.answers {
         rows.push(vec![
             s.answer.clone(),
             s.kind.into(),
             s.count.to_string(),
-            format!("{:.1}%", 100.0 * s.count as f64 / f64::from(args.count)),
+            format!("{:.1}", 100.0 * s.count as f64 / f64::from(args.count)),
         ]);
     }
     let mut out = std::io::stdout().lock();

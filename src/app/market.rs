@@ -111,7 +111,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
         _ => None,
     };
     let auctions = open_ledger(config, db)?.auctions(status)?;
-    let mut rows = Rows::new(&["id#", "window", "rps#", "service", "rule", "reserve#", "closes_at", "status"]);
+    let mut rows = Rows::new(&["id#", "window/", "rps#", "service", "rule", "reserve#", "currency!", "closes_at@", "status"]);
     for a in &auctions {
         rows.push(vec![
             a.id.to_string(),
@@ -120,6 +120,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
             a.service.name().into(),
             a.rule.name().into(),
             a.reserve.to_string(),
+            config.market.currency.0.clone(),
             a.closes_at.map(format_instant).unwrap_or_default(),
             a.status.name().into(),
         ]);
@@ -161,7 +162,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
         .collect();
     let cleared = auction.status == AuctionStatus::Cleared;
     let mut rows =
-        Rows::new(&["bid#", "buyer", "rps#", "min_rps#", "price#", "placed_at", "won_rps#", "unit_price#", "total#"]);
+        Rows::new(&["bid#", "buyer", "rps#", "min_rps#", "price#", "placed_at@", "won_rps#", "unit_price#", "total#", "currency!"]);
     let mut json = ShowJson { auction: auction_json(&auction, config), bids: Vec::new() };
     for b in &bids {
         let sale = won.get(&b.id);
@@ -178,6 +179,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
             won_rps.map(|w| w.to_string()).unwrap_or_default(),
             unit.clone().unwrap_or_default(),
             total.clone().unwrap_or_default(),
+            config.market.currency.0.clone(),
         ]);
         json.bids.push(BidJson {
             bid_id: b.id,
@@ -293,7 +295,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
         return Ok(());
     }
     let mut rows =
-        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
+        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#", "currency!"]);
     for (rank, a, b, unit, total) in winners {
         rows.push(vec![
             rank.to_string(),
@@ -305,6 +307,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             a.rps.to_string(),
             unit.to_string(),
             total.to_string(),
+            config.market.currency.0.clone(),
         ]);
     }
     output::write(&mut out, args.format.format, &rows, &())?;
@@ -358,11 +361,12 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
         "id#",
         "buyer",
         "seller",
-        "window",
+        "window/",
         "rps#",
         "service",
         "unit_price#",
         "total#",
+        "currency!",
         "mechanism",
         "source_id#",
     ]);
@@ -377,6 +381,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.service.name().into(),
             s.unit_price.to_string(),
             s.total.to_string(),
+            config.market.currency.0.clone(),
             s.mechanism.clone(),
             s.source_id.to_string(),
         ]);

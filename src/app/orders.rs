@@ -226,10 +226,16 @@ struct BookJson {
 pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Result<()> {
     let owned = Ledger::open(&config.database_path(db))?.book(args.window)?;
     let (bids, asks) = owned.book.depth();
-    let mut rows = Rows::new(&["side", "price#", "rps#", "orders#"]);
+    let mut rows = Rows::new(&["side", "price#", "currency!", "rps#", "orders#"]);
     for (side, levels) in [("ask", asks.iter().rev().collect::<Vec<_>>()), ("bid", bids.iter().collect())] {
         for l in levels {
-            rows.push(vec![side.into(), l.price.to_string(), l.rps.to_string(), l.orders.to_string()]);
+            rows.push(vec![
+                side.into(),
+                l.price.to_string(),
+                config.market.currency.0.clone(),
+                l.rps.to_string(),
+                l.orders.to_string(),
+            ]);
         }
     }
     let level = |l: &crate::core::book::Level| LevelJson { price: l.price.to_string(), rps: l.rps, orders: l.orders };
@@ -261,7 +267,7 @@ struct OrderJson<'a> {
 /// `market orders`.
 pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::Result<()> {
     let orders = Ledger::open(&config.database_path(db))?.orders(args.open)?;
-    let mut rows = Rows::new(&["id#", "side", "owner", "window", "rps#", "remaining#", "limit#", "tif", "status"]);
+    let mut rows = Rows::new(&["id#", "side", "owner", "window/", "rps#", "remaining#", "limit#", "currency!", "tif", "status"]);
     let mut json = Vec::new();
     for o in &orders {
         let side = if o.side == Side::Buy { "buy" } else { "sell" };
@@ -274,6 +280,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             o.rps.to_string(),
             o.remaining.to_string(),
             o.limit.to_string(),
+            config.market.currency.0.clone(),
             tif.into(),
             o.status.name().into(),
         ]);

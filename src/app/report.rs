@@ -456,7 +456,7 @@ fn reconcile(
     };
     let counts = count_hosts(&paths, &opts)?;
     let mut json = Vec::new();
-    let mut rows = Rows::new(&["buyer", "window", "ledger#", "logs#", "difference#", "difference_%#", "logs_in_gaps#"]);
+    let mut rows = Rows::new(&["buyer", "window/", "ledger#", "logs#", "difference#", "difference_%#", "logs_in_gaps#"]);
     for (i, buyer) in buyers.iter().enumerate() {
         let buckets = usage.iter().find(|(b, _)| b == buyer).map_or(&[][..], |(_, u)| u.as_slice());
         let measured =
@@ -557,7 +557,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
     let report = window_lines(&periods, &lines, &offers, &usage);
     let currency = config.market.currency.0.as_str();
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
-    let rows = window_rows(&report, view);
+    let rows = window_rows(&report, view, currency);
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
@@ -583,10 +583,10 @@ fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
     }
 }
 
-fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
+fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows {
     let mut rows = match view {
         WindowView::Sales => Rows::new(&[
-            "window",
+            "window/",
             "auction_rps#",
             "order_rps#",
             "best_effort_rps#",
@@ -594,9 +594,10 @@ fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
             "used_rps#",
             "unsold_rps#",
             "revenue#",
+            "currency!",
         ]),
         WindowView::Capacity => Rows::new(&[
-            "window",
+            "window/",
             "offered_rps#",
             "sold_rps#",
             "best_effort_rps#",
@@ -617,6 +618,7 @@ fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
                 w.revenue.to_string(),
+                currency.to_string(),
             ],
             WindowView::Capacity => vec![
                 w.window.to_string(),

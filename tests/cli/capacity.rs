@@ -293,7 +293,7 @@ fn save_records_offers_and_replaces_them() {
         .run();
     let rows: Vec<&str> = offers.stdout.lines().collect();
     assert_eq!(rows[0], "slot,rps,measured_at,method");
-    assert!(rows[1].starts_with("2026-01-08 10:00Z,87,"), "{}", offers.stdout);
+    assert!(rows[1].starts_with("2026-01-08T10:00:00Z,87,"), "CSV times are RFC 3339:\n{}", offers.stdout);
     assert_eq!(rows.len(), 2);
 }
 

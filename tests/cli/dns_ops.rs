@@ -309,7 +309,7 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     watch.kill().unwrap();
     let out = watch.wait_with_output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let headers = text.lines().filter(|l| l.starts_with("buyer,purchased rps,")).count();
+    let headers = text.lines().filter(|l| l.starts_with("buyer,purchased_rps,best_effort_rps,served_rps,")).count();
     assert!((2..=4).contains(&headers), "{headers} refreshes in 2.5 s:\n{text}");
     assert!(text.lines().filter(|l| l.starts_with("shop,10")).count() >= 2, "{text}");
     assert!(!text.contains('\x1b'), "no terminal codes when not on a terminal");
