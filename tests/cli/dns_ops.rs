@@ -280,16 +280,19 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
         .status(1)
         .stderr_contains(&format!("error: --metrics http://{at}/metrics: no answer: "))
         .run();
-    // From the config's dns.metrics (nothing listens there in this test), the ledger's newest
-    // samples, saying which address was tried and why it was not used.
-    let ran = scratch
-        .surplus(&["dns", "status", "--format", "json"])
-        .stderr_contains("note: dns.metrics http://127.0.0.53:9153/metrics: no answer: ")
+    // From the config's dns.metrics (a port just closed), the ledger's newest samples, saying
+    // which address was tried and why it was not used.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = config_with(&scratch, "closed.yaml", &[("metrics: 127.0.0.53:9153", &format!("metrics: {closed}"))]);
+    let ran = crate::test::Test::new()
+        .config(&config)
+        .args(["--db", &scratch.db(), "dns", "status", "--format", "json"])
+        .stderr_contains(&format!("note: dns.metrics http://{closed}/metrics: no answer: "))
         .stderr_contains("; showing the ledger's newest usage samples")
         .run();
     let json = ran.json();
     let source = json["source"].as_str().unwrap();
-    assert!(source.starts_with("ledger ") && source.contains("dns.metrics http://127.0.0.53:9153/metrics"), "{json:#}");
+    assert!(source.starts_with("ledger ") && source.contains(&format!("dns.metrics http://{closed}/metrics")), "{json:#}");
     let shop = json["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap();
     assert_eq!(
         (shop["purchased_rps"].as_f64(), shop["f"].as_f64(), shop["monitor"].as_str()),
@@ -299,7 +302,7 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     // --watch 1 prints the status again every second until stopped (here after 2.5 s); not on a
     // terminal, without clearing the screen.
     let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_surplus"))
-        .args(["-c", example_config().to_str().unwrap(), "--db", &scratch.db()])
+        .args(["-c", config.to_str().unwrap(), "--db", &scratch.db()])
         .args(["dns", "status", "--watch", "1", "--format", "csv"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -107,3 +107,66 @@ fn an_unknown_buyer_is_an_error_naming_the_buyers_there_are() {
         .stderr("error: --buyer nosuch: no such buyer (buyers: api, daily, shop; only in the ledger: news)\n")
         .run();
 }
+
+/// A ledger with something in every listing: offers, a cleared and an open auction, sales, and
+/// resting orders.
+fn busy() -> Scratch {
+    let s = Scratch::with_offers();
+    s.surplus(&["market", "auction", "create", "--window", "2026-11-30T16:00Z/2h", "--rps", "20"]).run();
+    s.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "10", "--price", "1.25"]).run();
+    s.surplus(&["market", "auction", "run", "1"]).run();
+    s.surplus(&["market", "auction", "create", "--window", "2026-11-30T18:00Z/2h", "--rps", "5"]).run();
+    s.surplus(&["market", "auction", "bid", "2", "--buyer", "news", "--rps", "5", "--price", "0.75"]).run();
+    s.surplus(&["market", "order", "sell", "--window", WINDOW, "--rps", "7", "--limit", "2"]).run();
+    s.surplus(&["market", "order", "buy", "--buyer", "api", "--window", WINDOW, "--rps", "3", "--limit", "1"]).run();
+    s
+}
+
+#[test]
+fn every_csv_listing_follows_one_convention() {
+    let s = busy();
+    let listings: &[&[&str]] = &[
+        &["config", "check"],
+        &["capacity", "offers"],
+        &["market", "auction", "list"],
+        &["market", "auction", "show", "1"],
+        &["market", "auction", "run", "2", "--dry-run"],
+        &["market", "sales"],
+        &["market", "book", "--window", WINDOW],
+        &["market", "orders"],
+        &["report", "usage"],
+        &["report", "sales"],
+        &["report", "sales", "--by", "day"],
+        &["report", "capacity"],
+        &["dns", "status"],
+    ];
+    for listing in listings {
+        let mut args = listing.to_vec();
+        args.extend(["--format", "csv"]);
+        let out = s.surplus(&args).run().stdout;
+        let what = format!("surplus {}:\n{out}", args.join(" "));
+        let mut reader = csv::Reader::from_reader(out.as_bytes());
+        let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        for h in &headers {
+            let snake = !h.is_empty() && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            assert!(snake, "header {h:?} is not snake_case in {what}");
+        }
+        let money = ["price", "total", "revenue", "reserve", "limit", "charge"];
+        if headers.iter().any(|h| money.iter().any(|m| h.contains(m))) {
+            assert!(headers.iter().any(|h| h == "currency"), "money without a currency column in {what}");
+        }
+        assert!(!headers.iter().any(|h| h == "window"), "a window in one cell in {what}");
+        for record in reader.records() {
+            for (h, cell) in headers.iter().zip(record.unwrap().iter()) {
+                assert_ne!(cell, "-", "{h}: `-` for nothing, not an empty cell, in {what}");
+                assert!(!cell.contains("Z/"), "{h}: a START/DURATION cell in {what}");
+                // Times: RFC 3339 with `T` and seconds, never the tables' `2026-11-30 16:00Z`.
+                let b = cell.as_bytes();
+                let dated = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
+                if dated && !h.contains("method") {
+                    assert!(cell.parse::<jiff::Timestamp>().is_ok() && cell.len() == 20, "{h}: {cell:?} in {what}");
+                }
+            }
+        }
+    }
+}
