@@ -297,7 +297,10 @@ mod tests {
         write_table(&mut table, &rows).unwrap();
         let table = String::from_utf8(table).unwrap();
         let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["window", "slot", "served", "rps", "used_%", "total"]);
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["window", "slot", "served", "rps", "used_%", "total"]
+        );
         assert!(lines[2].contains("2026-11-30T16:00Z/4h") && lines[2].contains(" - "), "{table}");
         assert!(!table.contains("EUR"), "{table}");
     }

@@ -60,7 +60,8 @@ struct Summary<'a> {
 pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     let server = server_address(config, args.server)?;
     let timeout = Duration::from_secs(u64::from(args.timeout));
-    let name = Name::from_ascii(&args.name).with_context(|| format!("{:?} is not a domain name", args.name))?;
+    let name =
+        Name::from_ascii(&args.name).map_err(|_| super::bad_usage(format!("{:?} is not a domain name", args.name)))?;
     let rtype = match args.rtype {
         QueryType::A => RecordType::A,
         QueryType::Aaaa => RecordType::AAAA,

@@ -116,8 +116,9 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
 
 /// The metrics page at `url`, or why there is none (`connection refused`, `timeout`, `HTTP 404`).
 fn fetch(url: &str) -> Result<String, String> {
-    let agent =
-        ureq::Agent::new_with_config(ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build());
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build(),
+    );
     agent.get(url).call().and_then(|r| r.into_body().read_to_string()).map_err(|e| match e {
         ureq::Error::StatusCode(code) => format!("HTTP {code}"),
         ureq::Error::Io(io) => io.to_string(),

@@ -65,7 +65,9 @@ fn from_config(
         inputs.sources.push(Source { name: proxy.name.clone(), capacity_rps: proxy.capacity_rps.0 });
     }
     if inputs.sources.is_empty() {
-        return Err(bad_usage("no logs to read: give LOG files, or set `log.path` for the proxies in the configuration"));
+        return Err(bad_usage(
+            "no logs to read: give LOG files, or set `log.path` for the proxies in the configuration",
+        ));
     }
     Ok(inputs)
 }

@@ -111,7 +111,8 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
         _ => None,
     };
     let auctions = open_ledger(config, db)?.auctions(status)?;
-    let mut rows = Rows::new(&["id#", "window/", "rps#", "service", "rule", "reserve#", "currency!", "closes_at@", "status"]);
+    let mut rows =
+        Rows::new(&["id#", "window/", "rps#", "service", "rule", "reserve#", "currency!", "closes_at@", "status"]);
     for a in &auctions {
         rows.push(vec![
             a.id.to_string(),
@@ -161,8 +162,18 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
         .filter_map(|s| s.bid_id.map(|b| (b, s)))
         .collect();
     let cleared = auction.status == AuctionStatus::Cleared;
-    let mut rows =
-        Rows::new(&["bid#", "buyer", "rps#", "min_rps#", "price#", "placed_at@", "won_rps#", "unit_price#", "total#", "currency!"]);
+    let mut rows = Rows::new(&[
+        "bid#",
+        "buyer",
+        "rps#",
+        "min_rps#",
+        "price#",
+        "placed_at@",
+        "won_rps#",
+        "unit_price#",
+        "total#",
+        "currency!",
+    ]);
     let mut json = ShowJson { auction: auction_json(&auction, config), bids: Vec::new() };
     for b in &bids {
         let sale = won.get(&b.id);
@@ -294,8 +305,18 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
         output::write_json(&mut out, &json)?;
         return Ok(());
     }
-    let mut rows =
-        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#", "currency!"]);
+    let mut rows = Rows::new(&[
+        "rank#",
+        "bid#",
+        "buyer",
+        "price#",
+        "rps#",
+        "min_rps#",
+        "won_rps#",
+        "unit_price#",
+        "total#",
+        "currency!",
+    ]);
     for (rank, a, b, unit, total) in winners {
         rows.push(vec![
             rank.to_string(),

@@ -267,7 +267,8 @@ struct OrderJson<'a> {
 /// `market orders`.
 pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::Result<()> {
     let orders = Ledger::open(&config.database_path(db))?.orders(args.open)?;
-    let mut rows = Rows::new(&["id#", "side", "owner", "window/", "rps#", "remaining#", "limit#", "currency!", "tif", "status"]);
+    let mut rows =
+        Rows::new(&["id#", "side", "owner", "window/", "rps#", "remaining#", "limit#", "currency!", "tif", "status"]);
     let mut json = Vec::new();
     for o in &orders {
         let side = if o.side == Side::Buy { "buy" } else { "sell" };

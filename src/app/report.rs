@@ -456,7 +456,8 @@ fn reconcile(
     };
     let counts = count_hosts(&paths, &opts)?;
     let mut json = Vec::new();
-    let mut rows = Rows::new(&["buyer", "window/", "ledger#", "logs#", "difference#", "difference_%#", "logs_in_gaps#"]);
+    let mut rows =
+        Rows::new(&["buyer", "window/", "ledger#", "logs#", "difference#", "difference_%#", "logs_in_gaps#"]);
     for (i, buyer) in buyers.iter().enumerate() {
         let buckets = usage.iter().find(|(b, _)| b == buyer).map_or(&[][..], |(_, u)| u.as_slice());
         let measured =

@@ -195,6 +195,7 @@ fn a_misindented_key_is_reported_at_its_own_line() {
     let bad = MINIMAL.replace("    capacity_rps: 100", "      capacity_rps: 100");
     assert_eq!(error(&bad), "surplus.yaml:9:7: `capacity_rps` is not indented like the keys above it");
     // A key that is missing, not misplaced, is still reported as missing.
-    let two = MINIMAL.replace("    capacity_rps: 100\n", "") + "  - name: edge-2\n    addresses: [127.0.0.12]\n    capacity_rps: 5\n";
+    let two = MINIMAL.replace("    capacity_rps: 100\n", "")
+        + "  - name: edge-2\n    addresses: [127.0.0.12]\n    capacity_rps: 5\n";
     assert_eq!(error(&two), "surplus.yaml:7:5: proxies[0]: missing field `capacity_rps`");
 }

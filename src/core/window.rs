@@ -219,7 +219,8 @@ mod tests {
 
     #[test]
     fn durations_are_written_one_way() {
-        for (text, secs) in [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172_800), ("2d 4h", 187_200), ("90", -1)]
+        for (text, secs) in
+            [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172_800), ("2d 4h", 187_200), ("90", -1)]
         {
             assert_eq!(parse_duration(text).map(|d| d.as_secs()).ok(), (secs >= 0).then_some(secs), "{text}");
         }

@@ -78,7 +78,8 @@ pub fn window_lines(
             for (buyer, buckets) in usage {
                 let first = buckets.partition_point(|b| b.start < period.start);
                 let buckets = || buckets[first..].iter().take_while(|b| b.start < period.end);
-                let (served, measured) = buckets().fold((0u64, 0i64), |(s, m), b| (s + b.served, m + b.measured_seconds));
+                let (served, measured) =
+                    buckets().fold((0u64, 0i64), |(s, m), b| (s + b.served, m + b.measured_seconds));
                 if measured == 0 {
                     continue;
                 }

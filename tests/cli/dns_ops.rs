@@ -292,7 +292,10 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
         .run();
     let json = ran.json();
     let source = json["source"].as_str().unwrap();
-    assert!(source.starts_with("ledger ") && source.contains(&format!("dns.metrics http://{closed}/metrics")), "{json:#}");
+    assert!(
+        source.starts_with("ledger ") && source.contains(&format!("dns.metrics http://{closed}/metrics")),
+        "{json:#}"
+    );
     let shop = json["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap();
     assert_eq!(
         (shop["purchased_rps"].as_f64(), shop["f"].as_f64(), shop["monitor"].as_str()),

@@ -170,7 +170,9 @@ fn windows_need_offers_and_the_grid() {
         .run();
     m.surplus(&["market", "auction", "create", "--window", "2026-11-30T16:30Z/1h"])
         .status(2)
-        .stderr("error: --window: window 2026-11-30T16:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n")
+        .stderr(
+            "error: --window: window 2026-11-30T16:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n",
+        )
         .run();
     m.surplus(&["market", "auction", "create", "--window", "tomorrow/4h"]).status(2).run();
     m.surplus(&["market", "auction", "create", "--window", WINDOW, "--rps", "-3"]).status(2).run();

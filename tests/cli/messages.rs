@@ -15,7 +15,9 @@ fn usage_errors_found_after_parsing_exit_2_like_clap_errors() {
     };
     order(&["buy", "--buyer", "shop", "--window", "2026-11-30T16:30Z/1h", "--rps", "1", "--limit", "1"])
         .status(2)
-        .stderr("error: --window: window 2026-11-30T16:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n")
+        .stderr(
+            "error: --window: window 2026-11-30T16:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n",
+        )
         .run();
     order(&["buy", "--buyer", "eve", "--window", WINDOW, "--rps", "1", "--limit", "1"])
         .status(2)
@@ -59,6 +61,10 @@ fn dns_query_takes_ip_addresses_and_says_so() {
             "error: invalid value 'localhost:5353' for '--server <ADDR>': expected an IP address, ADDR or ADDR:PORT (like 127.0.0.1:5353); host names are not looked up",
         )
         .run();
+    s.surplus(&["dns", "query", "a..b", "--server", "127.0.0.1:9"])
+        .status(2)
+        .stderr("error: \"a..b\" is not a domain name\n")
+        .run();
     // An IPv6 address with a port is taken (nothing answers on the discard port: that is 1).
     s.surplus(&["dns", "query", "x.example", "--server", "[::1]:9", "--count", "1", "--timeout", "1"])
         .status(1)
@@ -101,7 +107,9 @@ fn an_unknown_buyer_is_an_error_naming_the_buyers_there_are() {
     let renamed = s.file("renamed.yaml", &text);
     let db = s.db();
     let with_renamed = |args: &[&str]| crate::test::Test::new().config(&renamed).args(["--db", db.as_str()]).args(args);
-    with_renamed(&["market", "sales", "--buyer", "news", "--format", "json"]).stdout_contains("\"buyer\": \"news\"").run();
+    with_renamed(&["market", "sales", "--buyer", "news", "--format", "json"])
+        .stdout_contains("\"buyer\": \"news\"")
+        .run();
     with_renamed(&["report", "usage", "--buyer", "nosuch"])
         .status(2)
         .stderr("error: --buyer nosuch: no such buyer (buyers: api, daily, shop; only in the ledger: news)\n")
