@@ -515,8 +515,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;dns;query' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first name server''s address, port 53)')
-            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many lookups to send, one after another')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server, ADDR or ADDR:PORT, an IP address (default: the first `dns.listen` address, else the first name server''s address, port 53)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many lookups to send (64 at a time)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Wait this long in all; lookups not answered by then count as errors, and none answered is a failure')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Record type to ask for')
             [CompletionResult]::new('--subnet', '--subnet', [CompletionResultType]::ParameterName, 'Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does; proxies or fallback is decided per subnet (default: this host''s address decides)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
@@ -530,7 +531,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;dns;status' {
-            [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'The server''s metrics endpoint, ADDR:PORT (default: `dns.metrics`)')
+            [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'The server''s metrics endpoint: ADDR:PORT, or the URL `dns serve` prints (`http://ADDR:PORT/metrics`). Given here, a server that does not answer is an error; from `dns.metrics`, the status falls back to the ledger''s newest usage samples')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Show it again every SECONDS until interrupted')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')

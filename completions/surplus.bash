@@ -894,7 +894,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__query)
-            opts="-c -v -h --server --count --type --subnet --format --config --db --verbose --help"
+            opts="-c -v -h --server --count --timeout --type --subnet --format --config --db --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -905,6 +905,10 @@ _surplus() {
                     return 0
                     ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -450,8 +450,9 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --help 'Print help'
         }
         &'surplus;dns;query'= {
-            cand --server 'The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first name server''s address, port 53)'
-            cand --count 'How many lookups to send, one after another'
+            cand --server 'The server, ADDR or ADDR:PORT, an IP address (default: the first `dns.listen` address, else the first name server''s address, port 53)'
+            cand --count 'How many lookups to send (64 at a time)'
+            cand --timeout 'Wait this long in all; lookups not answered by then count as errors, and none answered is a failure'
             cand --type 'Record type to ask for'
             cand --subnet 'Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does; proxies or fallback is decided per subnet (default: this host''s address decides)'
             cand --format 'Output format'
@@ -464,7 +465,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'surplus;dns;status'= {
-            cand --metrics 'The server''s metrics endpoint, ADDR:PORT (default: `dns.metrics`)'
+            cand --metrics 'The server''s metrics endpoint: ADDR:PORT, or the URL `dns serve` prints (`http://ADDR:PORT/metrics`). Given here, a server that does not answer is an error; from `dns.metrics`, the status falls back to the ledger''s newest usage samples'
             cand --watch 'Show it again every SECONDS until interrupted'
             cand --format 'Output format'
             cand -c 'The configuration file'

@@ -199,8 +199,9 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l server -d 'The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first name server\'s address, port 53)' -r
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l count -d 'How many lookups to send, one after another' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l server -d 'The server, ADDR or ADDR:PORT, an IP address (default: the first `dns.listen` address, else the first name server\'s address, port 53)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l count -d 'How many lookups to send (64 at a time)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l timeout -d 'Wait this long in all; lookups not answered by then count as errors, and none answered is a failure' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l type -d 'Record type to ask for' -r -f -a "a\t''
 aaaa\t''"
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l subnet -d 'Ask on behalf of this client subnet (EDNS Client Subnet), like a public resolver does; proxies or fallback is decided per subnet (default: this host\'s address decides)' -r
@@ -211,7 +212,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l metrics -d 'The server\'s metrics endpoint, ADDR:PORT (default: `dns.metrics`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l metrics -d 'The server\'s metrics endpoint: ADDR:PORT, or the URL `dns serve` prints (`http://ADDR:PORT/metrics`). Given here, a server that does not answer is an error; from `dns.metrics`, the status falls back to the ledger\'s newest usage samples' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l watch -d 'Show it again every SECONDS until interrupted' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'One JSON document, stable field names'

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::config::values::parse_socket_addr;
 use crate::core::auction::Rule;
 use crate::core::billing::Billing;
 use crate::core::money::Money;
@@ -229,11 +230,11 @@ pub struct OrderTerms {
     pub window: Window,
 
     /// Capacity.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub rps: i64,
 
     /// Limit price per rps-hour: the most a buy pays, the least a sell takes.
-    #[arg(long, value_name = "PRICE", value_parser = positive_price)]
+    #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = positive_price)]
     pub limit: Money,
 
     /// Immediate or cancel: what does not trade at once is cancelled (default: it rests).
@@ -311,7 +312,7 @@ pub struct AuctionCreateArgs {
 
     /// Capacity sold (default: all that is unsold in every slot of the window; required with
     /// --best-effort, where it is the total weight of the shares sold).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub rps: Option<i64>,
 
     /// Sell best effort: no capacity is reserved or taken from the offers; while the window
@@ -325,7 +326,7 @@ pub struct AuctionCreateArgs {
     pub rule: Rule,
 
     /// Lowest price per rps-hour (default: `market.reserve_price`).
-    #[arg(long, value_name = "PRICE", value_parser = price_or_zero)]
+    #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = price_or_zero)]
     pub reserve: Option<Money>,
 
     /// No bids from this time on.
@@ -366,16 +367,16 @@ pub struct BidArgs {
 
     /// Capacity wanted.
     #[arg(long, value_name = "N", required_unless_present = "file", conflicts_with = "file",
-          value_parser = clap::value_parser!(i64).range(1..))]
+          allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub rps: Option<i64>,
 
     /// Price per rps-hour.
     #[arg(long, value_name = "PRICE", required_unless_present = "file", conflicts_with = "file",
-          value_parser = positive_price)]
+          allow_negative_numbers = true, value_parser = positive_price)]
     pub price: Option<Money>,
 
     /// Smallest partial fill accepted (default 0: any).
-    #[arg(long, value_name = "M", conflicts_with = "file")]
+    #[arg(long, value_name = "M", conflicts_with = "file", allow_negative_numbers = true)]
     pub min_rps: Option<i64>,
 
     /// Bids from a CSV (header `buyer,rps,price[,min_rps]`) or YAML (a list of those keys) file.
@@ -560,8 +561,10 @@ pub enum DnsCommand {
 /// `surplus dns status`
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The server's metrics endpoint, ADDR:PORT (default: `dns.metrics`).
-    #[arg(long, value_name = "ADDR")]
+    /// The server's metrics endpoint: ADDR:PORT, or the URL `dns serve` prints
+    /// (`http://ADDR:PORT/metrics`). Given here, a server that does not answer is an error;
+    /// from `dns.metrics`, the status falls back to the ledger's newest usage samples.
+    #[arg(long, value_name = "ADDR", value_parser = parse_metrics)]
     pub metrics: Option<std::net::SocketAddr>,
     /// Show it again every SECONDS until interrupted.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "2")]
@@ -575,11 +578,11 @@ pub struct StatusArgs {
 pub struct ServeArgs {
     /// Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`,
     /// else each name server address on port 53). The bound addresses are printed on stdout.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_socket_addr)]
     pub listen: Vec<std::net::SocketAddr>,
 
     /// Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_socket_addr)]
     pub metrics: Option<std::net::SocketAddr>,
 
     /// UDP serving threads per address (default: the number of cores).
@@ -593,14 +596,19 @@ pub struct QueryArgs {
     /// The name to look up.
     pub name: String,
 
-    /// The server, ADDR or ADDR:PORT (default: the first `dns.listen` address, else the first
-    /// name server's address, port 53).
-    #[arg(long, value_name = "ADDR")]
-    pub server: Option<String>,
+    /// The server, ADDR or ADDR:PORT, an IP address (default: the first `dns.listen` address,
+    /// else the first name server's address, port 53).
+    #[arg(long, value_name = "ADDR", value_parser = parse_server)]
+    pub server: Option<std::net::SocketAddr>,
 
-    /// How many lookups to send, one after another.
+    /// How many lookups to send (64 at a time).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub count: u32,
+
+    /// Wait this long in all; lookups not answered by then count as errors, and none answered
+    /// is a failure.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub timeout: u32,
 
     /// Record type to ask for.
     #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = QueryType::A)]
@@ -677,17 +685,39 @@ fn billing(text: &str) -> Result<Billing, String> {
 fn price_or_zero(text: &str) -> Result<Money, String> {
     let m: Money = text.parse().map_err(|e: crate::core::money::MoneyError| e.to_string())?;
     if m.micros() < 0 {
-        return Err(format!("expected a price >= 0, got {m}"));
+        return Err(format!("prices must be >= 0, got {text}"));
     }
     Ok(m)
 }
 
 fn positive_price(text: &str) -> Result<Money, String> {
-    let m = price_or_zero(text)?;
-    if m.micros() == 0 {
-        return Err("expected a price > 0".into());
+    let m: Money = text.parse().map_err(|e: crate::core::money::MoneyError| e.to_string())?;
+    if m.micros() <= 0 {
+        return Err(format!("prices must be > 0, got {text}"));
     }
     Ok(m)
+}
+
+/// `ADDR:PORT`, or `http://ADDR:PORT/metrics` as `dns serve` prints it (the path may be left
+/// out; it is always `/metrics`).
+fn parse_metrics(text: &str) -> Result<std::net::SocketAddr, String> {
+    let bare = text.strip_prefix("http://").unwrap_or(text);
+    let bare = bare.strip_suffix("/metrics").or_else(|| bare.strip_suffix('/')).unwrap_or(bare);
+    parse_socket_addr(bare).map_err(|e| format!("{e} (expected ADDR:PORT or http://ADDR:PORT/metrics)"))
+}
+
+/// `ADDR` or `ADDR:PORT` (`[V6]:PORT`), port 53 by default. Host names are refused, not looked
+/// up: `dns query` reports what one server answers, and which server a name resolves to is
+/// the system resolver's choice (`localhost` may be `::1` while the server listens on 127.0.0.1).
+fn parse_server(text: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(addr) = text.parse::<std::net::SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = text.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        return Ok(std::net::SocketAddr::new(ip, 53));
+    }
+    let port = text.rsplit_once(':').map_or(String::new(), |(_, p)| format!(":{p}"));
+    Err(format!("expected an IP address, ADDR or ADDR:PORT (like 127.0.0.1{port}); host names are not looked up"))
 }
 
 /// `ADDR/LEN`: an address and a prefix length that fits it.

@@ -3,6 +3,12 @@
 //!
 //! Commands build a [`Rows`] for table and CSV output and a serializable value for JSON, so the
 //! JSON keeps its nested, documented shape while tables and CSV stay flat.
+//!
+//! Tables are for people: short headers, `-` for nothing, windows as `START/DURATION`. CSV is
+//! for programs, one convention for every listing (the README's "CSV output"): snake_case
+//! headers, an empty cell for nothing, RFC 3339 times, a window as `window_start` and
+//! `window_end`, and a `currency` column beside money. [`write_csv`] derives it from the same
+//! cells, by the kind of each column, so the two cannot drift apart.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
@@ -11,6 +17,8 @@ use clap::ValueEnum;
 use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
+
+use crate::core::window::{Window, format_instant};
 
 /// How a listing is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -24,6 +32,23 @@ pub enum Format {
     Csv,
 }
 
+/// What a table prints for nothing (not measured, no limit); CSV leaves the cell empty.
+pub const NOTHING: &str = "-";
+
+/// What a column holds, which decides how CSV writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Text,
+    /// Aligned right in tables.
+    Number,
+    /// An instant in any form jiff reads (`2026-11-26 02:00Z`); RFC 3339 in CSV.
+    Time,
+    /// A `START/DURATION` window; two columns in CSV, `NAME_start` and `NAME_end`.
+    Window,
+    /// In CSV only (the currency beside money: tables say it once, below).
+    CsvOnly,
+}
+
 /// A flat listing: column headers and rows of cells.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rows {
@@ -31,16 +56,37 @@ pub struct Rows {
     pub rows: Vec<Vec<String>>,
     /// Columns aligned right (numbers).
     pub numeric: Vec<bool>,
+    /// Each column's kind.
+    pub kinds: Vec<Column>,
 }
 
 impl Rows {
-    /// A listing with these columns; a header ending in `#` is numeric (the `#` is dropped).
+    /// A listing with these columns. A header's last character may say its kind, and is
+    /// dropped: `#` a number, `@` a time, `/` a window, `!` a column for CSV only.
     pub fn new(headers: &[&'static str]) -> Rows {
+        let kind = |h: &str| match h.chars().last() {
+            Some('#') => Column::Number,
+            Some('@') => Column::Time,
+            Some('/') => Column::Window,
+            Some('!') => Column::CsvOnly,
+            _ => Column::Text,
+        };
+        let kinds: Vec<Column> = headers.iter().map(|h| kind(h)).collect();
         Rows {
-            headers: headers.iter().map(|h| h.trim_end_matches('#')).collect(),
-            numeric: headers.iter().map(|h| h.ends_with('#')).collect(),
+            headers: headers
+                .iter()
+                .zip(&kinds)
+                .map(|(h, k)| if *k == Column::Text { h } else { &h[..h.len() - 1] })
+                .collect(),
+            numeric: kinds.iter().map(|k| *k == Column::Number).collect(),
+            kinds,
             rows: Vec::new(),
         }
+    }
+
+    /// The kind of column `i` (text for rows built by hand).
+    fn kind(&self, i: usize) -> Column {
+        self.kinds.get(i).copied().unwrap_or(Column::Text)
     }
 
     /// Adds a row.
@@ -74,13 +120,14 @@ pub fn write_table(out: &mut dyn Write, rows: &Rows) -> io::Result<()> {
     } else {
         table.load_style(header_rule('-')).set_content_arrangement(ContentArrangement::Disabled);
     }
-    table.set_header(rows.headers.clone());
+    let shown: Vec<usize> = (0..rows.headers.len()).filter(|&i| rows.kind(i) != Column::CsvOnly).collect();
+    table.set_header(shown.iter().map(|&i| rows.headers[i]).collect::<Vec<_>>());
     for row in &rows.rows {
-        table.add_row(row.clone());
+        table.add_row(shown.iter().map(|&i| row.get(i).map_or("", String::as_str)).collect::<Vec<_>>());
     }
-    for (i, numeric) in rows.numeric.iter().enumerate() {
-        if let Some(column) = table.column_mut(i)
-            && *numeric
+    for (at, &i) in shown.iter().enumerate() {
+        if let Some(column) = table.column_mut(at)
+            && rows.numeric.get(i).copied().unwrap_or(false)
         {
             column.set_cell_alignment(CellAlignment::Right);
         }
@@ -95,14 +142,58 @@ fn header_rule(fill: char) -> TableStyle {
     TableStyle::new().header_separator(LineStyle::none().fill(fill).junction(' '))
 }
 
-/// Writes CSV with a header row.
+/// Writes CSV with a header row, in the CSV convention (see the module doc).
 pub fn write_csv(out: &mut dyn Write, rows: &Rows) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(&rows.headers).map_err(csv_io)?;
+    let mut header = Vec::new();
+    for (i, h) in rows.headers.iter().enumerate() {
+        let name = snake_case(h);
+        match rows.kind(i) {
+            Column::Window => header.extend([format!("{name}_start"), format!("{name}_end")]),
+            _ => header.push(name),
+        }
+    }
+    w.write_record(&header).map_err(csv_io)?;
     for row in &rows.rows {
-        w.write_record(row).map_err(csv_io)?;
+        let mut record: Vec<String> = Vec::with_capacity(header.len());
+        for (i, cell) in row.iter().enumerate() {
+            let cell = if cell == NOTHING { "" } else { cell.as_str() };
+            match rows.kind(i) {
+                Column::Time => record.push(rfc3339(cell)),
+                Column::Window => {
+                    let (start, end) = match cell.parse::<Window>() {
+                        Ok(w) => (format_instant(w.start), format_instant(w.end)),
+                        Err(_) => (cell.to_string(), String::new()),
+                    };
+                    record.extend([start, end]);
+                }
+                _ => record.push(cell.to_string()),
+            }
+        }
+        w.write_record(&record).map_err(csv_io)?;
     }
     w.flush()
+}
+
+/// A header as a CSV column name: `purchased rps` → `purchased_rps`, `used_%` → `used_pct`.
+fn snake_case(header: &str) -> String {
+    let mut name = String::new();
+    for c in header.replace('%', "pct").chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_lowercase());
+        } else if !name.ends_with('_') {
+            name.push('_');
+        }
+    }
+    name.trim_matches('_').to_string()
+}
+
+/// A time cell in RFC 3339 (`2026-11-26T02:00:00Z`); empty stays empty.
+fn rfc3339(cell: &str) -> String {
+    match cell.parse::<jiff::Timestamp>() {
+        Ok(t) => format_instant(t.as_second()),
+        Err(_) => cell.to_string(),
+    }
 }
 
 /// Keeps an I/O error an I/O error (a closed pipe must stay recognisable as one).
@@ -182,6 +273,36 @@ mod tests {
     #[test]
     fn csv_quotes_and_has_a_header() {
         assert_eq!(render(Format::Csv), "name,rps\n\"a,b\",1.50\n");
+    }
+
+    #[test]
+    fn csv_has_one_convention_and_tables_stay_for_people() {
+        let mut rows = Rows::new(&["window/", "slot@", "served rps#", "used_%#", "total#", "currency!"]);
+        rows.push(vec![
+            "2026-11-30T16:00Z/4h".into(),
+            "2026-11-30 16:00Z".into(),
+            NOTHING.into(),
+            "83.3".into(),
+            "1.50".into(),
+            "EUR".into(),
+        ]);
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &rows).unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "window_start,window_end,slot,served_rps,used_pct,total,currency\n\
+             2026-11-30T16:00:00Z,2026-11-30T20:00:00Z,2026-11-30T16:00:00Z,,83.3,1.50,EUR\n"
+        );
+        let mut table = Vec::new();
+        write_table(&mut table, &rows).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["window", "slot", "served", "rps", "used_%", "total"]
+        );
+        assert!(lines[2].contains("2026-11-30T16:00Z/4h") && lines[2].contains(" - "), "{table}");
+        assert!(!table.contains("EUR"), "{table}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use serde::Deserialize;
 
 use crate::config::YamlPath;
@@ -32,7 +32,7 @@ pub fn read(path: &Path, buyers: &HashSet<&str>) -> anyhow::Result<Vec<NewBid>> 
     match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => from_csv(&text, buyers).map_err(|(line, e)| anyhow!("{file}:{line}: {e}")),
         Some("yaml" | "yml") => from_yaml(&text, buyers).map_err(|(line, e)| anyhow!("{file}:{line}: {e}")),
-        _ => bail!("{file}: expected a .csv, .yaml or .yml bid file"),
+        _ => Err(super::bad_usage(format!("--file {file}: expected a .csv, .yaml or .yml bid file"))),
     }
 }
 

@@ -3,7 +3,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use super::bad_usage;
+use anyhow::bail;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -37,7 +38,7 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
-        bail!("--since {} is not before --until {}", format_instant(s), format_instant(u));
+        return Err(bad_usage(format!("--since {} is not before --until {}", format_instant(s), format_instant(u))));
     }
     let inputs = log_inputs::resolve(config, args)?;
     for note in &inputs.notes {
@@ -141,10 +142,10 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
     let quantile = args.quantile.unwrap_or(config.market.quantile.0);
     let margin = args.margin.unwrap_or(config.market.margin.0);
     if margin >= 1.0 {
-        bail!("--margin {margin}: must be below 1 (1 would sell nothing)");
+        return Err(bad_usage(format!("--margin {margin}: must be below 1 (1 would sell nothing)")));
     }
     let window = forecast_window(args, config)?;
-    window.check_aligned(args.logs.slot.unwrap_or(config.market.slot)).context("--for")?;
+    window.check_aligned(args.logs.slot.unwrap_or(config.market.slot)).map_err(|e| bad_usage(format!("--for: {e}")))?;
     let m = read_history(config, &args.logs)?;
 
     let plan = EstimatePlan { slot: m.slot, profile: m.profile, quantile, margin };
@@ -252,9 +253,9 @@ fn measure_json<'a>(
 
 fn measure_rows(m: &Measured, estimates: &[SlotEstimate], by_proxy: bool) -> Rows {
     let mut rows = if by_proxy {
-        Rows::new(&["slot", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
+        Rows::new(&["slot@", "proxy", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
     } else {
-        Rows::new(&["slot", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
+        Rows::new(&["slot@", "capacity_rps#", "forecast_rps#", "unused_rps#", "offer_rps#"])
     };
     for e in estimates {
         let start = slot_label(e.start);
@@ -313,7 +314,7 @@ struct HistoryJson<'a> {
 /// `surplus capacity history`.
 pub fn history(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
     let m = read_history(config, &args.logs)?;
-    let mut rows = Rows::new(&["proxy", "slot", "requests#", "mean_rps#", "peak_rps#", "p95_rps#", "bytes#"]);
+    let mut rows = Rows::new(&["proxy", "slot@", "requests#", "mean_rps#", "peak_rps#", "p95_rps#", "bytes#"]);
     let mut json = Vec::new();
     for (source, history) in m.inputs.sources.iter().zip(&m.histories) {
         for u in history {
@@ -360,7 +361,7 @@ pub fn offers(config: &Config, db: Option<&Path>, args: &OffersArgs) -> anyhow::
         measured_at: String,
         method: &'a str,
     }
-    let mut rows = Rows::new(&["slot", "rps#", "measured_at", "method"]);
+    let mut rows = Rows::new(&["slot@", "rps#", "measured_at@", "method"]);
     let mut json = Vec::new();
     for o in &offers {
         rows.push(vec![slot_label(o.slot_start), o.rps.to_string(), format_instant(o.measured_at), o.method.clone()]);

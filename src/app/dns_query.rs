@@ -4,7 +4,12 @@
 //!
 //! Built on hickory's client rather than its resolver: a resolver follows CNAMEs, caches, and
 //! retries elsewhere, where this must see each answer exactly as the server gave it. Every
-//! query goes out from a fresh UDP port, so the server sees many clients, as in life.
+//! query goes out from a fresh UDP port. The split is per client subnet, so from one host every
+//! answer falls on the same side; `--subnet` asks for another client, as a public resolver does.
+//!
+//! Queries go out [`IN_FLIGHT`] at a time under one deadline (`--timeout`), so a server that
+//! does not answer costs the timeout once, not once per query; one that never answers is an
+//! error.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -26,8 +31,9 @@ use crate::cli::{QueryArgs, QueryType};
 use crate::config::Config;
 use crate::output::{self, Rows};
 
-/// How long to wait for each answer.
-const TIMEOUT: Duration = Duration::from_secs(2);
+/// Queries outstanding at once: enough to finish thousands in a second on loopback, few enough
+/// not to be a flood to a server on the network.
+const IN_FLIGHT: usize = 64;
 
 /// One distinct answer and how often it came.
 #[derive(Debug, Serialize)]
@@ -52,8 +58,10 @@ struct Summary<'a> {
 
 /// `dns query`.
 pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
-    let server = server_address(config, args.server.as_deref())?;
-    let name = Name::from_ascii(&args.name).with_context(|| format!("{:?} is not a domain name", args.name))?;
+    let server = server_address(config, args.server)?;
+    let timeout = Duration::from_secs(u64::from(args.timeout));
+    let name =
+        Name::from_ascii(&args.name).map_err(|_| super::bad_usage(format!("{:?} is not a domain name", args.name)))?;
     let rtype = match args.rtype {
         QueryType::A => RecordType::A,
         QueryType::Aaaa => RecordType::AAAA,
@@ -65,12 +73,13 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
         Some(s) => s.count += 1,
         None => seen.push(Seen { answer, kind, count: 1 }),
     };
+    let mut done = 0u32;
     runtime.block_on(async {
         let stream =
-            UdpClientStream::builder(server, TokioRuntimeProvider::default()).with_timeout(Some(TIMEOUT)).build();
+            UdpClientStream::builder(server, TokioRuntimeProvider::default()).with_timeout(Some(timeout)).build();
         let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
         tokio::spawn(background);
-        for _ in 0..args.count {
+        let request = || {
             let mut query = Query::query(name.clone(), rtype);
             query.set_query_class(DNSClass::IN);
             let mut request = DnsRequest::from_query(query, DnsRequestOptions::default());
@@ -80,16 +89,38 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
                 edns.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(addr, len, 0)));
             }
             request.set_edns(edns);
-            let answer = client.send(request).next().await;
-            match answer.unwrap_or_else(|| Err(hickory_resolver::net::NetError::from("no response"))) {
-                Ok(response) => {
-                    let (answer, kind) = describe(&response, &proxies);
-                    count(answer, kind);
+            request
+        };
+        let mut answers = futures_util::stream::iter(0..args.count)
+            .map(|_| {
+                let (client, request) = (client.clone(), request());
+                async move { client.send(request).next().await }
+            })
+            .buffer_unordered(IN_FLIGHT);
+        // One deadline for all: what has not come back by then is counted below as unanswered.
+        let _ = tokio::time::timeout(timeout, async {
+            while let Some(answer) = answers.next().await {
+                done += 1;
+                match answer.unwrap_or_else(|| Err(hickory_resolver::net::NetError::from("no response"))) {
+                    Ok(response) => {
+                        let (answer, kind) = describe(&response, &proxies);
+                        count(answer, kind);
+                    }
+                    Err(e) => count(format!("error: {e}"), "error"),
                 }
-                Err(e) => count(format!("error: {e}"), "error"),
             }
-        }
+        })
+        .await;
     });
+    let unanswered = args.count - done;
+    if unanswered > 0 {
+        let answer = format!("error: no answer within {}s", args.timeout);
+        seen.push(Seen { answer, kind: "error", count: u64::from(unanswered) });
+    }
+    if !seen.iter().any(|s| s.kind != "error") {
+        let why = seen.first().map_or(String::new(), |s| format!(" ({})", s.answer.trim_start_matches("error: ")));
+        anyhow::bail!("{server} answered none of {} queries for {}{why}", args.count, args.name);
+    }
     seen.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.answer.cmp(&b.answer)));
     let total = |kind: &str| seen.iter().filter(|s| s.kind == kind).map(|s| s.count).sum::<u64>();
     let summary = Summary {
@@ -103,13 +134,13 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
         proxy_share: output::round3(total("proxy") as f64 / f64::from(args.count)),
         answers: seen,
     };
-    let mut rows = Rows::new(&["answer", "kind", "count#", "share#"]);
+    let mut rows = Rows::new(&["answer", "kind", "count#", "share_%#"]);
     for s in &summary.answers {
         rows.push(vec![
             s.answer.clone(),
             s.kind.into(),
             s.count.to_string(),
-            format!("{:.1}%", 100.0 * s.count as f64 / f64::from(args.count)),
+            format!("{:.1}", 100.0 * s.count as f64 / f64::from(args.count)),
         ]);
     }
     let mut out = std::io::stdout().lock();
@@ -130,14 +161,10 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--server` (an address, with or without a port), else the first address `dns serve` listens on.
-fn server_address(config: &Config, flag: Option<&str>) -> anyhow::Result<SocketAddr> {
-    if let Some(text) = flag {
-        if let Ok(addr) = text.parse::<SocketAddr>() {
-            return Ok(addr);
-        }
-        let ip: IpAddr = text.parse().map_err(|_| anyhow::anyhow!("--server: {text:?} is not ADDR or ADDR:PORT"))?;
-        return Ok(SocketAddr::new(ip, 53));
+/// `--server`, else the first address `dns serve` listens on.
+fn server_address(config: &Config, flag: Option<SocketAddr>) -> anyhow::Result<SocketAddr> {
+    if let Some(addr) = flag {
+        return Ok(addr);
     }
     config
         .dns_addresses()

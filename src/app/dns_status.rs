@@ -61,16 +61,29 @@ pub fn status(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::
     }
 }
 
+/// From the metrics endpoint if one answers, else from the ledger. An endpoint given with
+/// `--metrics` must answer (asked for it, the user must not get stale samples unawares); the
+/// one from `dns.metrics` may be down (no server running), which a note on stderr says.
 fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result<Status> {
-    if let Some(addr) = args.metrics.or(config.dns.metrics) {
-        let url = format!("http://{addr}/metrics");
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build(),
-        );
-        if let Ok(text) = agent.get(&url).call().and_then(|r| r.into_body().read_to_string()) {
+    let why_ledger = match (args.metrics, config.dns.metrics) {
+        (Some(addr), _) => {
+            let url = format!("http://{addr}/metrics");
+            let text = fetch(&url).map_err(|e| anyhow::anyhow!("--metrics {url}: no answer: {e}"))?;
             return Ok(from_metrics(&text, url));
         }
-    }
+        (None, Some(addr)) => {
+            let url = format!("http://{addr}/metrics");
+            match fetch(&url) {
+                Ok(text) => return Ok(from_metrics(&text, url)),
+                Err(e) => {
+                    let why = format!("dns.metrics {url}: no answer: {e}");
+                    eprintln!("note: {why}; showing the ledger's newest usage samples");
+                    why
+                }
+            }
+        }
+        (None, None) => "no --metrics, and no dns.metrics in the configuration".to_string(),
+    };
     let path = config.database_path(db);
     let ledger = Ledger::open(&path)?;
     let samples = ledger.latest_usage()?;
@@ -94,10 +107,22 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
         .collect();
     let when = from.map_or("no samples yet".to_string(), |t| format!("newest samples from {t}"));
     Ok(Status {
-        source: format!("ledger {} ({when}; no server answered)", path.display()),
+        source: format!("ledger {} ({when}; {why_ledger})", path.display()),
         buyers,
         monitors: Vec::new(),
         load_rps: None,
+    })
+}
+
+/// The metrics page at `url`, or why there is none (`connection refused`, `timeout`, `HTTP 404`).
+fn fetch(url: &str) -> Result<String, String> {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build(),
+    );
+    agent.get(url).call().and_then(|r| r.into_body().read_to_string()).map_err(|e| match e {
+        ureq::Error::StatusCode(code) => format!("HTTP {code}"),
+        ureq::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Which log files to read and which source (proxy, or the rest of the network) each counts for.
 
-use anyhow::{Context, bail};
+use super::bad_usage;
+use anyhow::Context;
 
 use crate::cli::LogArgs;
 use crate::config::{Config, parse_format};
@@ -31,7 +32,7 @@ pub const NETWORK: &str = "network";
 /// Resolves the LOG arguments, or else each proxy's `log:` entry, into files and sources.
 pub fn resolve(config: &Config, args: &LogArgs) -> anyhow::Result<LogInputs> {
     let json_fields: JsonFields = match &args.json_fields {
-        Some(text) => text.parse().map_err(|e: String| anyhow::anyhow!("--json-fields: {e}"))?,
+        Some(text) => text.parse().map_err(|e: String| bad_usage(format!("--json-fields: {e}")))?,
         None => JsonFields::default(),
     };
     let forced: Option<Option<LogFormat>> =
@@ -64,7 +65,9 @@ fn from_config(
         inputs.sources.push(Source { name: proxy.name.clone(), capacity_rps: proxy.capacity_rps.0 });
     }
     if inputs.sources.is_empty() {
-        bail!("no logs to read: give LOG files, or set `log.path` for the proxies in the configuration");
+        return Err(bad_usage(
+            "no logs to read: give LOG files, or set `log.path` for the proxies in the configuration",
+        ));
     }
     Ok(inputs)
 }
@@ -102,7 +105,9 @@ fn from_args(
             .sum();
         if rest == 0.0 {
             let file = wanted.iter().find(|(p, _)| p.is_none()).map_or("", |(_, f)| f);
-            bail!("{file}: every proxy has a log of its own; say which proxy this file belongs to (PROXY={file})");
+            return Err(bad_usage(format!(
+                "{file}: every proxy has a log of its own; say which proxy this file belongs to (PROXY={file})"
+            )));
         }
         inputs.sources.push(Source { name: NETWORK.into(), capacity_rps: rest });
         Some(inputs.sources.len() - 1)

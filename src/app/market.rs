@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use super::bad_usage;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -88,7 +88,7 @@ fn describe(a: &Auction, config: &Config) -> String {
 
 /// `market auction create`.
 pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
-    args.window.check_aligned(config.market.slot).context("--window")?;
+    args.window.check_aligned(config.market.slot).map_err(|e| bad_usage(format!("--window: {e}")))?;
     let new = NewAuction {
         window: args.window,
         rps: args.rps,
@@ -111,7 +111,8 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
         _ => None,
     };
     let auctions = open_ledger(config, db)?.auctions(status)?;
-    let mut rows = Rows::new(&["id#", "window", "rps#", "service", "rule", "reserve#", "closes_at", "status"]);
+    let mut rows =
+        Rows::new(&["id#", "window/", "rps#", "service", "rule", "reserve#", "currency!", "closes_at@", "status"]);
     for a in &auctions {
         rows.push(vec![
             a.id.to_string(),
@@ -120,6 +121,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
             a.service.name().into(),
             a.rule.name().into(),
             a.reserve.to_string(),
+            config.market.currency.0.clone(),
             a.closes_at.map(format_instant).unwrap_or_default(),
             a.status.name().into(),
         ]);
@@ -160,8 +162,18 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
         .filter_map(|s| s.bid_id.map(|b| (b, s)))
         .collect();
     let cleared = auction.status == AuctionStatus::Cleared;
-    let mut rows =
-        Rows::new(&["bid#", "buyer", "rps#", "min_rps#", "price#", "placed_at", "won_rps#", "unit_price#", "total#"]);
+    let mut rows = Rows::new(&[
+        "bid#",
+        "buyer",
+        "rps#",
+        "min_rps#",
+        "price#",
+        "placed_at@",
+        "won_rps#",
+        "unit_price#",
+        "total#",
+        "currency!",
+    ]);
     let mut json = ShowJson { auction: auction_json(&auction, config), bids: Vec::new() };
     for b in &bids {
         let sale = won.get(&b.id);
@@ -178,6 +190,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
             won_rps.map(|w| w.to_string()).unwrap_or_default(),
             unit.clone().unwrap_or_default(),
             total.clone().unwrap_or_default(),
+            config.market.currency.0.clone(),
         ]);
         json.bids.push(BidJson {
             bid_id: b.id,
@@ -213,13 +226,13 @@ pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result
         (Some(path), ..) => bid_file::read(path, &buyers)?,
         (None, Some(buyer), Some(rps), Some(price)) => {
             if !buyers.contains(buyer.as_str()) {
-                bail!("--buyer: unknown buyer `{buyer}` (not in the configuration)");
+                return Err(bad_usage(format!("--buyer: unknown buyer `{buyer}` (not in the configuration)")));
             }
             let min_rps = args.min_rps.unwrap_or(0);
-            check_bid(rps, min_rps, price)?;
+            check_bid(rps, min_rps, price).map_err(bad_usage)?;
             vec![NewBid { buyer: buyer.clone(), rps, min_rps, price }]
         }
-        _ => bail!("give --buyer, --rps and --price, or --file"),
+        _ => return Err(bad_usage("give --buyer, --rps and --price, or --file")),
     };
     let ids = open_ledger(config, db)?.place_bids(args.id, &bids, now())?;
     let first = ids.first().copied().unwrap_or_default();
@@ -292,8 +305,18 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
         output::write_json(&mut out, &json)?;
         return Ok(());
     }
-    let mut rows =
-        Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
+    let mut rows = Rows::new(&[
+        "rank#",
+        "bid#",
+        "buyer",
+        "price#",
+        "rps#",
+        "min_rps#",
+        "won_rps#",
+        "unit_price#",
+        "total#",
+        "currency!",
+    ]);
     for (rank, a, b, unit, total) in winners {
         rows.push(vec![
             rank.to_string(),
@@ -305,6 +328,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             a.rps.to_string(),
             unit.to_string(),
             total.to_string(),
+            config.market.currency.0.clone(),
         ]);
     }
     output::write(&mut out, args.format.format, &rows, &())?;
@@ -349,16 +373,21 @@ struct SaleJson<'a> {
 
 /// `market sales`.
 pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
-    let sales = open_ledger(config, db)?.sales(args.buyer.as_deref(), args.window)?;
+    let ledger = open_ledger(config, db)?;
+    if let Some(name) = &args.buyer {
+        super::check_buyer(config, &ledger, name)?;
+    }
+    let sales = ledger.sales(args.buyer.as_deref(), args.window)?;
     let mut rows = Rows::new(&[
         "id#",
         "buyer",
         "seller",
-        "window",
+        "window/",
         "rps#",
         "service",
         "unit_price#",
         "total#",
+        "currency!",
         "mechanism",
         "source_id#",
     ]);
@@ -373,6 +402,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.service.name().into(),
             s.unit_price.to_string(),
             s.total.to_string(),
+            config.market.currency.0.clone(),
             s.mechanism.clone(),
             s.source_id.to_string(),
         ]);

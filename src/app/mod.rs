@@ -30,7 +30,8 @@ use crate::config::Config;
 /// Parses the command line, runs the command, and reports an error as one line, its causes
 /// joined by `: ` (`error: proxy edge-2: logs/edge-2/access.log*: no such file`).
 ///
-/// Exit codes: 0 done, 1 the operation failed, 2 bad usage (clap's own exit).
+/// Exit codes: 0 done, 1 the operation failed, 2 bad usage: clap's own exit, and a
+/// [`UsageError`] for what only the config or the ledger can tell is wrong with a flag.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
@@ -39,9 +40,26 @@ pub fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(io::stderr().lock(), "error: {e:#}");
-            ExitCode::FAILURE
+            if is_usage(&e) { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// Bad usage that clap could not see because it needs the config or the ledger: a window off
+/// the configured slot grid, a buyer that does not exist, `--since` after `--until`. It exits
+/// 2 like clap's own errors, so a script can tell "you asked wrong" from "it failed".
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A [`UsageError`] saying `message`.
+pub fn bad_usage(message: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(message.to_string()).into()
+}
+
+/// Whether `e` or one of its causes is bad usage.
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<UsageError>())
 }
 
 /// Logs (tracing) to stderr: info and up by default, more with each `-v`. Only long-running
@@ -104,4 +122,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// `surplus … | head` closes our stdout early; that is the reader's choice, not a failure.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// `--buyer NAME` must name a buyer of the configuration or of a sale in the ledger (a buyer
+/// since removed from the config still has its bills); else bad usage, naming those there are.
+pub fn check_buyer(config: &Config, ledger: &crate::ledger::Ledger, name: &str) -> anyhow::Result<()> {
+    if config.buyers.iter().any(|b| b.name == name) {
+        return Ok(());
+    }
+    let mut in_ledger: Vec<String> = Vec::new();
+    for sale in ledger.sales(None, None)? {
+        if sale.buyer == name || sale.seller.as_deref() == Some(name) {
+            return Ok(());
+        }
+        for who in std::iter::once(sale.buyer).chain(sale.seller) {
+            if !in_ledger.contains(&who) && !config.buyers.iter().any(|b| b.name == who) {
+                in_ledger.push(who);
+            }
+        }
+    }
+    let mut known: Vec<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
+    known.sort_unstable();
+    in_ledger.sort_unstable();
+    let mut list = if known.is_empty() { "the configuration has none".to_string() } else { known.join(", ") };
+    if !in_ledger.is_empty() {
+        list.push_str(&format!("; only in the ledger: {}", in_ledger.join(", ")));
+    }
+    Err(bad_usage(format!("--buyer {name}: no such buyer (buyers: {list})")))
 }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Instant;
 
+use super::bad_usage;
 use anyhow::{Context, anyhow, bail};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -35,7 +36,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Re
         (None, Some(path)) => return batch(config, &mut ledger, path, &buyers),
         (Some(OrderCommand::Buy(a)), _) => new_order(config, Side::Buy, Some(&a.buyer), &a.terms, &buyers)?,
         (Some(OrderCommand::Sell(a)), _) => new_order(config, Side::Sell, a.buyer.as_deref(), &a.terms, &buyers)?,
-        (None, None) => bail!("give an order (buy, sell, cancel) or --file"),
+        (None, None) => return Err(bad_usage("give an order (buy, sell, cancel) or --file")),
     };
     let placed = ledger.place_order(&new, now(), &mut BookCache::default())?;
     writeln!(out, "{}", describe(&placed, config))?;
@@ -50,7 +51,7 @@ fn new_order(
     buyers: &HashSet<&str>,
 ) -> anyhow::Result<NewOrder> {
     let tif = if t.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc };
-    check_order(config, side, owner, t.window, buyers).map_err(|e| anyhow!("{e}"))?;
+    check_order(config, side, owner, t.window, buyers).map_err(|e| bad_usage(format!("--{e}")))?;
     Ok(NewOrder { side, owner: owner.map(str::to_string), window: t.window, rps: t.rps, limit: t.limit, tif })
 }
 
@@ -225,10 +226,16 @@ struct BookJson {
 pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Result<()> {
     let owned = Ledger::open(&config.database_path(db))?.book(args.window)?;
     let (bids, asks) = owned.book.depth();
-    let mut rows = Rows::new(&["side", "price#", "rps#", "orders#"]);
+    let mut rows = Rows::new(&["side", "price#", "currency!", "rps#", "orders#"]);
     for (side, levels) in [("ask", asks.iter().rev().collect::<Vec<_>>()), ("bid", bids.iter().collect())] {
         for l in levels {
-            rows.push(vec![side.into(), l.price.to_string(), l.rps.to_string(), l.orders.to_string()]);
+            rows.push(vec![
+                side.into(),
+                l.price.to_string(),
+                config.market.currency.0.clone(),
+                l.rps.to_string(),
+                l.orders.to_string(),
+            ]);
         }
     }
     let level = |l: &crate::core::book::Level| LevelJson { price: l.price.to_string(), rps: l.rps, orders: l.orders };
@@ -260,7 +267,8 @@ struct OrderJson<'a> {
 /// `market orders`.
 pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::Result<()> {
     let orders = Ledger::open(&config.database_path(db))?.orders(args.open)?;
-    let mut rows = Rows::new(&["id#", "side", "owner", "window", "rps#", "remaining#", "limit#", "tif", "status"]);
+    let mut rows =
+        Rows::new(&["id#", "side", "owner", "window/", "rps#", "remaining#", "limit#", "currency!", "tif", "status"]);
     let mut json = Vec::new();
     for o in &orders {
         let side = if o.side == Side::Buy { "buy" } else { "sell" };
@@ -273,6 +281,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             o.rps.to_string(),
             o.remaining.to_string(),
             o.limit.to_string(),
+            config.market.currency.0.clone(),
             tif.into(),
             o.status.name().into(),
         ]);

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use super::bad_usage;
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::app::chart::{self, UsagePoint};
@@ -65,7 +66,7 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
-        bail!("--since {s} is not before --until {u}");
+        return Err(bad_usage(format!("--since {s} is not before --until {u}")));
     }
     Ok(())
 }
@@ -74,6 +75,9 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = Ledger::open(&config.database_path(db))?;
+    if let Some(name) = &args.buyer {
+        super::check_buyer(config, &ledger, name)?;
+    }
     let asked = args.since.zip(args.until).map(|(s, u)| Window { start: s.as_second(), end: u.as_second() });
     let sales = ledger.sales(None, asked)?;
     let mine = |s: &Sale| args.buyer.as_deref().is_none_or(|b| s.buyer == b || s.seller.as_deref() == Some(b));
@@ -431,7 +435,10 @@ fn reconcile(
         .filter(|b| args.buyer.as_deref().is_none_or(|want| want == *b))
         .collect();
     if buyers.is_empty() {
-        bail!("--buyer {}: no such buyer in the configuration", args.buyer.as_deref().unwrap_or(""));
+        return Err(bad_usage(format!(
+            "--buyer {}: not in the configuration, so its hosts are unknown",
+            args.buyer.as_deref().unwrap_or("")
+        )));
     }
     let mut hosts = HashMap::new();
     for (i, name) in buyers.iter().enumerate() {
@@ -449,7 +456,8 @@ fn reconcile(
     };
     let counts = count_hosts(&paths, &opts)?;
     let mut json = Vec::new();
-    let mut rows = Rows::new(&["buyer", "window", "ledger#", "logs#", "difference#", "difference_%#", "logs_in_gaps#"]);
+    let mut rows =
+        Rows::new(&["buyer", "window/", "ledger#", "logs#", "difference#", "difference_%#", "logs_in_gaps#"]);
     for (i, buyer) in buyers.iter().enumerate() {
         let buckets = usage.iter().find(|(b, _)| b == buyer).map_or(&[][..], |(_, u)| u.as_slice());
         let measured =
@@ -550,7 +558,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
     let report = window_lines(&periods, &lines, &offers, &usage);
     let currency = config.market.currency.0.as_str();
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
-    let rows = window_rows(&report, view);
+    let rows = window_rows(&report, view, currency);
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
@@ -576,10 +584,10 @@ fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
     }
 }
 
-fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
+fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows {
     let mut rows = match view {
         WindowView::Sales => Rows::new(&[
-            "window",
+            "window/",
             "auction_rps#",
             "order_rps#",
             "best_effort_rps#",
@@ -587,9 +595,10 @@ fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
             "used_rps#",
             "unsold_rps#",
             "revenue#",
+            "currency!",
         ]),
         WindowView::Capacity => Rows::new(&[
-            "window",
+            "window/",
             "offered_rps#",
             "sold_rps#",
             "best_effort_rps#",
@@ -610,6 +619,7 @@ fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
                 w.revenue.to_string(),
+                currency.to_string(),
             ],
             WindowView::Capacity => vec![
                 w.window.to_string(),

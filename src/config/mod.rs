@@ -69,7 +69,7 @@ impl Config {
 
     /// Parses and validates config `text`; `file` names it in errors.
     pub fn parse(text: &str, file: &Path, base_dir: PathBuf) -> Result<Config, ConfigError> {
-        let mut config: Config = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+        let mut config: Config = serde_yaml::from_str(text).map_err(|e| yaml_error_in(&e, file, text))?;
         if let Some((path, message)) = config.check() {
             let message = format!("{path}: {message}");
             return Err(match locate::locate(text, &path) {
@@ -321,6 +321,47 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &Path) -> ConfigError {
     match e.location() {
         Some(l) => ConfigError::Invalid { file: file.to_path_buf(), line: l.line(), column: l.column(), message },
         None => ConfigError::Unlocated { file: file.to_path_buf(), message },
+    }
+}
+
+/// [`yaml_error`], with a misindented key of the document `text` reported at its own line.
+///
+/// serde_yaml 0.9 locates a key indented deeper than its neighbours at the key itself, but as
+/// a parser error (`did not find expected key … while parsing a block mapping`); a key indented
+/// less falls out of its mapping, which is then reported as `missing field` at the mapping's
+/// first key. That key's line is found here: the first line below the mapping indented less
+/// than its keys, when it holds the missing key.
+pub fn yaml_error_in(e: &serde_yaml::Error, file: &Path, text: &str) -> ConfigError {
+    let err = yaml_error(e, file);
+    let ConfigError::Invalid { line, column, message, .. } = &err else { return err };
+    let file = file.to_path_buf();
+    if message.starts_with("did not find expected key") {
+        let key = text.lines().nth(line - 1).map_or("", |l| l.trim().split(':').next().unwrap_or(""));
+        let message = format!("`{key}` is not indented like the keys above it");
+        return ConfigError::Invalid { file, line: *line, column: *column, message };
+    }
+    let Some((path, key)) = message.split_once(": missing field `").and_then(|(p, k)| Some((p, k.strip_suffix('`')?)))
+    else {
+        return err;
+    };
+    let misplaced = text
+        .lines()
+        .enumerate()
+        .skip(*line)
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .find(|(_, l)| l.len() - l.trim_start().len() + 1 < *column)
+        .filter(|(_, l)| l.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':')))
+        .map(|(i, l)| (i + 1, l.len() - l.trim_start().len() + 1));
+    match misplaced {
+        Some((at, col)) => ConfigError::Invalid {
+            file,
+            line: at,
+            column: col,
+            message: format!(
+                "{path}.{key}: indented to column {col}, not {column} like the other keys of {path} (line {line})"
+            ),
+        },
+        None => err,
     }
 }
 

@@ -142,7 +142,7 @@ pub struct StatsSource {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheck {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::values::optional_port")]
     pub tcp: Option<u16>,
     #[serde(default)]
     pub http: Option<String>,

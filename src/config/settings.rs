@@ -63,13 +63,16 @@ fn optional_money_text<S: serde::Serializer>(m: &Option<Money>, s: S) -> Result<
 #[serde(deny_unknown_fields, default)]
 pub struct Dns {
     /// Addresses to listen on, UDP and TCP (default: each name server address, port 53).
+    #[serde(deserialize_with = "super::values::socket_addrs")]
     pub listen: Vec<SocketAddr>,
     /// Prometheus metrics endpoint (default: none).
+    #[serde(deserialize_with = "super::values::optional_socket_addr")]
     pub metrics: Option<SocketAddr>,
     /// Proxies in each proxy answer (default 2).
     pub answers: u8,
     /// DNS servers that `resolve:` fallbacks are looked up at (default: the system's, from
     /// /etc/resolv.conf).
+    #[serde(deserialize_with = "super::values::socket_addrs")]
     pub resolvers: Vec<SocketAddr>,
     /// Response rate limiting per client /24 or /56 over UDP (default: off).
     pub rate_limit: Option<RateLimit>,

@@ -147,3 +147,55 @@ fn read_errors_name_the_file() {
     let err = Config::load(Path::new("/nonexistent/surplus.yaml")).unwrap_err().to_string();
     assert_eq!(err, "/nonexistent/surplus.yaml: No such file or directory (os error 2)");
 }
+
+#[test]
+fn durations_take_one_form() {
+    // jiff's friendly format reads `20 seconds`; the config, like the command line, does not.
+    let bad = MINIMAL.replace("  zone: cdn.example.net", "  zone: cdn.example.net\n  ttl: 20 seconds");
+    assert_eq!(
+        error(&bad),
+        "surplus.yaml:3:8: network.ttl: `20 seconds` is not a duration: expected a number with a unit, like 90s, 15m, 1h, 1h30m or 2d"
+    );
+    let good = MINIMAL.replace("  zone: cdn.example.net", "  zone: cdn.example.net\n  ttl: 30s");
+    assert_eq!(parse(&good).unwrap().network.ttl.secs(), 30);
+}
+
+#[test]
+fn ports_above_65535_are_named() {
+    let bad = format!("{MINIMAL}dns:\n  listen: [127.0.0.1:53, 127.0.0.1:99999]\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:26: dns.listen[1]: port 99999 is above 65535");
+    let bad = format!("{MINIMAL}dns:\n  metrics: 127.0.0.1:70000\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:12: dns.metrics: port 70000 is above 65535");
+    let bad = format!("{MINIMAL}dns:\n  metrics: localhost:9153\n");
+    assert_eq!(
+        error(&bad),
+        "surplus.yaml:11:12: dns.metrics: `localhost:9153` is not ADDR:PORT: `localhost` is not an IP address (host names are not looked up)"
+    );
+    let bad = MINIMAL.replace("capacity_rps: 100", "capacity_rps: 100\n    health: {tcp: 99999}");
+    assert_eq!(error(&bad), "surplus.yaml:10:19: proxies[0].health.tcp: port 99999 is above 65535");
+    let good = format!("{MINIMAL}dns:\n  listen: ['[::1]:5353']\n  metrics: 127.0.0.1:9153\n");
+    assert_eq!(parse(&good).unwrap().dns.listen[0].port(), 5353);
+}
+
+#[test]
+fn a_misindented_key_is_reported_at_its_own_line() {
+    // Indented less than its neighbours: the key leaves its mapping, which then misses it.
+    for spaces in [2, 3] {
+        let bad = MINIMAL.replace("    capacity_rps: 100", &format!("{}capacity_rps: 100", " ".repeat(spaces)));
+        assert_eq!(
+            error(&bad),
+            format!(
+                "surplus.yaml:9:{}: proxies[0].capacity_rps: indented to column {}, not 5 like the other keys of proxies[0] (line 7)",
+                spaces + 1,
+                spaces + 1
+            )
+        );
+    }
+    // Indented more: serde_yaml's parser stops at the key itself.
+    let bad = MINIMAL.replace("    capacity_rps: 100", "      capacity_rps: 100");
+    assert_eq!(error(&bad), "surplus.yaml:9:7: `capacity_rps` is not indented like the keys above it");
+    // A key that is missing, not misplaced, is still reported as missing.
+    let two = MINIMAL.replace("    capacity_rps: 100\n", "")
+        + "  - name: edge-2\n    addresses: [127.0.0.12]\n    capacity_rps: 5\n";
+    assert_eq!(error(&two), "surplus.yaml:7:5: proxies[0]: missing field `capacity_rps`");
+}

@@ -2,6 +2,7 @@
 //! reported at its own line and column by serde_yaml.
 
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
 use jiff::SignedDuration;
@@ -239,6 +240,66 @@ pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
         }
         Ok(m)
     }))
+}
+
+/// `ADDR:PORT` (`[V6]:PORT` for IPv6), saying what is wrong: std's parser only says "invalid
+/// socket address syntax", also for a port above 65535. Shared with the CLI's address flags.
+pub fn parse_socket_addr(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let Some((ip, port)) = text.rsplit_once(':') else {
+        return Err(format!("`{text}` is not ADDR:PORT: expected an IP address and a port, like 127.0.0.1:53"));
+    };
+    if let Ok(port) = port.parse::<u64>()
+        && port > 65535
+    {
+        return Err(format!("port {port} is above 65535"));
+    }
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if ip.parse::<IpAddr>().is_err() {
+        return Err(format!("`{text}` is not ADDR:PORT: `{ip}` is not an IP address (host names are not looked up)"));
+    }
+    Err(format!("`{text}` is not ADDR:PORT: `{port}` is not a port (0 to 65535)"))
+}
+
+fn checked_socket_addr(v: Scalar<'_>) -> Result<SocketAddr, String> {
+    parse_socket_addr(v.text("ADDR:PORT")?)
+}
+
+/// One `ADDR:PORT`.
+struct Addr(SocketAddr);
+
+impl<'de> Deserialize<'de> for Addr {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(Checked("ADDR:PORT", |v: Scalar<'_>| checked_socket_addr(v).map(Addr)))
+    }
+}
+
+/// Deserializes a list of `ADDR:PORT`, each located and explained by [`parse_socket_addr`].
+pub fn socket_addrs<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<SocketAddr>, D::Error> {
+    Ok(Vec::<Addr>::deserialize(de)?.into_iter().map(|a| a.0).collect())
+}
+
+/// Deserializes an optional `ADDR:PORT`, as [`socket_addrs`] does.
+pub fn optional_socket_addr<'de, D: Deserializer<'de>>(de: D) -> Result<Option<SocketAddr>, D::Error> {
+    Ok(Option::<Addr>::deserialize(de)?.map(|a| a.0))
+}
+
+/// Deserializes an optional TCP port, 1 to 65535.
+pub fn optional_port<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u16>, D::Error> {
+    struct Port(u16);
+    impl<'de> Deserialize<'de> for Port {
+        fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+            de.deserialize_any(Checked("a port, 1 to 65535", |v: Scalar<'_>| match v {
+                Scalar::Int(p) if p > 65535 => Err(format!("port {p} is above 65535")),
+                Scalar::Int(p) if p >= 1 => Ok(Port(p as u16)),
+                Scalar::Int(p) => Err(format!("expected a port 1 to 65535, got {p}")),
+                other => Err(format!("expected a port 1 to 65535, got {}", other.text("").unwrap_or("a number"))),
+            }))
+        }
+    }
+    Ok(Option::<Port>::deserialize(de)?.map(|p| p.0))
 }
 
 /// An ISO 4217-shaped currency code (`EUR`, `USD`).

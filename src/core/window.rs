@@ -47,13 +47,41 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, TimeError> {
         .ok_or_else(|| TimeError::Instant(text.to_string()))
 }
 
-/// Parses a duration in jiff's friendly format (`90s`, `1h30m`, `2d`), days being 24 hours.
+/// Parses a duration written the compact way (`90s`, `1h30m`, `2d`, `2d 4h` as durations are
+/// printed), days being 24 hours.
+///
+/// Only the units `d`, `h`, `m`, `s` and `ms` right after their numbers: jiff's friendly format
+/// alone also takes `20 seconds`, `1 hour` or `P1D`, so `ttl: 20 seconds` passed while its
+/// neighbour `20 secondz` did not; one way of writing, refused otherwise, is easier to check.
 pub fn parse_duration(text: &str) -> Result<SignedDuration, TimeError> {
     let text = text.trim();
+    if !is_compact_duration(text) {
+        return Err(TimeError::Duration(text.to_string()));
+    }
     text.parse::<Span>()
         .ok()
         .and_then(|span| span.to_duration(SpanRelativeTo::days_are_24_hours()).ok())
         .ok_or_else(|| TimeError::Duration(text.to_string()))
+}
+
+/// `-`? then groups of a number (`1`, `1.5`) and a unit (`d h m s ms`), groups apart or not.
+fn is_compact_duration(text: &str) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    !body.is_empty()
+        && body.split(' ').all(|piece| {
+            let mut rest = piece;
+            while !rest.is_empty() {
+                let number = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+                if number == 0 {
+                    return false;
+                }
+                rest = &rest[number..];
+                let unit = ["ms", "d", "h", "m", "s"].into_iter().find(|u| rest.starts_with(u));
+                let Some(unit) = unit else { return false };
+                rest = &rest[unit.len()..];
+            }
+            !piece.is_empty()
+        })
 }
 
 /// Formats whole seconds the way durations are written on the command line (`1h`, `2d 4h`).
@@ -188,6 +216,21 @@ impl fmt::Display for Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_written_one_way() {
+        for (text, secs) in
+            [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172_800), ("2d 4h", 187_200), ("90", -1)]
+        {
+            assert_eq!(parse_duration(text).map(|d| d.as_secs()).ok(), (secs >= 0).then_some(secs), "{text}");
+        }
+        assert_eq!(parse_duration("1500ms").unwrap().as_millis(), 1500);
+        assert_eq!(parse_duration("-1h").unwrap().as_secs(), -3600);
+        // jiff's friendly format takes these; surplus does not.
+        for bad in ["20 seconds", "20 secs", "1 hour", "20 s", "PT20S", "1h,30m", "h", "", "-"] {
+            assert_eq!(parse_duration(bad), Err(TimeError::Duration(bad.to_string())), "{bad:?}");
+        }
+    }
 
     #[test]
     fn parses_windows() {

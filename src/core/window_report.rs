@@ -2,7 +2,10 @@
 //! or day — what was offered, what was sold and how, what the proxies served, the revenue, and
 //! what was left unsold — from the usage report's lines cut at the same boundaries.
 //!
-//! Rates over a period are time-weighted means: a 100 rps sale for half of a slot counts 50.
+//! Rates over a period are time-weighted means: a 100 rps sale for half of a slot counts 50,
+//! and so does 100 rps served for half of it. A day's line is thus comparable column by column;
+//! `used_rps` above the sold columns means use above them (best effort is its own column), or
+//! requests served outside any sale (resolvers still holding answers after a window ends).
 
 use crate::core::money::Money;
 use crate::core::service::Service;
@@ -23,7 +26,8 @@ pub struct WindowLine {
     pub best_effort_rps: f64,
     /// Capacity buyers resold to each other.
     pub resold_rps: f64,
-    /// What the proxies served for all buyers, over the measured time; `None` if unmeasured.
+    /// What the proxies served for all buyers, per second of the period, each buyer's gaps
+    /// (unmeasured time in its sales) filled at its measured rate; `None` if unmeasured.
     pub used_rps: Option<f64>,
     /// What buyers owe the operator for the period (resales are between buyers).
     pub revenue: Money,
@@ -71,19 +75,47 @@ pub fn window_lines(
                 *line.offered_rps.get_or_insert(0.0) += *rps as f64 * weight(*slot);
             }
             line.unsold_rps = line.offered_rps.map(|o| o - line.auction_rps - line.order_rps);
-            for (_, buckets) in usage {
+            for (buyer, buckets) in usage {
                 let first = buckets.partition_point(|b| b.start < period.start);
-                let (served, measured) = buckets[first..]
-                    .iter()
-                    .take_while(|b| b.start < period.end)
-                    .fold((0u64, 0i64), |(s, m), b| (s + b.served, m + b.measured_seconds));
-                if measured > 0 {
-                    *line.used_rps.get_or_insert(0.0) += served as f64 / measured as f64;
+                let buckets = || buckets[first..].iter().take_while(|b| b.start < period.end);
+                let (served, measured) =
+                    buckets().fold((0u64, 0i64), |(s, m), b| (s + b.served, m + b.measured_seconds));
+                if measured == 0 {
+                    continue;
                 }
+                // The time this buyer had traffic to expect: its sales in the period, and any
+                // measured time outside them. Its measured rate stands for its gaps, as in the
+                // usage report (a gap is never read as zero use).
+                let sales = held(lines, buyer, period);
+                let outside: i64 = buckets()
+                    .filter(|b| !sales.iter().any(|w| w.start <= b.start && b.start < w.end))
+                    .map(|b| b.measured_seconds)
+                    .sum();
+                let held_secs: i64 = sales.iter().map(|w| w.secs()).sum::<i64>() + outside;
+                let rate = served as f64 / measured as f64;
+                *line.used_rps.get_or_insert(0.0) += rate * held_secs.max(measured) as f64 / period.secs() as f64;
             }
             line
         })
         .collect()
+}
+
+/// The windows `buyer` held a purchase in, within `period`, merged where they overlap.
+fn held(lines: &[UsageLine], buyer: &str, period: Window) -> Vec<Window> {
+    let mut spans: Vec<Window> = lines
+        .iter()
+        .filter(|l| l.buyer == buyer && l.purchased_rps > 0 && overlap(l.window, period) > 0)
+        .map(|l| Window { start: l.window.start.max(period.start), end: l.window.end.min(period.end) })
+        .collect();
+    spans.sort_by_key(|w| w.start);
+    let mut merged: Vec<Window> = Vec::new();
+    for w in spans {
+        match merged.last_mut() {
+            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+            _ => merged.push(w),
+        }
+    }
+    merged
 }
 
 fn overlap(a: Window, b: Window) -> i64 {
@@ -157,5 +189,33 @@ mod tests {
         assert_eq!(h0.revenue, Money(91_000_000));
         let h1 = &got[1];
         assert_eq!((h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue), (0.0, Some(150.0), None, Money(0)));
+    }
+
+    #[test]
+    fn a_day_compares_use_with_sales_over_the_same_time() {
+        // 40 rps sold for 16–20h and served at 40 rps, but the 17:00–17:10 samples lost; then
+        // 10 rps more served in 20–21h, after the sale (resolvers' cached answers).
+        let day = Window { start: T, end: T + 86_400 };
+        let lines = [line("shop", T + 16 * 3600, 4 * 3600, 40, "auction", None, 80_000_000)];
+        let bucket = |h: i64, m: i64, rps: u64| UsageBucket {
+            start: T + h * 3600 + m * 60,
+            measured_seconds: 300,
+            served: rps * 300,
+            ..UsageBucket::default()
+        };
+        let mut buckets: Vec<UsageBucket> = Vec::new();
+        for h in 16..20 {
+            buckets.extend((0..60).step_by(5).filter(|&m| !(h == 17 && m < 10)).map(|m| bucket(h, m, 40)));
+        }
+        buckets.extend((0..60).step_by(5).map(|m| bucket(20, m, 10)));
+        let got = &window_lines(&[day], &lines, &[], &[("shop".to_string(), buckets)])[0];
+        let sold = got.auction_rps;
+        assert!((sold - 40.0 * 4.0 / 24.0).abs() < 1e-9, "{sold}");
+        // The gap is filled at the measured rate: 40 rps over the 4 h held, and the hour after.
+        let rate = (40.0 * (4.0 * 3600.0 - 600.0) + 10.0 * 3600.0) / (5.0 * 3600.0 - 600.0);
+        let want = rate * 5.0 / 24.0;
+        let used = got.used_rps.unwrap();
+        assert!((used - want).abs() < 1e-9, "{used} vs {want}");
+        assert!(used < 40.0 && used > sold, "comparable with the sold columns, {used} vs {sold}");
     }
 }

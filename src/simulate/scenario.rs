@@ -167,7 +167,8 @@ impl Scenario {
 
     /// Parses scenario `text`; `file` names it in errors.
     pub fn parse(text: &str, file: &Path) -> Result<Scenario, ConfigError> {
-        let scenario: Scenario = serde_yaml::from_str(text).map_err(|e| crate::config::yaml_error(&e, file))?;
+        let scenario: Scenario =
+            serde_yaml::from_str(text).map_err(|e| crate::config::yaml_error_in(&e, file, text))?;
         if let Some((path, message)) = scenario.check() {
             let message = format!("{path}: {message}");
             return Err(match locate::locate(text, &path) {

@@ -233,7 +233,7 @@ fn since_and_until_select_history() {
         .stderr("error: p1: no requests in its logs between 2027-01-01T00:00:00Z and the end: no history to forecast from\n")
         .run();
     f.measure(&log, &["--since", "2026-01-06", "--until", "2026-01-05"])
-        .status(1)
+        .status(2)
         .stderr_contains("is not before --until")
         .run();
 }
@@ -245,7 +245,7 @@ fn forecast_windows_must_be_on_the_slot_grid() {
     Test::new()
         .config(f.config())
         .args(["capacity", "measure", &format!("p1={}", log.display()), "--for", "2026-01-08T09:30Z/1h"])
-        .status(1)
+        .status(2)
         .stderr("error: --for: window 2026-01-08T09:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n")
         .run();
     // A 2h slot: hour 10 falls in the 10:00–12:00 slot, whose load is that of the whole slot.
@@ -293,7 +293,7 @@ fn save_records_offers_and_replaces_them() {
         .run();
     let rows: Vec<&str> = offers.stdout.lines().collect();
     assert_eq!(rows[0], "slot,rps,measured_at,method");
-    assert!(rows[1].starts_with("2026-01-08 10:00Z,87,"), "{}", offers.stdout);
+    assert!(rows[1].starts_with("2026-01-08T10:00:00Z,87,"), "CSV times are RFC 3339:\n{}", offers.stdout);
     assert_eq!(rows.len(), 2);
 }
 

@@ -99,8 +99,8 @@ fn dns_query_sees_each_client_subnet_stay_on_its_side_of_the_split() {
     assert!(refused.contains("REFUSED"), "{refused}");
     scratch
         .surplus(&["dns", "query", "x.example", "--server", "nowhere"])
-        .status(1)
-        .stderr("error: --server: \"nowhere\" is not ADDR or ADDR:PORT\n")
+        .status(2)
+        .stderr_contains("error: invalid value 'nowhere' for '--server <ADDR>': expected an IP address")
         .run();
 }
 
@@ -259,7 +259,8 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     // The example's edge-2 logs in `combined`, without the host: every buyer is open loop.
     server
         .wait_for_log("control: open loop (each buyer's f stays at its estimate): no monitor source for proxy edge-2");
-    let table = scratch.surplus(&["dns", "status", "--metrics", &at]).run().stdout;
+    // The URL `dns serve` prints is taken as it is, and so is ADDR:PORT.
+    let table = scratch.surplus(&["dns", "status", "--metrics", &server.metrics]).run().stdout;
     let shop = table.lines().find(|l| l.trim_start().starts_with("shop")).unwrap_or_else(|| panic!("{table}"));
     let cells: Vec<&str> = shop.split_whitespace().collect();
     // buyer, purchased, best effort, served, target, f, excluded, ceiling, proxy answers,
@@ -273,9 +274,28 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     assert!(table.contains("monitor edge-2: DOWN (none)"), "{table}");
     server.signal(libc::SIGTERM);
     assert_eq!(server.wait_exit(), Some(0));
-    // No server now: the ledger's newest samples, and it says so.
-    let json = scratch.surplus(&["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
-    assert!(json["source"].as_str().unwrap().starts_with("ledger "), "{json:#}");
+    // No server now. Asked for by --metrics, that is an error, not stale samples unawares.
+    scratch
+        .surplus(&["dns", "status", "--metrics", &at])
+        .status(1)
+        .stderr_contains(&format!("error: --metrics http://{at}/metrics: no answer: "))
+        .run();
+    // From the config's dns.metrics (a port just closed), the ledger's newest samples, saying
+    // which address was tried and why it was not used.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = config_with(&scratch, "closed.yaml", &[("metrics: 127.0.0.53:9153", &format!("metrics: {closed}"))]);
+    let ran = crate::test::Test::new()
+        .config(&config)
+        .args(["--db", &scratch.db(), "dns", "status", "--format", "json"])
+        .stderr_contains(&format!("note: dns.metrics http://{closed}/metrics: no answer: "))
+        .stderr_contains("; showing the ledger's newest usage samples")
+        .run();
+    let json = ran.json();
+    let source = json["source"].as_str().unwrap();
+    assert!(
+        source.starts_with("ledger ") && source.contains(&format!("dns.metrics http://{closed}/metrics")),
+        "{json:#}"
+    );
     let shop = json["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap();
     assert_eq!(
         (shop["purchased_rps"].as_f64(), shop["f"].as_f64(), shop["monitor"].as_str()),
@@ -285,16 +305,17 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     // --watch 1 prints the status again every second until stopped (here after 2.5 s); not on a
     // terminal, without clearing the screen.
     let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_surplus"))
-        .args(["-c", example_config().to_str().unwrap(), "--db", &scratch.db()])
-        .args(["dns", "status", "--metrics", &at, "--watch", "1", "--format", "csv"])
+        .args(["-c", config.to_str().unwrap(), "--db", &scratch.db()])
+        .args(["dns", "status", "--watch", "1", "--format", "csv"])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(2500));
     watch.kill().unwrap();
     let out = watch.wait_with_output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let headers = text.lines().filter(|l| l.starts_with("buyer,purchased rps,")).count();
+    let headers = text.lines().filter(|l| l.starts_with("buyer,purchased_rps,best_effort_rps,served_rps,")).count();
     assert!((2..=4).contains(&headers), "{headers} refreshes in 2.5 s:\n{text}");
     assert!(text.lines().filter(|l| l.starts_with("shop,10")).count() >= 2, "{text}");
     assert!(!text.contains('\x1b'), "no terminal codes when not on a terminal");

@@ -11,6 +11,7 @@ mod generate;
 mod hardening;
 mod install;
 mod market;
+mod messages;
 mod nginx;
 mod orders;
 mod report;

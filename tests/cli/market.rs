@@ -140,16 +140,19 @@ fn bad_bids_write_nothing() {
         .stderr(&format!("error: {}:2: [1]: min_rps must be between 0 and rps (5), got 6\n", bad.display()))
         .run();
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "1", "--min-rps", "6"])
-        .status(1)
+        .status(2)
         .stderr("error: min_rps must be between 0 and rps (5), got 6\n")
         .run();
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "eve", "--rps", "5", "--price", "1"])
-        .status(1)
+        .status(2)
         .stderr_contains("unknown buyer `eve`")
         .run();
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "0", "--price", "1"]).status(2).run();
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "0"]).status(2).run();
-    m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "-1"]).status(2).run();
+    m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "-1"])
+        .status(2)
+        .stderr_contains("invalid value '-1' for '--price <PRICE>': prices must be > 0, got -1")
+        .run();
     m.surplus(&["market", "auction", "bid", "7", "--buyer", "shop", "--rps", "5", "--price", "1"])
         .status(1)
         .stderr("error: no auction #7\n")
@@ -166,8 +169,10 @@ fn windows_need_offers_and_the_grid() {
         .stderr("error: no capacity is offered for 2026-11-30T20:00:00Z (window 2026-11-30T18:00Z/4h); run `surplus capacity measure --save` for it\n")
         .run();
     m.surplus(&["market", "auction", "create", "--window", "2026-11-30T16:30Z/1h"])
-        .status(1)
-        .stderr_contains("not on the 1h slot grid")
+        .status(2)
+        .stderr(
+            "error: --window: window 2026-11-30T16:30Z/1h is not on the 1h slot grid (slots start at midnight UTC)\n",
+        )
         .run();
     m.surplus(&["market", "auction", "create", "--window", "tomorrow/4h"]).status(2).run();
     m.surplus(&["market", "auction", "create", "--window", WINDOW, "--rps", "-3"]).status(2).run();

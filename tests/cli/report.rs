@@ -226,10 +226,14 @@ fn the_table_ends_with_totals_per_buyer_and_gaps() {
         .stdout_contains("api: 2 lines, 144000 requests served, owes 20.00 EUR\n")
         .stdout_contains("total: 4 lines, 3 buyers, 160.00 EUR; 2 lines have gaps (2h 40m without a measurement, not counted as use)\n")
         .run();
-    market().surplus(&["report", "usage", "--buyer", "nobody"]).stdout("no sales of nobody in that time\n").run();
+    market()
+        .surplus(&["report", "usage", "--buyer", "nobody"])
+        .status(2)
+        .stderr("error: --buyer nobody: no such buyer (buyers: api, news, shop)\n")
+        .run();
     market()
         .surplus(&["report", "usage", "--since", "2026-12-01T00:00Z", "--until", "2026-11-30T00:00Z"])
-        .status(1)
+        .status(2)
         .stderr("error: --since 2026-12-01T00:00:00Z is not before --until 2026-11-30T00:00:00Z\n")
         .run();
 }
