@@ -16,19 +16,28 @@ use crate::core::money::Money;
 use crate::core::service::Service;
 use crate::core::window::format_instant;
 use crate::ledger::auctions::Settlement;
-use crate::ledger::{Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
+use crate::core::usage_report::totals_by_currency;
+use crate::ledger::{Access, Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
 use crate::output::{self, Format, Rows};
 
 fn now() -> i64 {
     Timestamp::now().as_second()
 }
 
-fn open_ledger(config: &Config, db: Option<&Path>) -> anyhow::Result<Ledger> {
-    Ok(Ledger::open(&config.database_path(db))?)
+fn open_ledger(config: &Config, db: Option<&Path>, access: Access) -> anyhow::Result<Ledger> {
+    super::open_ledger(config, db, access)
 }
 
-fn money(m: Money, config: &Config) -> String {
-    format!("{m} {}", config.market.currency.0)
+fn money(m: Money, currency: &str) -> String {
+    format!("{m} {currency}")
+}
+
+/// Amounts per currency, `12.00 EUR + 3.50 USD`; `0.00 {fallback}` when there are none.
+fn moneys(totals: &[(String, Money)], fallback: &str) -> String {
+    if totals.is_empty() {
+        return money(Money(0), fallback);
+    }
+    totals.iter().map(|(c, m)| money(*m, c)).collect::<Vec<_>>().join(" + ")
 }
 
 fn money128(v: i128) -> Money {
@@ -54,7 +63,7 @@ struct AuctionJson {
     service: &'static str,
 }
 
-fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
+fn auction_json(a: &Auction) -> AuctionJson {
     AuctionJson {
         id: a.id,
         window_start: format_instant(a.window.start),
@@ -62,7 +71,7 @@ fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
         rps: a.rps,
         rule: a.rule.name(),
         reserve: a.reserve.to_string(),
-        currency: config.market.currency.0.clone(),
+        currency: a.currency.clone(),
         closes_at: a.closes_at.map(format_instant),
         status: a.status.name(),
         created_at: format_instant(a.created_at),
@@ -72,7 +81,7 @@ fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
     }
 }
 
-fn describe(a: &Auction, config: &Config) -> String {
+fn describe(a: &Auction) -> String {
     let closes = a.closes_at.map(|c| format!(", closes {}", format_instant(c))).unwrap_or_default();
     let service = if a.service == Service::BestEffort { " best-effort" } else { "" };
     format!(
@@ -81,7 +90,7 @@ fn describe(a: &Auction, config: &Config) -> String {
         a.window,
         a.rps,
         a.rule,
-        money(a.reserve, config),
+        money(a.reserve, &a.currency),
         a.status.name()
     )
 }
@@ -96,9 +105,10 @@ pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> a
         reserve: args.reserve.unwrap_or(config.market.reserve_price),
         closes_at: args.closes.map(|t| t.as_second()),
         service: if args.best_effort { Service::BestEffort } else { Service::Guaranteed },
+        currency: config.market.currency.0.clone(),
     };
-    let auction = open_ledger(config, db)?.create_auction(&new, now())?;
-    writeln!(io::stdout(), "created {}", describe(&auction, config))?;
+    let auction = open_ledger(config, db, Access::Write)?.create_auction(&new, now())?;
+    writeln!(io::stdout(), "created {}", describe(&auction))?;
     Ok(())
 }
 
@@ -110,7 +120,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
         Some("cancelled") => Some(AuctionStatus::Cancelled),
         _ => None,
     };
-    let auctions = open_ledger(config, db)?.auctions(status)?;
+    let auctions = open_ledger(config, db, Access::Read)?.auctions(status)?;
     let mut rows = Rows::new(&["id#", "window", "rps#", "service", "rule", "reserve#", "closes_at", "status"]);
     for a in &auctions {
         rows.push(vec![
@@ -124,7 +134,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
             a.status.name().into(),
         ]);
     }
-    let json: Vec<AuctionJson> = auctions.iter().map(|a| auction_json(a, config)).collect();
+    let json: Vec<AuctionJson> = auctions.iter().map(auction_json).collect();
     output::write(&mut io::stdout().lock(), args.format.format, &rows, &json)?;
     Ok(())
 }
@@ -151,7 +161,7 @@ struct ShowJson<'a> {
 
 /// `market auction show`.
 pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
-    let mut ledger = open_ledger(config, db)?;
+    let mut ledger = open_ledger(config, db, Access::Read)?;
     let (auction, bids) = ledger.auction(args.id)?;
     let won: HashMap<i64, Sale> = ledger
         .sales(None, Some(auction.window))?
@@ -162,7 +172,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
     let cleared = auction.status == AuctionStatus::Cleared;
     let mut rows =
         Rows::new(&["bid#", "buyer", "rps#", "min_rps#", "price#", "placed_at", "won_rps#", "unit_price#", "total#"]);
-    let mut json = ShowJson { auction: auction_json(&auction, config), bids: Vec::new() };
+    let mut json = ShowJson { auction: auction_json(&auction), bids: Vec::new() };
     for b in &bids {
         let sale = won.get(&b.id);
         let won_rps = cleared.then(|| sale.map_or(0, |s| s.rps));
@@ -193,7 +203,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
     }
     let mut out = io::stdout().lock();
     if args.format.format == Format::Table {
-        writeln!(out, "{}", describe(&auction, config))?;
+        writeln!(out, "{}", describe(&auction))?;
     }
     output::write(&mut out, args.format.format, &rows, &json)?;
     Ok(())
@@ -201,8 +211,8 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
 
 /// `market auction cancel`.
 pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
-    let auction = open_ledger(config, db)?.cancel_auction(args.id, now())?;
-    writeln!(io::stdout(), "cancelled {}", describe(&auction, config))?;
+    let auction = open_ledger(config, db, Access::Write)?.cancel_auction(args.id, now())?;
+    writeln!(io::stdout(), "cancelled {}", describe(&auction))?;
     Ok(())
 }
 
@@ -221,7 +231,9 @@ pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result
         }
         _ => bail!("give --buyer, --rps and --price, or --file"),
     };
-    let ids = open_ledger(config, db)?.place_bids(args.id, &bids, now())?;
+    // The bids' prices are in the config's currency; the ledger refuses them on an auction in
+    // another.
+    let ids = open_ledger(config, db, Access::Write)?.place_bids(args.id, &bids, &config.market.currency.0, now())?;
     let first = ids.first().copied().unwrap_or_default();
     let last = ids.last().copied().unwrap_or_default();
     let range = if ids.len() == 1 { format!("bid #{first}") } else { format!("{} bids, #{first}..#{last}", ids.len()) };
@@ -254,14 +266,14 @@ struct AllocationJson<'a> {
 
 /// `market auction run`.
 pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow::Result<()> {
-    let mut ledger = open_ledger(config, db)?;
+    let mut ledger = open_ledger(config, db, Access::Write)?;
     let s = ledger.settle_auction(args.id, now(), args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
-    print_settlement(config, &s, args)
+    print_settlement(&s, args)
 }
 
 /// Prints the winners in rank order and the revenue. Only the chosen format is built: an
 /// auction can have a million bids.
-fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
+fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
     let secs = s.auction.window.secs();
     let winners = s.clearing.awards.iter().enumerate().filter(|(_, a)| a.rps > 0).map(|(rank, a)| {
         let unit = money128(a.payment_per_hour / i128::from(a.rps));
@@ -270,7 +282,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
     let mut out = io::stdout().lock();
     if args.format.format == Format::Json {
         let json = RunJson {
-            auction: auction_json(&s.auction, config),
+            auction: auction_json(&s.auction),
             dry_run: args.dry_run,
             sold_rps: s.clearing.sold_rps,
             clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
@@ -310,7 +322,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
     output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
         let price =
-            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, &s.auction.currency))).unwrap_or_default();
         let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,
@@ -321,7 +333,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             s.auction.rps,
             s.auction.window,
             s.clearing.awards.len() - losers,
-            money(money128(s.revenue), config),
+            money(money128(s.revenue), &s.auction.currency),
             if args.dry_run { " (dry run: nothing written)" } else { "" }
         )?;
     }
@@ -349,7 +361,7 @@ struct SaleJson<'a> {
 
 /// `market sales`.
 pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
-    let sales = open_ledger(config, db)?.sales(args.buyer.as_deref(), args.window)?;
+    let sales = open_ledger(config, db, Access::Read)?.sales(args.buyer.as_deref(), args.window)?;
     let mut rows = Rows::new(&[
         "id#",
         "buyer",
@@ -359,6 +371,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
         "service",
         "unit_price#",
         "total#",
+        "currency",
         "mechanism",
         "source_id#",
     ]);
@@ -373,6 +386,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.service.name().into(),
             s.unit_price.to_string(),
             s.total.to_string(),
+            s.currency.clone(),
             s.mechanism.clone(),
             s.source_id.to_string(),
         ]);
@@ -385,7 +399,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             rps: s.rps,
             unit_price: s.unit_price.to_string(),
             total: s.total.to_string(),
-            currency: &config.market.currency.0,
+            currency: &s.currency,
             mechanism: &s.mechanism,
             rule: s.rule.as_deref(),
             source_id: s.source_id,
@@ -396,8 +410,8 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let total: i64 = sales.iter().map(|s| s.total.micros()).sum();
-        writeln!(out, "{} sales, {} in all", sales.len(), money(Money(total), config))?;
+        let totals = totals_by_currency(sales.iter().map(|s| (s.currency.as_str(), s.total)));
+        writeln!(out, "{} sales, {} in all", sales.len(), moneys(&totals, &config.market.currency.0))?;
     }
     Ok(())
 }

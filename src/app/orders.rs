@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::core::book::{Side, TimeInForce};
 use crate::core::money::Money;
 use crate::core::window::{Window, format_instant};
-use crate::ledger::{BookCache, Ledger, NewOrder, Placed};
+use crate::ledger::{Access, BookCache, Ledger, NewOrder, Placed};
 use crate::output::{self, Rows};
 
 fn now() -> i64 {
@@ -23,7 +23,7 @@ fn now() -> i64 {
 
 /// `market order buy|sell|cancel` and `market order --file`.
 pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Result<()> {
-    let mut ledger = Ledger::open(&config.database_path(db))?;
+    let mut ledger = super::open_ledger(config, db, Access::Write)?;
     let buyers: HashSet<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
     let mut out = io::stdout().lock();
     let new = match (&args.command, &args.file) {
@@ -38,7 +38,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Re
         (None, None) => bail!("give an order (buy, sell, cancel) or --file"),
     };
     let placed = ledger.place_order(&new, now(), &mut BookCache::default())?;
-    writeln!(out, "{}", describe(&placed, config))?;
+    writeln!(out, "{}", describe(&placed))?;
     Ok(())
 }
 
@@ -51,7 +51,15 @@ fn new_order(
 ) -> anyhow::Result<NewOrder> {
     let tif = if t.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc };
     check_order(config, side, owner, t.window, buyers).map_err(|e| anyhow!("{e}"))?;
-    Ok(NewOrder { side, owner: owner.map(str::to_string), window: t.window, rps: t.rps, limit: t.limit, tif })
+    Ok(NewOrder {
+        side,
+        owner: owner.map(str::to_string),
+        window: t.window,
+        rps: t.rps,
+        limit: t.limit,
+        tif,
+        currency: config.market.currency.0.clone(),
+    })
 }
 
 /// Checks what the ledger cannot: the buyer is known, the window is on the slot grid.
@@ -73,7 +81,7 @@ fn check_order(
     window.check_aligned(config.market.slot).map_err(|e| format!("window: {e}"))
 }
 
-fn describe(p: &Placed, config: &Config) -> String {
+fn describe(p: &Placed) -> String {
     let o = &p.order;
     let who = o.owner.as_deref().unwrap_or("operator");
     let side = if o.side == Side::Buy { "buy" } else { "sell" };
@@ -90,7 +98,7 @@ fn describe(p: &Placed, config: &Config) -> String {
         o.rps,
         o.window,
         o.limit,
-        config.market.currency.0,
+        o.currency,
         if o.tif == TimeInForce::Ioc { ", ioc" } else { "" },
         p.trades.len(),
         if p.trades.len() == 1 { "" } else { "s" },
@@ -164,7 +172,7 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
     if row.limit.micros() <= 0 {
         return Err(format!("limit: must be > 0, got {}", row.limit));
     }
-    Ok(NewOrder { side, owner, window, rps: row.rps, limit: row.limit, tif })
+    Ok(NewOrder { side, owner, window, rps: row.rps, limit: row.limit, tif, currency: config.market.currency.0.clone() })
 }
 
 /// Places a file of orders in turn, as an exchange takes a batch: an order the market refuses
@@ -223,7 +231,7 @@ struct BookJson {
 
 /// `market book`.
 pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Result<()> {
-    let owned = Ledger::open(&config.database_path(db))?.book(args.window)?;
+    let owned = super::open_ledger(config, db, Access::Read)?.book(args.window)?;
     let (bids, asks) = owned.book.depth();
     let mut rows = Rows::new(&["side", "price#", "rps#", "orders#"]);
     for (side, levels) in [("ask", asks.iter().rev().collect::<Vec<_>>()), ("bid", bids.iter().collect())] {
@@ -252,6 +260,7 @@ struct OrderJson<'a> {
     rps: i64,
     remaining: i64,
     limit: String,
+    currency: &'a str,
     tif: &'static str,
     status: &'static str,
     placed_at: String,
@@ -259,7 +268,7 @@ struct OrderJson<'a> {
 
 /// `market orders`.
 pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::Result<()> {
-    let orders = Ledger::open(&config.database_path(db))?.orders(args.open)?;
+    let orders = super::open_ledger(config, db, Access::Read)?.orders(args.open)?;
     let mut rows = Rows::new(&["id#", "side", "owner", "window", "rps#", "remaining#", "limit#", "tif", "status"]);
     let mut json = Vec::new();
     for o in &orders {
@@ -285,6 +294,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             rps: o.rps,
             remaining: o.remaining,
             limit: o.limit.to_string(),
+            currency: &o.currency,
             tif,
             status: o.status.name(),
             placed_at: format_instant(o.placed_at),

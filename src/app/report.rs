@@ -15,13 +15,13 @@ use crate::config::{Config, parse_format};
 use crate::core::money::Money;
 use crate::core::sale::Sale;
 use crate::core::usage_bucket::UsageBucket;
-use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, usage_lines};
+use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, totals_by_currency, usage_lines};
 use crate::core::window::{DAY_SECS, Window, format_instant, format_secs};
 use crate::core::window_report::{WindowLine, window_lines};
 use crate::ingest::JsonFields;
 use crate::ingest::host_count::{HostCountOptions, count_hosts};
 use crate::ingest::log_files;
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::output::{self, Format, Rows};
 
 /// A usage line in JSON (documented in the README for billing systems; keep names stable).
@@ -73,7 +73,7 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 /// `report usage`.
 pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
-    let ledger = Ledger::open(&config.database_path(db))?;
+    let ledger = super::open_ledger(config, db, Access::Read)?;
     let asked = args.since.zip(args.until).map(|(s, u)| Window { start: s.as_second(), end: u.as_second() });
     let sales = ledger.sales(None, asked)?;
     let mine = |s: &Sale| args.buyer.as_deref().is_none_or(|b| s.buyer == b || s.seller.as_deref() == Some(b));
@@ -90,6 +90,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         },
         billing: args.billing,
         overage_price: config.market.overage_price,
+        overage_currency: config.market.currency.0.clone(),
         now: present(&ledger)?,
     };
     let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)
@@ -109,8 +110,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
     if !args.logs.is_empty() {
         return reconcile(config, args, range, &usage);
     }
-    let currency = config.market.currency.0.as_str();
-    let json: Vec<UsageJson> = lines.iter().map(|l| usage_json(l, currency)).collect();
+    let json: Vec<UsageJson> = lines.iter().map(usage_json).collect();
     let rows = if args.format.format == Format::Csv { usage_rows_full(&json) } else { usage_rows(&lines) };
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
@@ -155,7 +155,7 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn usage_json<'a>(l: &'a UsageLine, currency: &'a str) -> UsageJson<'a> {
+fn usage_json(l: &UsageLine) -> UsageJson<'_> {
     UsageJson {
         buyer: &l.buyer,
         sale_id: l.sale_id,
@@ -185,7 +185,7 @@ fn usage_json<'a>(l: &'a UsageLine, currency: &'a str) -> UsageJson<'a> {
         rule: &l.rule,
         unit_price: l.unit_price.to_string(),
         charge: l.charge.to_string(),
-        currency,
+        currency: &l.currency,
     }
 }
 
@@ -309,30 +309,39 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
     rows
 }
 
-/// Per buyer and for the report: lines, requests served, gaps, and what is owed.
+/// Amounts per currency, `12.00 EUR + 3.50 USD` (never one sum of two currencies); `0.00
+/// {fallback}` when there are none.
+fn moneys(totals: &[(String, Money)], fallback: &str) -> String {
+    if totals.is_empty() {
+        return format!("{} {fallback}", Money(0));
+    }
+    totals.iter().map(|(c, m)| format!("{m} {c}")).collect::<Vec<_>>().join(" + ")
+}
+
+/// Per buyer and for the report: lines, requests served, gaps, and what is owed, per currency.
 fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io::Result<()> {
     let currency = &config.market.currency.0;
+    let owed = |lines: &[&UsageLine]| totals_by_currency(lines.iter().map(|l| (l.currency.as_str(), l.charge)));
     let mut buyers: Vec<&str> = lines.iter().map(|l| l.buyer.as_str()).collect();
     buyers.dedup();
     writeln!(out)?;
     for buyer in &buyers {
         let theirs: Vec<&UsageLine> = lines.iter().filter(|l| l.buyer == *buyer).collect();
-        let owed: i64 = theirs.iter().map(|l| l.charge.micros()).sum();
         let served: u64 = theirs.iter().filter_map(|l| l.served_requests).sum();
         let n = theirs.len();
-        let lines = if n == 1 { "line" } else { "lines" };
-        writeln!(out, "{buyer}: {n} {lines}, {served} requests served, owes {} {currency}", Money(owed))?;
+        let noun = if n == 1 { "line" } else { "lines" };
+        writeln!(out, "{buyer}: {n} {noun}, {served} requests served, owes {}", moneys(&owed(&theirs), currency))?;
     }
-    let owed: i64 = lines.iter().map(|l| l.charge.micros()).sum();
+    let all: Vec<&UsageLine> = lines.iter().collect();
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
     let gap_secs: i64 = gappy.iter().map(|l| l.gap_seconds).sum();
     write!(
         out,
-        "total: {} lines, {} {}, {} {currency}",
+        "total: {} lines, {} {}, {}",
         lines.len(),
         buyers.len(),
         if buyers.len() == 1 { "buyer" } else { "buyers" },
-        Money(owed)
+        moneys(&owed(&all), currency)
     )?;
     if gappy.is_empty() {
         writeln!(out, "; no gaps")
@@ -509,8 +518,11 @@ struct WindowJson<'a> {
     resold_rps: f64,
     used_rps: Option<f64>,
     unsold_rps: Option<f64>,
-    revenue: String,
-    currency: &'a str,
+    /// The period's revenue when it is in one currency (the config's when there are no sales).
+    revenue: Option<String>,
+    currency: Option<&'a str>,
+    /// Every currency's revenue, by code.
+    revenue_by_currency: std::collections::BTreeMap<&'a str, String>,
 }
 
 /// The two operator views.
@@ -523,7 +535,7 @@ pub enum WindowView {
 /// `report sales` and `report capacity`.
 pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view: WindowView) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
-    let ledger = Ledger::open(&config.database_path(db))?;
+    let ledger = super::open_ledger(config, db, Access::Read)?;
     let sales = ledger.sales(None, None)?;
     let offers: Vec<(Window, i64)> =
         ledger.offers(None)?.into_iter().map(|o| (Window { start: o.slot_start, end: o.slot_end }, o.rps)).collect();
@@ -544,23 +556,34 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         period,
         billing: None,
         overage_price: config.market.overage_price,
+        overage_currency: config.market.currency.0.clone(),
         now: present(&ledger)?,
     };
     let lines = usage_lines(&sales, &usage, &opts);
     let report = window_lines(&periods, &lines, &offers, &usage);
     let currency = config.market.currency.0.as_str();
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
-    let rows = window_rows(&report, view);
+    // Amounts carry their currency in the table only when there is more than one.
+    let several = totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m)))).len() > 1;
+    let rows = window_rows(&report, view, several.then_some(currency));
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let revenue: i64 = report.iter().map(|w| w.revenue.micros()).sum();
-        writeln!(out, "{} periods, revenue {} {currency}", report.len(), Money(revenue))?;
+        let revenue = totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m))));
+        writeln!(out, "{} periods, revenue {}", report.len(), moneys(&revenue, currency))?;
     }
     Ok(())
 }
 
-fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
+/// `currency`: the config's, for a period without sales.
+fn window_json<'a>(w: &'a WindowLine, currency: &'a str) -> WindowJson<'a> {
+    // One currency: `revenue` and `currency` as ever. Several: no one figure can say it;
+    // `revenue` and `currency` are null and `revenue_by_currency` has each.
+    let (revenue, currency) = match w.revenue.as_slice() {
+        [] => (Some(Money(0).to_string()), Some(currency)),
+        [(c, m)] => (Some(m.to_string()), Some(c.as_str())),
+        _ => (None, None),
+    };
     WindowJson {
         window_start: format_instant(w.window.start),
         window_end: format_instant(w.window.end),
@@ -571,12 +594,15 @@ fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
         resold_rps: round3(w.resold_rps),
         used_rps: w.used_rps.map(round3),
         unsold_rps: w.unsold_rps.map(round3),
-        revenue: w.revenue.to_string(),
+        revenue,
         currency,
+        revenue_by_currency: w.revenue.iter().map(|(c, m)| (c.as_str(), m.to_string())).collect(),
     }
 }
 
-fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
+/// `several`: the report has sales in more than one currency, so each revenue names its own
+/// (and this is the config's, for a period without sales).
+fn window_rows(report: &[WindowLine], view: WindowView, several: Option<&str>) -> Rows {
     let mut rows = match view {
         WindowView::Sales => Rows::new(&[
             "window",
@@ -609,7 +635,10 @@ fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
                 format!("{:.1}", w.resold_rps),
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
-                w.revenue.to_string(),
+                match several {
+                    Some(currency) => moneys(&w.revenue, currency),
+                    None => w.revenue.first().map_or(Money(0), |(_, m)| *m).to_string(),
+                },
             ],
             WindowView::Capacity => vec![
                 w.window.to_string(),
