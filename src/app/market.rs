@@ -14,9 +14,9 @@ use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
 use crate::core::money::Money;
 use crate::core::service::Service;
+use crate::core::usage_report::totals_by_currency;
 use crate::core::window::format_instant;
 use crate::ledger::auctions::Settlement;
-use crate::core::usage_report::totals_by_currency;
 use crate::ledger::{Access, Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
 use crate::output::{self, Format, Rows};
 
@@ -321,8 +321,11 @@ fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()>
     }
     output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
-        let price =
-            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, &s.auction.currency))).unwrap_or_default();
+        let price = s
+            .clearing
+            .clearing_price
+            .map(|p| format!(" at {} per rps-hour", money(p, &s.auction.currency)))
+            .unwrap_or_default();
         let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,

@@ -172,7 +172,15 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
     if row.limit.micros() <= 0 {
         return Err(format!("limit: must be > 0, got {}", row.limit));
     }
-    Ok(NewOrder { side, owner, window, rps: row.rps, limit: row.limit, tif, currency: config.market.currency.0.clone() })
+    Ok(NewOrder {
+        side,
+        owner,
+        window,
+        rps: row.rps,
+        limit: row.limit,
+        tif,
+        currency: config.market.currency.0.clone(),
+    })
 }
 
 /// Places a file of orders in turn, as an exchange takes a batch: an order the market refuses

@@ -564,7 +564,8 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
     let currency = config.market.currency.0.as_str();
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
     // Amounts carry their currency in the table only when there is more than one.
-    let several = totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m)))).len() > 1;
+    let several =
+        totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m)))).len() > 1;
     let rows = window_rows(&report, view, several.then_some(currency));
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;

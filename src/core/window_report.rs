@@ -160,7 +160,10 @@ mod tests {
         assert_eq!((h0.offered_rps, h0.unsold_rps, h0.used_rps), (Some(150.0), Some(40.0), Some(90.0)));
         assert_eq!(h0.revenue, [("EUR".to_string(), Money(91_000_000))]);
         let h1 = &got[1];
-        assert_eq!((h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue.as_slice()), (0.0, Some(150.0), None, &[][..]));
+        assert_eq!(
+            (h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue.as_slice()),
+            (0.0, Some(150.0), None, &[][..])
+        );
     }
 
     #[test]

@@ -543,6 +543,17 @@ mod tests {
     }
 
     #[test]
+    fn bids_are_in_the_auctions_currency() {
+        let mut l = ledger_with_offers(&[100]);
+        let a = l.create_auction(&NewAuction { currency: "USD".into(), ..new_auction(1, None) }, 0).unwrap();
+        let err = l.place_bids(a.id, &[bid("x", 10, 5)], "EUR", 1).unwrap_err();
+        assert_eq!(err.to_string(), "auction #1 is priced in USD, not EUR: prices in two currencies cannot meet");
+        l.place_bids(a.id, &[bid("x", 10, 5)], "USD", 1).unwrap();
+        l.settle_auction(a.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+        assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+    }
+
+    #[test]
     fn bids_go_in_whole_or_not_at_all() {
         let mut l = ledger_with_offers(&[100]);
         let a = l.create_auction(&new_auction(1, None), 0).unwrap();

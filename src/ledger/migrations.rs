@@ -313,7 +313,7 @@ pub fn migrate(conn: &mut Connection, path: &Path, currency: &str) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{Ledger, OpenOptions};
+    use crate::ledger::{Ledger, LedgerError, OpenOptions};
 
     #[test]
     fn migrates_a_new_ledger_to_the_latest_version() {
@@ -351,6 +351,88 @@ mod tests {
                 MIGRATIONS.len()
             )
         );
+    }
+
+    /// A connection at schema version 5 (before currencies) with a row in every priced table.
+    fn version_5(conn: &Connection) {
+        for (i, sql) in MIGRATIONS.iter().take(5).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (0, 3600, 50, 0, 'x');
+             INSERT INTO auctions (window_start, window_end, rps, rule, reserve, status, created_at)
+                  VALUES (0, 3600, 10, 'uniform', 500000, 'open', 0);
+             INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at) VALUES (1, 'shop', 10, 0, 700000, 0);
+             INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at)
+                  VALUES ('buy', 'news', 0, 3600, 5, 5, 600000, 'gtc', 'open', 0);
+             INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at)
+                  VALUES ('api', 0, 3600, 4, 800000, 3200000, 'order', 9, 0);",
+        )
+        .unwrap();
+    }
+
+    fn currencies(conn: &Connection) -> Vec<String> {
+        ["auctions", "bids", "orders", "sales"]
+            .iter()
+            .map(|t| {
+                conn.query_row(
+                    &format!("SELECT group_concat(currency) FROM (SELECT currency FROM {t} ORDER BY rowid)"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn existing_prices_take_the_currency_given_to_the_migration() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        version_5(&conn);
+        migrate(&mut conn, Path::new(":memory:"), "USD").unwrap();
+        assert_eq!(currencies(&conn), ["USD", "USD", "USD", "USD"]);
+        let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+        assert_eq!(id, APPLICATION_ID);
+        // New rows must name theirs.
+        let err = conn
+            .execute(
+                "INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at)
+                 VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0)",
+                [],
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("sales.currency must be a 3-letter currency code"), "{err}");
+        conn.execute(
+            "INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at, currency)
+             VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0, 'EUR')",
+            [],
+        )
+        .unwrap();
+        // The parameter table is the migration's alone.
+        migrate(&mut conn, Path::new(":memory:"), "SEK").unwrap();
+        assert_eq!(currencies(&conn)[3], "USD,EUR");
+    }
+
+    #[test]
+    fn a_ledger_file_from_version_5_is_migrated_by_a_writer_not_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        version_5(&Connection::open(&path).unwrap());
+        let err = Ledger::open(&path, OpenOptions::read()).unwrap_err();
+        assert!(matches!(err, LedgerError::NeedsMigration { found: 5, .. }), "{err}");
+        let ledger = Ledger::open(&path, OpenOptions::write("SEK")).unwrap();
+        assert_eq!(ledger.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let sales = ledger.sales(None, None).unwrap();
+        assert_eq!((sales[0].buyer.as_str(), sales[0].currency.as_str()), ("api", "SEK"));
+        assert_eq!(ledger.auctions(None).unwrap()[0].currency, "SEK");
+        assert_eq!(ledger.orders(false).unwrap()[0].currency, "SEK");
+        drop(ledger);
+        // Now current, it reads; and a later writer with another currency changes nothing.
+        drop(Ledger::open(&path, OpenOptions::write("USD")).unwrap());
+        let ledger = Ledger::open(&path, OpenOptions::read()).unwrap();
+        assert_eq!(currencies(&ledger.conn), ["SEK", "SEK", "SEK", "SEK"]);
+        assert_eq!(ledger.sale_currencies().unwrap(), [("SEK".to_string(), 1)]);
     }
 
     #[test]

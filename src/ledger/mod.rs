@@ -91,9 +91,13 @@ pub enum LedgerError {
     NotLedger { path: PathBuf, what: String },
     #[error("{path}: the ledger's schema version {found} is newer than this surplus knows ({known}); upgrade surplus")]
     TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("{path}: the ledger needs migration (schema version {found}, this surplus's is {known}); run any writing command as a user who may write it")]
+    #[error(
+        "{path}: the ledger needs migration (schema version {found}, this surplus's is {known}); run any writing command as a user who may write it"
+    )]
     NeedsMigration { path: PathBuf, found: i64, known: i64 },
-    #[error("{path}: cannot read the ledger: {path}-wal holds changes not yet in the ledger file, and this user may not create {path}-shm to read them; run any command as a user who may write the directory, then read again")]
+    #[error(
+        "{path}: cannot read the ledger: {path}-wal holds changes not yet in the ledger file, and this user may not create {path}-shm to read them; run any command as a user who may write the directory, then read again"
+    )]
     WalUnreadable { path: PathBuf },
     #[error("ledger: the disk is full; nothing of this change was written")]
     DiskFull,
@@ -204,7 +208,8 @@ fn tune(conn: &Connection) -> Result<(), rusqlite::Error> {
 /// Opens for writing: refuses what may not be written or is not ours before anything is
 /// written, then WAL mode, the id, and the migrations.
 fn open_write(path: &Path, currency: &str) -> Result<Ledger, LedgerError> {
-    let read_only = |why: std::io::Error| LedgerError::ReadOnly { path: Some(path.to_path_buf()), why: Some(why.to_string()) };
+    let read_only =
+        |why: std::io::Error| LedgerError::ReadOnly { path: Some(path.to_path_buf()), why: Some(why.to_string()) };
     if path.exists()
         && let Some(why) = why_not_writable(path)
     {
@@ -217,10 +222,9 @@ fn open_write(path: &Path, currency: &str) -> Result<Ledger, LedgerError> {
     )
     .map_err(open_err)?;
     let with_path = |e: LedgerError| match e {
-        LedgerError::ReadOnly { path: None, .. } => LedgerError::ReadOnly {
-            path: Some(path.to_path_buf()),
-            why: why_not_writable(path).map(|e| e.to_string()),
-        },
+        LedgerError::ReadOnly { path: None, .. } => {
+            LedgerError::ReadOnly { path: Some(path.to_path_buf()), why: why_not_writable(path).map(|e| e.to_string()) }
+        }
         LedgerError::Sqlite(error) if error.sqlite_error_code() == Some(ErrorCode::CannotOpen) => open_err(error),
         other => other,
     };
@@ -313,11 +317,7 @@ fn cannot_make_shm(path: &Path) -> bool {
 
 /// One read-only connection, the ledger checked: ours, and at the schema this surplus knows.
 fn read_connection(path: &Path, reader: &Reader) -> Result<Connection, LedgerError> {
-    let open_err = |error| LedgerError::Open {
-        path: path.to_path_buf(),
-        error,
-        why: std::fs::File::open(path).err(),
-    };
+    let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error, why: std::fs::File::open(path).err() };
     let conn = reader.connect().map_err(open_err)?;
     let identity = identify(&conn, path).map_err(|e| match e {
         LedgerError::Sqlite(error) => open_err(error),
@@ -390,4 +390,88 @@ fn identify(conn: &Connection, path: &Path) -> Result<Identity, LedgerError> {
     };
     let version = if version != 0 { format!(", user_version {version}") } else { String::new() };
     Ok(Identity::Foreign(format!("an SQLite database with {listed}; application_id {id}{version}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path) -> Result<Ledger, LedgerError> {
+        Ledger::open(path, OpenOptions::write("EUR"))
+    }
+
+    #[test]
+    fn reading_a_missing_ledger_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("typo.db");
+        let err = Ledger::open(&path, OpenOptions::read()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no ledger at {}; create one with capacity measure --save or any command that writes",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        std::fs::write(&path, "").unwrap();
+        let err = Ledger::open(&path, OpenOptions::read()).unwrap_err();
+        assert!(matches!(err, LedgerError::Missing { empty: true, .. }), "{err}");
+        // An empty file is where a writer starts one.
+        let ledger = write(&path).unwrap();
+        assert_eq!(ledger.conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0)).unwrap(), APPLICATION_ID);
+        drop(ledger);
+        assert!(Ledger::open(&path, OpenOptions::read()).is_ok());
+    }
+
+    #[test]
+    fn another_programs_database_is_refused_either_way_and_not_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE foo (x); CREATE TABLE bar (y);").unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let want = format!(
+            "{}: not a surplus ledger (an SQLite database with tables bar, foo; application_id 0)",
+            path.display()
+        );
+        assert_eq!(write(&path).unwrap_err().to_string(), want);
+        assert_eq!(Ledger::open(&path, OpenOptions::read()).unwrap_err().to_string(), want);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let journal: String =
+            Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(journal, "delete", "not switched to WAL");
+    }
+
+    #[test]
+    fn a_ledger_from_before_the_mark_is_recognised_and_marked_by_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        drop(conn);
+        let id = |path: &Path| -> i32 {
+            Connection::open(path).unwrap().query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap()
+        };
+        assert!(matches!(Ledger::open(&path, OpenOptions::read()), Err(LedgerError::NeedsMigration { found: 1, .. })));
+        assert_eq!(id(&path), 0, "a reader does not mark it");
+        drop(write(&path).unwrap());
+        assert_eq!(id(&path), APPLICATION_ID);
+    }
+
+    #[test]
+    fn an_immutable_reader_finds_a_path_with_uri_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("a b%20?x#y");
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("l.db");
+        let mut ledger = write(&path).unwrap();
+        ledger
+            .save_offers(&[NewOffer { slot: crate::core::window::Window::new(0, 3600).unwrap(), rps: 5 }], 0, "t")
+            .unwrap();
+        drop(ledger);
+        let uri = format!("file:{}?immutable=1", uri_path(&path));
+        let conn = Reader::Immutable(uri).connect().unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+    }
 }

@@ -598,5 +598,28 @@ mod tests {
         assert_eq!(sell.trades.len(), 1);
     }
 
+    #[test]
+    fn a_book_trades_in_one_currency() {
+        let mut l = ledger(100);
+        let mut cache = BookCache::default();
+        let usd = |o: NewOrder| NewOrder { currency: "USD".into(), ..o };
+        l.place_order(&usd(order(Side::Sell, None, 10, 5, TimeInForce::Gtc)), 1, &mut cache).unwrap();
+        let err = l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the book of 1970-01-01T00:00Z/2h is priced in USD, not EUR: prices in two currencies cannot meet"
+        );
+        // A cold cache reads the same from the ledger.
+        let err = l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut BookCache::default());
+        assert!(matches!(err, Err(MarketError::Currency { .. })));
+        let placed =
+            l.place_order(&usd(order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc)), 3, &mut cache).unwrap();
+        assert_eq!(placed.trades.len(), 1);
+        assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+        // Emptied, the book takes any currency.
+        l.place_order(&order(Side::Sell, None, 10, 5, TimeInForce::Gtc), 4, &mut cache).unwrap();
+        assert_eq!(l.orders(true).unwrap()[0].currency, "EUR");
+    }
+
     use crate::ledger::NewAuction;
 }

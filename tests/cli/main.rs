@@ -9,6 +9,7 @@ mod e2e;
 mod faults;
 mod generate;
 mod hardening;
+mod ledger_file;
 mod market;
 mod nginx;
 mod orders;
