@@ -192,7 +192,8 @@ impl Reader {
     }
 }
 
-/// Connection settings, none of which writes the file.
+/// Connection settings, none of which writes the file (they are safe on a file that turns out
+/// not to be ours).
 fn tune(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -228,6 +229,8 @@ fn open_write(path: &Path, currency: &str) -> Result<Ledger, LedgerError> {
         LedgerError::Sqlite(error) if error.sqlite_error_code() == Some(ErrorCode::CannotOpen) => open_err(error),
         other => other,
     };
+    // Before anything reads it: another process may be creating or migrating it.
+    tune(&conn).map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { open_err(e) })?;
     // SQLite falls back to read-only when the file may not be written.
     if conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
         return Err(with_path(LedgerError::ReadOnly { path: None, why: None }));
@@ -236,7 +239,6 @@ fn open_write(path: &Path, currency: &str) -> Result<Ledger, LedgerError> {
         return Err(LedgerError::NotLedger { path: path.to_path_buf(), what });
     }
     let setup = |conn: &mut Connection| -> Result<(), LedgerError> {
-        tune(conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // Checkpoint every 8192 pages (32 MiB of WAL) rather than SQLite's 1000: a stream of
         // small transactions (one per order) rewrites the same few pages, and each checkpoint
@@ -319,6 +321,7 @@ fn cannot_make_shm(path: &Path) -> bool {
 fn read_connection(path: &Path, reader: &Reader) -> Result<Connection, LedgerError> {
     let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error, why: std::fs::File::open(path).err() };
     let conn = reader.connect().map_err(open_err)?;
+    tune(&conn).map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { open_err(e) })?;
     let identity = identify(&conn, path).map_err(|e| match e {
         LedgerError::Sqlite(error) => open_err(error),
         other => other,
@@ -328,7 +331,6 @@ fn read_connection(path: &Path, reader: &Reader) -> Result<Connection, LedgerErr
         Identity::Empty => return Err(LedgerError::Missing { path: path.to_path_buf(), empty: true }),
         Identity::Ours | Identity::Unmarked => {}
     }
-    tune(&conn)?;
     conn.pragma_update(None, "query_only", "ON")?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = migrations::MIGRATIONS.len() as i64;
@@ -354,14 +356,20 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
+/// Whether SQLite says the file is not a database at all.
+fn is_not_sqlite(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::NotADatabase)
+}
+
+fn not_sqlite(path: &Path) -> LedgerError {
+    LedgerError::NotLedger { path: path.to_path_buf(), what: "not an SQLite database".into() }
+}
+
 /// What the file at `path` is, by its application id, schema and tables. Reads only.
 fn identify(conn: &Connection, path: &Path) -> Result<Identity, LedgerError> {
-    let not_sqlite = || LedgerError::NotLedger { path: path.to_path_buf(), what: "not an SQLite database".into() };
-    let id: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
-        Ok(id) => id,
-        Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => return Err(not_sqlite()),
-        Err(e) => return Err(e.into()),
-    };
+    let id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { e.into() })?;
     if id == APPLICATION_ID {
         return Ok(Identity::Ours);
     }
