@@ -9,12 +9,19 @@
 //! **Two ways in.** [`Access::Write`] creates the ledger if there is none and migrates it;
 //! [`Access::Read`] (reports, listings) needs an existing ledger at the current schema and
 //! touches nothing: SQLite's read-only mode and `query_only`, so a user who may read the file
-//! but not write it can run every report. SQLite needs the WAL's `-shm` (and `-wal`) beside the
-//! file to read a WAL database; when they are missing and this user may not create them (a
-//! read-only directory or mount), the ledger is read as `immutable` instead, which is right
-//! only while nothing writes it, so only when no `-wal` holds changes (see
-//! [`open_read`]). A writer that appears during such a read is the one case SQLite cannot
-//! guard: a report run as a user who may not write the directory, while another user writes.
+//! but not write it can run every report. SQLite reads a WAL database through the `-shm` and
+//! `-wal` beside it (sqlite.org/wal.html, "Read-Only Databases"): while a writer has them open
+//! a reader uses them read-only. When they are missing and this user may not create them (a
+//! read-only directory or mount), no writer is running, and the file alone is the ledger: it
+//! is read as `immutable`. Not when a `-wal` holds changes the file lacks (a writer stopped
+//! without checkpointing): `immutable` would not lock against a writer that comes back, so
+//! that is refused with the reason. The case left is a writer starting during such a read, as
+//! a user who may write the directory while the reader may not; it would checkpoint into the
+//! file under the reader. Making writers keep their `-wal`/`-shm` (SQLITE_FCNTL_PERSIST_WAL)
+//! would close it, at the price of the two files staying beside the ledger.
+//!
+//! A read-only connection cannot delete the `-wal`/`-shm` it created (where it may create
+//! them); they stay until the next writer closes the ledger.
 //!
 //! **Only ours.** A surplus ledger carries `PRAGMA application_id` [`APPLICATION_ID`] ('SRPL').
 //! Ledgers made before the id are recognised by the first migration's `offers` table and get
@@ -277,7 +284,12 @@ fn why_not_writable(path: &Path) -> Option<std::io::Error> {
     {
         return Some(e);
     }
-    // The WAL's -wal and -shm files go beside the ledger, so its directory must be writable.
+    // The WAL's -wal and -shm files go beside the ledger: its directory must be writable,
+    // unless they are there already (a writer has them open).
+    let beside = |suffix: &str| Path::new(&format!("{}{suffix}", path.display())).exists();
+    if beside("-wal") && beside("-shm") {
+        return None;
+    }
     dir_not_writable(&dir_of(path))
 }
 
