@@ -230,9 +230,11 @@ struct LevelJson {
 }
 
 #[derive(Serialize)]
-struct BookJson {
+struct BookJson<'a> {
     window_start: String,
     window_end: String,
+    /// What the resting orders are priced in; null for an empty book.
+    currency: Option<&'a str>,
     bids: Vec<LevelJson>,
     asks: Vec<LevelJson>,
 }
@@ -251,6 +253,7 @@ pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Resu
     let json = BookJson {
         window_start: format_instant(args.window.start),
         window_end: format_instant(args.window.end),
+        currency: owned.currency.as_deref().filter(|_| !owned.book.is_empty()),
         bids: bids.iter().map(level).collect(),
         asks: asks.iter().map(level).collect(),
     };

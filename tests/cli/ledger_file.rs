@@ -106,6 +106,12 @@ fn a_file_that_is_not_a_surplus_ledger_is_refused_and_left_as_it_was() {
                 .stderr(&format!("error: {}: not a surplus ledger ({what})\n", path.display()))
                 .run();
         }
+        Test::new()
+            .config(example_config())
+            .args(["--db", path.to_str().unwrap(), "config", "check"])
+            .status(1)
+            .stderr(&format!("error: {}: not a surplus ledger ({what})\n", path.display()))
+            .run();
         assert_eq!(untouched(path), before, "{} was changed", path.display());
     }
 }
@@ -315,6 +321,8 @@ fn sales_in_two_currencies_are_totalled_apart() {
     in_usd(&["market", "auction", "run", "1"]).stdout_contains("revenue 80.00 EUR").run();
     // A USD book, and an EUR order that cannot join it.
     in_usd(&["market", "order", "sell", "--rps", "10", "--limit", "0.25", "--window", WINDOW]).run();
+    let book = m.surplus(&["market", "book", "--window", WINDOW, "--format", "json"]).run().json();
+    assert_eq!(book["currency"], "USD");
     m.surplus(&["market", "order", "buy", "--buyer", "api", "--rps", "10", "--limit", "0.30", "--window", WINDOW])
         .status(1)
         .stderr(
@@ -359,4 +367,9 @@ fn sales_in_two_currencies_are_totalled_apart() {
         ))
         .run();
     m.surplus(&["config", "check"]).stderr_contains("has sales in USD (1 sale)").run();
+    let check = m.surplus(&["config", "check", "--format", "json"]).run().json();
+    assert_eq!(check["currency"], "EUR");
+    assert_eq!(check["ledger_sales_by_currency"], serde_json::json!({"EUR": 1, "USD": 1}));
+    let book = in_usd(&["market", "book", "--window", WINDOW, "--format", "json"]).run().json();
+    assert_eq!(book["currency"], serde_json::Value::Null, "the book is empty again");
 }
