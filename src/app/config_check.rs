@@ -86,8 +86,8 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
     Ok(())
 }
 
-/// The ledger's sales per currency, read-only. No ledger yet, or one this user cannot read or
-/// that needs migrating, is said on stderr and is no error; a file that is not a ledger is.
+/// The ledger's sales per currency, read-only. No ledger yet is no error; one this user cannot
+/// read, or that needs migrating, is noted on stderr; a file that is not a ledger is an error.
 fn ledger_currencies(
     config: &Config,
     db: Option<&Path>,

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::bid_file;
+use super::{bid_file, open_ledger};
 use crate::cli::{AuctionCreateArgs, AuctionIdArgs, AuctionListArgs, AuctionRunArgs, BidArgs, SalesArgs};
 use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
@@ -17,27 +17,15 @@ use crate::core::service::Service;
 use crate::core::usage_report::totals_by_currency;
 use crate::core::window::format_instant;
 use crate::ledger::auctions::Settlement;
-use crate::ledger::{Access, Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
+use crate::ledger::{Access, Auction, AuctionStatus, NewAuction, NewBid, Sale};
 use crate::output::{self, Format, Rows};
 
 fn now() -> i64 {
     Timestamp::now().as_second()
 }
 
-fn open_ledger(config: &Config, db: Option<&Path>, access: Access) -> anyhow::Result<Ledger> {
-    super::open_ledger(config, db, access)
-}
-
 fn money(m: Money, currency: &str) -> String {
     format!("{m} {currency}")
-}
-
-/// Amounts per currency, `12.00 EUR + 3.50 USD`; `0.00 {fallback}` when there are none.
-fn moneys(totals: &[(String, Money)], fallback: &str) -> String {
-    if totals.is_empty() {
-        return money(Money(0), fallback);
-    }
-    totals.iter().map(|(c, m)| money(*m, c)).collect::<Vec<_>>().join(" + ")
 }
 
 fn money128(v: i128) -> Money {
@@ -414,7 +402,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
         let totals = totals_by_currency(sales.iter().map(|s| (s.currency.as_str(), s.total)));
-        writeln!(out, "{} sales, {} in all", sales.len(), moneys(&totals, &config.market.currency.0))?;
+        writeln!(out, "{} sales, {} in all", sales.len(), output::amounts(&totals, &config.market.currency.0))?;
     }
     Ok(())
 }

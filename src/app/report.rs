@@ -309,15 +309,6 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
     rows
 }
 
-/// Amounts per currency, `12.00 EUR + 3.50 USD` (never one sum of two currencies); `0.00
-/// {fallback}` when there are none.
-fn moneys(totals: &[(String, Money)], fallback: &str) -> String {
-    if totals.is_empty() {
-        return format!("{} {fallback}", Money(0));
-    }
-    totals.iter().map(|(c, m)| format!("{m} {c}")).collect::<Vec<_>>().join(" + ")
-}
-
 /// Per buyer and for the report: lines, requests served, gaps, and what is owed, per currency.
 fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io::Result<()> {
     let currency = &config.market.currency.0;
@@ -330,7 +321,11 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
         let served: u64 = theirs.iter().filter_map(|l| l.served_requests).sum();
         let n = theirs.len();
         let noun = if n == 1 { "line" } else { "lines" };
-        writeln!(out, "{buyer}: {n} {noun}, {served} requests served, owes {}", moneys(&owed(&theirs), currency))?;
+        writeln!(
+            out,
+            "{buyer}: {n} {noun}, {served} requests served, owes {}",
+            output::amounts(&owed(&theirs), currency)
+        )?;
     }
     let all: Vec<&UsageLine> = lines.iter().collect();
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
@@ -341,7 +336,7 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
         lines.len(),
         buyers.len(),
         if buyers.len() == 1 { "buyer" } else { "buyers" },
-        moneys(&owed(&all), currency)
+        output::amounts(&owed(&all), currency)
     )?;
     if gappy.is_empty() {
         writeln!(out, "; no gaps")
@@ -571,7 +566,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
         let revenue = totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m))));
-        writeln!(out, "{} periods, revenue {}", report.len(), moneys(&revenue, currency))?;
+        writeln!(out, "{} periods, revenue {}", report.len(), output::amounts(&revenue, currency))?;
     }
     Ok(())
 }
@@ -637,7 +632,7 @@ fn window_rows(report: &[WindowLine], view: WindowView, several: Option<&str>) -
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
                 match several {
-                    Some(currency) => moneys(&w.revenue, currency),
+                    Some(currency) => output::amounts(&w.revenue, currency),
                     None => w.revenue.first().map_or(Money(0), |(_, m)| *m).to_string(),
                 },
             ],
