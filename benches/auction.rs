@@ -50,7 +50,7 @@ fn end_to_end() {
     let db = dir.path().join("ledger.db");
     let window = Window::new(1_795_600_800, 4 * 3600).unwrap(); // 2026-11-30T16:00Z/4h
     {
-        let mut ledger = Ledger::open(&db).unwrap();
+        let mut ledger = Ledger::open(&db, surplus::ledger::OpenOptions::write("EUR")).unwrap();
         let offers: Vec<NewOffer> = window
             .slot_starts(surplus::core::window::Slot::HOUR)
             .map(|s| NewOffer { slot: Window::new(s, 3600).unwrap(), rps: SUPPLY })
@@ -65,6 +65,7 @@ fn end_to_end() {
                     reserve: Money(50_000),
                     closes_at: None,
                     service: Default::default(),
+                    currency: "EUR".into(),
                 },
                 0,
             )
@@ -74,7 +75,7 @@ fn end_to_end() {
             .iter()
             .map(|b| NewBid { buyer: names[b.id as usize % 3].into(), rps: b.rps, min_rps: b.min_rps, price: b.price })
             .collect();
-        ledger.place_bids(auction.id, &new, 1).unwrap();
+        ledger.place_bids(auction.id, &new, "EUR", 1).unwrap();
     }
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/surplus.yaml");
     let started = Instant::now();

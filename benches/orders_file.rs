@@ -20,7 +20,7 @@ fn main() {
         .slot_starts(Slot::HOUR)
         .map(|s| NewOffer { slot: Window::new(s, 3600).unwrap(), rps: 1_000_000 })
         .collect();
-    Ledger::open(&db).unwrap().save_offers(&offers, 0, "bench").unwrap();
+    Ledger::open(&db, surplus::ledger::OpenOptions::write("EUR")).unwrap().save_offers(&offers, 0, "bench").unwrap();
 
     let mut csv = String::from("side,buyer,window,rps,limit,tif\n");
     let mut x: u64 = 7;

@@ -56,7 +56,7 @@ fn build(path: &Path) {
     let began = Instant::now();
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
-    let mut ledger = Ledger::open(&partial).expect("open bench ledger");
+    let mut ledger = Ledger::open(&partial, surplus::ledger::OpenOptions::write("EUR")).expect("open bench ledger");
     let offers: Vec<NewOffer> =
         (0..DAYS * 24).map(|h| NewOffer { slot: Window::new(START + h * 3600, 3600).unwrap(), rps: 20_000 }).collect();
     ledger.save_offers(&offers, START - DAY, "bench").unwrap();
@@ -69,12 +69,13 @@ fn build(path: &Path) {
             reserve: Money(500_000),
             closes_at: None,
             service: Service::Guaranteed,
+            currency: "EUR".into(),
         };
         let auction = ledger.create_auction(&new, START - DAY).unwrap();
         let bids: Vec<NewBid> = (0..BUYERS)
             .map(|i| NewBid { buyer: buyer(i), rps: 100, min_rps: 0, price: Money(800_000 + i as i64 * 1000) })
             .collect();
-        ledger.place_bids(auction.id, &bids, START - DAY).unwrap();
+        ledger.place_bids(auction.id, &bids, "EUR", START - DAY).unwrap();
         ledger
             .settle_auction(auction.id, START - DAY, false, |a, b: &[Bid]| clear(a.rps, a.reserve, a.rule, b))
             .unwrap();
@@ -121,7 +122,7 @@ fn report(c: &mut Criterion) {
     if !path.exists() {
         build(&path);
     }
-    let ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path, surplus::ledger::OpenOptions::read()).unwrap();
     let mut group = c.benchmark_group("report");
     group.sample_size(10).measurement_time(Duration::from_secs(20));
     group.bench_function("usage buckets, 100 buyers x 30 days", |b| {
@@ -137,6 +138,7 @@ fn report(c: &mut Criterion) {
                 period: Period::Sale,
                 billing: Some(Billing::P95),
                 overage_price: None,
+                overage_currency: "EUR".into(),
                 now: i64::MAX,
             };
             black_box(usage_lines(&sales, &usage, &opts))

@@ -210,6 +210,15 @@ pub fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()>
     writeln!(out)
 }
 
+/// Amounts per currency, `12.00 EUR + 3.50 USD`: two currencies are never one sum. `0.00
+/// {fallback}` when there are none.
+pub fn amounts(totals: &[(String, crate::core::money::Money)], fallback: &str) -> String {
+    if totals.is_empty() {
+        return format!("{} {fallback}", crate::core::money::Money(0));
+    }
+    totals.iter().map(|(c, m)| format!("{m} {c}")).collect::<Vec<_>>().join(" + ")
+}
+
 /// A rate for tables and CSV: two decimals.
 pub fn rps(v: f64) -> String {
     format!("{v:.2}")

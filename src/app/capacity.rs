@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::core::capacity::{self, EstimatePlan, Forecaster, Profile, SlotEstimate, SlotUsage, SourceModel};
 use crate::core::window::{self, Slot, Window, format_instant};
 use crate::ingest::scan::{self, Scan, ScanOptions};
-use crate::ledger::{Ledger, NewOffer};
+use crate::ledger::{Access, NewOffer};
 use crate::output::{self, Format, Progress, Rows, round3};
 
 /// What reading the logs produced: per-source history, and the totals for the footer.
@@ -179,7 +179,7 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
             })
             .collect();
         let path = config.database_path(db);
-        let mut ledger = Ledger::open(&path)?;
+        let mut ledger = super::open_ledger(config, db, Access::Write)?;
         let saved = ledger.save_offers(&offers, Timestamp::now().as_second(), &method)?;
         eprintln!(
             "saved {} offers for {window} ({} rps-slots in all) to {}; replaced {} earlier{}",
@@ -351,8 +351,7 @@ pub fn history(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
 /// `surplus capacity offers`.
 pub fn offers(config: &Config, db: Option<&Path>, args: &OffersArgs) -> anyhow::Result<()> {
     let range = args.window;
-    let path = config.database_path(db);
-    let offers = Ledger::open(&path)?.offers(range)?;
+    let offers = super::open_ledger(config, db, Access::Read)?.offers(range)?;
     #[derive(Serialize)]
     struct OfferJson<'a> {
         start: String,

@@ -1,4 +1,5 @@
-//! `surplus config check`: validate, then summarise what the config describes.
+//! `surplus config check`: validate, then summarise what the config describes, and hold its
+//! currency against the ledger's sales (read-only: the check writes nothing).
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -7,6 +8,7 @@ use serde::Serialize;
 
 use crate::cli::FormatArgs;
 use crate::config::{Buyer, Config, Fallback, Proxy};
+use crate::ledger::{Access, LedgerError};
 use crate::output::{self, Format, Rows};
 
 #[derive(Serialize)]
@@ -18,6 +20,9 @@ struct Summary<'a> {
     total_capacity_rps: f64,
     buyers: &'a [Buyer],
     database: String,
+    currency: &'a str,
+    /// Sales in the ledger per currency; `None` when there is no ledger (or it cannot be read).
+    ledger_sales_by_currency: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 /// Prints the summary of a config that has already loaded (and so is valid).
@@ -30,6 +35,8 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
         total_capacity_rps: config.total_capacity(),
         buyers: &config.buyers,
         database: config.database_path(db).display().to_string(),
+        currency: &config.market.currency.0,
+        ledger_sales_by_currency: ledger_currencies(config, db)?,
     };
     let mut rows = Rows::new(&["kind", "name", "capacity_rps#", "details"]);
     for p in &config.proxies {
@@ -61,7 +68,41 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
             summary.database
         )?;
     }
+    let ours = &config.market.currency.0;
+    let others: Vec<String> = summary
+        .ledger_sales_by_currency
+        .iter()
+        .flatten()
+        .filter(|(c, _)| *c != ours)
+        .map(|(c, n)| format!("{c} ({n} sale{})", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if !others.is_empty() {
+        eprintln!(
+            "warning: market.currency is {ours}, but the ledger {} has sales in {}; new prices will be in {ours}, and reports total each currency apart",
+            summary.database,
+            others.join(", ")
+        );
+    }
     Ok(())
+}
+
+/// The ledger's sales per currency, read-only. No ledger yet is no error; one this user cannot
+/// read, or that needs migrating, is noted on stderr; a file that is not a ledger is an error.
+fn ledger_currencies(
+    config: &Config,
+    db: Option<&Path>,
+) -> anyhow::Result<Option<std::collections::BTreeMap<String, i64>>> {
+    match super::open_ledger(config, db, Access::Read) {
+        Ok(ledger) => Ok(Some(ledger.sale_currencies()?.into_iter().collect())),
+        Err(e) => match e.downcast_ref::<LedgerError>() {
+            Some(LedgerError::Missing { .. }) => Ok(None),
+            Some(LedgerError::NotLedger { .. } | LedgerError::TooNew { .. }) | None => Err(e),
+            Some(_) => {
+                eprintln!("note: the ledger's currencies were not checked: {e:#}");
+                Ok(None)
+            }
+        },
+    }
 }
 
 fn fallback(f: &Fallback) -> String {

@@ -26,7 +26,7 @@ use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::Learned;
-use crate::ledger::{Ledger, UsageSample};
+use crate::ledger::{Access, Ledger, UsageSample};
 use crate::monitor::{Monitor, MonitorState, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
@@ -57,7 +57,8 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
         out.flush()?;
     }
     let ledger_path = config.database_path(db);
-    let mut ledger = Ledger::open(&ledger_path)?;
+    // It writes usage samples.
+    let mut ledger = super::open_ledger(&config, db, Access::Write)?;
     let server_name = bound.first().map_or_else(String::new, SocketAddr::to_string);
     let mut usage = UsageWriter::new(server_name, &serving.current().1);
     let mut control = Control::new(&serving.current().1);

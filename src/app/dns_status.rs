@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cli::StatusArgs;
 use crate::config::Config;
-use crate::ledger::Ledger;
+use crate::ledger::Access;
 use crate::monitor::stats_text::series;
 use crate::output::{self, Format, Rows};
 
@@ -85,7 +85,7 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
         (None, None) => "no --metrics, and no dns.metrics in the configuration".to_string(),
     };
     let path = config.database_path(db);
-    let ledger = Ledger::open(&path)?;
+    let ledger = super::open_ledger(config, db, Access::Read)?;
     let samples = ledger.latest_usage()?;
     let from = samples.iter().map(|s| s.start).max().and_then(|t| jiff::Timestamp::from_second(t).ok());
     let buyers = samples

@@ -8,27 +8,24 @@ use super::bad_usage;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::bid_file;
+use super::{bid_file, open_ledger};
 use crate::cli::{AuctionCreateArgs, AuctionIdArgs, AuctionListArgs, AuctionRunArgs, BidArgs, SalesArgs};
 use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
 use crate::core::money::Money;
 use crate::core::service::Service;
+use crate::core::usage_report::totals_by_currency;
 use crate::core::window::format_instant;
 use crate::ledger::auctions::Settlement;
-use crate::ledger::{Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
+use crate::ledger::{Access, Auction, AuctionStatus, NewAuction, NewBid, Sale};
 use crate::output::{self, Format, Rows};
 
 fn now() -> i64 {
     Timestamp::now().as_second()
 }
 
-fn open_ledger(config: &Config, db: Option<&Path>) -> anyhow::Result<Ledger> {
-    Ok(Ledger::open(&config.database_path(db))?)
-}
-
-fn money(m: Money, config: &Config) -> String {
-    format!("{m} {}", config.market.currency.0)
+fn money(m: Money, currency: &str) -> String {
+    format!("{m} {currency}")
 }
 
 fn money128(v: i128) -> Money {
@@ -54,7 +51,7 @@ struct AuctionJson {
     service: &'static str,
 }
 
-fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
+fn auction_json(a: &Auction) -> AuctionJson {
     AuctionJson {
         id: a.id,
         window_start: format_instant(a.window.start),
@@ -62,7 +59,7 @@ fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
         rps: a.rps,
         rule: a.rule.name(),
         reserve: a.reserve.to_string(),
-        currency: config.market.currency.0.clone(),
+        currency: a.currency.clone(),
         closes_at: a.closes_at.map(format_instant),
         status: a.status.name(),
         created_at: format_instant(a.created_at),
@@ -72,7 +69,7 @@ fn auction_json(a: &Auction, config: &Config) -> AuctionJson {
     }
 }
 
-fn describe(a: &Auction, config: &Config) -> String {
+fn describe(a: &Auction) -> String {
     let closes = a.closes_at.map(|c| format!(", closes {}", format_instant(c))).unwrap_or_default();
     let service = if a.service == Service::BestEffort { " best-effort" } else { "" };
     format!(
@@ -81,7 +78,7 @@ fn describe(a: &Auction, config: &Config) -> String {
         a.window,
         a.rps,
         a.rule,
-        money(a.reserve, config),
+        money(a.reserve, &a.currency),
         a.status.name()
     )
 }
@@ -96,9 +93,10 @@ pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> a
         reserve: args.reserve.unwrap_or(config.market.reserve_price),
         closes_at: args.closes.map(|t| t.as_second()),
         service: if args.best_effort { Service::BestEffort } else { Service::Guaranteed },
+        currency: config.market.currency.0.clone(),
     };
-    let auction = open_ledger(config, db)?.create_auction(&new, now())?;
-    writeln!(io::stdout(), "created {}", describe(&auction, config))?;
+    let auction = open_ledger(config, db, Access::Write)?.create_auction(&new, now())?;
+    writeln!(io::stdout(), "created {}", describe(&auction))?;
     Ok(())
 }
 
@@ -110,7 +108,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
         Some("cancelled") => Some(AuctionStatus::Cancelled),
         _ => None,
     };
-    let auctions = open_ledger(config, db)?.auctions(status)?;
+    let auctions = open_ledger(config, db, Access::Read)?.auctions(status)?;
     let mut rows =
         Rows::new(&["id#", "window/", "rps#", "service", "rule", "reserve#", "currency!", "closes_at@", "status"]);
     for a in &auctions {
@@ -121,12 +119,12 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
             a.service.name().into(),
             a.rule.name().into(),
             a.reserve.to_string(),
-            config.market.currency.0.clone(),
+            a.currency.clone(),
             a.closes_at.map(format_instant).unwrap_or_default(),
             a.status.name().into(),
         ]);
     }
-    let json: Vec<AuctionJson> = auctions.iter().map(|a| auction_json(a, config)).collect();
+    let json: Vec<AuctionJson> = auctions.iter().map(auction_json).collect();
     output::write(&mut io::stdout().lock(), args.format.format, &rows, &json)?;
     Ok(())
 }
@@ -153,7 +151,7 @@ struct ShowJson<'a> {
 
 /// `market auction show`.
 pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
-    let mut ledger = open_ledger(config, db)?;
+    let mut ledger = open_ledger(config, db, Access::Read)?;
     let (auction, bids) = ledger.auction(args.id)?;
     let won: HashMap<i64, Sale> = ledger
         .sales(None, Some(auction.window))?
@@ -174,7 +172,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
         "total#",
         "currency!",
     ]);
-    let mut json = ShowJson { auction: auction_json(&auction, config), bids: Vec::new() };
+    let mut json = ShowJson { auction: auction_json(&auction), bids: Vec::new() };
     for b in &bids {
         let sale = won.get(&b.id);
         let won_rps = cleared.then(|| sale.map_or(0, |s| s.rps));
@@ -190,7 +188,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
             won_rps.map(|w| w.to_string()).unwrap_or_default(),
             unit.clone().unwrap_or_default(),
             total.clone().unwrap_or_default(),
-            config.market.currency.0.clone(),
+            auction.currency.clone(),
         ]);
         json.bids.push(BidJson {
             bid_id: b.id,
@@ -206,7 +204,7 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
     }
     let mut out = io::stdout().lock();
     if args.format.format == Format::Table {
-        writeln!(out, "{}", describe(&auction, config))?;
+        writeln!(out, "{}", describe(&auction))?;
     }
     output::write(&mut out, args.format.format, &rows, &json)?;
     Ok(())
@@ -214,8 +212,8 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
 
 /// `market auction cancel`.
 pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
-    let auction = open_ledger(config, db)?.cancel_auction(args.id, now())?;
-    writeln!(io::stdout(), "cancelled {}", describe(&auction, config))?;
+    let auction = open_ledger(config, db, Access::Write)?.cancel_auction(args.id, now())?;
+    writeln!(io::stdout(), "cancelled {}", describe(&auction))?;
     Ok(())
 }
 
@@ -234,7 +232,9 @@ pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result
         }
         _ => return Err(bad_usage("give --buyer, --rps and --price, or --file")),
     };
-    let ids = open_ledger(config, db)?.place_bids(args.id, &bids, now())?;
+    // The bids' prices are in the config's currency; the ledger refuses them on an auction in
+    // another.
+    let ids = open_ledger(config, db, Access::Write)?.place_bids(args.id, &bids, &config.market.currency.0, now())?;
     let first = ids.first().copied().unwrap_or_default();
     let last = ids.last().copied().unwrap_or_default();
     let range = if ids.len() == 1 { format!("bid #{first}") } else { format!("{} bids, #{first}..#{last}", ids.len()) };
@@ -267,14 +267,14 @@ struct AllocationJson<'a> {
 
 /// `market auction run`.
 pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow::Result<()> {
-    let mut ledger = open_ledger(config, db)?;
+    let mut ledger = open_ledger(config, db, Access::Write)?;
     let s = ledger.settle_auction(args.id, now(), args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
-    print_settlement(config, &s, args)
+    print_settlement(&s, args)
 }
 
 /// Prints the winners in rank order and the revenue. Only the chosen format is built: an
 /// auction can have a million bids.
-fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
+fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
     let secs = s.auction.window.secs();
     let winners = s.clearing.awards.iter().enumerate().filter(|(_, a)| a.rps > 0).map(|(rank, a)| {
         let unit = money128(a.payment_per_hour / i128::from(a.rps));
@@ -283,7 +283,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
     let mut out = io::stdout().lock();
     if args.format.format == Format::Json {
         let json = RunJson {
-            auction: auction_json(&s.auction, config),
+            auction: auction_json(&s.auction),
             dry_run: args.dry_run,
             sold_rps: s.clearing.sold_rps,
             clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
@@ -328,13 +328,16 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             a.rps.to_string(),
             unit.to_string(),
             total.to_string(),
-            config.market.currency.0.clone(),
+            s.auction.currency.clone(),
         ]);
     }
     output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
-        let price =
-            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+        let price = s
+            .clearing
+            .clearing_price
+            .map(|p| format!(" at {} per rps-hour", money(p, &s.auction.currency)))
+            .unwrap_or_default();
         let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,
@@ -345,7 +348,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             s.auction.rps,
             s.auction.window,
             s.clearing.awards.len() - losers,
-            money(money128(s.revenue), config),
+            money(money128(s.revenue), &s.auction.currency),
             if args.dry_run { " (dry run: nothing written)" } else { "" }
         )?;
     }
@@ -373,7 +376,7 @@ struct SaleJson<'a> {
 
 /// `market sales`.
 pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Result<()> {
-    let ledger = open_ledger(config, db)?;
+    let ledger = open_ledger(config, db, Access::Read)?;
     if let Some(name) = &args.buyer {
         super::check_buyer(config, &ledger, name)?;
     }
@@ -402,7 +405,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.service.name().into(),
             s.unit_price.to_string(),
             s.total.to_string(),
-            config.market.currency.0.clone(),
+            s.currency.clone(),
             s.mechanism.clone(),
             s.source_id.to_string(),
         ]);
@@ -415,7 +418,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             rps: s.rps,
             unit_price: s.unit_price.to_string(),
             total: s.total.to_string(),
-            currency: &config.market.currency.0,
+            currency: &s.currency,
             mechanism: &s.mechanism,
             rule: s.rule.as_deref(),
             source_id: s.source_id,
@@ -426,8 +429,8 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let total: i64 = sales.iter().map(|s| s.total.micros()).sum();
-        writeln!(out, "{} sales, {} in all", sales.len(), money(Money(total), config))?;
+        let totals = totals_by_currency(sales.iter().map(|s| (s.currency.as_str(), s.total)));
+        writeln!(out, "{} sales, {} in all", sales.len(), output::amounts(&totals, &config.market.currency.0))?;
     }
     Ok(())
 }

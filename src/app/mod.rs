@@ -18,6 +18,7 @@ pub mod report;
 pub mod simulate;
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -26,6 +27,15 @@ use crate::cli::{
     AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, MarketCommand, ReportCommand,
 };
 use crate::config::Config;
+use crate::ledger::{Access, Ledger, OpenOptions};
+
+/// The command's ledger (`--db`, else the config's), for reading or writing. Writing creates it
+/// if there is none and migrates it; rows from before the ledger stored currencies take the
+/// config's `market.currency`.
+pub fn open_ledger(config: &Config, db: Option<&Path>, access: Access) -> anyhow::Result<Ledger> {
+    let path = config.database_path(db);
+    Ok(Ledger::open(&path, OpenOptions { access, currency: &config.market.currency.0 })?)
+}
 
 /// Parses the command line, runs the command, and reports an error as one line, its causes
 /// joined by `: ` (`error: proxy edge-2: logs/edge-2/access.log*: no such file`).

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::core::book::{Side, TimeInForce};
 use crate::core::money::Money;
 use crate::core::window::{Window, format_instant};
-use crate::ledger::{BookCache, Ledger, NewOrder, Placed};
+use crate::ledger::{Access, BookCache, Ledger, NewOrder, Placed};
 use crate::output::{self, Rows};
 
 fn now() -> i64 {
@@ -24,7 +24,7 @@ fn now() -> i64 {
 
 /// `market order buy|sell|cancel` and `market order --file`.
 pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Result<()> {
-    let mut ledger = Ledger::open(&config.database_path(db))?;
+    let mut ledger = super::open_ledger(config, db, Access::Write)?;
     let buyers: HashSet<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
     let mut out = io::stdout().lock();
     let new = match (&args.command, &args.file) {
@@ -39,7 +39,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Re
         (None, None) => return Err(bad_usage("give an order (buy, sell, cancel) or --file")),
     };
     let placed = ledger.place_order(&new, now(), &mut BookCache::default())?;
-    writeln!(out, "{}", describe(&placed, config))?;
+    writeln!(out, "{}", describe(&placed))?;
     Ok(())
 }
 
@@ -52,7 +52,15 @@ fn new_order(
 ) -> anyhow::Result<NewOrder> {
     let tif = if t.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc };
     check_order(config, side, owner, t.window, buyers).map_err(|e| bad_usage(format!("--{e}")))?;
-    Ok(NewOrder { side, owner: owner.map(str::to_string), window: t.window, rps: t.rps, limit: t.limit, tif })
+    Ok(NewOrder {
+        side,
+        owner: owner.map(str::to_string),
+        window: t.window,
+        rps: t.rps,
+        limit: t.limit,
+        tif,
+        currency: config.market.currency.0.clone(),
+    })
 }
 
 /// Checks what the ledger cannot: the buyer is known, the window is on the slot grid.
@@ -74,7 +82,7 @@ fn check_order(
     window.check_aligned(config.market.slot).map_err(|e| format!("window: {e}"))
 }
 
-fn describe(p: &Placed, config: &Config) -> String {
+fn describe(p: &Placed) -> String {
     let o = &p.order;
     let who = o.owner.as_deref().unwrap_or("operator");
     let side = if o.side == Side::Buy { "buy" } else { "sell" };
@@ -91,7 +99,7 @@ fn describe(p: &Placed, config: &Config) -> String {
         o.rps,
         o.window,
         o.limit,
-        config.market.currency.0,
+        o.currency,
         if o.tif == TimeInForce::Ioc { ", ioc" } else { "" },
         p.trades.len(),
         if p.trades.len() == 1 { "" } else { "s" },
@@ -165,7 +173,15 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
     if row.limit.micros() <= 0 {
         return Err(format!("limit: must be > 0, got {}", row.limit));
     }
-    Ok(NewOrder { side, owner, window, rps: row.rps, limit: row.limit, tif })
+    Ok(NewOrder {
+        side,
+        owner,
+        window,
+        rps: row.rps,
+        limit: row.limit,
+        tif,
+        currency: config.market.currency.0.clone(),
+    })
 }
 
 /// Places a file of orders in turn, as an exchange takes a batch: an order the market refuses
@@ -215,16 +231,18 @@ struct LevelJson {
 }
 
 #[derive(Serialize)]
-struct BookJson {
+struct BookJson<'a> {
     window_start: String,
     window_end: String,
+    /// What the resting orders are priced in; null for an empty book.
+    currency: Option<&'a str>,
     bids: Vec<LevelJson>,
     asks: Vec<LevelJson>,
 }
 
 /// `market book`.
 pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Result<()> {
-    let owned = Ledger::open(&config.database_path(db))?.book(args.window)?;
+    let owned = super::open_ledger(config, db, Access::Read)?.book(args.window)?;
     let (bids, asks) = owned.book.depth();
     let mut rows = Rows::new(&["side", "price#", "currency!", "rps#", "orders#"]);
     for (side, levels) in [("ask", asks.iter().rev().collect::<Vec<_>>()), ("bid", bids.iter().collect())] {
@@ -232,7 +250,7 @@ pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Resu
             rows.push(vec![
                 side.into(),
                 l.price.to_string(),
-                config.market.currency.0.clone(),
+                owned.currency.clone().unwrap_or_else(|| config.market.currency.0.clone()),
                 l.rps.to_string(),
                 l.orders.to_string(),
             ]);
@@ -242,6 +260,7 @@ pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Resu
     let json = BookJson {
         window_start: format_instant(args.window.start),
         window_end: format_instant(args.window.end),
+        currency: owned.currency.as_deref().filter(|_| !owned.book.is_empty()),
         bids: bids.iter().map(level).collect(),
         asks: asks.iter().map(level).collect(),
     };
@@ -259,6 +278,7 @@ struct OrderJson<'a> {
     rps: i64,
     remaining: i64,
     limit: String,
+    currency: &'a str,
     tif: &'static str,
     status: &'static str,
     placed_at: String,
@@ -266,7 +286,7 @@ struct OrderJson<'a> {
 
 /// `market orders`.
 pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::Result<()> {
-    let orders = Ledger::open(&config.database_path(db))?.orders(args.open)?;
+    let orders = super::open_ledger(config, db, Access::Read)?.orders(args.open)?;
     let mut rows =
         Rows::new(&["id#", "side", "owner", "window/", "rps#", "remaining#", "limit#", "currency!", "tif", "status"]);
     let mut json = Vec::new();
@@ -281,7 +301,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             o.rps.to_string(),
             o.remaining.to_string(),
             o.limit.to_string(),
-            config.market.currency.0.clone(),
+            o.currency.clone(),
             tif.into(),
             o.status.name().into(),
         ]);
@@ -294,6 +314,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             rps: o.rps,
             remaining: o.remaining,
             limit: o.limit.to_string(),
+            currency: &o.currency,
             tif,
             status: o.status.name(),
             placed_at: format_instant(o.placed_at),

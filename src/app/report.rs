@@ -16,13 +16,13 @@ use crate::config::{Config, parse_format};
 use crate::core::money::Money;
 use crate::core::sale::Sale;
 use crate::core::usage_bucket::UsageBucket;
-use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, usage_lines};
+use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, totals_by_currency, usage_lines};
 use crate::core::window::{DAY_SECS, Window, format_instant, format_secs};
 use crate::core::window_report::{WindowLine, window_lines};
 use crate::ingest::JsonFields;
 use crate::ingest::host_count::{HostCountOptions, count_hosts};
 use crate::ingest::log_files;
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::output::{self, Format, Rows};
 
 /// A usage line in JSON (documented in the README for billing systems; keep names stable).
@@ -74,7 +74,7 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 /// `report usage`.
 pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
-    let ledger = Ledger::open(&config.database_path(db))?;
+    let ledger = super::open_ledger(config, db, Access::Read)?;
     if let Some(name) = &args.buyer {
         super::check_buyer(config, &ledger, name)?;
     }
@@ -94,6 +94,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         },
         billing: args.billing,
         overage_price: config.market.overage_price,
+        overage_currency: config.market.currency.0.clone(),
         now: present(&ledger)?,
     };
     let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)
@@ -113,8 +114,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
     if !args.logs.is_empty() {
         return reconcile(config, args, range, &usage);
     }
-    let currency = config.market.currency.0.as_str();
-    let json: Vec<UsageJson> = lines.iter().map(|l| usage_json(l, currency)).collect();
+    let json: Vec<UsageJson> = lines.iter().map(usage_json).collect();
     let rows = if args.format.format == Format::Csv { usage_rows_full(&json) } else { usage_rows(&lines) };
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
@@ -159,7 +159,7 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn usage_json<'a>(l: &'a UsageLine, currency: &'a str) -> UsageJson<'a> {
+fn usage_json(l: &UsageLine) -> UsageJson<'_> {
     UsageJson {
         buyer: &l.buyer,
         sale_id: l.sale_id,
@@ -189,7 +189,7 @@ fn usage_json<'a>(l: &'a UsageLine, currency: &'a str) -> UsageJson<'a> {
         rule: &l.rule,
         unit_price: l.unit_price.to_string(),
         charge: l.charge.to_string(),
-        currency,
+        currency: &l.currency,
     }
 }
 
@@ -313,30 +313,34 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
     rows
 }
 
-/// Per buyer and for the report: lines, requests served, gaps, and what is owed.
+/// Per buyer and for the report: lines, requests served, gaps, and what is owed, per currency.
 fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io::Result<()> {
     let currency = &config.market.currency.0;
+    let owed = |lines: &[&UsageLine]| totals_by_currency(lines.iter().map(|l| (l.currency.as_str(), l.charge)));
     let mut buyers: Vec<&str> = lines.iter().map(|l| l.buyer.as_str()).collect();
     buyers.dedup();
     writeln!(out)?;
     for buyer in &buyers {
         let theirs: Vec<&UsageLine> = lines.iter().filter(|l| l.buyer == *buyer).collect();
-        let owed: i64 = theirs.iter().map(|l| l.charge.micros()).sum();
         let served: u64 = theirs.iter().filter_map(|l| l.served_requests).sum();
         let n = theirs.len();
-        let lines = if n == 1 { "line" } else { "lines" };
-        writeln!(out, "{buyer}: {n} {lines}, {served} requests served, owes {} {currency}", Money(owed))?;
+        let noun = if n == 1 { "line" } else { "lines" };
+        writeln!(
+            out,
+            "{buyer}: {n} {noun}, {served} requests served, owes {}",
+            output::amounts(&owed(&theirs), currency)
+        )?;
     }
-    let owed: i64 = lines.iter().map(|l| l.charge.micros()).sum();
+    let all: Vec<&UsageLine> = lines.iter().collect();
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
     let gap_secs: i64 = gappy.iter().map(|l| l.gap_seconds).sum();
     write!(
         out,
-        "total: {} lines, {} {}, {} {currency}",
+        "total: {} lines, {} {}, {}",
         lines.len(),
         buyers.len(),
         if buyers.len() == 1 { "buyer" } else { "buyers" },
-        Money(owed)
+        output::amounts(&owed(&all), currency)
     )?;
     if gappy.is_empty() {
         writeln!(out, "; no gaps")
@@ -517,8 +521,11 @@ struct WindowJson<'a> {
     resold_rps: f64,
     used_rps: Option<f64>,
     unsold_rps: Option<f64>,
-    revenue: String,
-    currency: &'a str,
+    /// The period's revenue when it is in one currency (the config's when there are no sales).
+    revenue: Option<String>,
+    currency: Option<&'a str>,
+    /// Every currency's revenue, by code.
+    revenue_by_currency: std::collections::BTreeMap<&'a str, String>,
 }
 
 /// The two operator views.
@@ -531,7 +538,7 @@ pub enum WindowView {
 /// `report sales` and `report capacity`.
 pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view: WindowView) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
-    let ledger = Ledger::open(&config.database_path(db))?;
+    let ledger = super::open_ledger(config, db, Access::Read)?;
     let sales = ledger.sales(None, None)?;
     let offers: Vec<(Window, i64)> =
         ledger.offers(None)?.into_iter().map(|o| (Window { start: o.slot_start, end: o.slot_end }, o.rps)).collect();
@@ -552,23 +559,35 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         period,
         billing: None,
         overage_price: config.market.overage_price,
+        overage_currency: config.market.currency.0.clone(),
         now: present(&ledger)?,
     };
     let lines = usage_lines(&sales, &usage, &opts);
     let report = window_lines(&periods, &lines, &offers, &usage);
     let currency = config.market.currency.0.as_str();
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
-    let rows = window_rows(&report, view, currency);
+    // Amounts show their currency in the table too when there is more than one.
+    let several =
+        totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m)))).len() > 1;
+    let rows = window_rows(&report, view, currency, several);
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let revenue: i64 = report.iter().map(|w| w.revenue.micros()).sum();
-        writeln!(out, "{} periods, revenue {} {currency}", report.len(), Money(revenue))?;
+        let revenue = totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m))));
+        writeln!(out, "{} periods, revenue {}", report.len(), output::amounts(&revenue, currency))?;
     }
     Ok(())
 }
 
-fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
+/// `currency`: the config's, for a period without sales.
+fn window_json<'a>(w: &'a WindowLine, currency: &'a str) -> WindowJson<'a> {
+    // One currency: `revenue` and `currency` as ever. Several: no one figure can say it;
+    // `revenue` and `currency` are null and `revenue_by_currency` has each.
+    let (revenue, currency) = match w.revenue.as_slice() {
+        [] => (Some(Money(0).to_string()), Some(currency)),
+        [(c, m)] => (Some(m.to_string()), Some(c.as_str())),
+        _ => (None, None),
+    };
     WindowJson {
         window_start: format_instant(w.window.start),
         window_end: format_instant(w.window.end),
@@ -579,12 +598,17 @@ fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
         resold_rps: round3(w.resold_rps),
         used_rps: w.used_rps.map(round3),
         unsold_rps: w.unsold_rps.map(round3),
-        revenue: w.revenue.to_string(),
+        revenue,
         currency,
+        revenue_by_currency: w.revenue.iter().map(|(c, m)| (c.as_str(), m.to_string())).collect(),
     }
 }
 
-fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows {
+/// One line per period; a period with sales in several currencies has one more line per
+/// further currency, with only its window, revenue and currency (empty cells elsewhere, so the
+/// rps columns still add up). `currency` is the config's, for a period without sales;
+/// `several`: the report has more than one, so the table shows the currency column too.
+fn window_rows(report: &[WindowLine], view: WindowView, currency: &str, several: bool) -> Rows {
     let mut rows = match view {
         WindowView::Sales => Rows::new(&[
             "window/",
@@ -595,7 +619,7 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows 
             "used_rps#",
             "unsold_rps#",
             "revenue#",
-            "currency!",
+            if several { "currency" } else { "currency!" },
         ]),
         WindowView::Capacity => Rows::new(&[
             "window/",
@@ -609,6 +633,7 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows 
     };
     for w in report {
         let sold = w.auction_rps + w.order_rps;
+        let first_revenue = w.revenue.first().map_or((currency, Money(0)), |(c, m)| (c.as_str(), *m));
         rows.push(match view {
             WindowView::Sales => vec![
                 w.window.to_string(),
@@ -618,8 +643,8 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows 
                 format!("{:.1}", w.resold_rps),
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
-                w.revenue.to_string(),
-                currency.to_string(),
+                first_revenue.1.to_string(),
+                first_revenue.0.to_string(),
             ],
             WindowView::Capacity => vec![
                 w.window.to_string(),
@@ -631,6 +656,14 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows 
                 opt(w.used_rps.zip(w.offered_rps).filter(|(_, o)| *o > 0.0).map(|(u, o)| u * 100.0 / o), 1),
             ],
         });
+        if view == WindowView::Sales {
+            for (c, m) in w.revenue.iter().skip(1) {
+                let mut line = vec![w.window.to_string()];
+                line.extend(std::iter::repeat_n("-".to_string(), 6));
+                line.extend([m.to_string(), c.clone()]);
+                rows.push(line);
+            }
+        }
     }
     rows
 }

@@ -27,4 +27,6 @@ pub struct Sale {
     pub bid_id: Option<i64>,
     pub created_at: i64,
     pub service: Service,
+    /// The currency of `unit_price` and `total` (ISO 4217, `EUR`).
+    pub currency: String,
 }

@@ -15,6 +15,9 @@
 //!
 //! **Resales.** A buyer that resold part of what it bought gets a credit line for the resale
 //! (negative rps and charge) beside its purchase, so its lines add up to what it owes.
+//!
+//! **Currencies.** Each line is in its sale's currency; lines in different currencies are
+//! never added up (see [`totals_by_currency`]).
 
 use std::collections::HashMap;
 
@@ -85,6 +88,8 @@ pub struct ReportOptions {
     pub billing: Option<Billing>,
     /// Price per rps-hour above the purchase under p95 (default: the sale's unit price).
     pub overage_price: Option<Money>,
+    /// What `overage_price` is in: a sale in another currency pays overage at its own price.
+    pub overage_currency: String,
     /// The report's present: time after it has not happened yet, so it is no gap.
     pub now: i64,
 }
@@ -133,6 +138,17 @@ pub struct UsageLine {
     pub rule: String,
     pub unit_price: Money,
     pub charge: Money,
+    /// The sale's currency, of `unit_price` and `charge`.
+    pub currency: String,
+}
+
+/// Sums of `amounts` per currency, by currency code: money in two currencies is never added.
+pub fn totals_by_currency<'a>(amounts: impl IntoIterator<Item = (&'a str, Money)>) -> Vec<(String, Money)> {
+    let mut totals: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (currency, m) in amounts {
+        *totals.entry(currency).or_default() += m.micros();
+    }
+    totals.into_iter().map(|(c, m)| (c.to_string(), Money(m))).collect()
 }
 
 /// The report's lines: for every sale in `sales` overlapping the range, its purchase lines
@@ -221,7 +237,8 @@ fn purchase_line(
     let served = (measured > 0).then(|| sum.served.round() as u64);
     let p95_rps = billing::percentile95(&mut sum.rates);
     let billing = opts.billing.unwrap_or(Billing::for_service(sale.service));
-    let (charge, rule) = charge(sale, part, billing, served, p95_rps, opts.overage_price);
+    let overage_price = opts.overage_price.filter(|_| sale.currency == opts.overage_currency);
+    let (charge, rule) = charge(sale, part, billing, served, p95_rps, overage_price);
     UsageLine {
         buyer: sale.buyer.clone(),
         sale_id: sale.id,
@@ -251,6 +268,7 @@ fn purchase_line(
         rule,
         unit_price: sale.unit_price,
         charge,
+        currency: sale.currency.clone(),
     }
 }
 
@@ -383,6 +401,7 @@ fn credit_line(sale: &Sale, seller: &str, part: Window) -> UsageLine {
         rule: format!("resold {} rps × {} h × {} to {}", sale.rps, hours(part.secs()), sale.unit_price, sale.buyer),
         unit_price: sale.unit_price,
         charge: Money(-credit.micros()),
+        currency: sale.currency.clone(),
     }
 }
 
@@ -423,6 +442,7 @@ mod tests {
             bid_id: None,
             created_at: start - H,
             service,
+            currency: "EUR".into(),
         }
     }
 
@@ -460,6 +480,7 @@ mod tests {
             period,
             billing: None,
             overage_price: None,
+            overage_currency: "EUR".into(),
             now: i64::MAX,
         }
     }
@@ -524,6 +545,27 @@ mod tests {
         // The sale's own rule, reserved, ignores the bursts.
         let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!(l.charge, Money(57_600_000_000));
+    }
+
+    #[test]
+    fn overage_priced_in_another_currency_is_not_applied() {
+        // The config's overage price is in EUR; a USD sale pays its overage at its own unit price
+        // (0.80 USD), never at 1.20 "EUR" counted as dollars.
+        let mut usd = sale(1, "shop", DAY0, 1, 100, 800_000, Service::Guaranteed);
+        usd.currency = "USD".into();
+        let mut o = opts(Period::Sale);
+        o.billing = Some(Billing::P95);
+        o.overage_price = Some(Money(1_200_000));
+        let usage = vec![("shop".to_string(), buckets(DAY0, 100, &[200.0; 12]))];
+        let l = &usage_lines(&[usd], &usage, &o)[0];
+        assert_eq!((l.charge, l.currency.as_str()), (Money(160_000_000), "USD"));
+        assert_eq!(l.rule, "p95 200 rps: 100 rps × 1 h × 0.80 + 100 rps over × 1 h × 0.80");
+    }
+
+    #[test]
+    fn totals_are_per_currency() {
+        let got = totals_by_currency([("EUR", Money(5)), ("USD", Money(7)), ("EUR", Money(-2))]);
+        assert_eq!(got, [("EUR".to_string(), Money(3)), ("USD".to_string(), Money(7))]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::core::money::Money;
 use crate::core::service::Service;
 use crate::core::usage_bucket::UsageBucket;
-use crate::core::usage_report::UsageLine;
+use crate::core::usage_report::{UsageLine, totals_by_currency};
 use crate::core::window::Window;
 
 /// One period of the operator's report.
@@ -29,8 +29,9 @@ pub struct WindowLine {
     /// What the proxies served for all buyers, per second of the period, each buyer's gaps
     /// (unmeasured time in its sales) filled at its measured rate; `None` if unmeasured.
     pub used_rps: Option<f64>,
-    /// What buyers owe the operator for the period (resales are between buyers).
-    pub revenue: Money,
+    /// What buyers owe the operator for the period (resales are between buyers), per currency
+    /// (by code; none without sales): two currencies are never added.
+    pub revenue: Vec<(String, Money)>,
     /// Offered minus sold; `None` where nothing was offered.
     pub unsold_rps: Option<f64>,
 }
@@ -55,9 +56,10 @@ pub fn window_lines(
                 best_effort_rps: 0.0,
                 resold_rps: 0.0,
                 used_rps: None,
-                revenue: Money(0),
+                revenue: Vec::new(),
                 unsold_rps: None,
             };
+            let mut revenue = Vec::new();
             for l in lines.iter().filter(|l| overlap(l.window, period) > 0) {
                 let rps = l.purchased_rps as f64 * weight(l.window);
                 match (l.purchased_rps < 0, l.service, &l.seller, l.mechanism.as_str()) {
@@ -68,9 +70,10 @@ pub fn window_lines(
                     (false, _, None, _) => line.order_rps += rps,
                 }
                 if l.purchased_rps > 0 && l.seller.is_none() {
-                    line.revenue = Money(line.revenue.micros() + l.charge.micros());
+                    revenue.push((l.currency.as_str(), l.charge));
                 }
             }
+            line.revenue = totals_by_currency(revenue);
             for (slot, rps) in offers.iter().filter(|(slot, _)| overlap(*slot, period) > 0) {
                 *line.offered_rps.get_or_insert(0.0) += *rps as f64 * weight(*slot);
             }
@@ -163,6 +166,7 @@ mod tests {
             rule: String::new(),
             unit_price: Money(0),
             charge: Money(charge),
+            currency: "EUR".into(),
         }
     }
 
@@ -186,9 +190,26 @@ mod tests {
         let h0 = &got[0];
         assert_eq!((h0.auction_rps, h0.order_rps, h0.best_effort_rps, h0.resold_rps), (100.0, 10.0, 40.0, 10.0));
         assert_eq!((h0.offered_rps, h0.unsold_rps, h0.used_rps), (Some(150.0), Some(40.0), Some(90.0)));
-        assert_eq!(h0.revenue, Money(91_000_000));
+        assert_eq!(h0.revenue, [("EUR".to_string(), Money(91_000_000))]);
         let h1 = &got[1];
-        assert_eq!((h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue), (0.0, Some(150.0), None, Money(0)));
+        assert_eq!(
+            (h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue.as_slice()),
+            (0.0, Some(150.0), None, &[][..])
+        );
+    }
+
+    #[test]
+    fn revenue_in_two_currencies_is_two_sums() {
+        let hour = Window { start: T, end: T + 3600 };
+        let mut usd = line("api", T, 3600, 20, "order", None, 7_000_000);
+        usd.currency = "USD".into();
+        let lines = [
+            line("shop", T, 3600, 100, "auction", None, 80_000_000),
+            usd,
+            line("news", T, 1800, 10, "order", None, 1_000_000),
+        ];
+        let got = window_lines(&[hour], &lines, &[], &[]);
+        assert_eq!(got[0].revenue, [("EUR".to_string(), Money(81_000_000)), ("USD".to_string(), Money(7_000_000))]);
     }
 
     #[test]

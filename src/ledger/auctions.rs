@@ -54,6 +54,8 @@ pub struct Auction {
     pub ended_at: Option<i64>,
     pub clearing_price: Option<Money>,
     pub service: Service,
+    /// The currency of the reserve, the bids and the sales (ISO 4217, `EUR`).
+    pub currency: String,
 }
 
 /// An auction to create; `rps: None` means all that is unsold in the window (guaranteed only).
@@ -65,6 +67,8 @@ pub struct NewAuction {
     pub reserve: Money,
     pub closes_at: Option<i64>,
     pub service: Service,
+    /// What the reserve, and so every bid, is priced in.
+    pub currency: String,
 }
 
 /// A bid to place.
@@ -87,7 +91,7 @@ pub struct StoredBid {
     pub placed_at: i64,
 }
 
-const AUCTION_COLUMNS: &str = "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price, service";
+const AUCTION_COLUMNS: &str = "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price, service, currency";
 
 fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
     let rule: String = r.get(4)?;
@@ -107,6 +111,7 @@ fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
             let text: String = r.get(11)?;
             text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(11, text, rusqlite::types::Type::Text))?
         },
+        currency: r.get(12)?,
     })
 }
 
@@ -163,8 +168,9 @@ impl Ledger {
             }
         };
         tx.execute(
-            "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at, service)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)",
+            "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at, service,
+                                   currency)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9)",
             params![
                 new.window.start,
                 new.window.end,
@@ -173,7 +179,8 @@ impl Ledger {
                 new.reserve.micros(),
                 new.closes_at,
                 now,
-                new.service.name()
+                new.service.name(),
+                new.currency
             ],
         )?;
         let auction = load(&tx, tx.last_insert_rowid())?;
@@ -208,11 +215,19 @@ impl Ledger {
         Ok(auction)
     }
 
-    /// Places bids on an open auction, all or none; returns their ids.
-    pub fn place_bids(&mut self, id: i64, bids: &[NewBid], now: i64) -> Result<Vec<i64>, MarketError> {
+    /// Places bids priced in `currency` on an open auction, all or none; returns their ids. An
+    /// auction's bids are in its currency: bids in another are refused, not converted.
+    pub fn place_bids(&mut self, id: i64, bids: &[NewBid], currency: &str, now: i64) -> Result<Vec<i64>, MarketError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let auction = load(&tx, id)?;
         require_open(&auction)?;
+        if auction.currency != currency {
+            return Err(MarketError::Currency {
+                what: format!("auction #{id}"),
+                theirs: auction.currency,
+                given: currency.to_string(),
+            });
+        }
         if let Some(closes) = auction.closes_at
             && now >= closes
         {
@@ -221,10 +236,11 @@ impl Ledger {
         let mut ids = Vec::with_capacity(bids.len());
         {
             let mut insert = tx.prepare(
-                "INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at, currency)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for b in bids {
-                insert.execute(params![id, b.buyer, b.rps, b.min_rps, b.price.micros(), now])?;
+                insert.execute(params![id, b.buyer, b.rps, b.min_rps, b.price.micros(), now, currency])?;
                 ids.push(tx.last_insert_rowid());
             }
         }
@@ -268,8 +284,8 @@ impl Ledger {
         if !dry_run {
             let mut insert = tx.prepare(
                 "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
-                                    source_id, bid_id, created_at, service)
-                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10, ?11)",
+                                    source_id, bid_id, created_at, service, currency)
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             for a in clearing.awards.iter().filter(|a| a.rps > 0) {
                 let unit = a.payment_per_hour / i128::from(a.rps);
@@ -285,7 +301,8 @@ impl Ledger {
                     id,
                     a.bid_id,
                     now,
-                    auction.service.name()
+                    auction.service.name(),
+                    auction.currency
                 ])?;
             }
             drop(insert);
@@ -349,6 +366,7 @@ mod tests {
             reserve: Money(1),
             closes_at: None,
             service: Service::Guaranteed,
+            currency: "EUR".into(),
         }
     }
 
@@ -374,7 +392,7 @@ mod tests {
     fn settling_writes_sales_once() {
         let mut l = ledger_with_offers(&[100, 100]);
         let a = l.create_auction(&new_auction(2, Some(100)), 0).unwrap();
-        l.place_bids(a.id, &[bid("x", 60, 10), bid("y", 60, 8), bid("z", 10, 2)], 1).unwrap();
+        l.place_bids(a.id, &[bid("x", 60, 10), bid("y", 60, 8), bid("z", 10, 2)], "EUR", 1).unwrap();
         let run = |l: &mut Ledger, dry| l.settle_auction(a.id, 5, dry, |a, b| clear(a.rps, a.reserve, a.rule, b));
         let dry = run(&mut l, true).unwrap();
         assert_eq!(dry.revenue, 2 * (60 + 40) * 2); // clearing price 2 per rps-hour, 2 hours
@@ -389,7 +407,7 @@ mod tests {
         );
         let err = run(&mut l, false).unwrap_err();
         assert_eq!(err.to_string(), "auction #1 was cleared at 1970-01-01T00:00:05Z");
-        assert!(matches!(l.place_bids(a.id, &[bid("x", 1, 1)], 6), Err(MarketError::Ended { .. })));
+        assert!(matches!(l.place_bids(a.id, &[bid("x", 1, 1)], "EUR", 6), Err(MarketError::Ended { .. })));
         // The sold capacity is gone from supply, and its offers can no longer be replaced.
         let err = l.create_auction(&new_auction(1, Some(1)), 7).unwrap_err();
         assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/1h; asked for 1");
@@ -443,10 +461,10 @@ mod tests {
                     Step::Create { hour, hours, rps, best_effort } => {
                         let window = Window::new(hour * 3600, hours * 3600).unwrap();
                         let service = if *best_effort { Service::BestEffort } else { Service::Guaranteed };
-                        let new = NewAuction { window, rps: *rps, rule: Rule::Vickrey, reserve: Money(1), closes_at: None, service };
+                        let new = NewAuction { window, rps: *rps, rule: Rule::Vickrey, reserve: Money(1), closes_at: None, service, currency: "EUR".into() };
                         l.create_auction(&new, now).map(|_| ())
                     }
-                    Step::Bid { auction, rps, price } => l.place_bids(*auction, &[bid("x", *rps, *price)], now).map(|_| ()),
+                    Step::Bid { auction, rps, price } => l.place_bids(*auction, &[bid("x", *rps, *price)], "EUR", now).map(|_| ()),
                     Step::Run { auction } => {
                         l.settle_auction(*auction, now, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).map(|_| ())
                     }
@@ -494,7 +512,7 @@ mod tests {
     fn best_effort_sells_shares_without_touching_the_offers() {
         let mut l = ledger_with_offers(&[100, 100]);
         let g = l.create_auction(&new_auction(2, None), 0).unwrap();
-        l.place_bids(g.id, &[bid("x", 100, 5)], 1).unwrap();
+        l.place_bids(g.id, &[bid("x", 100, 5)], "EUR", 1).unwrap();
         l.settle_auction(g.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
         let offers = |l: &Ledger| -> Vec<(i64, i64)> {
             let mut stmt = l.conn.prepare("SELECT sold, reserved FROM offers ORDER BY slot_start").unwrap();
@@ -508,7 +526,7 @@ mod tests {
         let a = l.create_auction(&best_effort(Some(50)), 3).unwrap();
         assert_eq!((a.rps, a.service), (50, Service::BestEffort));
         assert_eq!(offers(&l), [(100, 0), (100, 0)], "a best-effort auction holds nothing");
-        l.place_bids(a.id, &[bid("x", 20, 3), bid("y", 40, 2)], 4).unwrap();
+        l.place_bids(a.id, &[bid("x", 20, 3), bid("y", 40, 2)], "EUR", 4).unwrap();
         let s = l.settle_auction(a.id, 5, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
         assert_eq!(s.clearing.sold_rps, 50);
         assert_eq!(offers(&l), [(100, 0), (100, 0)], "nor do its sales");
@@ -525,14 +543,25 @@ mod tests {
     }
 
     #[test]
+    fn bids_are_in_the_auctions_currency() {
+        let mut l = ledger_with_offers(&[100]);
+        let a = l.create_auction(&NewAuction { currency: "USD".into(), ..new_auction(1, None) }, 0).unwrap();
+        let err = l.place_bids(a.id, &[bid("x", 10, 5)], "EUR", 1).unwrap_err();
+        assert_eq!(err.to_string(), "auction #1 is priced in USD, not EUR: prices in two currencies cannot meet");
+        l.place_bids(a.id, &[bid("x", 10, 5)], "USD", 1).unwrap();
+        l.settle_auction(a.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+        assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+    }
+
+    #[test]
     fn bids_go_in_whole_or_not_at_all() {
         let mut l = ledger_with_offers(&[100]);
         let a = l.create_auction(&new_auction(1, None), 0).unwrap();
         let bad = [bid("x", 10, 5), NewBid { buyer: "y".into(), rps: 5, min_rps: 9, price: Money(5) }];
-        assert!(l.place_bids(a.id, &bad, 1).is_err());
+        assert!(l.place_bids(a.id, &bad, "EUR", 1).is_err());
         assert!(l.auction(a.id).unwrap().1.is_empty());
         let closing = l.create_auction(&NewAuction { closes_at: Some(50), ..new_auction(1, Some(0)) }, 0);
         assert!(closing.is_err(), "0 rps");
-        assert!(matches!(l.place_bids(99, &[bid("x", 1, 1)], 1), Err(MarketError::NoAuction(99))));
+        assert!(matches!(l.place_bids(99, &[bid("x", 1, 1)], "EUR", 1), Err(MarketError::NoAuction(99))));
     }
 }

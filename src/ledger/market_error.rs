@@ -26,6 +26,8 @@ pub enum MarketError {
     NoOrder(i64),
     #[error("order #{id} is {status}, not open")]
     OrderClosed { id: i64, status: String },
+    #[error("{what} is priced in {theirs}, not {given}: prices in two currencies cannot meet")]
+    Currency { what: String, theirs: String, given: String },
     #[error("the ledger's order book is inconsistent: {0}")]
     Corrupt(String),
     #[error(transparent)]

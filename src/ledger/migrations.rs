@@ -2,12 +2,17 @@
 //!
 //! `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. A migration that has landed is
 //! never edited: a ledger in the field has already run it. Change the schema by appending.
+//!
+//! A migration that needs a value from outside the ledger (the currency existing prices were
+//! in) reads it from the temporary table `migration_params`, filled in the migration's own
+//! transaction: the migrations stay plain SQL, and a dialect with temporary tables (PostgreSQL)
+//! can do the same.
 
 use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::LedgerError;
+use super::{APPLICATION_ID, LedgerError};
 
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
@@ -243,11 +248,41 @@ pub const MIGRATIONS: &[&str] = &[
            sum(proxy_answers), sum(fallback_answers), sum(fraction * seconds), min(fraction), max(fraction)
       FROM usage_samples, (SELECT 60 AS span UNION ALL SELECT 300) AS spans
      GROUP BY buyer, spans.span, s, server;",
+    // 6: every price with its currency: auctions (their reserve and clearing price), bids,
+    // orders and sales. Rows from before take the currency the operator's config named at
+    // migration time (`migration_params`); new rows must name theirs, which the triggers hold
+    // them to (an added column cannot have a CHECK that the old rows fail before the UPDATE).
+    "ALTER TABLE auctions ADD COLUMN currency TEXT NOT NULL DEFAULT '';
+    ALTER TABLE bids ADD COLUMN currency TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN currency TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sales ADD COLUMN currency TEXT NOT NULL DEFAULT '';
+    UPDATE auctions SET currency = (SELECT currency FROM temp.migration_params);
+    UPDATE bids SET currency = (SELECT currency FROM temp.migration_params);
+    UPDATE orders SET currency = (SELECT currency FROM temp.migration_params);
+    UPDATE sales SET currency = (SELECT currency FROM temp.migration_params);
+    CREATE TRIGGER auction_names_currency BEFORE INSERT ON auctions
+      WHEN NEW.currency NOT GLOB '[A-Z][A-Z][A-Z]' BEGIN
+        SELECT RAISE(ABORT, 'auctions.currency must be a 3-letter currency code');
+    END;
+    CREATE TRIGGER bid_names_currency BEFORE INSERT ON bids
+      WHEN NEW.currency NOT GLOB '[A-Z][A-Z][A-Z]' BEGIN
+        SELECT RAISE(ABORT, 'bids.currency must be a 3-letter currency code');
+    END;
+    CREATE TRIGGER order_names_currency BEFORE INSERT ON orders
+      WHEN NEW.currency NOT GLOB '[A-Z][A-Z][A-Z]' BEGIN
+        SELECT RAISE(ABORT, 'orders.currency must be a 3-letter currency code');
+    END;
+    CREATE TRIGGER sale_names_currency BEFORE INSERT ON sales
+      WHEN NEW.currency NOT GLOB '[A-Z][A-Z][A-Z]' BEGIN
+        SELECT RAISE(ABORT, 'sales.currency must be a 3-letter currency code');
+    END;
+    CREATE INDEX sales_by_currency ON sales (currency);",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes
-/// opening a new ledger at once do not both migrate).
-pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LedgerError> {
+/// opening a new ledger at once do not both migrate), and marks the ledger as surplus's.
+/// `currency` is what rows from before the ledger stored a currency were priced in.
+pub fn migrate(conn: &mut Connection, path: &Path, currency: &str) -> Result<(), LedgerError> {
     let known = MIGRATIONS.len() as i64;
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -255,9 +290,20 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LedgerError> {
         if version > known {
             return Err(LedgerError::TooNew { path: path.to_path_buf(), found: version, known });
         }
+        // A new ledger, or one from before the mark (recognised by its tables).
+        let id: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if id != APPLICATION_ID {
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
         if version == known {
+            tx.commit()?;
             return Ok(());
         }
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS migration_params (currency TEXT NOT NULL);
+             DELETE FROM temp.migration_params;",
+        )?;
+        tx.execute("INSERT INTO temp.migration_params (currency) VALUES (?1)", [currency])?;
         tx.execute_batch(MIGRATIONS[version as usize])?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
@@ -267,7 +313,7 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LedgerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Ledger;
+    use crate::ledger::{Ledger, LedgerError, OpenOptions};
 
     #[test]
     fn migrates_a_new_ledger_to_the_latest_version() {
@@ -278,7 +324,7 @@ mod tests {
     #[test]
     fn migrating_twice_changes_nothing() {
         let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        migrate(&mut conn, Path::new(":memory:"), "EUR").unwrap();
         let schema = |c: &Connection| -> Vec<String> {
             let mut s = c.prepare("SELECT sql FROM sqlite_master ORDER BY name").unwrap();
             s.query_map([], |r| r.get::<_, Option<String>>(0))
@@ -287,7 +333,7 @@ mod tests {
                 .collect()
         };
         let before = schema(&conn);
-        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        migrate(&mut conn, Path::new(":memory:"), "EUR").unwrap();
         assert_eq!(schema(&conn), before);
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
@@ -297,7 +343,7 @@ mod tests {
     fn refuses_a_newer_ledger() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 999).unwrap();
-        let err = migrate(&mut conn, Path::new("x.db")).unwrap_err();
+        let err = migrate(&mut conn, Path::new("x.db"), "EUR").unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -307,12 +353,94 @@ mod tests {
         );
     }
 
+    /// A connection at schema version 5 (before currencies) with a row in every priced table.
+    fn version_5(conn: &Connection) {
+        for (i, sql) in MIGRATIONS.iter().take(5).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (0, 3600, 50, 0, 'x');
+             INSERT INTO auctions (window_start, window_end, rps, rule, reserve, status, created_at)
+                  VALUES (0, 3600, 10, 'uniform', 500000, 'open', 0);
+             INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at) VALUES (1, 'shop', 10, 0, 700000, 0);
+             INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at)
+                  VALUES ('buy', 'news', 0, 3600, 5, 5, 600000, 'gtc', 'open', 0);
+             INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at)
+                  VALUES ('api', 0, 3600, 4, 800000, 3200000, 'order', 9, 0);",
+        )
+        .unwrap();
+    }
+
+    fn currencies(conn: &Connection) -> Vec<String> {
+        ["auctions", "bids", "orders", "sales"]
+            .iter()
+            .map(|t| {
+                conn.query_row(
+                    &format!("SELECT group_concat(currency) FROM (SELECT currency FROM {t} ORDER BY rowid)"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn existing_prices_take_the_currency_given_to_the_migration() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        version_5(&conn);
+        migrate(&mut conn, Path::new(":memory:"), "USD").unwrap();
+        assert_eq!(currencies(&conn), ["USD", "USD", "USD", "USD"]);
+        let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+        assert_eq!(id, APPLICATION_ID);
+        // New rows must name theirs.
+        let err = conn
+            .execute(
+                "INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at)
+                 VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0)",
+                [],
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("sales.currency must be a 3-letter currency code"), "{err}");
+        conn.execute(
+            "INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at, currency)
+             VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0, 'EUR')",
+            [],
+        )
+        .unwrap();
+        // The parameter table is the migration's alone.
+        migrate(&mut conn, Path::new(":memory:"), "SEK").unwrap();
+        assert_eq!(currencies(&conn)[3], "USD,EUR");
+    }
+
+    #[test]
+    fn a_ledger_file_from_version_5_is_migrated_by_a_writer_not_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        version_5(&Connection::open(&path).unwrap());
+        let err = Ledger::open(&path, OpenOptions::read()).unwrap_err();
+        assert!(matches!(err, LedgerError::NeedsMigration { found: 5, .. }), "{err}");
+        let ledger = Ledger::open(&path, OpenOptions::write("SEK")).unwrap();
+        assert_eq!(ledger.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let sales = ledger.sales(None, None).unwrap();
+        assert_eq!((sales[0].buyer.as_str(), sales[0].currency.as_str()), ("api", "SEK"));
+        assert_eq!(ledger.auctions(None).unwrap()[0].currency, "SEK");
+        assert_eq!(ledger.orders(false).unwrap()[0].currency, "SEK");
+        drop(ledger);
+        // Now current, it reads; and a later writer with another currency changes nothing.
+        drop(Ledger::open(&path, OpenOptions::write("USD")).unwrap());
+        let ledger = Ledger::open(&path, OpenOptions::read()).unwrap();
+        assert_eq!(currencies(&ledger.conn), ["SEK", "SEK", "SEK", "SEK"]);
+        assert_eq!(ledger.sale_currencies().unwrap(), [("SEK".to_string(), 1)]);
+    }
+
     #[test]
     fn reopening_a_file_keeps_data_and_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.db");
         {
-            let ledger = Ledger::open(&path).unwrap();
+            let ledger = Ledger::open(&path, OpenOptions::write("EUR")).unwrap();
             ledger
                 .conn
                 .execute(
@@ -321,7 +449,7 @@ mod tests {
                 )
                 .unwrap();
         }
-        let ledger = Ledger::open(&path).unwrap();
+        let ledger = Ledger::open(&path, OpenOptions::write("EUR")).unwrap();
         let n: i64 = ledger.conn.query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
         let mode: String = ledger.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();

@@ -5,6 +5,28 @@
 //! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The
 //! schema evolves only by appending to [`migrations::MIGRATIONS`]. Every change that writes more
 //! than one row is one transaction.
+//!
+//! **Two ways in.** [`Access::Write`] creates the ledger if there is none and migrates it;
+//! [`Access::Read`] (reports, listings) needs an existing ledger at the current schema and
+//! touches nothing: SQLite's read-only mode and `query_only`, so a user who may read the file
+//! but not write it can run every report. SQLite reads a WAL database through the `-shm` and
+//! `-wal` beside it (sqlite.org/wal.html, "Read-Only Databases"): while a writer has them open
+//! a reader uses them read-only. When they are missing and this user may not create them (a
+//! read-only directory or mount), no writer is running, and the file alone is the ledger: it
+//! is read as `immutable`. Not when a `-wal` holds changes the file lacks (a writer stopped
+//! without checkpointing): `immutable` would not lock against a writer that comes back, so
+//! that is refused with the reason. The case left is a writer starting during such a read, as
+//! a user who may write the directory while the reader may not; it would checkpoint into the
+//! file under the reader. Making writers keep their `-wal`/`-shm` (SQLITE_FCNTL_PERSIST_WAL)
+//! would close it, at the price of the two files staying beside the ledger.
+//!
+//! A read-only connection cannot delete the `-wal`/`-shm` it created (where it may create
+//! them); they stay until the next writer closes the ledger.
+//!
+//! **Only ours.** A surplus ledger carries `PRAGMA application_id` [`APPLICATION_ID`] ('SRPL').
+//! Ledgers made before the id are recognised by the first migration's `offers` table and get
+//! the id when next opened for writing. Anything else (another program's database, a file that
+//! is not SQLite) is refused before anything is written, and the error says what it is.
 
 pub mod auctions;
 pub mod market_error;
@@ -18,7 +40,7 @@ pub mod usage;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use crate::core::holding::Holding;
 pub use auctions::{Auction, AuctionStatus, NewAuction, NewBid, StoredBid};
@@ -31,17 +53,65 @@ pub use usage::UsageSample;
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// `PRAGMA application_id` of a surplus ledger: ASCII `SRPL`.
+pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"SRPL");
+
+/// What a command does with the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reports and listings: the ledger must exist and be current; nothing is created,
+    /// migrated or written.
+    Read,
+    /// Commands that record something: the ledger is created if there is none, and migrated.
+    Write,
+}
+
+/// How to open the ledger.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions<'a> {
+    pub access: Access,
+    /// The currency prices were in before the ledger stored one with each (the config's
+    /// `market.currency`): what a migration gives the rows it finds. Unused by [`Access::Read`].
+    pub currency: &'a str,
+}
+
+impl OpenOptions<'_> {
+    /// Read-only.
+    pub fn read() -> OpenOptions<'static> {
+        OpenOptions { access: Access::Read, currency: "" }
+    }
+
+    /// For writing; rows from before the currency was stored take `currency`.
+    pub fn write(currency: &str) -> OpenOptions<'_> {
+        OpenOptions { access: Access::Write, currency }
+    }
+}
+
 /// Why the ledger failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("{path}: cannot open the ledger: {error}{}", why.as_ref().map(|w| format!(" ({w})")).unwrap_or_default())]
     Open { path: PathBuf, error: rusqlite::Error, why: Option<std::io::Error> },
+    #[error("no ledger at {path}{}; create one with capacity measure --save or any command that writes", if *empty { " (an empty file)" } else { "" })]
+    Missing { path: PathBuf, empty: bool },
+    #[error("{path}: not a surplus ledger ({what})")]
+    NotLedger { path: PathBuf, what: String },
     #[error("{path}: the ledger's schema version {found} is newer than this surplus knows ({known}); upgrade surplus")]
     TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "{path}: the ledger needs migration (schema version {found}, this surplus's is {known}); run any writing command as a user who may write it"
+    )]
+    NeedsMigration { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "{path}: cannot read the ledger: {path}-wal holds changes not yet in the ledger file, and this user may not create {path}-shm to read them; run any command as a user who may write the directory, then read again"
+    )]
+    WalUnreadable { path: PathBuf },
     #[error("ledger: the disk is full; nothing of this change was written")]
     DiskFull,
-    #[error("ledger: the ledger is read-only (its file or file system); nothing was written")]
-    ReadOnly,
+    #[error("{}: the ledger is read-only ({}); nothing was written",
+        path.as_ref().map_or_else(|| "ledger".to_string(), |p| p.display().to_string()),
+        why.as_deref().unwrap_or("its file or file system"))]
+    ReadOnly { path: Option<PathBuf>, why: Option<String> },
     #[error("ledger: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -51,59 +121,377 @@ pub enum LedgerError {
 impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> LedgerError {
         match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DiskFull) => LedgerError::DiskFull,
-            Some(rusqlite::ErrorCode::ReadOnly) => LedgerError::ReadOnly,
+            Some(ErrorCode::DiskFull) => LedgerError::DiskFull,
+            Some(ErrorCode::ReadOnly) => LedgerError::ReadOnly { path: None, why: None },
             _ => LedgerError::Sqlite(e),
         }
     }
 }
 
-/// An open, migrated ledger.
+/// How a read-only ledger was opened, so that more connections (parallel readers) open alike.
+#[derive(Debug, Clone)]
+enum Reader {
+    /// The file, SQLite's read-only mode.
+    File(PathBuf),
+    /// A `file:…?immutable=1` URI.
+    Immutable(String),
+}
+
+/// An open ledger, at the current schema.
 #[derive(Debug)]
 pub struct Ledger {
     conn: Connection,
+    /// How more read-only connections to it are opened (parallel readers); `None`: in memory.
+    reader: Option<Reader>,
 }
 
+/// What a SQLite file turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+enum Identity {
+    /// Marked as a surplus ledger.
+    Ours,
+    /// A surplus ledger from before the mark.
+    Unmarked,
+    /// Nothing in it yet.
+    Empty,
+    /// Something else.
+    Foreign(String),
+}
+
+/// Flags for every connection: paths are paths (no URIs), one thread per connection.
+const FILE_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+
 impl Ledger {
-    /// Opens (creating if needed) and migrates the ledger at `path`.
-    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        // SQLite says only "unable to open database file"; the file system says why (a
-        // read-only file system, a missing directory, permissions).
-        let open_err = |error| LedgerError::Open {
-            path: path.to_path_buf(),
-            error,
-            why: std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).err(),
-        };
-        let conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        // Checkpoint every 8192 pages (32 MiB of WAL) rather than SQLite's 1000: a stream of
-        // small transactions (one per order) rewrites the same few pages, and each checkpoint
-        // copies them to the database again and syncs it.
-        conn.pragma_update(None, "wal_autocheckpoint", 8192).map_err(open_err)?;
-        Ledger::setup(conn, path)
+    /// Opens the ledger at `path` for reading or writing; see the module docs.
+    pub fn open(path: &Path, options: OpenOptions<'_>) -> Result<Ledger, LedgerError> {
+        match options.access {
+            Access::Read => open_read(path),
+            Access::Write => open_write(path, options.currency),
+        }
     }
 
     /// A private in-memory ledger, for tests and dry runs.
     pub fn open_in_memory() -> Result<Ledger, LedgerError> {
-        Ledger::setup(Connection::open_in_memory()?, Path::new(":memory:"))
-    }
-
-    fn setup(mut conn: Connection, path: &Path) -> Result<Ledger, LedgerError> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Savepoints (one per order of a batch) journal the pages they change; in memory, not
-        // in a temporary file.
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // Up to 64 MiB of page cache (SQLite's default is 2 MiB): settling an auction of a
-        // million bids reads them all, then checks each sale's bid; they should still be here.
-        conn.pragma_update(None, "cache_size", -65_536)?;
-        migrations::migrate(&mut conn, path)?;
-        Ok(Ledger { conn })
+        let mut conn = Connection::open_in_memory()?;
+        tune(&conn)?;
+        migrations::migrate(&mut conn, Path::new(":memory:"), "EUR")?;
+        Ok(Ledger { conn, reader: None })
     }
 
     /// The schema version (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+impl Reader {
+    /// A read-only connection to the ledger, opened as this says.
+    fn connect(&self) -> Result<Connection, rusqlite::Error> {
+        let conn = match self {
+            Reader::File(path) => Connection::open_with_flags(path, FILE_FLAGS | OpenFlags::SQLITE_OPEN_READ_ONLY)?,
+            Reader::Immutable(uri) => Connection::open_with_flags(
+                uri,
+                FILE_FLAGS | OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+            )?,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(conn)
+    }
+}
+
+/// Connection settings, none of which writes the file (they are safe on a file that turns out
+/// not to be ours).
+fn tune(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Savepoints (one per order of a batch) journal the pages they change; in memory, not
+    // in a temporary file.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Up to 64 MiB of page cache (SQLite's default is 2 MiB): settling an auction of a
+    // million bids reads them all, then checks each sale's bid; they should still be here.
+    conn.pragma_update(None, "cache_size", -65_536)
+}
+
+/// Opens for writing: refuses what may not be written or is not ours before anything is
+/// written, then WAL mode, the id, and the migrations.
+fn open_write(path: &Path, currency: &str) -> Result<Ledger, LedgerError> {
+    let read_only =
+        |why: std::io::Error| LedgerError::ReadOnly { path: Some(path.to_path_buf()), why: Some(why.to_string()) };
+    if path.exists()
+        && let Some(why) = why_not_writable(path)
+    {
+        return Err(read_only(why));
+    }
+    let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error, why: why_not_writable(path) };
+    let mut conn = Connection::open_with_flags(
+        path,
+        FILE_FLAGS | OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .map_err(open_err)?;
+    let with_path = |e: LedgerError| match e {
+        LedgerError::ReadOnly { path: None, .. } => {
+            LedgerError::ReadOnly { path: Some(path.to_path_buf()), why: why_not_writable(path).map(|e| e.to_string()) }
+        }
+        LedgerError::Sqlite(error) if error.sqlite_error_code() == Some(ErrorCode::CannotOpen) => open_err(error),
+        other => other,
+    };
+    // Before anything reads it: another process may be creating or migrating it.
+    tune(&conn).map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { open_err(e) })?;
+    // SQLite falls back to read-only when the file may not be written.
+    if conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
+        return Err(with_path(LedgerError::ReadOnly { path: None, why: None }));
+    }
+    if let Identity::Foreign(what) = identify(&conn, path).map_err(with_path)? {
+        return Err(LedgerError::NotLedger { path: path.to_path_buf(), what });
+    }
+    let setup = |conn: &mut Connection| -> Result<(), LedgerError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Checkpoint every 8192 pages (32 MiB of WAL) rather than SQLite's 1000: a stream of
+        // small transactions (one per order) rewrites the same few pages, and each checkpoint
+        // copies them to the database again and syncs it.
+        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+        migrations::migrate(conn, path, currency)
+    };
+    setup(&mut conn).map_err(with_path)?;
+    Ok(Ledger { conn, reader: Some(Reader::File(path.to_path_buf())) })
+}
+
+/// The directory `path` is in.
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Why this process may not create files in `dir`; `None` if it may.
+fn dir_not_writable(dir: &Path) -> Option<std::io::Error> {
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    // SAFETY: `access` reads a NUL-terminated path and nothing else.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0 {
+        return None;
+    }
+    let e = std::io::Error::last_os_error();
+    Some(std::io::Error::new(e.kind(), format!("directory {}: {e}", dir.display())))
+}
+
+/// Why the ledger at `path` (or, for a new one, its directory) may not be written, as the file
+/// system says; `None` if it may. Creates nothing.
+fn why_not_writable(path: &Path) -> Option<std::io::Error> {
+    if path.exists()
+        && let Err(e) = std::fs::OpenOptions::new().append(true).open(path)
+    {
+        return Some(e);
+    }
+    // The WAL's -wal and -shm files go beside the ledger: its directory must be writable,
+    // unless they are there already (a writer has them open).
+    let beside = |suffix: &str| Path::new(&format!("{}{suffix}", path.display())).exists();
+    if beside("-wal") && beside("-shm") {
+        return None;
+    }
+    dir_not_writable(&dir_of(path))
+}
+
+/// Opens for reading; see the module docs.
+fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
+    let open_err = |error, why| LedgerError::Open { path: path.to_path_buf(), error, why };
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(LedgerError::Missing { path: path.to_path_buf(), empty: false });
+        }
+        // A directory on the way that may not be searched: SQLite would say only "unable to
+        // open".
+        Err(e) => {
+            return Err(open_err(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(14), None), Some(e)));
+        }
+        Ok(_) => {}
+    }
+    let plain = Reader::File(path.to_path_buf());
+    let (conn, reader) = match read_connection(path, &plain) {
+        Ok(conn) => (conn, plain),
+        // The WAL index cannot be made: read the file as it is, if it is all there is.
+        Err(LedgerError::ReadOnly { .. }) | Err(LedgerError::Open { .. }) if cannot_make_shm(path) => {
+            let wal = PathBuf::from(format!("{}-wal", path.display()));
+            if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+                return Err(LedgerError::WalUnreadable { path: path.to_path_buf() });
+            }
+            let immutable = Reader::Immutable(format!("file:{}?immutable=1", uri_path(path)));
+            (read_connection(path, &immutable)?, immutable)
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Ledger { conn, reader: Some(reader) })
+}
+
+/// Whether the `-shm` beside `path` is missing and may not be created.
+fn cannot_make_shm(path: &Path) -> bool {
+    !Path::new(&format!("{}-shm", path.display())).exists() && dir_not_writable(&dir_of(path)).is_some()
+}
+
+/// One read-only connection, the ledger checked: ours, and at the schema this surplus knows.
+fn read_connection(path: &Path, reader: &Reader) -> Result<Connection, LedgerError> {
+    let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error, why: std::fs::File::open(path).err() };
+    let conn = reader.connect().map_err(open_err)?;
+    tune(&conn).map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { open_err(e) })?;
+    let identity = identify(&conn, path).map_err(|e| match e {
+        LedgerError::Sqlite(error) => open_err(error),
+        other => other,
+    })?;
+    match identity {
+        Identity::Foreign(what) => return Err(LedgerError::NotLedger { path: path.to_path_buf(), what }),
+        Identity::Empty => return Err(LedgerError::Missing { path: path.to_path_buf(), empty: true }),
+        Identity::Ours | Identity::Unmarked => {}
+    }
+    conn.pragma_update(None, "query_only", "ON")?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = migrations::MIGRATIONS.len() as i64;
+    if found > known {
+        return Err(LedgerError::TooNew { path: path.to_path_buf(), found, known });
+    }
+    if found < known {
+        return Err(LedgerError::NeedsMigration { path: path.to_path_buf(), found, known });
+    }
+    Ok(conn)
+}
+
+/// `path` for a `file:` URI: `%`, `?` and `#` (which would end the path) escaped, as RFC 3986
+/// and SQLite's URI parser want.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => out.push(*b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Whether SQLite says the file is not a database at all.
+fn is_not_sqlite(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::NotADatabase)
+}
+
+fn not_sqlite(path: &Path) -> LedgerError {
+    LedgerError::NotLedger { path: path.to_path_buf(), what: "not an SQLite database".into() }
+}
+
+/// What the file at `path` is, by its application id, schema and tables. Reads only.
+fn identify(conn: &Connection, path: &Path) -> Result<Identity, LedgerError> {
+    let id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { e.into() })?;
+    if id == APPLICATION_ID {
+        return Ok(Identity::Ours);
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let objects: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if id == 0 && version == 0 && objects == 0 {
+        return Ok(Identity::Empty);
+    }
+    // The first migration's table, column for column.
+    let offers: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('offers') ORDER BY cid")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let first = ["id", "slot_start", "slot_end", "rps", "measured_at", "method"];
+    if id == 0 && version >= 1 && offers.len() >= first.len() && offers[..first.len()] == first {
+        return Ok(Identity::Unmarked);
+    }
+    let listed = match tables.len() {
+        0 => "no tables".to_string(),
+        n if n <= 6 => format!("tables {}", tables.join(", ")),
+        n => format!("tables {} and {} more", tables[..5].join(", "), n - 5),
+    };
+    let version = if version != 0 { format!(", user_version {version}") } else { String::new() };
+    Ok(Identity::Foreign(format!("an SQLite database with {listed}; application_id {id}{version}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path) -> Result<Ledger, LedgerError> {
+        Ledger::open(path, OpenOptions::write("EUR"))
+    }
+
+    #[test]
+    fn reading_a_missing_ledger_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("typo.db");
+        let err = Ledger::open(&path, OpenOptions::read()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no ledger at {}; create one with capacity measure --save or any command that writes",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        std::fs::write(&path, "").unwrap();
+        let err = Ledger::open(&path, OpenOptions::read()).unwrap_err();
+        assert!(matches!(err, LedgerError::Missing { empty: true, .. }), "{err}");
+        // An empty file is where a writer starts one.
+        let ledger = write(&path).unwrap();
+        assert_eq!(ledger.conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0)).unwrap(), APPLICATION_ID);
+        drop(ledger);
+        assert!(Ledger::open(&path, OpenOptions::read()).is_ok());
+    }
+
+    #[test]
+    fn another_programs_database_is_refused_either_way_and_not_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE foo (x); CREATE TABLE bar (y);").unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let want = format!(
+            "{}: not a surplus ledger (an SQLite database with tables bar, foo; application_id 0)",
+            path.display()
+        );
+        assert_eq!(write(&path).unwrap_err().to_string(), want);
+        assert_eq!(Ledger::open(&path, OpenOptions::read()).unwrap_err().to_string(), want);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let journal: String =
+            Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(journal, "delete", "not switched to WAL");
+    }
+
+    #[test]
+    fn a_ledger_from_before_the_mark_is_recognised_and_marked_by_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        drop(conn);
+        let id = |path: &Path| -> i32 {
+            Connection::open(path).unwrap().query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap()
+        };
+        assert!(matches!(Ledger::open(&path, OpenOptions::read()), Err(LedgerError::NeedsMigration { found: 1, .. })));
+        assert_eq!(id(&path), 0, "a reader does not mark it");
+        drop(write(&path).unwrap());
+        assert_eq!(id(&path), APPLICATION_ID);
+    }
+
+    #[test]
+    fn an_immutable_reader_finds_a_path_with_uri_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("a b%20?x#y");
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("l.db");
+        let mut ledger = write(&path).unwrap();
+        ledger
+            .save_offers(&[NewOffer { slot: crate::core::window::Window::new(0, 3600).unwrap(), rps: 5 }], 0, "t")
+            .unwrap();
+        drop(ledger);
+        let uri = format!("file:{}?immutable=1", uri_path(&path));
+        let conn = Reader::Immutable(uri).connect().unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
     }
 }

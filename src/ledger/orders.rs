@@ -31,6 +31,8 @@ pub struct NewOrder {
     pub rps: i64,
     pub limit: Money,
     pub tif: TimeInForce,
+    /// What `limit` is in; a window's book trades in one currency.
+    pub currency: String,
 }
 
 /// Where an order is in its life.
@@ -66,6 +68,7 @@ pub struct StoredOrder {
     pub tif: TimeInForce,
     pub status: OrderStatus,
     pub placed_at: i64,
+    pub currency: String,
 }
 
 /// One trade, recorded as a sale.
@@ -102,6 +105,8 @@ pub struct BookCache {
 #[derive(Debug, Default)]
 pub struct OwnedBook {
     pub book: Book,
+    /// What its resting orders are priced in (all alike); `None` before any rested.
+    pub currency: Option<String>,
     names: Vec<Option<String>>,
     ids: HashMap<String, u32>,
 }
@@ -160,22 +165,31 @@ fn order_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredOrder> {
             _ => OrderStatus::Cancelled,
         },
         placed_at: r.get(10)?,
+        currency: r.get(11)?,
     })
 }
 
 const ORDER_COLUMNS: &str =
-    "id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at";
+    "id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at, currency";
 
 /// Loads the open orders of `window` placed before order `before`, in priority (id) order.
 fn load_book(tx: &Connection, window: Window, before: i64) -> Result<OwnedBook, MarketError> {
     let mut owned = OwnedBook::default();
     let mut stmt = tx.prepare_cached(
-        "SELECT id, side, owner, remaining, limit_price, tif FROM orders
+        "SELECT id, side, owner, remaining, limit_price, tif, currency FROM orders
          WHERE window_start = ?1 AND window_end = ?2 AND status = 'open' AND id < ?3 ORDER BY id",
     )?;
     let mut rows = stmt.query(params![window.start, window.end, before])?;
     while let Some(r) = rows.next()? {
         let owner: Option<String> = r.get(2)?;
+        let currency: String = r.get(6)?;
+        match &owned.currency {
+            None => owned.currency = Some(currency),
+            Some(c) if *c != currency => {
+                return Err(MarketError::Corrupt(format!("the book of {window} holds orders in {c} and {currency}")));
+            }
+            Some(_) => {}
+        }
         let order = Order {
             id: r.get(0)?,
             side: if r.get::<_, String>(1)? == "buy" { Side::Buy } else { Side::Sell },
@@ -308,9 +322,24 @@ impl Ledger {
 /// One order: check, record, match against the (cached) book, record the trades.
 fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
     check_can_sell(conn, new)?;
+    // Every open order of the window is older than this one, which is not written yet.
+    let mut owned = match cache.books.remove(&new.window) {
+        Some(owned) => owned,
+        None => load_book(conn, new.window, i64::MAX)?,
+    };
+    // One book, one currency: a price in another is not comparable with those resting.
+    if let Some(theirs) = owned.currency.as_ref().filter(|c| !owned.book.is_empty() && **c != new.currency) {
+        return Err(MarketError::Currency {
+            what: format!("the book of {}", new.window),
+            theirs: theirs.clone(),
+            given: new.currency.clone(),
+        });
+    }
+    owned.currency = Some(new.currency.clone());
     conn.prepare_cached(
-        "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8)",
+        "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at,
+                             currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8, ?9)",
     )?
     .execute(params![
         side_name(new.side),
@@ -320,13 +349,10 @@ fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache)
         new.rps,
         new.limit.micros(),
         tif_name(new.tif),
-        now
+        now,
+        new.currency
     ])?;
     let id = conn.last_insert_rowid();
-    let mut owned = match cache.books.remove(&new.window) {
-        Some(owned) => owned,
-        None => load_book(conn, new.window, id)?,
-    };
     // The book goes back into the cache only if the order went through: on an error it is
     // dropped (it may be half-matched) and rebuilt from the ledger next time.
     let placed = match_and_record(conn, &mut owned, new, id, now)?;
@@ -383,8 +409,8 @@ fn match_and_record(
     let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
     let mut insert_sale = tx.prepare_cached(
         "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id,
-                            buy_order, sell_order, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11)",
+                            buy_order, sell_order, created_at, currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut fill_resting = tx.prepare_cached(
         "UPDATE orders SET remaining = remaining - ?2,
@@ -414,7 +440,8 @@ fn match_and_record(
             id,
             buy_order,
             sell_order,
-            now
+            now,
+            new.currency
         ])?;
         if fill_resting.execute(params![fill.resting, fill.rps])? != 1 {
             return Err(MarketError::Corrupt(format!(
@@ -455,6 +482,7 @@ fn match_and_record(
             _ => OrderStatus::Open,
         },
         placed_at: now,
+        currency: new.currency.clone(),
     };
     Ok(Placed { order, trades, rested: submission.rested, cancelled: submission.cancelled })
 }
@@ -477,7 +505,15 @@ mod tests {
     }
 
     fn order(side: Side, owner: Option<&str>, rps: i64, limit: i64, tif: TimeInForce) -> NewOrder {
-        NewOrder { side, owner: owner.map(str::to_string), window: window(), rps, limit: Money(limit), tif }
+        NewOrder {
+            side,
+            owner: owner.map(str::to_string),
+            window: window(),
+            rps,
+            limit: Money(limit),
+            tif,
+            currency: "EUR".into(),
+        }
     }
 
     #[test]
@@ -495,6 +531,7 @@ mod tests {
             reserve: Money(0),
             closes_at: None,
             service: Default::default(),
+            currency: "EUR".into(),
         };
         assert!(l.create_auction(&auction, 3).is_err());
 
@@ -545,11 +582,11 @@ mod tests {
     fn a_cached_book_follows_other_connections() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.db");
-        let mut a = Ledger::open(&path).unwrap();
+        let mut a = Ledger::open(&path, crate::ledger::OpenOptions::write("EUR")).unwrap();
         let offers: Vec<NewOffer> =
             (0..2).map(|h| NewOffer { slot: Window::new(h * 3600, 3600).unwrap(), rps: 100 }).collect();
         a.save_offers(&offers, 0, "t").unwrap();
-        let mut b = Ledger::open(&path).unwrap();
+        let mut b = Ledger::open(&path, crate::ledger::OpenOptions::write("EUR")).unwrap();
         let (mut ca, mut cb) = (BookCache::default(), BookCache::default());
         let ask = a.place_order(&order(Side::Sell, None, 10, 5, TimeInForce::Gtc), 1, &mut ca).unwrap();
         // b cancels the ask a has cached; a must not trade against it.
@@ -559,6 +596,29 @@ mod tests {
         // and b, whose cache is cold, sees a's resting bid.
         let sell = b.place_order(&order(Side::Sell, None, 4, 5, TimeInForce::Ioc), 3, &mut cb).unwrap();
         assert_eq!(sell.trades.len(), 1);
+    }
+
+    #[test]
+    fn a_book_trades_in_one_currency() {
+        let mut l = ledger(100);
+        let mut cache = BookCache::default();
+        let usd = |o: NewOrder| NewOrder { currency: "USD".into(), ..o };
+        l.place_order(&usd(order(Side::Sell, None, 10, 5, TimeInForce::Gtc)), 1, &mut cache).unwrap();
+        let err = l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the book of 1970-01-01T00:00Z/2h is priced in USD, not EUR: prices in two currencies cannot meet"
+        );
+        // A cold cache reads the same from the ledger.
+        let err = l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut BookCache::default());
+        assert!(matches!(err, Err(MarketError::Currency { .. })));
+        let placed =
+            l.place_order(&usd(order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc)), 3, &mut cache).unwrap();
+        assert_eq!(placed.trades.len(), 1);
+        assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+        // Emptied, the book takes any currency.
+        l.place_order(&order(Side::Sell, None, 10, 5, TimeInForce::Gtc), 4, &mut cache).unwrap();
+        assert_eq!(l.orders(true).unwrap()[0].currency, "EUR");
     }
 
     use crate::ledger::NewAuction;

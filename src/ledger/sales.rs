@@ -14,7 +14,7 @@ impl Ledger {
         let (from, to) = window.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
         let mut stmt = self.conn.prepare(
             "SELECT id, buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule, source_id,
-                    bid_id, created_at, service
+                    bid_id, created_at, service, currency
              FROM sales WHERE (?1 IS NULL OR buyer = ?1) AND window_start < ?3 AND window_end > ?2 ORDER BY id",
         )?;
         let rows = stmt.query_map(params![buyer, from, to], |r| {
@@ -36,8 +36,18 @@ impl Ledger {
                     text.parse()
                         .map_err(|_| rusqlite::Error::InvalidColumnType(13, text, rusqlite::types::Type::Text))?
                 },
+                currency: r.get(14)?,
             })
         })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl Ledger {
+    /// The currencies of the sales, each with its number of sales, by code.
+    pub fn sale_currencies(&self) -> Result<Vec<(String, i64)>, LedgerError> {
+        let mut stmt = self.conn.prepare("SELECT currency, count(*) FROM sales GROUP BY currency ORDER BY currency")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -1,7 +1,7 @@
 //! Usage samples: per DNS server, buyer and control interval, what was bought, the answers
 //! given, the fraction of proxy answers, and what the proxies served (when a monitor says).
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, params};
 
 use super::{Ledger, LedgerError};
 use crate::core::usage_bucket::UsageBucket;
@@ -131,9 +131,8 @@ impl Ledger {
             Some(b) => vec![b.to_string()],
             None => self.usage_buyers()?,
         };
-        let path = self.conn.path().filter(|p| !p.is_empty()).map(str::to_string);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(buyers.len());
-        let Some(path) = path.filter(|_| threads > 1) else {
+        let Some(reader) = self.reader.as_ref().filter(|_| threads > 1) else {
             return buyers
                 .into_iter()
                 .map(|b| Ok((buyer_buckets(&self.conn, &b, from, to, span)?, b)))
@@ -143,10 +142,9 @@ impl Ledger {
         let results: Vec<Result<Vec<BuyerUsage>, LedgerError>> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|t| {
-                    let (path, mine) = (&path, buyers.iter().skip(t).step_by(threads));
+                    let mine = buyers.iter().skip(t).step_by(threads);
                     scope.spawn(move || -> Result<Vec<BuyerUsage>, LedgerError> {
-                        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-                        conn.busy_timeout(super::BUSY_TIMEOUT)?;
+                        let conn = reader.connect()?;
                         mine.map(|b| Ok((b.clone(), buyer_buckets(&conn, b, from, to, span)?))).collect()
                     })
                 })
@@ -355,8 +353,8 @@ mod tests {
                                               ('a', 'shop', 1795564805, 5, 100, 10, 5, 0.7, NULL, 'stale');",
         )
         .unwrap();
-        super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
-        let ledger = Ledger { conn };
+        super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
+        let ledger = Ledger { conn, reader: None };
         let b = &ledger.usage_buckets(None, 1_795_564_800, 1_795_565_100, 300).unwrap()[0].1[0];
         assert_eq!((b.seconds, b.measured_seconds, b.served, b.above_requests), (10, 5, 600, 100));
         assert_eq!((b.fraction_min, b.fraction_max, b.fraction_mean()), (0.5, 0.7, Some(0.6)));

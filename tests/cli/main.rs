@@ -10,6 +10,7 @@ mod faults;
 mod generate;
 mod hardening;
 mod install;
+mod ledger_file;
 mod market;
 mod messages;
 mod nginx;

@@ -12,7 +12,7 @@ const H: i64 = 3600;
 
 /// Writes one sample per 5 s in `[from, to)` for `buyer`, `served(t)` requests each.
 fn samples(m: &Scratch, buyer: &str, from: i64, to: i64, purchased: i64, served: impl Fn(i64) -> Option<u64>) {
-    let mut ledger = Ledger::open(std::path::Path::new(&m.db())).unwrap();
+    let mut ledger = Ledger::open(std::path::Path::new(&m.db()), surplus::ledger::OpenOptions::write("EUR")).unwrap();
     let batch: Vec<UsageSample> = (from..to)
         .step_by(5)
         .map(|t| UsageSample {
