@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::core::auction::Rule;
 use crate::core::billing::Billing;
-use crate::core::money::Money;
+use crate::core::money::{MAX_RPS, Money, check_price};
 use crate::core::window::{Slot, Window, parse_duration, parse_instant};
 use crate::output::Format;
 
@@ -223,15 +223,16 @@ pub enum OrderCommand {
 /// What every order has.
 #[derive(Debug, Args)]
 pub struct OrderTerms {
-    /// The window traded, START/DURATION on the slot grid.
+    /// The window traded, START/DURATION on the slot grid, at most 31 days.
     #[arg(long, value_name = "WINDOW")]
     pub window: Window,
 
-    /// Capacity.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    /// Capacity, 1 to 10000000 rps.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=MAX_RPS))]
     pub rps: i64,
 
-    /// Limit price per rps-hour: the most a buy pays, the least a sell takes.
+    /// Limit price per rps-hour, above 0 and at most 1000: the most a buy pays, the least a
+    /// sell takes.
     #[arg(long, value_name = "PRICE", value_parser = positive_price)]
     pub limit: Money,
 
@@ -304,13 +305,13 @@ pub enum AuctionCommand {
 /// `surplus market auction create`
 #[derive(Debug, Args)]
 pub struct AuctionCreateArgs {
-    /// The window sold, START/DURATION on the slot grid.
+    /// The window sold, START/DURATION on the slot grid, at most 31 days.
     #[arg(long, value_name = "WINDOW")]
     pub window: Window,
 
-    /// Capacity sold (default: all that is unsold in every slot of the window; required with
-    /// --best-effort, where it is the total weight of the shares sold).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    /// Capacity sold, up to 10000000 rps (default: all that is unsold in every slot of the
+    /// window; required with --best-effort, where it is the total weight of the shares sold).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=MAX_RPS))]
     pub rps: Option<i64>,
 
     /// Sell best effort: no capacity is reserved or taken from the offers; while the window
@@ -323,7 +324,7 @@ pub struct AuctionCreateArgs {
     #[arg(long, value_name = "RULE", default_value = "uniform", value_parser = rule)]
     pub rule: Rule,
 
-    /// Lowest price per rps-hour (default: `market.reserve_price`).
+    /// Lowest price per rps-hour, at most 1000 (default: `market.reserve_price`).
     #[arg(long, value_name = "PRICE", value_parser = price_or_zero)]
     pub reserve: Option<Money>,
 
@@ -363,12 +364,12 @@ pub struct BidArgs {
     #[arg(long, value_name = "NAME", required_unless_present = "file", conflicts_with = "file")]
     pub buyer: Option<String>,
 
-    /// Capacity wanted.
+    /// Capacity wanted, 1 to 10000000 rps.
     #[arg(long, value_name = "N", required_unless_present = "file", conflicts_with = "file",
-          value_parser = clap::value_parser!(i64).range(1..))]
+          value_parser = clap::value_parser!(i64).range(1..=MAX_RPS))]
     pub rps: Option<i64>,
 
-    /// Price per rps-hour.
+    /// Price per rps-hour, above 0 and at most 1000.
     #[arg(long, value_name = "PRICE", required_unless_present = "file", conflicts_with = "file",
           value_parser = positive_price)]
     pub price: Option<Money>,
@@ -678,7 +679,7 @@ fn price_or_zero(text: &str) -> Result<Money, String> {
     if m.micros() < 0 {
         return Err(format!("expected a price >= 0, got {m}"));
     }
-    Ok(m)
+    check_price(m).map_err(|e| e.to_string())
 }
 
 fn positive_price(text: &str) -> Result<Money, String> {

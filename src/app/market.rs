@@ -12,7 +12,7 @@ use super::bid_file;
 use crate::cli::{AuctionCreateArgs, AuctionIdArgs, AuctionListArgs, AuctionRunArgs, BidArgs, SalesArgs};
 use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow, format_minor, format_price, to_minor};
 use crate::core::service::Service;
 use crate::core::window::format_instant;
 use crate::ledger::auctions::Settlement;
@@ -27,12 +27,23 @@ fn open_ledger(config: &Config, db: Option<&Path>) -> anyhow::Result<Ledger> {
     Ok(Ledger::open(&config.database_path(db))?)
 }
 
-fn money(m: Money, config: &Config) -> String {
-    format!("{m} {}", config.market.currency.0)
+fn currency(config: &Config) -> &str {
+    &config.market.currency.0
 }
 
-fn money128(v: i128) -> Money {
-    Money(i64::try_from(v).unwrap_or(i64::MAX))
+/// A price per rps-hour with its currency, as precise as it is.
+fn price(m: Money, config: &Config) -> String {
+    format!("{} {}", format_price(m, currency(config)), currency(config))
+}
+
+/// An amount owed with its currency, to the currency's minor unit.
+fn amount(m: Money, config: &Config) -> String {
+    format!("{} {}", format_minor(m, currency(config)), currency(config))
+}
+
+/// The total of printed (rounded) amounts: what a reader adding up the lines gets.
+fn printed_total(amounts: impl Iterator<Item = Money>, config: &Config, what: &str) -> anyhow::Result<Money> {
+    Ok(Money::sum(amounts.map(|m| to_minor(m, currency(config))), || what.to_string())?)
 }
 
 /// An auction in JSON (documented in the README; keep names stable). Money is a decimal string.
@@ -81,7 +92,7 @@ fn describe(a: &Auction, config: &Config) -> String {
         a.window,
         a.rps,
         a.rule,
-        money(a.reserve, config),
+        price(a.reserve, config),
         a.status.name()
     )
 }
@@ -89,6 +100,7 @@ fn describe(a: &Auction, config: &Config) -> String {
 /// `market auction create`.
 pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
     args.window.check_aligned(config.market.slot).context("--window")?;
+    crate::core::money::check_window_secs(args.window.secs(), args.window).context("--window")?;
     let new = NewAuction {
         window: args.window,
         rps: args.rps,
@@ -119,7 +131,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
             a.rps.to_string(),
             a.service.name().into(),
             a.rule.name().into(),
-            a.reserve.to_string(),
+            format_price(a.reserve, currency(config)),
             a.closes_at.map(format_instant).unwrap_or_default(),
             a.status.name().into(),
         ]);
@@ -168,16 +180,17 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
         let won_rps = cleared.then(|| sale.map_or(0, |s| s.rps));
         let unit = sale.map(|s| s.unit_price.to_string());
         let total = sale.map(|s| s.total.to_string());
+        let c = currency(config);
         rows.push(vec![
             b.id.to_string(),
             b.buyer.clone(),
             b.rps.to_string(),
             b.min_rps.to_string(),
-            b.price.to_string(),
+            format_price(b.price, c),
             format_instant(b.placed_at),
             won_rps.map(|w| w.to_string()).unwrap_or_default(),
-            unit.clone().unwrap_or_default(),
-            total.clone().unwrap_or_default(),
+            sale.map(|s| format_price(s.unit_price, c)).unwrap_or_default(),
+            sale.map(|s| format_minor(s.total, c)).unwrap_or_default(),
         ]);
         json.bids.push(BidJson {
             bid_id: b.id,
@@ -263,9 +276,11 @@ pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow:
 /// auction can have a million bids.
 fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
     let secs = s.auction.window.secs();
+    // The settlement checked every total (and wrote none if one did not fit): these cannot fail.
     let winners = s.clearing.awards.iter().enumerate().filter(|(_, a)| a.rps > 0).map(|(rank, a)| {
-        let unit = money128(a.payment_per_hour / i128::from(a.rps));
-        (rank + 1, a, &s.bids[a.index], unit, money128(total_for_window(a.payment_per_hour, secs)))
+        let what = || format!("bid #{}'s total", a.bid_id);
+        let unit = Money::from_i128(a.payment_per_hour / i128::from(a.rps), what)?;
+        Ok((rank + 1, a, &s.bids[a.index], unit, total_for_window(a.payment_per_hour, secs)?))
     });
     let mut out = io::stdout().lock();
     if args.format.format == Format::Json {
@@ -274,43 +289,50 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             dry_run: args.dry_run,
             sold_rps: s.clearing.sold_rps,
             clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
-            revenue: money128(s.revenue).to_string(),
+            revenue: s.revenue.to_string(),
             allocations: winners
-                .map(|(rank, a, b, unit, total)| AllocationJson {
-                    rank,
-                    bid_id: b.id,
-                    buyer: &b.buyer,
-                    price: b.price.to_string(),
-                    rps: b.rps,
-                    min_rps: b.min_rps,
-                    won_rps: a.rps,
-                    unit_price: unit.to_string(),
-                    total: total.to_string(),
+                .map(|w| {
+                    w.map(|(rank, a, b, unit, total)| AllocationJson {
+                        rank,
+                        bid_id: b.id,
+                        buyer: &b.buyer,
+                        price: b.price.to_string(),
+                        rps: b.rps,
+                        min_rps: b.min_rps,
+                        won_rps: a.rps,
+                        unit_price: unit.to_string(),
+                        total: total.to_string(),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Overflow>>()?,
         };
         output::write_json(&mut out, &json)?;
         return Ok(());
     }
+    let c = currency(config);
     let mut rows =
         Rows::new(&["rank#", "bid#", "buyer", "price#", "rps#", "min_rps#", "won_rps#", "unit_price#", "total#"]);
-    for (rank, a, b, unit, total) in winners {
+    let mut totals = Vec::new();
+    for w in winners {
+        let (rank, a, b, unit, total) = w?;
+        totals.push(total);
         rows.push(vec![
             rank.to_string(),
             b.id.to_string(),
             b.buyer.clone(),
-            b.price.to_string(),
+            format_price(b.price, c),
             b.rps.to_string(),
             b.min_rps.to_string(),
             a.rps.to_string(),
-            unit.to_string(),
-            total.to_string(),
+            format_price(unit, c),
+            format_minor(total, c),
         ]);
     }
     output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
+        let revenue = printed_total(totals.into_iter(), config, "the auction's revenue")?;
         let price =
-            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", money(p, config))).unwrap_or_default();
+            s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", price(p, config))).unwrap_or_default();
         let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,
@@ -321,7 +343,7 @@ fn print_settlement(config: &Config, s: &Settlement, args: &AuctionRunArgs) -> a
             s.auction.rps,
             s.auction.window,
             s.clearing.awards.len() - losers,
-            money(money128(s.revenue), config),
+            amount(revenue, config),
             if args.dry_run { " (dry run: nothing written)" } else { "" }
         )?;
     }
@@ -371,8 +393,8 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.window.to_string(),
             s.rps.to_string(),
             s.service.name().into(),
-            s.unit_price.to_string(),
-            s.total.to_string(),
+            format_price(s.unit_price, currency(config)),
+            format_minor(s.total, currency(config)),
             s.mechanism.clone(),
             s.source_id.to_string(),
         ]);
@@ -396,8 +418,8 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let total: i64 = sales.iter().map(|s| s.total.micros()).sum();
-        writeln!(out, "{} sales, {} in all", sales.len(), money(Money(total), config))?;
+        let total = printed_total(sales.iter().map(|s| s.total), config, "the sales' total")?;
+        writeln!(out, "{} sales, {} in all", sales.len(), amount(total, config))?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::app::chart::{self, UsagePoint};
 use crate::cli::{ReportBy, UsageReportArgs, WindowBy, WindowReportArgs};
 use crate::config::{Config, parse_format};
-use crate::core::money::Money;
+use crate::core::money::{Money, format_minor, format_price, to_minor};
 use crate::core::sale::Sale;
 use crate::core::usage_bucket::UsageBucket;
 use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, usage_lines};
@@ -92,7 +92,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         overage_price: config.market.overage_price,
         now: present(&ledger)?,
     };
-    let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)
+    let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)?
         .into_iter()
         .filter(|l| args.buyer.as_deref().is_none_or(|b| l.buyer == b))
         .collect();
@@ -111,7 +111,11 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
     }
     let currency = config.market.currency.0.as_str();
     let json: Vec<UsageJson> = lines.iter().map(|l| usage_json(l, currency)).collect();
-    let rows = if args.format.format == Format::Csv { usage_rows_full(&json) } else { usage_rows(&lines) };
+    let rows = if args.format.format == Format::Csv {
+        usage_rows_full(&json, &lines, currency)
+    } else {
+        usage_rows(&lines, currency)
+    };
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
@@ -193,8 +197,9 @@ fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:.digits$}"))
 }
 
-/// The table: the figures people read; CSV has every JSON field.
-fn usage_rows(lines: &[UsageLine]) -> Rows {
+/// The table: the figures people read; CSV has every JSON field. Charges are to the minor unit
+/// of `currency`.
+fn usage_rows(lines: &[UsageLine], currency: &str) -> Rows {
     let mut rows = Rows::new(&[
         "buyer",
         "sale#",
@@ -234,13 +239,14 @@ fn usage_rows(lines: &[UsageLine]) -> Rows {
             if l.gaps > 0 { format!("{} ({})", l.gaps, format_secs(l.gap_seconds)) } else { "-".into() },
             l.billing.map_or("resale", |b| b.name()).into(),
             l.rule.clone(),
-            l.charge.to_string(),
+            format_minor(l.charge, currency),
         ]);
     }
     rows
 }
 
-fn usage_rows_full(json: &[UsageJson]) -> Rows {
+/// Every JSON field, but the charge to the minor unit of `currency` (JSON's is exact).
+fn usage_rows_full(json: &[UsageJson], lines: &[UsageLine], currency: &str) -> Rows {
     let mut rows = Rows::new(&[
         "buyer",
         "sale_id",
@@ -273,7 +279,7 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
         "currency",
     ]);
     let o = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
-    for j in json {
+    for (j, l) in json.iter().zip(lines) {
         rows.push(vec![
             j.buyer.into(),
             j.sale_id.to_string(),
@@ -301,29 +307,33 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
             j.gaps.to_string(),
             j.billing.into(),
             j.rule.into(),
-            j.unit_price.clone(),
-            j.charge.clone(),
+            format_price(l.unit_price, currency),
+            format_minor(l.charge, currency),
             j.currency.into(),
         ]);
     }
     rows
 }
 
-/// Per buyer and for the report: lines, requests served, gaps, and what is owed.
-fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io::Result<()> {
+/// Per buyer and for the report: lines, requests served, gaps, and what is owed. What is owed
+/// is the sum of the lines as printed (to the minor unit), so a reader can add them up.
+fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> anyhow::Result<()> {
     let currency = &config.market.currency.0;
     let mut buyers: Vec<&str> = lines.iter().map(|l| l.buyer.as_str()).collect();
     buyers.dedup();
+    let printed = |ls: &[&UsageLine], what: &dyn Fn() -> String| {
+        Money::sum(ls.iter().map(|l| to_minor(l.charge, currency)), what)
+    };
     writeln!(out)?;
     for buyer in &buyers {
         let theirs: Vec<&UsageLine> = lines.iter().filter(|l| l.buyer == *buyer).collect();
-        let owed: i64 = theirs.iter().map(|l| l.charge.micros()).sum();
+        let owed = printed(&theirs, &|| format!("what {buyer} owes"))?;
         let served: u64 = theirs.iter().filter_map(|l| l.served_requests).sum();
         let n = theirs.len();
         let lines = if n == 1 { "line" } else { "lines" };
-        writeln!(out, "{buyer}: {n} {lines}, {served} requests served, owes {} {currency}", Money(owed))?;
+        writeln!(out, "{buyer}: {n} {lines}, {served} requests served, owes {} {currency}", format_minor(owed, currency))?;
     }
-    let owed: i64 = lines.iter().map(|l| l.charge.micros()).sum();
+    let owed = printed(&lines.iter().collect::<Vec<_>>(), &|| "the report's total".to_string())?;
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
     let gap_secs: i64 = gappy.iter().map(|l| l.gap_seconds).sum();
     write!(
@@ -332,18 +342,19 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
         lines.len(),
         buyers.len(),
         if buyers.len() == 1 { "buyer" } else { "buyers" },
-        Money(owed)
+        format_minor(owed, currency)
     )?;
     if gappy.is_empty() {
-        writeln!(out, "; no gaps")
+        writeln!(out, "; no gaps")?;
     } else {
         writeln!(
             out,
             "; {} lines have gaps ({} without a measurement, not counted as use)",
             gappy.len(),
             format_secs(gap_secs)
-        )
+        )?;
     }
+    Ok(())
 }
 
 /// Per buyer, served vs purchased rps and the fraction, per `step` seconds of `usage`.
@@ -546,16 +557,17 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         overage_price: config.market.overage_price,
         now: present(&ledger)?,
     };
-    let lines = usage_lines(&sales, &usage, &opts);
-    let report = window_lines(&periods, &lines, &offers, &usage);
+    let lines = usage_lines(&sales, &usage, &opts)?;
+    let report = window_lines(&periods, &lines, &offers, &usage)?;
     let currency = config.market.currency.0.as_str();
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
-    let rows = window_rows(&report, view);
+    let rows = window_rows(&report, view, currency);
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let revenue: i64 = report.iter().map(|w| w.revenue.micros()).sum();
-        writeln!(out, "{} periods, revenue {} {currency}", report.len(), Money(revenue))?;
+        // The sum of the periods' revenue as printed, to the minor unit.
+        let revenue = Money::sum(report.iter().map(|w| to_minor(w.revenue, currency)), || "the revenue".into())?;
+        writeln!(out, "{} periods, revenue {} {currency}", report.len(), format_minor(revenue, currency))?;
     }
     Ok(())
 }
@@ -576,7 +588,7 @@ fn window_json<'a>(w: &WindowLine, currency: &'a str) -> WindowJson<'a> {
     }
 }
 
-fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
+fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows {
     let mut rows = match view {
         WindowView::Sales => Rows::new(&[
             "window",
@@ -609,7 +621,7 @@ fn window_rows(report: &[WindowLine], view: WindowView) -> Rows {
                 format!("{:.1}", w.resold_rps),
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
-                w.revenue.to_string(),
+                format_minor(w.revenue, currency),
             ],
             WindowView::Capacity => vec![
                 w.window.to_string(),

@@ -223,7 +223,8 @@ pub fn optional_money<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Money>,
     money(de).map(Some)
 }
 
-/// Deserializes [`Money`] (>= 0) from a number (`0.5`) or a string (`"0.50"`).
+/// Deserializes [`Money`] (>= 0, at most [`MAX_PRICE`](crate::core::money::MAX_PRICE)) from a
+/// number (`0.5`) or a string (`"0.50"`).
 pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
     de.deserialize_any(Checked("an amount like 0.50", |v: Scalar<'_>| {
         // YAML gives `0.50` to us as a float; its shortest decimal form is the literal the
@@ -237,7 +238,7 @@ pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
         if m.micros() < 0 {
             return Err(format!("expected a price >= 0, got {m}"));
         }
-        Ok(m)
+        crate::core::money::check_price(m).map_err(|e| e.to_string())
     }))
 }
 
@@ -292,5 +293,8 @@ mod tests {
         assert_eq!(serde_yaml::from_str::<P>("3").unwrap().0, Money(3_000_000));
         assert!(serde_yaml::from_str::<P>("-1").is_err());
         assert!(serde_yaml::from_str::<P>("0.0000001").is_err());
+        assert_eq!(serde_yaml::from_str::<P>("1000").unwrap().0, crate::core::money::MAX_PRICE);
+        let e = serde_yaml::from_str::<P>("9223372036854").map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("price 9223372036854.00 per rps-hour is above the largest surplus takes (1000.00"), "{e}");
     }
 }

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use crate::core::billing::{self, Billing};
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow};
 use crate::core::sale::Sale;
 use crate::core::service::Service;
 use crate::core::usage_bucket::UsageBucket;
@@ -137,8 +137,13 @@ pub struct UsageLine {
 
 /// The report's lines: for every sale in `sales` overlapping the range, its purchase lines
 /// (for its buyer) and, for a resale, its credit lines (for its seller); by buyer, then time,
-/// then sale. `usage` is each buyer's buckets of [`BUCKET_SECS`], by start.
-pub fn usage_lines(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &ReportOptions) -> Vec<UsageLine> {
+/// then sale. `usage` is each buyer's buckets of [`BUCKET_SECS`], by start. A charge that does
+/// not fit the ledger's amounts (a measured rate beyond reason) is an [`Overflow`].
+pub fn usage_lines(
+    sales: &[Sale],
+    usage: &[(String, Vec<UsageBucket>)],
+    opts: &ReportOptions,
+) -> Result<Vec<UsageLine>, Overflow> {
     let mut lines = Vec::new();
     let mut by_buyer: HashMap<&str, Vec<&Sale>> = HashMap::new();
     for sale in sales {
@@ -149,14 +154,14 @@ pub fn usage_lines(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &
         let held = &by_buyer[sale.buyer.as_str()];
         let buckets = usage.iter().find(|(b, _)| *b == sale.buyer).map_or(&[][..], |(_, u)| u.as_slice());
         for part in opts.period.split(clipped) {
-            lines.push(purchase_line(sale, part, held, buckets, opts));
+            lines.push(purchase_line(sale, part, held, buckets, opts)?);
             if let Some(seller) = &sale.seller {
                 lines.push(credit_line(sale, seller, part));
             }
         }
     }
     lines.sort_by(|a, b| (&a.buyer, a.window.start, a.sale_id).cmp(&(&b.buyer, b.window.start, b.sale_id)));
-    lines
+    Ok(lines)
 }
 
 fn intersect(a: Window, b: Window) -> Option<Window> {
@@ -190,7 +195,7 @@ fn purchase_line(
     held: &[&Sale],
     buckets: &[UsageBucket],
     opts: &ReportOptions,
-) -> UsageLine {
+) -> Result<UsageLine, Overflow> {
     let mut sum = Sums::default();
     let first = part.start - part.start.rem_euclid(BUCKET_SECS);
     let mut next = buckets.partition_point(|b| b.start < first);
@@ -221,8 +226,9 @@ fn purchase_line(
     let served = (measured > 0).then(|| sum.served.round() as u64);
     let p95_rps = billing::percentile95(&mut sum.rates);
     let billing = opts.billing.unwrap_or(Billing::for_service(sale.service));
-    let (charge, rule) = charge(sale, part, billing, served, p95_rps, opts.overage_price);
-    UsageLine {
+    let (charge, rule) = charge(sale, part, billing, served, p95_rps, opts.overage_price)
+        .map_err(|e| Overflow(format!("the charge of sale #{} for {part}, {}", sale.id, e.0)))?;
+    Ok(UsageLine {
         buyer: sale.buyer.clone(),
         sale_id: sale.id,
         service: sale.service,
@@ -251,7 +257,7 @@ fn purchase_line(
         rule,
         unit_price: sale.unit_price,
         charge,
-    }
+    })
 }
 
 /// A line's running totals.
@@ -325,20 +331,20 @@ fn charge(
     served: Option<u64>,
     p95_rps: Option<f64>,
     overage_price: Option<Money>,
-) -> (Money, String) {
+) -> Result<(Money, String), Overflow> {
     let (rps, hours, unit) = (sale.rps, hours(part.secs()), sale.unit_price);
-    match rule {
+    Ok(match rule {
         Billing::Reserved => {
             (billing::apportion(sale.total, sale.window, part), format!("{rps} rps × {hours} h × {unit}"))
         }
         Billing::Actual => match served {
-            Some(n) => (billing::actual(n, unit), format!("{n} requests × {unit}/3600")),
+            Some(n) => (billing::actual(n, unit)?, format!("{n} requests × {unit}/3600")),
             None => (Money(0), "no requests measured".into()),
         },
         Billing::P95 => {
-            let Some(p95) = p95_rps else { return (Money(0), "no requests measured".into()) };
+            let Some(p95) = p95_rps else { return Ok((Money(0), "no requests measured".into())) };
             let overage = overage_price.unwrap_or(unit);
-            let amount = billing::p95(p95, rps, part.secs(), unit, overage);
+            let amount = billing::p95(p95, rps, part.secs(), unit, overage)?;
             let within = p95.min(rps as f64);
             let over = p95 - within;
             let rule = if over > 0.0 {
@@ -353,7 +359,7 @@ fn charge(
             };
             (amount, rule)
         }
-    }
+    })
 }
 
 fn credit_line(sale: &Sale, seller: &str, part: Window) -> UsageLine {
@@ -454,6 +460,10 @@ mod tests {
             .collect()
     }
 
+    fn usage_lines_ok(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &ReportOptions) -> Vec<UsageLine> {
+        usage_lines(sales, usage, opts).unwrap()
+    }
+
     fn opts(period: Period) -> ReportOptions {
         ReportOptions {
             range: Window { start: 0, end: i64::MAX / 2 },
@@ -471,7 +481,7 @@ mod tests {
         let mut rates = vec![90.0; 12];
         rates.extend([110.0; 12]);
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
-        let lines = usage_lines(&sales, &usage, &opts(Period::Sale));
+        let lines = usage_lines_ok(&sales, &usage, &opts(Period::Sale));
         assert_eq!(lines.len(), 1);
         let l = &lines[0];
         assert_eq!(l.served_requests, Some(12 * 27_000 + 12 * 33_000));
@@ -483,7 +493,7 @@ mod tests {
         assert_eq!(l.charge, Money(160_000_000));
         assert_eq!(l.rule, "100 rps × 2 h × 0.80");
         // By slot: two lines of 80.00, each with its own hour's use.
-        let lines = usage_lines(&sales, &usage, &opts(Period::Slot(Slot::HOUR)));
+        let lines = usage_lines_ok(&sales, &usage, &opts(Period::Slot(Slot::HOUR)));
         let got: Vec<(Option<u64>, Money)> = lines.iter().map(|l| (l.served_requests, l.charge)).collect();
         assert_eq!(got, vec![(Some(324_000), Money(80_000_000)), (Some(396_000), Money(80_000_000))]);
     }
@@ -493,7 +503,7 @@ mod tests {
         // 180,000 requests at 0.72 per rps-hour: 180,000 × 0.0002 = 36.00.
         let sales = [sale(1, "news", DAY0, 1, 50, 720_000, Service::BestEffort)];
         let usage = vec![("news".to_string(), buckets(DAY0, 50, &[50.0; 12]))];
-        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!((l.served_requests, l.charge), (Some(180_000), Money(36_000_000)));
         assert_eq!(l.rule, "180000 requests × 0.72/3600");
         assert_eq!(l.billing, Some(Billing::Actual));
@@ -512,17 +522,17 @@ mod tests {
         o.billing = Some(Billing::P95);
         o.overage_price = Some(Money(1_200_000));
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.p95_rps, l.charge), (Some(100.0), Money(57_600_000_000)));
         assert_eq!(l.rule, "p95 100 rps × 720 h × 0.80");
         // One burst more and the p95 is 900: 57,600 + 800 × 720 × 1.20 = 748,800.00.
         rates[1] = 900.0;
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.p95_rps, l.charge), (Some(900.0), Money(748_800_000_000)));
         assert_eq!(l.rule, "p95 900 rps: 100 rps × 720 h × 0.80 + 800 rps over × 720 h × 1.20");
         // The sale's own rule, reserved, ignores the bursts.
-        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!(l.charge, Money(57_600_000_000));
     }
 
@@ -533,20 +543,20 @@ mod tests {
         let mut b = buckets(DAY0, 100, &[80.0; 12]);
         b.drain(4..9);
         let usage = vec![("shop".to_string(), b)];
-        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!((l.gap_seconds, l.gaps, l.measured_seconds), (25 * 60, 1, 35 * 60));
         assert_eq!((l.served_requests, l.mean_rps), (Some(7 * 24_000), Some(80.0)));
         assert_eq!(l.utilisation_pct, Some(80.0));
         // A report in the middle of the window: the time still to come is no gap.
         let mut o = opts(Period::Sale);
         o.now = DAY0 + 50 * 60;
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.gap_seconds, l.gaps), (25 * 60, 1));
         o.now = DAY0 + 30 * 60;
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.gap_seconds, l.gaps), (10 * 60, 1));
         // Nothing measured at all: no served figure, one gap the length of the window.
-        let l = &usage_lines(&sales, &[], &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &[], &opts(Period::Sale))[0];
         assert_eq!((l.served_requests, l.gap_seconds, l.gaps, l.fraction), (None, H, 1, None));
         assert_eq!(l.charge, Money(80_000_000));
     }
@@ -560,7 +570,7 @@ mod tests {
             sale(2, "shop", DAY0, 1, 50, 360_000, Service::BestEffort),
         ];
         let usage = vec![("shop".to_string(), buckets(DAY0, 150, &[130.0; 12]))];
-        let lines = usage_lines(&sales, &usage, &opts(Period::Sale));
+        let lines = usage_lines_ok(&sales, &usage, &opts(Period::Sale));
         let got: Vec<(i64, Option<u64>, Money)> =
             lines.iter().map(|l| (l.sale_id, l.served_requests, l.charge)).collect();
         assert_eq!(got, vec![(1, Some(360_000), Money(80_000_000)), (2, Some(108_000), Money(10_800_000))]);
@@ -580,7 +590,7 @@ mod tests {
         // 20:00 to 04:00, 10 rps at 1.00: 80.00, 40.00 on each day.
         let sales = [sale(1, "api", DAY0 + 20 * H, 8, 10, 1_000_000, Service::Guaranteed)];
         let usage = vec![("api".to_string(), buckets(DAY0 + 20 * H, 10, &[5.0; 96]))];
-        let days = usage_lines(&sales, &usage, &opts(Period::Day));
+        let days = usage_lines_ok(&sales, &usage, &opts(Period::Day));
         let got: Vec<(i64, i64, Money, Option<u64>)> =
             days.iter().map(|l| (l.window.start, l.window.end, l.charge, l.served_requests)).collect();
         assert_eq!(
@@ -590,13 +600,13 @@ mod tests {
                 (DAY0 + 24 * H, DAY0 + 28 * H, Money(40_000_000), Some(72_000)),
             ]
         );
-        let slots = usage_lines(&sales, &usage, &opts(Period::Slot(Slot::from_secs(1800).unwrap())));
+        let slots = usage_lines_ok(&sales, &usage, &opts(Period::Slot(Slot::from_secs(1800).unwrap())));
         assert_eq!(slots.len(), 16);
         assert!(slots.iter().all(|l| l.charge == Money(5_000_000) && l.served_requests == Some(9000)));
         // A range clips the sale: only 02:00–03:00 of it.
         let mut o = opts(Period::Sale);
         o.range = Window { start: DAY0 + 26 * H, end: DAY0 + 27 * H };
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.window, l.charge, l.served_requests), (o.range, Money(10_000_000), Some(18_000)));
     }
 
@@ -605,7 +615,7 @@ mod tests {
         let mut resale = sale(2, "news", DAY0, 1, 20, 900_000, Service::Guaranteed);
         resale.seller = Some("shop".into());
         let sales = [sale(1, "shop", DAY0, 1, 100, 800_000, Service::Guaranteed), resale];
-        let lines = usage_lines(&sales, &[], &opts(Period::Sale));
+        let lines = usage_lines_ok(&sales, &[], &opts(Period::Sale));
         let got: Vec<(&str, i64, i64, Money)> =
             lines.iter().map(|l| (l.buyer.as_str(), l.sale_id, l.purchased_rps, l.charge)).collect();
         assert_eq!(

@@ -4,7 +4,7 @@
 //!
 //! Rates over a period are time-weighted means: a 100 rps sale for half of a slot counts 50.
 
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow};
 use crate::core::service::Service;
 use crate::core::usage_bucket::UsageBucket;
 use crate::core::usage_report::UsageLine;
@@ -32,13 +32,14 @@ pub struct WindowLine {
 }
 
 /// Lines for `periods` from usage `lines` cut at the same boundaries, the `offers` (slot,
-/// rps), and every buyer's `usage` buckets.
+/// rps), and every buyer's `usage` buckets. A period's revenue that does not fit the ledger's
+/// amounts is an [`Overflow`].
 pub fn window_lines(
     periods: &[Window],
     lines: &[UsageLine],
     offers: &[(Window, i64)],
     usage: &[(String, Vec<UsageBucket>)],
-) -> Vec<WindowLine> {
+) -> Result<Vec<WindowLine>, Overflow> {
     periods
         .iter()
         .map(|&period| {
@@ -64,7 +65,10 @@ pub fn window_lines(
                     (false, _, None, _) => line.order_rps += rps,
                 }
                 if l.purchased_rps > 0 && l.seller.is_none() {
-                    line.revenue = Money(line.revenue.micros() + l.charge.micros());
+                    line.revenue = line
+                        .revenue
+                        .checked_add(l.charge)
+                        .ok_or_else(|| Overflow(format!("the revenue of {period}")))?;
                 }
             }
             for (slot, rps) in offers.iter().filter(|(slot, _)| overlap(*slot, period) > 0) {
@@ -81,7 +85,7 @@ pub fn window_lines(
                     *line.used_rps.get_or_insert(0.0) += served as f64 / measured as f64;
                 }
             }
-            line
+            Ok(line)
         })
         .collect()
 }
@@ -150,12 +154,25 @@ mod tests {
             "shop".to_string(),
             vec![UsageBucket { start: T, measured_seconds: 300, served: 27_000, ..UsageBucket::default() }],
         )];
-        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage);
+        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage).unwrap();
         let h0 = &got[0];
         assert_eq!((h0.auction_rps, h0.order_rps, h0.best_effort_rps, h0.resold_rps), (100.0, 10.0, 40.0, 10.0));
         assert_eq!((h0.offered_rps, h0.unsold_rps, h0.used_rps), (Some(150.0), Some(40.0), Some(90.0)));
         assert_eq!(h0.revenue, Money(91_000_000));
         let h1 = &got[1];
         assert_eq!((h1.auction_rps, h1.unsold_rps, h1.used_rps, h1.revenue), (0.0, Some(150.0), None, Money(0)));
+    }
+
+    #[test]
+    fn a_revenue_past_the_ledger_is_an_error_not_a_wrapped_sum() {
+        use crate::core::money::MAX_AMOUNT;
+        let hour = Window { start: T, end: T + 3600 };
+        let lines = [
+            line("shop", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
+            line("news", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
+        ];
+        let e = window_lines(&[hour], &lines, &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), format!("the revenue of {hour} is above the largest amount the ledger holds ({MAX_AMOUNT})"));
+        assert_eq!(window_lines(&[hour], &lines[..1], &[], &[]).unwrap()[0].revenue, MAX_AMOUNT);
     }
 }
