@@ -558,15 +558,15 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         now: present(&ledger)?,
     };
     let lines = usage_lines(&sales, &usage, &opts)?;
-    let report = window_lines(&periods, &lines, &offers, &usage)?;
     let currency = config.market.currency.0.as_str();
+    let report = window_lines(&periods, &lines, &offers, &usage, &|l| to_minor(l.charge, currency))?;
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
     let rows = window_rows(&report, view, currency);
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        // The sum of the periods' revenue as printed, to the minor unit.
-        let revenue = Money::sum(report.iter().map(|w| to_minor(w.revenue, currency)), || "the revenue".into())?;
+        // The sum of the periods' revenue as printed, each the sum of its lines as billed.
+        let revenue = Money::sum(report.iter().map(|w| w.billed), || "the revenue".into())?;
         writeln!(out, "{} periods, revenue {} {currency}", report.len(), format_minor(revenue, currency))?;
     }
     Ok(())
@@ -621,7 +621,7 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str) -> Rows 
                 format!("{:.1}", w.resold_rps),
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
-                format_minor(w.revenue, currency),
+                format_minor(w.billed, currency),
             ],
             WindowView::Capacity => vec![
                 w.window.to_string(),

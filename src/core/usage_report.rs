@@ -629,3 +629,152 @@ mod tests {
         assert_eq!(lines[2].rule, "resold 20 rps × 1 h × 0.90 to news");
     }
 }
+
+/// Money at the bounds: sales as large as [`crate::core::money`] allows, usage far beyond any
+/// purchase, every billing rule. Every charge and every sum is either exact (and, with no
+/// resales, never negative) or an [`Overflow`]; never a wrapped or saturated figure.
+#[cfg(test)]
+mod extremes {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::core::auction::total_for_window;
+    use crate::core::money::{MAX_AMOUNT, MAX_PRICE, MAX_RPS, MAX_WINDOW_SECS};
+    use crate::core::window_report::window_lines;
+
+    const DAY0: i64 = 1_795_564_800;
+    /// Requests in a 5-minute bucket far beyond any purchase: 14 billion rps.
+    const HUGE: u64 = u32::MAX as u64 * 1000;
+
+    /// A bound, 1, or anything between, the ends more often than chance would pick them.
+    fn up_to(max: i64) -> impl Strategy<Value = i64> {
+        prop_oneof![Just(max), Just(1), 1..=max, (max - 1000).max(1)..=max]
+    }
+
+    /// `a × b / 3600`, rounded half up, in i128: the reference for reserved and actual.
+    fn per_3600(a: i128, b: i128) -> i128 {
+        (a * b + 1800).div_euclid(3600)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn no_charge_or_total_is_negative_or_wrapped(
+            sales in prop::collection::vec(
+                (up_to(MAX_RPS), up_to(MAX_PRICE.micros()), up_to(MAX_WINDOW_SECS / 3600), any::<bool>(), any::<bool>()),
+                1..4,
+            ),
+            served in prop::collection::vec(
+                prop_oneof![Just(0u64), 0u64..=1_000_000, (HUGE - 1_000_000)..=HUGE, 0..=HUGE],
+                1..40,
+            ),
+            rule in prop::sample::select(vec![None, Some(Billing::Reserved), Some(Billing::Actual), Some(Billing::P95)]),
+            overage in up_to(MAX_PRICE.micros()),
+        ) {
+            let sales: Vec<Sale> = sales
+                .iter()
+                .enumerate()
+                .map(|(i, &(rps, price, hours, news, best_effort))| {
+                    let window = Window { start: DAY0, end: DAY0 + hours * 3600 };
+                    // Within the bounds a sale's total always fits: the bounds' promise.
+                    let total = total_for_window(i128::from(rps) * i128::from(price), window.secs()).unwrap();
+                    prop_assert_eq!(i128::from(total.micros()), per_3600(i128::from(rps) * i128::from(price), i128::from(window.secs())));
+                    Ok(Sale {
+                        id: i as i64 + 1,
+                        buyer: if news { "news".into() } else { "shop".into() },
+                        seller: None,
+                        window,
+                        rps,
+                        unit_price: Money(price),
+                        total,
+                        mechanism: "auction".into(),
+                        rule: None,
+                        source_id: 1,
+                        bid_id: None,
+                        created_at: DAY0,
+                        service: if best_effort { Service::BestEffort } else { Service::Guaranteed },
+                    })
+                })
+                .collect::<Result<_, TestCaseError>>()?;
+            let buckets: Vec<UsageBucket> = served
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| UsageBucket {
+                    start: DAY0 + i as i64 * BUCKET_SECS,
+                    seconds: BUCKET_SECS,
+                    measured_seconds: BUCKET_SECS,
+                    served: n,
+                    ..UsageBucket::default()
+                })
+                .collect();
+            let usage = vec![("news".to_string(), buckets.clone()), ("shop".to_string(), buckets)];
+            let opts = ReportOptions {
+                range: Window { start: DAY0, end: DAY0 + MAX_WINDOW_SECS },
+                period: Period::Sale,
+                billing: rule,
+                overage_price: Some(Money(overage)),
+                now: i64::MAX,
+            };
+            let lines = match usage_lines(&sales, &usage, &opts) {
+                Ok(lines) => lines,
+                Err(e) => {
+                    // Only a charge from use (not from what was reserved) can go past the ledger,
+                    // and only with use far beyond anything bought.
+                    let requests: f64 = served.iter().map(|&n| n as f64).sum();
+                    let peak = served.iter().max().map_or(0.0, |&n| n as f64 / BUCKET_SECS as f64);
+                    let most = sales
+                        .iter()
+                        .map(|s| match rule.unwrap_or(Billing::for_service(s.service)) {
+                            Billing::Reserved => 0.0,
+                            Billing::Actual => requests * s.unit_price.micros() as f64 / 3600.0,
+                            Billing::P95 => {
+                                peak * s.window.secs() as f64 / 3600.0 * s.unit_price.micros().max(overage) as f64
+                            }
+                        })
+                        .fold(0.0, f64::max);
+                    prop_assert!(most > MAX_AMOUNT.micros() as f64 * 0.99, "{e} with at most {most} µ");
+                    return Ok(());
+                }
+            };
+            for l in &lines {
+                prop_assert!(l.charge.micros() >= 0, "negative charge {:?}", l);
+                let sale = &sales[(l.sale_id - 1) as usize];
+                let exact = match l.billing {
+                    Some(Billing::Reserved) => Some(i128::from(sale.total.micros())),
+                    Some(Billing::Actual) => {
+                        Some(l.served_requests.map_or(0, |n| per_3600(i128::from(n), i128::from(sale.unit_price.micros()))))
+                    }
+                    _ => None,
+                };
+                if let Some(exact) = exact {
+                    prop_assert_eq!(i128::from(l.charge.micros()), exact);
+                }
+                if let (Some(Billing::P95), Some(p95)) = (l.billing, l.p95_rps) {
+                    let within = p95.min(sale.rps as f64) * sale.unit_price.micros() as f64;
+                    let over = (p95 - sale.rps as f64).max(0.0) * overage as f64;
+                    let reference = (within + over) * l.window.secs() as f64 / 3600.0;
+                    let off = (l.charge.micros() as f64 - reference).abs();
+                    prop_assert!(off <= 1.0 + reference * 1e-12, "p95 charge {} for {reference}", l.charge.micros());
+                }
+            }
+            // Sums are exact or an error, printed (rounded) or not.
+            let exact: i128 = lines.iter().map(|l| i128::from(l.charge.micros())).sum();
+            let sum = Money::sum(lines.iter().map(|l| l.charge), String::new);
+            prop_assert_eq!(sum.is_ok(), exact <= i128::from(MAX_AMOUNT.micros()));
+            if let Ok(sum) = sum {
+                prop_assert_eq!(i128::from(sum.micros()), exact);
+            }
+            let billed = |l: &UsageLine| crate::core::money::to_minor(l.charge, "EUR");
+            let periods = [opts.range];
+            match window_lines(&periods, &lines, &[], &usage, &billed) {
+                Ok(w) => {
+                    prop_assert_eq!(i128::from(w[0].revenue.micros()), exact);
+                    prop_assert!(w[0].billed.micros() >= 0);
+                    let printed: i128 = lines.iter().map(|l| i128::from(billed(l).micros())).sum();
+                    prop_assert_eq!(i128::from(w[0].billed.micros()), printed);
+                }
+                Err(_) => prop_assert!(exact > i128::from(MAX_AMOUNT.micros()) - 10_000 * lines.len() as i128),
+            }
+        }
+    }
+}

@@ -25,20 +25,25 @@ pub struct WindowLine {
     pub resold_rps: f64,
     /// What the proxies served for all buyers, over the measured time; `None` if unmeasured.
     pub used_rps: Option<f64>,
-    /// What buyers owe the operator for the period (resales are between buyers).
+    /// What buyers owe the operator for the period (resales are between buyers), exact.
     pub revenue: Money,
+    /// The same, as billed: the sum of the period's lines each as its bill prints it (to the
+    /// currency's minor unit), so that it is what `report usage` cut at the same periods adds
+    /// up to.
+    pub billed: Money,
     /// Offered minus sold; `None` where nothing was offered.
     pub unsold_rps: Option<f64>,
 }
 
 /// Lines for `periods` from usage `lines` cut at the same boundaries, the `offers` (slot,
-/// rps), and every buyer's `usage` buckets. A period's revenue that does not fit the ledger's
-/// amounts is an [`Overflow`].
+/// rps), and every buyer's `usage` buckets. `billed` is a line's charge as its bill prints it.
+/// A period's revenue that does not fit the ledger's amounts is an [`Overflow`].
 pub fn window_lines(
     periods: &[Window],
     lines: &[UsageLine],
     offers: &[(Window, i64)],
     usage: &[(String, Vec<UsageBucket>)],
+    billed: &dyn Fn(&UsageLine) -> Money,
 ) -> Result<Vec<WindowLine>, Overflow> {
     periods
         .iter()
@@ -53,6 +58,7 @@ pub fn window_lines(
                 resold_rps: 0.0,
                 used_rps: None,
                 revenue: Money(0),
+                billed: Money(0),
                 unsold_rps: None,
             };
             for l in lines.iter().filter(|l| overlap(l.window, period) > 0) {
@@ -65,10 +71,9 @@ pub fn window_lines(
                     (false, _, None, _) => line.order_rps += rps,
                 }
                 if l.purchased_rps > 0 && l.seller.is_none() {
-                    line.revenue = line
-                        .revenue
-                        .checked_add(l.charge)
-                        .ok_or_else(|| Overflow(format!("the revenue of {period}")))?;
+                    let too_large = || Overflow(format!("the revenue of {period}"));
+                    line.revenue = line.revenue.checked_add(l.charge).ok_or_else(too_large)?;
+                    line.billed = line.billed.checked_add(billed(l)).ok_or_else(too_large)?;
                 }
             }
             for (slot, rps) in offers.iter().filter(|(slot, _)| overlap(*slot, period) > 0) {
@@ -100,6 +105,10 @@ mod tests {
     use crate::core::billing::Billing;
 
     const T: i64 = 1_795_564_800;
+
+    fn exact(l: &UsageLine) -> Money {
+        l.charge
+    }
 
     fn line(
         buyer: &str,
@@ -154,7 +163,7 @@ mod tests {
             "shop".to_string(),
             vec![UsageBucket { start: T, measured_seconds: 300, served: 27_000, ..UsageBucket::default() }],
         )];
-        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage).unwrap();
+        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage, &exact).unwrap();
         let h0 = &got[0];
         assert_eq!((h0.auction_rps, h0.order_rps, h0.best_effort_rps, h0.resold_rps), (100.0, 10.0, 40.0, 10.0));
         assert_eq!((h0.offered_rps, h0.unsold_rps, h0.used_rps), (Some(150.0), Some(40.0), Some(90.0)));
@@ -171,8 +180,19 @@ mod tests {
             line("shop", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
             line("news", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
         ];
-        let e = window_lines(&[hour], &lines, &[], &[]).unwrap_err();
+        let e = window_lines(&[hour], &lines, &[], &[], &exact).unwrap_err();
         assert_eq!(e.to_string(), format!("the revenue of {hour} is above the largest amount the ledger holds ({MAX_AMOUNT})"));
-        assert_eq!(window_lines(&[hour], &lines[..1], &[], &[]).unwrap()[0].revenue, MAX_AMOUNT);
+        assert_eq!(window_lines(&[hour], &lines[..1], &[], &[], &exact).unwrap()[0].revenue, MAX_AMOUNT);
+    }
+
+    #[test]
+    fn billed_revenue_is_the_sum_of_the_lines_as_printed() {
+        use crate::core::money::to_minor;
+        let hour = Window { start: T, end: T + 3600 };
+        // Three lines of 0.125 and one of 0.135: 0.51 exactly, 0.12 × 3 + 0.14 = 0.50 billed.
+        let mut lines = vec![line("shop", T, 3600, 1, "auction", None, 125_000); 3];
+        lines.push(line("news", T, 3600, 1, "auction", None, 135_000));
+        let got = &window_lines(&[hour], &lines, &[], &[], &|l| to_minor(l.charge, "EUR")).unwrap()[0];
+        assert_eq!((got.revenue, got.billed), (Money(510_000), Money(500_000)));
     }
 }
