@@ -10,6 +10,7 @@ mod faults;
 mod generate;
 mod hardening;
 mod market;
+mod money;
 mod nginx;
 mod orders;
 mod report;
