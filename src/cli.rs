@@ -12,6 +12,12 @@ use crate::core::money::{MAX_RPS, Money, check_price};
 use crate::core::window::{Slot, Window, parse_duration, parse_instant};
 use crate::output::Format;
 
+/// The most threads `--threads` may ask for. More than a machine has cores buys nothing, and
+/// tens of thousands exhaust the memory maps a process may have (each thread's stack and guard
+/// pages): `--threads 65535` aborted in the standard library's thread setup, where no error can
+/// be returned. 1,024 starts in well under a second, and is more cores than any machine here.
+const MAX_THREADS: i64 = 1024;
+
 /// Sell the capacity your proxy network is not using, and carry the buyers' traffic.
 #[derive(Debug, Parser)]
 #[command(name = "surplus", version, about, max_term_width = 100)]
@@ -117,8 +123,8 @@ pub struct LogArgs {
     #[arg(long, value_name = "DURATION")]
     pub slot: Option<Slot>,
 
-    /// Worker threads for parsing (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads for parsing, 1 to 1024 (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
 }
 
@@ -582,8 +588,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<std::net::SocketAddr>,
 
-    /// UDP serving threads per address (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// UDP serving threads per address, 1 to 1024 (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
 }
 

@@ -24,6 +24,10 @@ use crate::ingest::log_files;
 use crate::ledger::Ledger;
 use crate::output::{self, Format, Rows};
 
+/// The most lines `report sales|capacity` makes: 11 years by the hour (the range is the
+/// caller's, `--since 0001-01-01` included).
+const MAX_PERIODS: i64 = 100_000;
+
 /// A usage line in JSON (documented in the README for billing systems; keep names stable).
 /// Money is a decimal string; rates are rounded to 3 decimals.
 #[derive(Debug, Serialize)]
@@ -99,6 +103,10 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
     if let Some(path) = &args.chart {
         // Up to two days a chart has room for every minute; beyond, 5-minute means.
         let step = if range.secs() <= 2 * DAY_SECS { 60 } else { BUCKET_SECS };
+        // A chart of more than a year has more 5-minute points than pixels (and memory).
+        if range.secs() > 366 * DAY_SECS {
+            bail!("--chart: {range} is more than a chart draws (a year at most); narrow --since/--until");
+        }
         let detail = match step {
             BUCKET_SECS => None,
             _ => Some(ledger.usage_buckets(args.buyer.as_deref(), range.start, range.end, step)?),
@@ -546,6 +554,15 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         WindowBy::Slot => Period::Slot(config.market.slot),
         WindowBy::Day => Period::Day,
     };
+    // A range of ten thousand years by the minute would not fit in memory: refuse it first.
+    let count = period.count_covering(range);
+    if count > MAX_PERIODS {
+        let (len, or) = match args.by {
+            WindowBy::Slot => (config.market.slot.to_string(), ", or use --by day"),
+            WindowBy::Day => ("1 day".into(), ""),
+        };
+        bail!("{range} has {count} periods of {len}, more than a report shows ({MAX_PERIODS}); narrow --since/--until{or}");
+    }
     // Whole periods: the range is widened to their boundaries.
     let periods = period.covering(range);
     let whole = Window { start: periods[0].start, end: periods.last().map_or(range.end, |p| p.end) };

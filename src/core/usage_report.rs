@@ -64,6 +64,12 @@ impl Period {
 }
 
 impl Period {
+    /// How many whole periods `range` touches (1 for [`Period::Sale`]), without listing them.
+    pub fn count_covering(self, range: Window) -> i64 {
+        let Some(len) = self.secs() else { return 1 };
+        (range.end - 1).div_euclid(len) - range.start.div_euclid(len) + 1
+    }
+
     /// The whole periods that `range` touches, from the boundary at or before its start
     /// (`range` itself for [`Period::Sale`]).
     pub fn covering(self, range: Window) -> Vec<Window> {
@@ -583,6 +589,11 @@ mod tests {
         assert_eq!(hours, [1, 2]);
         assert_eq!(Period::Day.covering(range), [Window { start: DAY0, end: DAY0 + 24 * H }]);
         assert_eq!(Period::Sale.covering(range), [range]);
+        for p in [Period::Slot(Slot::HOUR), Period::Day, Period::Sale, Period::Slot(Slot::from_secs(1800).unwrap())] {
+            for r in [range, Window { start: DAY0, end: DAY0 + 1 }, Window { start: DAY0 - 1, end: DAY0 + 2 * H }] {
+                assert_eq!(p.count_covering(r), p.covering(r).len() as i64, "{p:?} {r}");
+            }
+        }
     }
 
     #[test]
