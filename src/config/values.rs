@@ -80,7 +80,8 @@ impl<'de> Deserialize<'de> for Fraction {
     }
 }
 
-/// A rate in requests per second, greater than 0.
+/// A rate in requests per second, greater than 0 and at most
+/// [`MAX_RPS`](crate::core::money::MAX_RPS).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
 pub struct Rps(pub f64);
 
@@ -90,6 +91,13 @@ impl<'de> Deserialize<'de> for Rps {
             let v = v.number("requests per second > 0")?;
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("expected requests per second > 0, got {v}"));
+            }
+            // Offers are whole rps in the ledger: beyond the bound a rate would be cut to
+            // i64::MAX and every sum over proxies overflow.
+            let max = crate::core::money::MAX_RPS;
+            if v > max as f64 {
+                let v = if v < 1e15 { v.to_string() } else { format!("{v:e}") };
+                return Err(format!("{v} rps is above the largest surplus takes ({max})"));
             }
             Ok(Rps(v))
         }))
@@ -278,6 +286,8 @@ mod tests {
         assert!(serde_yaml::from_str::<Fraction>("1.5").is_err());
         assert_eq!(serde_yaml::from_str::<Fraction>("0.25").unwrap(), Fraction(0.25));
         assert!(serde_yaml::from_str::<Rps>("0").is_err());
+        assert_eq!(serde_yaml::from_str::<Rps>("10000000").unwrap(), Rps(1e7));
+        assert!(serde_yaml::from_str::<Rps>("1e300").is_err());
         assert!(serde_yaml::from_str::<Interval>("0s").is_err());
         assert_eq!(serde_yaml::from_str::<Interval>("90").unwrap().secs(), 90);
         assert_eq!(serde_yaml::from_str::<Interval>("1m30s").unwrap().secs(), 90);

@@ -9,6 +9,7 @@ mod e2e;
 mod faults;
 mod generate;
 mod hardening;
+mod limits;
 mod market;
 mod money;
 mod nginx;
