@@ -15,7 +15,8 @@ use crate::output::Format;
 /// The most threads `--threads` may ask for. More than a machine has cores buys nothing, and
 /// tens of thousands exhaust the memory maps a process may have (each thread's stack and guard
 /// pages): `--threads 65535` aborted in the standard library's thread setup, where no error can
-/// be returned. 1,024 starts in well under a second, and is more cores than any machine here.
+/// be returned. 1,024 start in well under a second, and are more than the cores of the machines
+/// surplus runs on.
 const MAX_THREADS: i64 = 1024;
 
 /// Sell the capacity your proxy network is not using, and carry the buyers' traffic.

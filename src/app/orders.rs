@@ -83,7 +83,8 @@ fn describe(p: &Placed, config: &Config) -> anyhow::Result<String> {
     let value: i128 = p.trades.iter().map(|t| i128::from(t.rps) * i128::from(t.price.micros())).sum();
     let average = if traded > 0 {
         // The trades' totals as their sales print them (to the minor unit), added up.
-        let cost = Money::sum(p.trades.iter().map(|t| to_minor(t.total, currency)), || format!("order #{}'s trades", o.id))?;
+        let cost =
+            Money::sum(p.trades.iter().map(|t| to_minor(t.total, currency)), || format!("order #{}'s trades", o.id))?;
         let mean = Money::from_i128(value / i128::from(traded), || format!("order #{}'s mean price", o.id))?;
         format!(" at {} on average for {} {currency}", format_price(mean, currency), format_minor(cost, currency))
     } else {

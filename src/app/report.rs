@@ -339,7 +339,11 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> an
         let served: u64 = theirs.iter().filter_map(|l| l.served_requests).sum();
         let n = theirs.len();
         let lines = if n == 1 { "line" } else { "lines" };
-        writeln!(out, "{buyer}: {n} {lines}, {served} requests served, owes {} {currency}", format_minor(owed, currency))?;
+        writeln!(
+            out,
+            "{buyer}: {n} {lines}, {served} requests served, owes {} {currency}",
+            format_minor(owed, currency)
+        )?;
     }
     let owed = printed(&lines.iter().collect::<Vec<_>>(), &|| "the report's total".to_string())?;
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
@@ -561,7 +565,9 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
             WindowBy::Slot => (config.market.slot.to_string(), ", or use --by day"),
             WindowBy::Day => ("1 day".into(), ""),
         };
-        bail!("{range} has {count} periods of {len}, more than a report shows ({MAX_PERIODS}); narrow --since/--until{or}");
+        bail!(
+            "{range} has {count} periods of {len}, more than a report shows ({MAX_PERIODS}); narrow --since/--until{or}"
+        );
     }
     // Whole periods: the range is widened to their boundaries.
     let periods = period.covering(range);

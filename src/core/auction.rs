@@ -247,7 +247,8 @@ fn vickrey_payments(ranked: &[Bid], run: &Greedy, reserve: Money) -> Vec<i128> {
 /// the nearest micro-unit (exact for whole hours). Within the bounds of [`money`] it always
 /// fits; a bid from outside them (an older ledger) is an [`Overflow`], never a saturated total.
 pub fn total_for_window(payment_per_hour: i128, window_secs: i64) -> Result<Money, Overflow> {
-    let too_large = || format!("{} per hour for {}", money_text(payment_per_hour), super::window::format_secs(window_secs));
+    let too_large =
+        || format!("{} per hour for {}", money_text(payment_per_hour), super::window::format_secs(window_secs));
     let num = payment_per_hour.checked_mul(i128::from(window_secs)).ok_or_else(|| Overflow(too_large()))?;
     Money::from_i128((num + 1800).div_euclid(3600), too_large)
 }
@@ -321,7 +322,10 @@ mod tests {
     fn bids_beyond_the_bounds_are_refused() {
         assert_eq!(check_bid(10, 0, Money(500_000)), Ok(()));
         assert_eq!(check_bid(money::MAX_RPS, 0, money::MAX_PRICE), Ok(()));
-        assert_eq!(check_bid(money::MAX_RPS + 1, 0, Money(1)), Err(BidError::Limit(LimitError::Rps(money::MAX_RPS + 1))));
+        assert_eq!(
+            check_bid(money::MAX_RPS + 1, 0, Money(1)),
+            Err(BidError::Limit(LimitError::Rps(money::MAX_RPS + 1)))
+        );
         let huge = Money(9_223_372_036_854_000_000);
         assert_eq!(check_bid(10, 0, huge), Err(BidError::Limit(LimitError::Price(huge))));
     }

@@ -113,9 +113,9 @@ pub fn p95(
     let over = (p95_rps - purchased).max(0.0) * overage_price.micros() as f64;
     let micros = ((within + over) * seconds as f64 / 3600.0).round();
     let too_large = || format!("p95 {p95_rps} rps for {} h", seconds as f64 / 3600.0);
-    // A float's `as` cast saturates (and takes NaN to 0): check the range first. 2^63 is exact
-    // in f64, and every f64 below it converts exactly.
-    if !(micros.abs() < 9_223_372_036_854_775_808.0) {
+    // A float's `as` cast saturates, and takes NaN (an infinite rate at no price) to 0: check
+    // first. 2^63 is exact in f64, and every whole f64 below it converts exactly.
+    if micros.is_nan() || micros.abs() >= 9_223_372_036_854_775_808.0 {
         return Err(Overflow(too_large()));
     }
     Money::from_i128(i128::from(micros as i64), too_large)

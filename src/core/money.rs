@@ -45,9 +45,7 @@ pub const MAX_RPS: i64 = 10_000_000;
 pub const MAX_WINDOW_SECS: i64 = 31 * 86_400;
 
 // The bounds' promise, checked by the compiler: the largest sale's total fits.
-const _: () = assert!(
-    MAX_RPS as i128 * (MAX_WINDOW_SECS as i128 / 3600) * MAX_PRICE.0 as i128 <= MAX_AMOUNT.0 as i128
-);
+const _: () = assert!(MAX_RPS as i128 * (MAX_WINDOW_SECS as i128 / 3600) * MAX_PRICE.0 as i128 <= MAX_AMOUNT.0 as i128);
 
 /// An amount of money in micro-units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

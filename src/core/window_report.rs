@@ -181,7 +181,10 @@ mod tests {
             line("news", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
         ];
         let e = window_lines(&[hour], &lines, &[], &[], &exact).unwrap_err();
-        assert_eq!(e.to_string(), format!("the revenue of {hour} is above the largest amount the ledger holds ({MAX_AMOUNT})"));
+        assert_eq!(
+            e.to_string(),
+            format!("the revenue of {hour} is above the largest amount the ledger holds ({MAX_AMOUNT})")
+        );
         assert_eq!(window_lines(&[hour], &lines[..1], &[], &[], &exact).unwrap()[0].revenue, MAX_AMOUNT);
     }
 

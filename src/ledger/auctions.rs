@@ -274,7 +274,8 @@ impl Ledger {
         let mut totals = Vec::with_capacity(clearing.awards.len());
         for a in clearing.awards.iter().filter(|a| a.rps > 0) {
             let what = || format!("auction #{id}: bid #{}'s total", a.bid_id);
-            let total = total_for_window(a.payment_per_hour, secs).map_err(|e| money::Overflow(format!("{}: {}", what(), e.0)))?;
+            let total = total_for_window(a.payment_per_hour, secs)
+                .map_err(|e| money::Overflow(format!("{}: {}", what(), e.0)))?;
             let unit = Money::from_i128(a.payment_per_hour / i128::from(a.rps), what)?;
             totals.push((a, unit, total));
         }

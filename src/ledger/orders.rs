@@ -409,9 +409,8 @@ fn match_and_record(
         let per_hour = i128::from(fill.rps) * i128::from(fill.price.micros());
         // A resting order from before the bounds could make a total past the ledger: the
         // order is refused (its savepoint rolls back), never recorded with a saturated total.
-        let total = total_for_window(per_hour, new.window.secs()).map_err(|e| {
-            money::Overflow(format!("the trade of order #{id} with #{}: {}", fill.resting, e.0))
-        })?;
+        let total = total_for_window(per_hour, new.window.secs())
+            .map_err(|e| money::Overflow(format!("the trade of order #{id} with #{}: {}", fill.resting, e.0)))?;
         insert_sale.execute(params![
             buyer,
             seller,

@@ -43,7 +43,8 @@ fn a_price_above_the_bound_is_refused_before_anything_is_written() {
         .status(1)
         .stderr_contains(&format!("bids.csv:3: {too_much}"))
         .run();
-    let bids = m.file("bids.yaml", "- {buyer: shop, rps: 10, price: 0.8}\n- {buyer: news, rps: 10, price: 1000.000001}\n");
+    let bids =
+        m.file("bids.yaml", "- {buyer: shop, rps: 10, price: 0.8}\n- {buyer: news, rps: 10, price: 1000.000001}\n");
     m.surplus(&["market", "auction", "bid", "1", "--file", bids.to_str().unwrap()])
         .status(1)
         .stderr_contains("bids.yaml:2: ")
@@ -80,7 +81,9 @@ fn rps_and_windows_beyond_the_bounds_are_refused() {
     let bids = m.file("bids.csv", "buyer,rps,price\nshop,10000001,0.80\n");
     m.surplus(&["market", "auction", "bid", "1", "--file", bids.to_str().unwrap()])
         .status(1)
-        .stderr_contains("bids.csv:2: 10000001 rps is above the largest surplus takes (10000000 per bid, order or sale)")
+        .stderr_contains(
+            "bids.csv:2: 10000001 rps is above the largest surplus takes (10000000 per bid, order or sale)",
+        )
         .run();
     let orders = m.file("orders.csv", &format!("side,buyer,window,rps,limit\nbuy,shop,{WINDOW},10000001,1\n"));
     m.surplus(&["market", "order", "--file", orders.to_str().unwrap()])
