@@ -234,7 +234,8 @@ pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Resu
     let mut rows = Rows::new(&["side", "price#", "rps#", "orders#"]);
     for (side, levels) in [("ask", asks.iter().rev().collect::<Vec<_>>()), ("bid", bids.iter().collect())] {
         for l in levels {
-            rows.push(vec![side.into(), l.price.to_string(), l.rps.to_string(), l.orders.to_string()]);
+            let price = format_price(l.price, &config.market.currency.0);
+            rows.push(vec![side.into(), price, l.rps.to_string(), l.orders.to_string()]);
         }
     }
     let level = |l: &crate::core::book::Level| LevelJson { price: l.price.to_string(), rps: l.rps, orders: l.orders };
@@ -278,7 +279,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             o.window.to_string(),
             o.rps.to_string(),
             o.remaining.to_string(),
-            o.limit.to_string(),
+            format_price(o.limit, &config.market.currency.0),
             tif.into(),
             o.status.name().into(),
         ]);

@@ -51,10 +51,14 @@ const _: () = assert!(MAX_RPS as i128 * (MAX_WINDOW_SECS as i128 / 3600) * MAX_P
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(pub i64);
 
-/// Why a price did not parse.
+/// Why an amount did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not an amount: expected a decimal number with at most 6 decimal places, like 0.25")]
-pub struct MoneyError(pub String);
+pub enum MoneyError {
+    #[error("`{0}` is not an amount: expected a decimal number with at most 6 decimal places, like 0.25")]
+    NotAnAmount(String),
+    #[error("`{0}` is above the largest amount the ledger holds ({MAX_AMOUNT})")]
+    TooLarge(String),
+}
 
 /// An amount that does not fit what the ledger holds. `0` says which amount.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -184,9 +188,10 @@ fn decimal(m: Money, min: usize, max: usize) -> String {
 impl FromStr for Money {
     type Err = MoneyError;
 
-    /// Parses `12`, `12.5`, `-0.000001`: digits with an optional point and up to 6 decimals.
+    /// Parses `12`, `12.5`, `-0.000001`: digits with an optional point and up to 6 decimals,
+    /// at most [`MAX_AMOUNT`] either way.
     fn from_str(text: &str) -> Result<Money, MoneyError> {
-        let err = || MoneyError(text.to_string());
+        let err = || MoneyError::NotAnAmount(text.to_string());
         let (negative, body) = match text.trim().strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text.trim()),
@@ -196,9 +201,12 @@ impl FromStr for Money {
         if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 6 {
             return Err(err());
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| err())? };
-        let frac: i64 = format!("{frac:0<6}").parse().map_err(|_| err())?;
-        let micros = whole.checked_mul(MICROS).and_then(|w| w.checked_add(frac)).ok_or_else(err)?;
+        // Only digits from here: a number that does not parse is too long to be an amount.
+        let too_large = || MoneyError::TooLarge(text.trim().to_string());
+        let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| too_large())? };
+        let frac: i128 = format!("{frac:0<6}").parse().map_err(|_| err())?;
+        let micros = whole.checked_mul(i128::from(MICROS)).and_then(|w| w.checked_add(frac)).ok_or_else(too_large)?;
+        let micros = Money::from_i128(micros, String::new).map_err(|_| too_large())?.0;
         Ok(Money(if negative { -micros } else { micros }))
     }
 }
@@ -224,6 +232,15 @@ mod tests {
         for bad in ["", ".", "1.2345678", "1,5", "abc", "1e3", "--1", "99999999999999999"] {
             assert!(bad.parse::<Money>().is_err(), "{bad}");
         }
+        assert_eq!("9223372036854".parse::<Money>(), Ok(MAX_AMOUNT));
+        assert_eq!("-9223372036854".parse::<Money>(), Ok(Money(-MAX_AMOUNT.0)));
+        for huge in ["9223372036854.000001", "99999999999999999", &"9".repeat(60)] {
+            assert_eq!(huge.parse::<Money>(), Err(MoneyError::TooLarge(huge.to_string())));
+        }
+        assert_eq!(
+            MoneyError::TooLarge("1e99".into()).to_string(),
+            "`1e99` is above the largest amount the ledger holds (9223372036854.00)"
+        );
     }
 
     #[test]
