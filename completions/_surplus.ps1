@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests at or after this time')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only requests before this time')
             [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Slot length; must divide a day (default: `market.slot`, 1h)')
-            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for parsing (default: the number of cores)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for parsing, 1 to 1024 (default: the number of cores)')
             [CompletionResult]::new('--next', '--next', [CompletionResultType]::ParameterName, 'Forecast this long from the next slot boundary')
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Forecast this window instead, START/DURATION on the slot grid')
             [CompletionResult]::new('--quantile', '--quantile', [CompletionResultType]::ParameterName, 'Quantile of a slot''s history used as its forecast (default: `market.quantile`, 0.95)')
@@ -130,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests at or after this time')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only requests before this time')
             [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Slot length; must divide a day (default: `market.slot`, 1h)')
-            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for parsing (default: the number of cores)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for parsing, 1 to 1024 (default: the number of cores)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -206,10 +206,10 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;market;auction;create' {
-            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window sold, START/DURATION on the slot grid')
-            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity sold (default: all that is unsold in every slot of the window; required with --best-effort, where it is the total weight of the shares sold)')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window sold, START/DURATION on the slot grid, at most 31 days')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity sold, up to 10000000 rps (default: all that is unsold in every slot of the window; required with --best-effort, where it is the total weight of the shares sold)')
             [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'How winners pay')
-            [CompletionResult]::new('--reserve', '--reserve', [CompletionResultType]::ParameterName, 'Lowest price per rps-hour (default: `market.reserve_price`)')
+            [CompletionResult]::new('--reserve', '--reserve', [CompletionResultType]::ParameterName, 'Lowest price per rps-hour, at most 1000 (default: `market.reserve_price`)')
             [CompletionResult]::new('--closes', '--closes', [CompletionResultType]::ParameterName, 'No bids from this time on')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -257,8 +257,8 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         }
         'surplus;market;auction;bid' {
             [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'The buyer bidding (a name from the configuration)')
-            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity wanted')
-            [CompletionResult]::new('--price', '--price', [CompletionResultType]::ParameterName, 'Price per rps-hour')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity wanted, 1 to 10000000 rps')
+            [CompletionResult]::new('--price', '--price', [CompletionResultType]::ParameterName, 'Price per rps-hour, above 0 and at most 1000')
             [CompletionResult]::new('--min-rps', '--min-rps', [CompletionResultType]::ParameterName, 'Smallest partial fill accepted (default 0: any)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Bids from a CSV (header `buyer,rps,price[,min_rps]`) or YAML (a list of those keys) file')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -330,9 +330,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         }
         'surplus;market;order;buy' {
             [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'The buyer (a name from the configuration)')
-            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window traded, START/DURATION on the slot grid')
-            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Limit price per rps-hour: the most a buy pays, the least a sell takes')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window traded, START/DURATION on the slot grid, at most 31 days')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity, 1 to 10000000 rps')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Limit price per rps-hour, above 0 and at most 1000: the most a buy pays, the least a sell takes')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
@@ -345,9 +345,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         }
         'surplus;market;order;sell' {
             [CompletionResult]::new('--buyer', '--buyer', [CompletionResultType]::ParameterName, 'A buyer reselling what it holds (default: the operator, selling offered capacity)')
-            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window traded, START/DURATION on the slot grid')
-            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Limit price per rps-hour: the most a buy pays, the least a sell takes')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The window traded, START/DURATION on the slot grid, at most 31 days')
+            [CompletionResult]::new('--rps', '--rps', [CompletionResultType]::ParameterName, 'Capacity, 1 to 10000000 rps')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Limit price per rps-hour, above 0 and at most 1000: the most a buy pays, the least a sell takes')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
@@ -504,7 +504,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;dns;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout')
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)')
-            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'UDP serving threads per address (default: the number of cores)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'UDP serving threads per address, 1 to 1024 (default: the number of cores)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')

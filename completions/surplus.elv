@@ -96,7 +96,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --since 'Only requests at or after this time'
             cand --until 'Only requests before this time'
             cand --slot 'Slot length; must divide a day (default: `market.slot`, 1h)'
-            cand --threads 'Worker threads for parsing (default: the number of cores)'
+            cand --threads 'Worker threads for parsing, 1 to 1024 (default: the number of cores)'
             cand --next 'Forecast this long from the next slot boundary'
             cand --for 'Forecast this window instead, START/DURATION on the slot grid'
             cand --quantile 'Quantile of a slot''s history used as its forecast (default: `market.quantile`, 0.95)'
@@ -118,7 +118,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --since 'Only requests at or after this time'
             cand --until 'Only requests before this time'
             cand --slot 'Slot length; must divide a day (default: `market.slot`, 1h)'
-            cand --threads 'Worker threads for parsing (default: the number of cores)'
+            cand --threads 'Worker threads for parsing, 1 to 1024 (default: the number of cores)'
             cand --format 'Output format'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
@@ -185,10 +185,10 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;market;auction;create'= {
-            cand --window 'The window sold, START/DURATION on the slot grid'
-            cand --rps 'Capacity sold (default: all that is unsold in every slot of the window; required with --best-effort, where it is the total weight of the shares sold)'
+            cand --window 'The window sold, START/DURATION on the slot grid, at most 31 days'
+            cand --rps 'Capacity sold, up to 10000000 rps (default: all that is unsold in every slot of the window; required with --best-effort, where it is the total weight of the shares sold)'
             cand --rule 'How winners pay'
-            cand --reserve 'Lowest price per rps-hour (default: `market.reserve_price`)'
+            cand --reserve 'Lowest price per rps-hour, at most 1000 (default: `market.reserve_price`)'
             cand --closes 'No bids from this time on'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
@@ -232,8 +232,8 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;auction;bid'= {
             cand --buyer 'The buyer bidding (a name from the configuration)'
-            cand --rps 'Capacity wanted'
-            cand --price 'Price per rps-hour'
+            cand --rps 'Capacity wanted, 1 to 10000000 rps'
+            cand --price 'Price per rps-hour, above 0 and at most 1000'
             cand --min-rps 'Smallest partial fill accepted (default 0: any)'
             cand --file 'Bids from a CSV (header `buyer,rps,price[,min_rps]`) or YAML (a list of those keys) file'
             cand -c 'The configuration file'
@@ -294,9 +294,9 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;order;buy'= {
             cand --buyer 'The buyer (a name from the configuration)'
-            cand --window 'The window traded, START/DURATION on the slot grid'
-            cand --rps 'Capacity'
-            cand --limit 'Limit price per rps-hour: the most a buy pays, the least a sell takes'
+            cand --window 'The window traded, START/DURATION on the slot grid, at most 31 days'
+            cand --rps 'Capacity, 1 to 10000000 rps'
+            cand --limit 'Limit price per rps-hour, above 0 and at most 1000: the most a buy pays, the least a sell takes'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
             cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
@@ -308,9 +308,9 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;market;order;sell'= {
             cand --buyer 'A buyer reselling what it holds (default: the operator, selling offered capacity)'
-            cand --window 'The window traded, START/DURATION on the slot grid'
-            cand --rps 'Capacity'
-            cand --limit 'Limit price per rps-hour: the most a buy pays, the least a sell takes'
+            cand --window 'The window traded, START/DURATION on the slot grid, at most 31 days'
+            cand --rps 'Capacity, 1 to 10000000 rps'
+            cand --limit 'Limit price per rps-hour, above 0 and at most 1000: the most a buy pays, the least a sell takes'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
             cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
@@ -440,7 +440,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;dns;serve'= {
             cand --listen 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout'
             cand --metrics 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)'
-            cand --threads 'UDP serving threads per address (default: the number of cores)'
+            cand --threads 'UDP serving threads per address, 1 to 1024 (default: the number of cores)'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
             cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'

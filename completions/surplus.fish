@@ -78,7 +78,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l since -d 'Only requests at or after this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l until -d 'Only requests before this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l slot -d 'Slot length; must divide a day (default: `market.slot`, 1h)' -r
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l threads -d 'Worker threads for parsing (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l threads -d 'Worker threads for parsing, 1 to 1024 (default: the number of cores)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l next -d 'Forecast this long from the next slot boundary' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l for -d 'Forecast this window instead, START/DURATION on the slot grid' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l quantile -d 'Quantile of a slot\'s history used as its forecast (default: `market.quantile`, 0.95)' -r
@@ -103,7 +103,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l since -d 'Only requests at or after this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l until -d 'Only requests before this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l slot -d 'Slot length; must divide a day (default: `market.slot`, 1h)' -r
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l threads -d 'Worker threads for parsing (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l threads -d 'Worker threads for parsing, 1 to 1024 (default: the number of cores)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
@@ -194,7 +194,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)' -r
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address, 1 to 1024 (default: the number of cores)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'

@@ -9,9 +9,16 @@ use jiff::{SignedDuration, Timestamp};
 use crate::config::values::parse_socket_addr;
 use crate::core::auction::Rule;
 use crate::core::billing::Billing;
-use crate::core::money::Money;
+use crate::core::money::{MAX_RPS, Money, check_price};
 use crate::core::window::{Slot, Window, parse_duration, parse_instant};
 use crate::output::Format;
+
+/// The most threads `--threads` may ask for. More than a machine has cores buys nothing, and
+/// tens of thousands exhaust the memory maps a process may have (each thread's stack and guard
+/// pages): `--threads 65535` aborted in the standard library's thread setup, where no error can
+/// be returned. 1,024 start in well under a second, and are more than the cores of the machines
+/// surplus runs on.
+const MAX_THREADS: i64 = 1024;
 
 /// Sell the capacity your proxy network is not using, and carry the buyers' traffic.
 #[derive(Debug, Parser)]
@@ -119,8 +126,8 @@ pub struct LogArgs {
     #[arg(long, value_name = "DURATION")]
     pub slot: Option<Slot>,
 
-    /// Worker threads for parsing (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads for parsing, 1 to 1024 (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
 }
 
@@ -225,15 +232,16 @@ pub enum OrderCommand {
 /// What every order has.
 #[derive(Debug, Args)]
 pub struct OrderTerms {
-    /// The window traded, START/DURATION on the slot grid.
+    /// The window traded, START/DURATION on the slot grid, at most 31 days.
     #[arg(long, value_name = "WINDOW")]
     pub window: Window,
 
-    /// Capacity.
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
+    /// Capacity, 1 to 10000000 rps.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..=MAX_RPS))]
     pub rps: i64,
 
-    /// Limit price per rps-hour: the most a buy pays, the least a sell takes.
+    /// Limit price per rps-hour, above 0 and at most 1000: the most a buy pays, the least a
+    /// sell takes.
     #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = positive_price)]
     pub limit: Money,
 
@@ -306,13 +314,13 @@ pub enum AuctionCommand {
 /// `surplus market auction create`
 #[derive(Debug, Args)]
 pub struct AuctionCreateArgs {
-    /// The window sold, START/DURATION on the slot grid.
+    /// The window sold, START/DURATION on the slot grid, at most 31 days.
     #[arg(long, value_name = "WINDOW")]
     pub window: Window,
 
-    /// Capacity sold (default: all that is unsold in every slot of the window; required with
-    /// --best-effort, where it is the total weight of the shares sold).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
+    /// Capacity sold, up to 10000000 rps (default: all that is unsold in every slot of the
+    /// window; required with --best-effort, where it is the total weight of the shares sold).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..=MAX_RPS))]
     pub rps: Option<i64>,
 
     /// Sell best effort: no capacity is reserved or taken from the offers; while the window
@@ -325,7 +333,7 @@ pub struct AuctionCreateArgs {
     #[arg(long, value_name = "RULE", default_value = "uniform", value_parser = rule)]
     pub rule: Rule,
 
-    /// Lowest price per rps-hour (default: `market.reserve_price`).
+    /// Lowest price per rps-hour, at most 1000 (default: `market.reserve_price`).
     #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = price_or_zero)]
     pub reserve: Option<Money>,
 
@@ -365,12 +373,12 @@ pub struct BidArgs {
     #[arg(long, value_name = "NAME", required_unless_present = "file", conflicts_with = "file")]
     pub buyer: Option<String>,
 
-    /// Capacity wanted.
+    /// Capacity wanted, 1 to 10000000 rps.
     #[arg(long, value_name = "N", required_unless_present = "file", conflicts_with = "file",
-          allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
+          allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..=MAX_RPS))]
     pub rps: Option<i64>,
 
-    /// Price per rps-hour.
+    /// Price per rps-hour, above 0 and at most 1000.
     #[arg(long, value_name = "PRICE", required_unless_present = "file", conflicts_with = "file",
           allow_negative_numbers = true, value_parser = positive_price)]
     pub price: Option<Money>,
@@ -585,8 +593,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", value_parser = parse_socket_addr)]
     pub metrics: Option<std::net::SocketAddr>,
 
-    /// UDP serving threads per address (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// UDP serving threads per address, 1 to 1024 (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
 }
 
@@ -687,7 +695,7 @@ fn price_or_zero(text: &str) -> Result<Money, String> {
     if m.micros() < 0 {
         return Err(format!("prices must be >= 0, got {text}"));
     }
-    Ok(m)
+    check_price(m).map_err(|e| e.to_string())
 }
 
 fn positive_price(text: &str) -> Result<Money, String> {
@@ -695,7 +703,7 @@ fn positive_price(text: &str) -> Result<Money, String> {
     if m.micros() <= 0 {
         return Err(format!("prices must be > 0, got {text}"));
     }
-    Ok(m)
+    check_price(m).map_err(|e| e.to_string())
 }
 
 /// `ADDR:PORT`, or `http://ADDR:PORT/metrics` as `dns serve` prints it (the path may be left

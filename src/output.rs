@@ -210,13 +210,14 @@ pub fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()>
     writeln!(out)
 }
 
-/// Amounts per currency, `12.00 EUR + 3.50 USD`: two currencies are never one sum. `0.00
-/// {fallback}` when there are none.
+/// Amounts per currency, each to its minor unit, `12.00 EUR + 3.50 USD`: two currencies are
+/// never one sum. `0.00 {fallback}` when there are none.
 pub fn amounts(totals: &[(String, crate::core::money::Money)], fallback: &str) -> String {
+    use crate::core::money::{Money, format_minor};
     if totals.is_empty() {
-        return format!("{} {fallback}", crate::core::money::Money(0));
+        return format!("{} {fallback}", format_minor(Money(0), fallback));
     }
-    totals.iter().map(|(c, m)| format!("{m} {c}")).collect::<Vec<_>>().join(" + ")
+    totals.iter().map(|(c, m)| format!("{} {c}", format_minor(*m, c))).collect::<Vec<_>>().join(" + ")
 }
 
 /// A rate for tables and CSV: two decimals.

@@ -12,7 +12,7 @@ use super::{bid_file, open_ledger};
 use crate::cli::{AuctionCreateArgs, AuctionIdArgs, AuctionListArgs, AuctionRunArgs, BidArgs, SalesArgs};
 use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow, format_minor, format_price, to_minor};
 use crate::core::service::Service;
 use crate::core::usage_report::totals_by_currency;
 use crate::core::window::format_instant;
@@ -24,12 +24,20 @@ fn now() -> i64 {
     Timestamp::now().as_second()
 }
 
-fn money(m: Money, currency: &str) -> String {
-    format!("{m} {currency}")
+/// A price per rps-hour with its currency, as precise as it is.
+fn price(m: Money, currency: &str) -> String {
+    format!("{} {currency}", format_price(m, currency))
 }
 
-fn money128(v: i128) -> Money {
-    Money(i64::try_from(v).unwrap_or(i64::MAX))
+/// An amount owed with its currency, to the currency's minor unit.
+fn amount(m: Money, currency: &str) -> String {
+    format!("{} {currency}", format_minor(m, currency))
+}
+
+/// The total of printed (rounded) amounts in one currency: what a reader adding up the lines
+/// gets.
+fn printed_total(amounts: impl Iterator<Item = Money>, currency: &str, what: &str) -> anyhow::Result<Money> {
+    Ok(Money::sum(amounts.map(|m| to_minor(m, currency)), || what.to_string())?)
 }
 
 /// An auction in JSON (documented in the README; keep names stable). Money is a decimal string.
@@ -78,7 +86,7 @@ fn describe(a: &Auction) -> String {
         a.window,
         a.rps,
         a.rule,
-        money(a.reserve, &a.currency),
+        price(a.reserve, &a.currency),
         a.status.name()
     )
 }
@@ -86,6 +94,8 @@ fn describe(a: &Auction) -> String {
 /// `market auction create`.
 pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
     args.window.check_aligned(config.market.slot).map_err(|e| bad_usage(format!("--window: {e}")))?;
+    crate::core::money::check_window_secs(args.window.secs(), args.window)
+        .map_err(|e| bad_usage(format!("--window: {e}")))?;
     let new = NewAuction {
         window: args.window,
         rps: args.rps,
@@ -118,7 +128,7 @@ pub fn list(config: &Config, db: Option<&Path>, args: &AuctionListArgs) -> anyho
             a.rps.to_string(),
             a.service.name().into(),
             a.rule.name().into(),
-            a.reserve.to_string(),
+            format_price(a.reserve, &a.currency),
             a.currency.clone(),
             a.closes_at.map(format_instant).unwrap_or_default(),
             a.status.name().into(),
@@ -178,16 +188,17 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
         let won_rps = cleared.then(|| sale.map_or(0, |s| s.rps));
         let unit = sale.map(|s| s.unit_price.to_string());
         let total = sale.map(|s| s.total.to_string());
+        let c = auction.currency.as_str();
         rows.push(vec![
             b.id.to_string(),
             b.buyer.clone(),
             b.rps.to_string(),
             b.min_rps.to_string(),
-            b.price.to_string(),
+            format_price(b.price, c),
             format_instant(b.placed_at),
             won_rps.map(|w| w.to_string()).unwrap_or_default(),
-            unit.clone().unwrap_or_default(),
-            total.clone().unwrap_or_default(),
+            sale.map(|s| format_price(s.unit_price, c)).unwrap_or_default(),
+            sale.map(|s| format_minor(s.total, c)).unwrap_or_default(),
             auction.currency.clone(),
         ]);
         json.bids.push(BidJson {
@@ -276,9 +287,11 @@ pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow:
 /// auction can have a million bids.
 fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()> {
     let secs = s.auction.window.secs();
+    // The settlement checked every total (and wrote none if one did not fit): these cannot fail.
     let winners = s.clearing.awards.iter().enumerate().filter(|(_, a)| a.rps > 0).map(|(rank, a)| {
-        let unit = money128(a.payment_per_hour / i128::from(a.rps));
-        (rank + 1, a, &s.bids[a.index], unit, money128(total_for_window(a.payment_per_hour, secs)))
+        let what = || format!("bid #{}'s total", a.bid_id);
+        let unit = Money::from_i128(a.payment_per_hour / i128::from(a.rps), what)?;
+        Ok((rank + 1, a, &s.bids[a.index], unit, total_for_window(a.payment_per_hour, secs)?))
     });
     let mut out = io::stdout().lock();
     if args.format.format == Format::Json {
@@ -287,24 +300,27 @@ fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()>
             dry_run: args.dry_run,
             sold_rps: s.clearing.sold_rps,
             clearing_price: s.clearing.clearing_price.map(|p| p.to_string()),
-            revenue: money128(s.revenue).to_string(),
+            revenue: s.revenue.to_string(),
             allocations: winners
-                .map(|(rank, a, b, unit, total)| AllocationJson {
-                    rank,
-                    bid_id: b.id,
-                    buyer: &b.buyer,
-                    price: b.price.to_string(),
-                    rps: b.rps,
-                    min_rps: b.min_rps,
-                    won_rps: a.rps,
-                    unit_price: unit.to_string(),
-                    total: total.to_string(),
+                .map(|w| {
+                    w.map(|(rank, a, b, unit, total)| AllocationJson {
+                        rank,
+                        bid_id: b.id,
+                        buyer: &b.buyer,
+                        price: b.price.to_string(),
+                        rps: b.rps,
+                        min_rps: b.min_rps,
+                        won_rps: a.rps,
+                        unit_price: unit.to_string(),
+                        total: total.to_string(),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Overflow>>()?,
         };
         output::write_json(&mut out, &json)?;
         return Ok(());
     }
+    let c = s.auction.currency.as_str();
     let mut rows = Rows::new(&[
         "rank#",
         "bid#",
@@ -317,27 +333,27 @@ fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()>
         "total#",
         "currency!",
     ]);
-    for (rank, a, b, unit, total) in winners {
+    let mut totals = Vec::new();
+    for w in winners {
+        let (rank, a, b, unit, total) = w?;
+        totals.push(total);
         rows.push(vec![
             rank.to_string(),
             b.id.to_string(),
             b.buyer.clone(),
-            b.price.to_string(),
+            format_price(b.price, c),
             b.rps.to_string(),
             b.min_rps.to_string(),
             a.rps.to_string(),
-            unit.to_string(),
-            total.to_string(),
+            format_price(unit, c),
+            format_minor(total, c),
             s.auction.currency.clone(),
         ]);
     }
     output::write(&mut out, args.format.format, &rows, &())?;
     if args.format.format == Format::Table {
-        let price = s
-            .clearing
-            .clearing_price
-            .map(|p| format!(" at {} per rps-hour", money(p, &s.auction.currency)))
-            .unwrap_or_default();
+        let revenue = printed_total(totals.into_iter(), c, "the auction's revenue")?;
+        let price = s.clearing.clearing_price.map(|p| format!(" at {} per rps-hour", price(p, c))).unwrap_or_default();
         let losers = s.clearing.awards.iter().filter(|a| a.rps == 0).count();
         writeln!(
             out,
@@ -348,7 +364,7 @@ fn print_settlement(s: &Settlement, args: &AuctionRunArgs) -> anyhow::Result<()>
             s.auction.rps,
             s.auction.window,
             s.clearing.awards.len() - losers,
-            money(money128(s.revenue), &s.auction.currency),
+            amount(revenue, c),
             if args.dry_run { " (dry run: nothing written)" } else { "" }
         )?;
     }
@@ -403,8 +419,8 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
             s.window.to_string(),
             s.rps.to_string(),
             s.service.name().into(),
-            s.unit_price.to_string(),
-            s.total.to_string(),
+            format_price(s.unit_price, &s.currency),
+            format_minor(s.total, &s.currency),
             s.currency.clone(),
             s.mechanism.clone(),
             s.source_id.to_string(),
@@ -429,7 +445,7 @@ pub fn sales(config: &Config, db: Option<&Path>, args: &SalesArgs) -> anyhow::Re
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let totals = totals_by_currency(sales.iter().map(|s| (s.currency.as_str(), s.total)));
+        let totals = totals_by_currency(sales.iter().map(|s| (s.currency.as_str(), to_minor(s.total, &s.currency))))?;
         writeln!(out, "{} sales, {} in all", sales.len(), output::amounts(&totals, &config.market.currency.0))?;
     }
     Ok(())

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::cli::{BookArgs, OrderArgs, OrderCommand, OrderTerms, OrdersArgs};
 use crate::config::Config;
 use crate::core::book::{Side, TimeInForce};
-use crate::core::money::Money;
+use crate::core::money::{self, Money, format_minor, format_price, to_minor};
 use crate::core::window::{Window, format_instant};
 use crate::ledger::{Access, BookCache, Ledger, NewOrder, Placed};
 use crate::output::{self, Rows};
@@ -39,7 +39,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Re
         (None, None) => return Err(bad_usage("give an order (buy, sell, cancel) or --file")),
     };
     let placed = ledger.place_order(&new, now(), &mut BookCache::default())?;
-    writeln!(out, "{}", describe(&placed))?;
+    writeln!(out, "{}", describe(&placed)?)?;
     Ok(())
 }
 
@@ -79,33 +79,38 @@ fn check_order(
     if side == Side::Buy && owner.is_none() {
         return Err("buyer: a buy order needs a buyer".into());
     }
-    window.check_aligned(config.market.slot).map_err(|e| format!("window: {e}"))
+    window.check_aligned(config.market.slot).map_err(|e| format!("window: {e}"))?;
+    money::check_window_secs(window.secs(), window).map_err(|e| format!("window: {e}"))
 }
 
-fn describe(p: &Placed) -> String {
+fn describe(p: &Placed) -> anyhow::Result<String> {
     let o = &p.order;
+    let currency = o.currency.as_str();
     let who = o.owner.as_deref().unwrap_or("operator");
     let side = if o.side == Side::Buy { "buy" } else { "sell" };
     let traded: i64 = p.trades.iter().map(|t| t.rps).sum();
     let value: i128 = p.trades.iter().map(|t| i128::from(t.rps) * i128::from(t.price.micros())).sum();
     let average = if traded > 0 {
-        format!(" at {} on average", Money((value / i128::from(traded)) as i64))
+        // The trades' totals as their sales print them (to the minor unit), added up.
+        let cost =
+            Money::sum(p.trades.iter().map(|t| to_minor(t.total, currency)), || format!("order #{}'s trades", o.id))?;
+        let mean = Money::from_i128(value / i128::from(traded), || format!("order #{}'s mean price", o.id))?;
+        format!(" at {} on average for {} {currency}", format_price(mean, currency), format_minor(cost, currency))
     } else {
         String::new()
     };
-    format!(
-        "order #{} ({side}, {who}, {} rps of {} at {} {}{}): traded {traded} rps in {} trade{}{average}; {} resting, {} cancelled",
+    Ok(format!(
+        "order #{} ({side}, {who}, {} rps of {} at {} {currency}{}): traded {traded} rps in {} trade{}{average}; {} resting, {} cancelled",
         o.id,
         o.rps,
         o.window,
-        o.limit,
-        o.currency,
+        format_price(o.limit, currency),
         if o.tif == TimeInForce::Ioc { ", ioc" } else { "" },
         p.trades.len(),
         if p.trades.len() == 1 { "" } else { "s" },
         p.rested,
         p.cancelled
-    )
+    ))
 }
 
 /// One line of an order file, checked.
@@ -170,6 +175,7 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
     if row.rps <= 0 {
         return Err(format!("rps: must be > 0, got {}", row.rps));
     }
+    money::check_rps(row.rps).map_err(|e| format!("rps: {e}"))?;
     if row.limit.micros() <= 0 {
         return Err(format!("limit: must be > 0, got {}", row.limit));
     }
@@ -247,13 +253,9 @@ pub fn book(config: &Config, db: Option<&Path>, args: &BookArgs) -> anyhow::Resu
     let mut rows = Rows::new(&["side", "price#", "currency!", "rps#", "orders#"]);
     for (side, levels) in [("ask", asks.iter().rev().collect::<Vec<_>>()), ("bid", bids.iter().collect())] {
         for l in levels {
-            rows.push(vec![
-                side.into(),
-                l.price.to_string(),
-                owned.currency.clone().unwrap_or_else(|| config.market.currency.0.clone()),
-                l.rps.to_string(),
-                l.orders.to_string(),
-            ]);
+            let currency = owned.currency.clone().unwrap_or_else(|| config.market.currency.0.clone());
+            let price = format_price(l.price, &currency);
+            rows.push(vec![side.into(), price, currency, l.rps.to_string(), l.orders.to_string()]);
         }
     }
     let level = |l: &crate::core::book::Level| LevelJson { price: l.price.to_string(), rps: l.rps, orders: l.orders };
@@ -300,7 +302,7 @@ pub fn orders(config: &Config, db: Option<&Path>, args: &OrdersArgs) -> anyhow::
             o.window.to_string(),
             o.rps.to_string(),
             o.remaining.to_string(),
-            o.limit.to_string(),
+            format_price(o.limit, &o.currency),
             o.currency.clone(),
             tif.into(),
             o.status.name().into(),

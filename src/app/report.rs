@@ -7,13 +7,13 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::bad_usage;
-use anyhow::Context;
+use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::app::chart::{self, UsagePoint};
 use crate::cli::{ReportBy, UsageReportArgs, WindowBy, WindowReportArgs};
 use crate::config::{Config, parse_format};
-use crate::core::money::Money;
+use crate::core::money::{Money, format_minor, format_price, to_minor};
 use crate::core::sale::Sale;
 use crate::core::usage_bucket::UsageBucket;
 use crate::core::usage_report::{BUCKET_SECS, Period, ReportOptions, UsageLine, totals_by_currency, usage_lines};
@@ -24,6 +24,10 @@ use crate::ingest::host_count::{HostCountOptions, count_hosts};
 use crate::ingest::log_files;
 use crate::ledger::{Access, Ledger};
 use crate::output::{self, Format, Rows};
+
+/// The most lines `report sales|capacity` makes: 11 years by the hour (the range is the
+/// caller's, `--since 0001-01-01` included).
+const MAX_PERIODS: i64 = 100_000;
 
 /// A usage line in JSON (documented in the README for billing systems; keep names stable).
 /// Money is a decimal string; rates are rounded to 3 decimals.
@@ -97,13 +101,17 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         overage_currency: config.market.currency.0.clone(),
         now: present(&ledger)?,
     };
-    let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)
+    let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)?
         .into_iter()
         .filter(|l| args.buyer.as_deref().is_none_or(|b| l.buyer == b))
         .collect();
     if let Some(path) = &args.chart {
         // Up to two days a chart has room for every minute; beyond, 5-minute means.
         let step = if range.secs() <= 2 * DAY_SECS { 60 } else { BUCKET_SECS };
+        // A chart of more than a year has more 5-minute points than pixels (and memory).
+        if range.secs() > 366 * DAY_SECS {
+            bail!("--chart: {range} is more than a chart draws (a year at most); narrow --since/--until");
+        }
         let detail = match step {
             BUCKET_SECS => None,
             _ => Some(ledger.usage_buckets(args.buyer.as_deref(), range.start, range.end, step)?),
@@ -115,7 +123,10 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         return reconcile(config, args, range, &usage);
     }
     let json: Vec<UsageJson> = lines.iter().map(usage_json).collect();
-    let rows = if args.format.format == Format::Csv { usage_rows_full(&json) } else { usage_rows(&lines) };
+    let rows = match args.format.format {
+        Format::Csv => usage_rows_full(&json, &lines),
+        _ => usage_rows(&lines, &config.market.currency.0),
+    };
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
@@ -197,8 +208,9 @@ fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:.digits$}"))
 }
 
-/// The table: the figures people read; CSV has every JSON field.
-fn usage_rows(lines: &[UsageLine]) -> Rows {
+/// The table: the figures people read; CSV has every JSON field. Charges are to the minor unit
+/// of their currency, which is named beside a charge not in `currency`, the config's.
+fn usage_rows(lines: &[UsageLine], currency: &str) -> Rows {
     let mut rows = Rows::new(&[
         "buyer",
         "sale#",
@@ -238,13 +250,17 @@ fn usage_rows(lines: &[UsageLine]) -> Rows {
             if l.gaps > 0 { format!("{} ({})", l.gaps, format_secs(l.gap_seconds)) } else { "-".into() },
             l.billing.map_or("resale", |b| b.name()).into(),
             l.rule.clone(),
-            l.charge.to_string(),
+            match l.currency == currency {
+                true => format_minor(l.charge, currency),
+                false => format!("{} {}", format_minor(l.charge, &l.currency), l.currency),
+            },
         ]);
     }
     rows
 }
 
-fn usage_rows_full(json: &[UsageJson]) -> Rows {
+/// Every JSON field, but the charge to the minor unit of its currency (JSON's is exact).
+fn usage_rows_full(json: &[UsageJson], lines: &[UsageLine]) -> Rows {
     let mut rows = Rows::new(&[
         "buyer",
         "sale_id",
@@ -277,7 +293,7 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
         "currency",
     ]);
     let o = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
-    for j in json {
+    for (j, l) in json.iter().zip(lines) {
         rows.push(vec![
             j.buyer.into(),
             j.sale_id.to_string(),
@@ -305,8 +321,8 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
             j.gaps.to_string(),
             j.billing.into(),
             j.rule.into(),
-            j.unit_price.clone(),
-            j.charge.clone(),
+            format_price(l.unit_price, &l.currency),
+            format_minor(l.charge, &l.currency),
             j.currency.into(),
         ]);
     }
@@ -314,9 +330,13 @@ fn usage_rows_full(json: &[UsageJson]) -> Rows {
 }
 
 /// Per buyer and for the report: lines, requests served, gaps, and what is owed, per currency.
-fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io::Result<()> {
+/// What is owed is the sum of the lines as printed (to the minor unit), so a reader can add
+/// them up.
+fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> anyhow::Result<()> {
     let currency = &config.market.currency.0;
-    let owed = |lines: &[&UsageLine]| totals_by_currency(lines.iter().map(|l| (l.currency.as_str(), l.charge)));
+    let owed = |lines: &[&UsageLine]| {
+        totals_by_currency(lines.iter().map(|l| (l.currency.as_str(), to_minor(l.charge, &l.currency))))
+    };
     let mut buyers: Vec<&str> = lines.iter().map(|l| l.buyer.as_str()).collect();
     buyers.dedup();
     writeln!(out)?;
@@ -325,13 +345,11 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
         let served: u64 = theirs.iter().filter_map(|l| l.served_requests).sum();
         let n = theirs.len();
         let noun = if n == 1 { "line" } else { "lines" };
-        writeln!(
-            out,
-            "{buyer}: {n} {noun}, {served} requests served, owes {}",
-            output::amounts(&owed(&theirs), currency)
-        )?;
+        let owed = owed(&theirs).with_context(|| format!("what {buyer} owes"))?;
+        writeln!(out, "{buyer}: {n} {noun}, {served} requests served, owes {}", output::amounts(&owed, currency))?;
     }
     let all: Vec<&UsageLine> = lines.iter().collect();
+    let owed = owed(&all).context("the report's total")?;
     let gappy: Vec<&UsageLine> = lines.iter().filter(|l| l.gaps > 0).collect();
     let gap_secs: i64 = gappy.iter().map(|l| l.gap_seconds).sum();
     write!(
@@ -340,18 +358,19 @@ fn write_totals(out: &mut dyn Write, lines: &[UsageLine], config: &Config) -> io
         lines.len(),
         buyers.len(),
         if buyers.len() == 1 { "buyer" } else { "buyers" },
-        output::amounts(&owed(&all), currency)
+        output::amounts(&owed, currency)
     )?;
     if gappy.is_empty() {
-        writeln!(out, "; no gaps")
+        writeln!(out, "; no gaps")?;
     } else {
         writeln!(
             out,
             "; {} lines have gaps ({} without a measurement, not counted as use)",
             gappy.len(),
             format_secs(gap_secs)
-        )
+        )?;
     }
+    Ok(())
 }
 
 /// Per buyer, served vs purchased rps and the fraction, per `step` seconds of `usage`.
@@ -550,6 +569,17 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         WindowBy::Slot => Period::Slot(config.market.slot),
         WindowBy::Day => Period::Day,
     };
+    // A range of ten thousand years by the minute would not fit in memory: refuse it first.
+    let count = period.count_covering(range);
+    if count > MAX_PERIODS {
+        let (len, or) = match args.by {
+            WindowBy::Slot => (config.market.slot.to_string(), ", or use --by day"),
+            WindowBy::Day => ("1 day".into(), ""),
+        };
+        bail!(
+            "{range} has {count} periods of {len}, more than a report shows ({MAX_PERIODS}); narrow --since/--until{or}"
+        );
+    }
     // Whole periods: the range is widened to their boundaries.
     let periods = period.covering(range);
     let whole = Window { start: periods[0].start, end: periods.last().map_or(range.end, |p| p.end) };
@@ -562,18 +592,18 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         overage_currency: config.market.currency.0.clone(),
         now: present(&ledger)?,
     };
-    let lines = usage_lines(&sales, &usage, &opts);
-    let report = window_lines(&periods, &lines, &offers, &usage);
+    let lines = usage_lines(&sales, &usage, &opts)?;
     let currency = config.market.currency.0.as_str();
+    let report = window_lines(&periods, &lines, &offers, &usage, &|l| to_minor(l.charge, &l.currency))?;
     let json: Vec<WindowJson> = report.iter().map(|w| window_json(w, currency)).collect();
     // Amounts show their currency in the table too when there is more than one.
-    let several =
-        totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m)))).len() > 1;
-    let rows = window_rows(&report, view, currency, several);
+    let revenue = totals_by_currency(report.iter().flat_map(|w| w.billed.iter().map(|(c, m)| (c.as_str(), *m))))
+        .context("the report's revenue")?;
+    let rows = window_rows(&report, view, currency, revenue.len() > 1);
     let mut out = io::stdout().lock();
     output::write(&mut out, args.format.format, &rows, &json)?;
     if args.format.format == Format::Table {
-        let revenue = totals_by_currency(report.iter().flat_map(|w| w.revenue.iter().map(|(c, m)| (c.as_str(), *m))));
+        // The sum of the periods' revenue as printed, each the sum of its lines as billed.
         writeln!(out, "{} periods, revenue {}", report.len(), output::amounts(&revenue, currency))?;
     }
     Ok(())
@@ -606,8 +636,9 @@ fn window_json<'a>(w: &'a WindowLine, currency: &'a str) -> WindowJson<'a> {
 
 /// One line per period; a period with sales in several currencies has one more line per
 /// further currency, with only its window, revenue and currency (empty cells elsewhere, so the
-/// rps columns still add up). `currency` is the config's, for a period without sales;
-/// `several`: the report has more than one, so the table shows the currency column too.
+/// rps columns still add up). Revenue is as billed, to the minor unit. `currency` is the
+/// config's, for a period without sales; `several`: the report has more than one, so the
+/// table shows the currency column too.
 fn window_rows(report: &[WindowLine], view: WindowView, currency: &str, several: bool) -> Rows {
     let mut rows = match view {
         WindowView::Sales => Rows::new(&[
@@ -633,7 +664,7 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str, several:
     };
     for w in report {
         let sold = w.auction_rps + w.order_rps;
-        let first_revenue = w.revenue.first().map_or((currency, Money(0)), |(c, m)| (c.as_str(), *m));
+        let first_revenue = w.billed.first().map_or((currency, Money(0)), |(c, m)| (c.as_str(), *m));
         rows.push(match view {
             WindowView::Sales => vec![
                 w.window.to_string(),
@@ -643,7 +674,7 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str, several:
                 format!("{:.1}", w.resold_rps),
                 opt(w.used_rps, 1),
                 opt(w.unsold_rps, 1),
-                first_revenue.1.to_string(),
+                format_minor(first_revenue.1, first_revenue.0),
                 first_revenue.0.to_string(),
             ],
             WindowView::Capacity => vec![
@@ -657,10 +688,10 @@ fn window_rows(report: &[WindowLine], view: WindowView, currency: &str, several:
             ],
         });
         if view == WindowView::Sales {
-            for (c, m) in w.revenue.iter().skip(1) {
+            for (c, m) in w.billed.iter().skip(1) {
                 let mut line = vec![w.window.to_string()];
                 line.extend(std::iter::repeat_n("-".to_string(), 6));
-                line.extend([m.to_string(), c.clone()]);
+                line.extend([format_minor(*m, c), c.clone()]);
                 rows.push(line);
             }
         }

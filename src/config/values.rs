@@ -81,7 +81,8 @@ impl<'de> Deserialize<'de> for Fraction {
     }
 }
 
-/// A rate in requests per second, greater than 0.
+/// A rate in requests per second, greater than 0 and at most
+/// [`MAX_RPS`](crate::core::money::MAX_RPS).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
 pub struct Rps(pub f64);
 
@@ -91,6 +92,13 @@ impl<'de> Deserialize<'de> for Rps {
             let v = v.number("requests per second > 0")?;
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("expected requests per second > 0, got {v}"));
+            }
+            // Offers are whole rps in the ledger: beyond the bound a rate would be cut to
+            // i64::MAX and every sum over proxies overflow.
+            let max = crate::core::money::MAX_RPS;
+            if v > max as f64 {
+                let v = if v < 1e15 { v.to_string() } else { format!("{v:e}") };
+                return Err(format!("{v} rps is above the largest surplus takes ({max})"));
             }
             Ok(Rps(v))
         }))
@@ -224,7 +232,8 @@ pub fn optional_money<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Money>,
     money(de).map(Some)
 }
 
-/// Deserializes [`Money`] (>= 0) from a number (`0.5`) or a string (`"0.50"`).
+/// Deserializes [`Money`] (>= 0, at most [`MAX_PRICE`](crate::core::money::MAX_PRICE)) from a
+/// number (`0.5`) or a string (`"0.50"`).
 pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
     de.deserialize_any(Checked("an amount like 0.50", |v: Scalar<'_>| {
         // YAML gives `0.50` to us as a float; its shortest decimal form is the literal the
@@ -238,7 +247,7 @@ pub fn money<'de, D: Deserializer<'de>>(de: D) -> Result<Money, D::Error> {
         if m.micros() < 0 {
             return Err(format!("expected a price >= 0, got {m}"));
         }
-        Ok(m)
+        crate::core::money::check_price(m).map_err(|e| e.to_string())
     }))
 }
 
@@ -338,6 +347,8 @@ mod tests {
         assert!(serde_yaml::from_str::<Fraction>("1.5").is_err());
         assert_eq!(serde_yaml::from_str::<Fraction>("0.25").unwrap(), Fraction(0.25));
         assert!(serde_yaml::from_str::<Rps>("0").is_err());
+        assert_eq!(serde_yaml::from_str::<Rps>("10000000").unwrap(), Rps(1e7));
+        assert!(serde_yaml::from_str::<Rps>("1e300").is_err());
         assert!(serde_yaml::from_str::<Interval>("0s").is_err());
         assert_eq!(serde_yaml::from_str::<Interval>("90").unwrap().secs(), 90);
         assert_eq!(serde_yaml::from_str::<Interval>("1m30s").unwrap().secs(), 90);
@@ -353,5 +364,8 @@ mod tests {
         assert_eq!(serde_yaml::from_str::<P>("3").unwrap().0, Money(3_000_000));
         assert!(serde_yaml::from_str::<P>("-1").is_err());
         assert!(serde_yaml::from_str::<P>("0.0000001").is_err());
+        assert_eq!(serde_yaml::from_str::<P>("1000").unwrap().0, crate::core::money::MAX_PRICE);
+        let e = serde_yaml::from_str::<P>("9223372036854").map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("price 9223372036854.00 per rps-hour is above the largest surplus takes (1000.00"), "{e}");
     }
 }

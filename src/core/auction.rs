@@ -22,7 +22,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::money::Money;
+use super::money::{self, LimitError, Money, Overflow};
 
 /// How winners pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,9 +81,11 @@ pub enum BidError {
     Price(Money),
     #[error("min_rps must be between 0 and rps ({rps}), got {min_rps}")]
     MinRps { min_rps: i64, rps: i64 },
+    #[error(transparent)]
+    Limit(#[from] LimitError),
 }
 
-/// Checks a bid's numbers.
+/// Checks a bid's numbers, the bounds of [`money`] included.
 pub fn check_bid(rps: i64, min_rps: i64, price: Money) -> Result<(), BidError> {
     if rps <= 0 {
         return Err(BidError::Rps(rps));
@@ -91,6 +93,8 @@ pub fn check_bid(rps: i64, min_rps: i64, price: Money) -> Result<(), BidError> {
     if price.micros() <= 0 {
         return Err(BidError::Price(price));
     }
+    money::check_rps(rps)?;
+    money::check_price(price)?;
     if !(0..=rps).contains(&min_rps) {
         return Err(BidError::MinRps { min_rps, rps });
     }
@@ -240,10 +244,19 @@ fn vickrey_payments(ranked: &[Bid], run: &Greedy, reserve: Money) -> Vec<i128> {
 }
 
 /// A window's total for a price per rps-hour: `payment_per_hour × seconds / 3600`, rounded to
-/// the nearest micro-unit (exact for whole hours).
-pub fn total_for_window(payment_per_hour: i128, window_secs: i64) -> i128 {
-    let num = payment_per_hour * i128::from(window_secs);
-    (num + 1800) / 3600
+/// the nearest micro-unit (exact for whole hours). Within the bounds of [`money`] it always
+/// fits; a bid from outside them (an older ledger) is an [`Overflow`], never a saturated total.
+pub fn total_for_window(payment_per_hour: i128, window_secs: i64) -> Result<Money, Overflow> {
+    let too_large =
+        || format!("{} per hour for {}", money_text(payment_per_hour), super::window::format_secs(window_secs));
+    let num = payment_per_hour.checked_mul(i128::from(window_secs)).ok_or_else(|| Overflow(too_large()))?;
+    Money::from_i128((num + 1800).div_euclid(3600), too_large)
+}
+
+/// Micro-units that may not fit an `i64`, as a decimal.
+fn money_text(micros: i128) -> String {
+    let (whole, frac) = (micros / i128::from(money::MICROS), (micros % i128::from(money::MICROS)).abs());
+    format!("{whole}.{frac:06}")
 }
 
 #[cfg(test)]
@@ -306,6 +319,18 @@ mod tests {
     }
 
     #[test]
+    fn bids_beyond_the_bounds_are_refused() {
+        assert_eq!(check_bid(10, 0, Money(500_000)), Ok(()));
+        assert_eq!(check_bid(money::MAX_RPS, 0, money::MAX_PRICE), Ok(()));
+        assert_eq!(
+            check_bid(money::MAX_RPS + 1, 0, Money(1)),
+            Err(BidError::Limit(LimitError::Rps(money::MAX_RPS + 1)))
+        );
+        let huge = Money(9_223_372_036_854_000_000);
+        assert_eq!(check_bid(10, 0, huge), Err(BidError::Limit(LimitError::Price(huge))));
+    }
+
+    #[test]
     fn below_reserve_never_wins() {
         let c = clear(100, Money(5), Rule::PayAsBid, &[bid(1, 10, 4, 0)]);
         assert_eq!((c.sold_rps, c.clearing_price), (0, None));
@@ -314,10 +339,19 @@ mod tests {
 
     #[test]
     fn window_totals() {
-        assert_eq!(total_for_window(300, 4 * 3600), 1200);
-        assert_eq!(total_for_window(300, 1800), 150);
-        assert_eq!(total_for_window(1, 1800), 1); // 0.5 rounds up
-        assert_eq!(total_for_window(1, 1799), 0);
+        assert_eq!(total_for_window(300, 4 * 3600), Ok(Money(1200)));
+        assert_eq!(total_for_window(300, 1800), Ok(Money(150)));
+        assert_eq!(total_for_window(1, 1800), Ok(Money(1))); // 0.5 rounds up
+        assert_eq!(total_for_window(1, 1799), Ok(Money(0)));
+        // The largest sale there can be fits; a price from beyond the bounds is an error.
+        let largest = i128::from(money::MAX_RPS) * i128::from(money::MAX_PRICE.micros());
+        assert_eq!(total_for_window(largest, money::MAX_WINDOW_SECS), Ok(Money(7_440_000_000_000_000_000)));
+        let e = total_for_window(100 * i128::from(9_223_372_036_854_000_000i64), 4 * 3600).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "922337203685400.000000 per hour for 4h is above the largest amount the ledger holds (9223372036854.00)"
+        );
+        assert!(total_for_window(i128::MAX, 2).is_err());
     }
 
     /// Vickrey by definition: clear again without each winner.

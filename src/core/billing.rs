@@ -10,12 +10,15 @@
 //!   stretch's 5-minute served rates, the top 5% of them forgiven, × hours × unit price up to
 //!   the purchase, and the part above the purchase at the overage price.
 //!
-//! Prices are per rps-hour. Amounts are rounded once, to the nearest micro-unit.
+//! Prices are per rps-hour. Amounts are rounded once, to the nearest micro-unit, and checked:
+//! an amount past [`MAX_AMOUNT`](crate::core::money::MAX_AMOUNT) is an [`Overflow`], never a
+//! wrapped or saturated figure. (Printing to the currency's minor unit is the report's, at the
+//! line: [`crate::core::money::format_minor`].)
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow};
 use crate::core::service::Service;
 use crate::core::window::Window;
 
@@ -67,7 +70,8 @@ impl fmt::Display for Billing {
 }
 
 /// `part`'s share of `total`, which is the price of `whole`, by time. Shares of adjoining parts
-/// add up exactly to the share of their union, and all of `whole`'s parts to `total`.
+/// add up exactly to the share of their union, and all of `whole`'s parts to `total`. A share
+/// is never larger than `total` (the part is clamped to the whole), so it always fits.
 pub fn apportion(total: Money, whole: Window, part: Window) -> Money {
     let len = i128::from(whole.secs().max(1));
     let upto = |t: i64| {
@@ -78,9 +82,9 @@ pub fn apportion(total: Money, whole: Window, part: Window) -> Money {
 }
 
 /// `requests × unit_price / 3600`, rounded to the nearest micro-unit.
-pub fn actual(requests: u64, unit_price: Money) -> Money {
+pub fn actual(requests: u64, unit_price: Money) -> Result<Money, Overflow> {
     let num = i128::from(requests) * i128::from(unit_price.micros());
-    Money(((num + 1800) / 3600) as i64)
+    Money::from_i128((num + 1800).div_euclid(3600), || format!("{requests} requests × {unit_price}/3600"))
 }
 
 /// The 95th percentile by nearest rank: of `n` rates sorted, the `⌈0.95 n⌉`-th smallest, so
@@ -95,12 +99,26 @@ pub fn percentile95(rates: &mut [f64]) -> Option<f64> {
 }
 
 /// The p95 charge for `seconds` of a purchase of `purchased_rps`: `min(p95, purchased)` at
-/// `unit_price` and `max(p95 − purchased, 0)` at `overage_price`, per rps-hour.
-pub fn p95(p95_rps: f64, purchased_rps: i64, seconds: i64, unit_price: Money, overage_price: Money) -> Money {
+/// `unit_price` and `max(p95 − purchased, 0)` at `overage_price`, per rps-hour. The p95 is a
+/// measured rate, so unbounded: a charge it would take past the ledger is an [`Overflow`].
+pub fn p95(
+    p95_rps: f64,
+    purchased_rps: i64,
+    seconds: i64,
+    unit_price: Money,
+    overage_price: Money,
+) -> Result<Money, Overflow> {
     let purchased = purchased_rps as f64;
     let within = p95_rps.min(purchased) * unit_price.micros() as f64;
     let over = (p95_rps - purchased).max(0.0) * overage_price.micros() as f64;
-    Money(((within + over) * seconds as f64 / 3600.0).round() as i64)
+    let micros = ((within + over) * seconds as f64 / 3600.0).round();
+    let too_large = || format!("p95 {p95_rps} rps for {} h", seconds as f64 / 3600.0);
+    // A float's `as` cast saturates, and takes NaN (an infinite rate at no price) to 0: check
+    // first. 2^63 is exact in f64, and every whole f64 below it converts exactly.
+    if micros.is_nan() || micros.abs() >= 9_223_372_036_854_775_808.0 {
+        return Err(Overflow(too_large()));
+    }
+    Money::from_i128(i128::from(micros as i64), too_large)
 }
 
 #[cfg(test)]
@@ -130,10 +148,10 @@ mod tests {
     #[test]
     fn actual_use_is_priced_per_request() {
         // 1,000,000 requests at 0.72 per rps-hour: 0.72 / 3600 = 0.0002 each → 200.00.
-        assert_eq!(actual(1_000_000, Money(720_000)), Money(200_000_000));
+        assert_eq!(actual(1_000_000, Money(720_000)), Ok(Money(200_000_000)));
         // One request at 0.50/rps-hour is 0.000139 (138.9 micro-units, rounded).
-        assert_eq!(actual(1, Money(500_000)), Money(139));
-        assert_eq!(actual(0, Money(500_000)), Money(0));
+        assert_eq!(actual(1, Money(500_000)), Ok(Money(139)));
+        assert_eq!(actual(0, Money(500_000)), Ok(Money(0)));
     }
 
     #[test]
@@ -154,9 +172,23 @@ mod tests {
     #[test]
     fn p95_charges_overage_above_the_purchase() {
         // Bought 100 rps for 720 h at 0.80, overage 1.20: p95 of 90 → 90 × 720 × 0.80.
-        assert_eq!(p95(90.0, 100, 720 * HOUR, Money(800_000), Money(1_200_000)), Money(51_840_000_000));
+        assert_eq!(p95(90.0, 100, 720 * HOUR, Money(800_000), Money(1_200_000)), Ok(Money(51_840_000_000)));
         // p95 of 130: 100 × 720 × 0.80 + 30 × 720 × 1.20 = 57,600 + 25,920.
-        assert_eq!(p95(130.0, 100, 720 * HOUR, Money(800_000), Money(1_200_000)), Money(83_520_000_000));
+        assert_eq!(p95(130.0, 100, 720 * HOUR, Money(800_000), Money(1_200_000)), Ok(Money(83_520_000_000)));
+    }
+
+    #[test]
+    fn a_charge_that_does_not_fit_is_an_error_not_a_wrapped_figure() {
+        use crate::core::money::{MAX_AMOUNT, MAX_PRICE};
+        // u64::MAX requests at the highest price: ~5 × 10^21 units, which i64 cannot hold.
+        let e = actual(u64::MAX, MAX_PRICE).unwrap_err();
+        assert!(e.to_string().contains("is above the largest amount the ledger holds"), "{e}");
+        // The largest that fits still does.
+        let n = (MAX_AMOUNT.micros() as u64 / 1_000_000_000) * 3600;
+        assert_eq!(actual(n, MAX_PRICE), Ok(Money(MAX_AMOUNT.micros() / 1_000_000_000 * 1_000_000_000)));
+        // A measured p95 of a billion billion rps, or an infinite one.
+        assert!(p95(1e18, 100, 720 * HOUR, Money(800_000), MAX_PRICE).is_err());
+        assert!(p95(f64::INFINITY, 100, HOUR, Money(800_000), MAX_PRICE).is_err());
     }
 
     #[test]

@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 use crate::core::billing::{self, Billing};
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow};
 use crate::core::sale::Sale;
 use crate::core::service::Service;
 use crate::core::usage_bucket::UsageBucket;
@@ -67,6 +67,12 @@ impl Period {
 }
 
 impl Period {
+    /// How many whole periods `range` touches (1 for [`Period::Sale`]), without listing them.
+    pub fn count_covering(self, range: Window) -> i64 {
+        let Some(len) = self.secs() else { return 1 };
+        (range.end - 1).div_euclid(len) - range.start.div_euclid(len) + 1
+    }
+
     /// The whole periods that `range` touches, from the boundary at or before its start
     /// (`range` itself for [`Period::Sale`]).
     pub fn covering(self, range: Window) -> Vec<Window> {
@@ -143,18 +149,27 @@ pub struct UsageLine {
 }
 
 /// Sums of `amounts` per currency, by currency code: money in two currencies is never added.
-pub fn totals_by_currency<'a>(amounts: impl IntoIterator<Item = (&'a str, Money)>) -> Vec<(String, Money)> {
-    let mut totals: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+/// A sum that does not fit the ledger's amounts is an [`Overflow`], never a wrapped figure.
+pub fn totals_by_currency<'a>(
+    amounts: impl IntoIterator<Item = (&'a str, Money)>,
+) -> Result<Vec<(String, Money)>, Overflow> {
+    let mut totals: std::collections::BTreeMap<&str, Money> = std::collections::BTreeMap::new();
     for (currency, m) in amounts {
-        *totals.entry(currency).or_default() += m.micros();
+        let total = totals.entry(currency).or_default();
+        *total = total.checked_add(m).ok_or_else(|| Overflow(format!("the total in {currency}")))?;
     }
-    totals.into_iter().map(|(c, m)| (c.to_string(), Money(m))).collect()
+    Ok(totals.into_iter().map(|(c, m)| (c.to_string(), m)).collect())
 }
 
 /// The report's lines: for every sale in `sales` overlapping the range, its purchase lines
 /// (for its buyer) and, for a resale, its credit lines (for its seller); by buyer, then time,
-/// then sale. `usage` is each buyer's buckets of [`BUCKET_SECS`], by start.
-pub fn usage_lines(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &ReportOptions) -> Vec<UsageLine> {
+/// then sale. `usage` is each buyer's buckets of [`BUCKET_SECS`], by start. A charge that does
+/// not fit the ledger's amounts (a measured rate beyond reason) is an [`Overflow`].
+pub fn usage_lines(
+    sales: &[Sale],
+    usage: &[(String, Vec<UsageBucket>)],
+    opts: &ReportOptions,
+) -> Result<Vec<UsageLine>, Overflow> {
     let mut lines = Vec::new();
     let mut by_buyer: HashMap<&str, Vec<&Sale>> = HashMap::new();
     for sale in sales {
@@ -165,14 +180,14 @@ pub fn usage_lines(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &
         let held = &by_buyer[sale.buyer.as_str()];
         let buckets = usage.iter().find(|(b, _)| *b == sale.buyer).map_or(&[][..], |(_, u)| u.as_slice());
         for part in opts.period.split(clipped) {
-            lines.push(purchase_line(sale, part, held, buckets, opts));
+            lines.push(purchase_line(sale, part, held, buckets, opts)?);
             if let Some(seller) = &sale.seller {
                 lines.push(credit_line(sale, seller, part));
             }
         }
     }
     lines.sort_by(|a, b| (&a.buyer, a.window.start, a.sale_id).cmp(&(&b.buyer, b.window.start, b.sale_id)));
-    lines
+    Ok(lines)
 }
 
 fn intersect(a: Window, b: Window) -> Option<Window> {
@@ -206,7 +221,7 @@ fn purchase_line(
     held: &[&Sale],
     buckets: &[UsageBucket],
     opts: &ReportOptions,
-) -> UsageLine {
+) -> Result<UsageLine, Overflow> {
     let mut sum = Sums::default();
     let first = part.start - part.start.rem_euclid(BUCKET_SECS);
     let mut next = buckets.partition_point(|b| b.start < first);
@@ -238,8 +253,9 @@ fn purchase_line(
     let p95_rps = billing::percentile95(&mut sum.rates);
     let billing = opts.billing.unwrap_or(Billing::for_service(sale.service));
     let overage_price = opts.overage_price.filter(|_| sale.currency == opts.overage_currency);
-    let (charge, rule) = charge(sale, part, billing, served, p95_rps, overage_price);
-    UsageLine {
+    let (charge, rule) = charge(sale, part, billing, served, p95_rps, overage_price)
+        .map_err(|e| Overflow(format!("the charge of sale #{} for {part}, {}", sale.id, e.0)))?;
+    Ok(UsageLine {
         buyer: sale.buyer.clone(),
         sale_id: sale.id,
         service: sale.service,
@@ -269,7 +285,7 @@ fn purchase_line(
         unit_price: sale.unit_price,
         charge,
         currency: sale.currency.clone(),
-    }
+    })
 }
 
 /// A line's running totals.
@@ -343,20 +359,20 @@ fn charge(
     served: Option<u64>,
     p95_rps: Option<f64>,
     overage_price: Option<Money>,
-) -> (Money, String) {
+) -> Result<(Money, String), Overflow> {
     let (rps, hours, unit) = (sale.rps, hours(part.secs()), sale.unit_price);
-    match rule {
+    Ok(match rule {
         Billing::Reserved => {
             (billing::apportion(sale.total, sale.window, part), format!("{rps} rps × {hours} h × {unit}"))
         }
         Billing::Actual => match served {
-            Some(n) => (billing::actual(n, unit), format!("{n} requests × {unit}/3600")),
+            Some(n) => (billing::actual(n, unit)?, format!("{n} requests × {unit}/3600")),
             None => (Money(0), "no requests measured".into()),
         },
         Billing::P95 => {
-            let Some(p95) = p95_rps else { return (Money(0), "no requests measured".into()) };
+            let Some(p95) = p95_rps else { return Ok((Money(0), "no requests measured".into())) };
             let overage = overage_price.unwrap_or(unit);
-            let amount = billing::p95(p95, rps, part.secs(), unit, overage);
+            let amount = billing::p95(p95, rps, part.secs(), unit, overage)?;
             let within = p95.min(rps as f64);
             let over = p95 - within;
             let rule = if over > 0.0 {
@@ -371,7 +387,7 @@ fn charge(
             };
             (amount, rule)
         }
-    }
+    })
 }
 
 fn credit_line(sale: &Sale, seller: &str, part: Window) -> UsageLine {
@@ -474,6 +490,10 @@ mod tests {
             .collect()
     }
 
+    fn usage_lines_ok(sales: &[Sale], usage: &[(String, Vec<UsageBucket>)], opts: &ReportOptions) -> Vec<UsageLine> {
+        usage_lines(sales, usage, opts).unwrap()
+    }
+
     fn opts(period: Period) -> ReportOptions {
         ReportOptions {
             range: Window { start: 0, end: i64::MAX / 2 },
@@ -492,7 +512,7 @@ mod tests {
         let mut rates = vec![90.0; 12];
         rates.extend([110.0; 12]);
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
-        let lines = usage_lines(&sales, &usage, &opts(Period::Sale));
+        let lines = usage_lines_ok(&sales, &usage, &opts(Period::Sale));
         assert_eq!(lines.len(), 1);
         let l = &lines[0];
         assert_eq!(l.served_requests, Some(12 * 27_000 + 12 * 33_000));
@@ -504,7 +524,7 @@ mod tests {
         assert_eq!(l.charge, Money(160_000_000));
         assert_eq!(l.rule, "100 rps × 2 h × 0.80");
         // By slot: two lines of 80.00, each with its own hour's use.
-        let lines = usage_lines(&sales, &usage, &opts(Period::Slot(Slot::HOUR)));
+        let lines = usage_lines_ok(&sales, &usage, &opts(Period::Slot(Slot::HOUR)));
         let got: Vec<(Option<u64>, Money)> = lines.iter().map(|l| (l.served_requests, l.charge)).collect();
         assert_eq!(got, vec![(Some(324_000), Money(80_000_000)), (Some(396_000), Money(80_000_000))]);
     }
@@ -514,7 +534,7 @@ mod tests {
         // 180,000 requests at 0.72 per rps-hour: 180,000 × 0.0002 = 36.00.
         let sales = [sale(1, "news", DAY0, 1, 50, 720_000, Service::BestEffort)];
         let usage = vec![("news".to_string(), buckets(DAY0, 50, &[50.0; 12]))];
-        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!((l.served_requests, l.charge), (Some(180_000), Money(36_000_000)));
         assert_eq!(l.rule, "180000 requests × 0.72/3600");
         assert_eq!(l.billing, Some(Billing::Actual));
@@ -533,17 +553,17 @@ mod tests {
         o.billing = Some(Billing::P95);
         o.overage_price = Some(Money(1_200_000));
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.p95_rps, l.charge), (Some(100.0), Money(57_600_000_000)));
         assert_eq!(l.rule, "p95 100 rps × 720 h × 0.80");
         // One burst more and the p95 is 900: 57,600 + 800 × 720 × 1.20 = 748,800.00.
         rates[1] = 900.0;
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &rates))];
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.p95_rps, l.charge), (Some(900.0), Money(748_800_000_000)));
         assert_eq!(l.rule, "p95 900 rps: 100 rps × 720 h × 0.80 + 800 rps over × 720 h × 1.20");
         // The sale's own rule, reserved, ignores the bursts.
-        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!(l.charge, Money(57_600_000_000));
     }
 
@@ -557,15 +577,17 @@ mod tests {
         o.billing = Some(Billing::P95);
         o.overage_price = Some(Money(1_200_000));
         let usage = vec![("shop".to_string(), buckets(DAY0, 100, &[200.0; 12]))];
-        let l = &usage_lines(&[usd], &usage, &o)[0];
+        let l = &usage_lines(&[usd], &usage, &o).unwrap()[0];
         assert_eq!((l.charge, l.currency.as_str()), (Money(160_000_000), "USD"));
         assert_eq!(l.rule, "p95 200 rps: 100 rps × 1 h × 0.80 + 100 rps over × 1 h × 0.80");
     }
 
     #[test]
     fn totals_are_per_currency() {
-        let got = totals_by_currency([("EUR", Money(5)), ("USD", Money(7)), ("EUR", Money(-2))]);
+        let got = totals_by_currency([("EUR", Money(5)), ("USD", Money(7)), ("EUR", Money(-2))]).unwrap();
         assert_eq!(got, [("EUR".to_string(), Money(3)), ("USD".to_string(), Money(7))]);
+        let e = totals_by_currency([("EUR", Money(i64::MAX)), ("USD", Money(7)), ("EUR", Money(1))]).unwrap_err();
+        assert!(e.to_string().starts_with("the total in EUR is above the largest amount"), "{e}");
     }
 
     #[test]
@@ -575,20 +597,20 @@ mod tests {
         let mut b = buckets(DAY0, 100, &[80.0; 12]);
         b.drain(4..9);
         let usage = vec![("shop".to_string(), b)];
-        let l = &usage_lines(&sales, &usage, &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &usage, &opts(Period::Sale))[0];
         assert_eq!((l.gap_seconds, l.gaps, l.measured_seconds), (25 * 60, 1, 35 * 60));
         assert_eq!((l.served_requests, l.mean_rps), (Some(7 * 24_000), Some(80.0)));
         assert_eq!(l.utilisation_pct, Some(80.0));
         // A report in the middle of the window: the time still to come is no gap.
         let mut o = opts(Period::Sale);
         o.now = DAY0 + 50 * 60;
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.gap_seconds, l.gaps), (25 * 60, 1));
         o.now = DAY0 + 30 * 60;
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.gap_seconds, l.gaps), (10 * 60, 1));
         // Nothing measured at all: no served figure, one gap the length of the window.
-        let l = &usage_lines(&sales, &[], &opts(Period::Sale))[0];
+        let l = &usage_lines_ok(&sales, &[], &opts(Period::Sale))[0];
         assert_eq!((l.served_requests, l.gap_seconds, l.gaps, l.fraction), (None, H, 1, None));
         assert_eq!(l.charge, Money(80_000_000));
     }
@@ -602,7 +624,7 @@ mod tests {
             sale(2, "shop", DAY0, 1, 50, 360_000, Service::BestEffort),
         ];
         let usage = vec![("shop".to_string(), buckets(DAY0, 150, &[130.0; 12]))];
-        let lines = usage_lines(&sales, &usage, &opts(Period::Sale));
+        let lines = usage_lines_ok(&sales, &usage, &opts(Period::Sale));
         let got: Vec<(i64, Option<u64>, Money)> =
             lines.iter().map(|l| (l.sale_id, l.served_requests, l.charge)).collect();
         assert_eq!(got, vec![(1, Some(360_000), Money(80_000_000)), (2, Some(108_000), Money(10_800_000))]);
@@ -615,6 +637,11 @@ mod tests {
         assert_eq!(hours, [1, 2]);
         assert_eq!(Period::Day.covering(range), [Window { start: DAY0, end: DAY0 + 24 * H }]);
         assert_eq!(Period::Sale.covering(range), [range]);
+        for p in [Period::Slot(Slot::HOUR), Period::Day, Period::Sale, Period::Slot(Slot::from_secs(1800).unwrap())] {
+            for r in [range, Window { start: DAY0, end: DAY0 + 1 }, Window { start: DAY0 - 1, end: DAY0 + 2 * H }] {
+                assert_eq!(p.count_covering(r), p.covering(r).len() as i64, "{p:?} {r}");
+            }
+        }
     }
 
     #[test]
@@ -622,7 +649,7 @@ mod tests {
         // 20:00 to 04:00, 10 rps at 1.00: 80.00, 40.00 on each day.
         let sales = [sale(1, "api", DAY0 + 20 * H, 8, 10, 1_000_000, Service::Guaranteed)];
         let usage = vec![("api".to_string(), buckets(DAY0 + 20 * H, 10, &[5.0; 96]))];
-        let days = usage_lines(&sales, &usage, &opts(Period::Day));
+        let days = usage_lines_ok(&sales, &usage, &opts(Period::Day));
         let got: Vec<(i64, i64, Money, Option<u64>)> =
             days.iter().map(|l| (l.window.start, l.window.end, l.charge, l.served_requests)).collect();
         assert_eq!(
@@ -632,13 +659,13 @@ mod tests {
                 (DAY0 + 24 * H, DAY0 + 28 * H, Money(40_000_000), Some(72_000)),
             ]
         );
-        let slots = usage_lines(&sales, &usage, &opts(Period::Slot(Slot::from_secs(1800).unwrap())));
+        let slots = usage_lines_ok(&sales, &usage, &opts(Period::Slot(Slot::from_secs(1800).unwrap())));
         assert_eq!(slots.len(), 16);
         assert!(slots.iter().all(|l| l.charge == Money(5_000_000) && l.served_requests == Some(9000)));
         // A range clips the sale: only 02:00–03:00 of it.
         let mut o = opts(Period::Sale);
         o.range = Window { start: DAY0 + 26 * H, end: DAY0 + 27 * H };
-        let l = &usage_lines(&sales, &usage, &o)[0];
+        let l = &usage_lines_ok(&sales, &usage, &o)[0];
         assert_eq!((l.window, l.charge, l.served_requests), (o.range, Money(10_000_000), Some(18_000)));
     }
 
@@ -647,7 +674,7 @@ mod tests {
         let mut resale = sale(2, "news", DAY0, 1, 20, 900_000, Service::Guaranteed);
         resale.seller = Some("shop".into());
         let sales = [sale(1, "shop", DAY0, 1, 100, 800_000, Service::Guaranteed), resale];
-        let lines = usage_lines(&sales, &[], &opts(Period::Sale));
+        let lines = usage_lines_ok(&sales, &[], &opts(Period::Sale));
         let got: Vec<(&str, i64, i64, Money)> =
             lines.iter().map(|l| (l.buyer.as_str(), l.sale_id, l.purchased_rps, l.charge)).collect();
         assert_eq!(
@@ -659,5 +686,158 @@ mod tests {
             ]
         );
         assert_eq!(lines[2].rule, "resold 20 rps × 1 h × 0.90 to news");
+    }
+}
+
+/// Money at the bounds: sales as large as [`crate::core::money`] allows, usage far beyond any
+/// purchase, every billing rule. Every charge and every sum is either exact (and, with no
+/// resales, never negative) or an [`Overflow`]; never a wrapped or saturated figure.
+#[cfg(test)]
+mod extremes {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::core::auction::total_for_window;
+    use crate::core::money::{MAX_AMOUNT, MAX_PRICE, MAX_RPS, MAX_WINDOW_SECS};
+    use crate::core::window_report::window_lines;
+
+    const DAY0: i64 = 1_795_564_800;
+    /// Requests in a 5-minute bucket far beyond any purchase: 14 billion rps.
+    const HUGE: u64 = u32::MAX as u64 * 1000;
+
+    /// A bound, 1, or anything between, the ends more often than chance would pick them.
+    fn up_to(max: i64) -> impl Strategy<Value = i64> {
+        prop_oneof![Just(max), Just(1), 1..=max, (max - 1000).max(1)..=max]
+    }
+
+    /// `a × b / 3600`, rounded half up, in i128: the reference for reserved and actual.
+    fn per_3600(a: i128, b: i128) -> i128 {
+        (a * b + 1800).div_euclid(3600)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn no_charge_or_total_is_negative_or_wrapped(
+            sales in prop::collection::vec(
+                (up_to(MAX_RPS), up_to(MAX_PRICE.micros()), up_to(MAX_WINDOW_SECS / 3600), any::<bool>(), any::<bool>()),
+                1..4,
+            ),
+            served in prop::collection::vec(
+                prop_oneof![Just(0u64), 0u64..=1_000_000, (HUGE - 1_000_000)..=HUGE, 0..=HUGE],
+                1..40,
+            ),
+            rule in prop::sample::select(vec![None, Some(Billing::Reserved), Some(Billing::Actual), Some(Billing::P95)]),
+            overage in up_to(MAX_PRICE.micros()),
+        ) {
+            let sales: Vec<Sale> = sales
+                .iter()
+                .enumerate()
+                .map(|(i, &(rps, price, hours, news, best_effort))| {
+                    let window = Window { start: DAY0, end: DAY0 + hours * 3600 };
+                    // Within the bounds a sale's total always fits: the bounds' promise.
+                    let total = total_for_window(i128::from(rps) * i128::from(price), window.secs()).unwrap();
+                    prop_assert_eq!(i128::from(total.micros()), per_3600(i128::from(rps) * i128::from(price), i128::from(window.secs())));
+                    Ok(Sale {
+                        id: i as i64 + 1,
+                        buyer: if news { "news".into() } else { "shop".into() },
+                        seller: None,
+                        window,
+                        rps,
+                        unit_price: Money(price),
+                        total,
+                        mechanism: "auction".into(),
+                        rule: None,
+                        source_id: 1,
+                        bid_id: None,
+                        created_at: DAY0,
+                        service: if best_effort { Service::BestEffort } else { Service::Guaranteed },
+                        currency: "EUR".into(),
+                    })
+                })
+                .collect::<Result<_, TestCaseError>>()?;
+            let buckets: Vec<UsageBucket> = served
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| UsageBucket {
+                    start: DAY0 + i as i64 * BUCKET_SECS,
+                    seconds: BUCKET_SECS,
+                    measured_seconds: BUCKET_SECS,
+                    served: n,
+                    ..UsageBucket::default()
+                })
+                .collect();
+            let usage = vec![("news".to_string(), buckets.clone()), ("shop".to_string(), buckets)];
+            let opts = ReportOptions {
+                range: Window { start: DAY0, end: DAY0 + MAX_WINDOW_SECS },
+                period: Period::Sale,
+                billing: rule,
+                overage_price: Some(Money(overage)),
+                overage_currency: "EUR".into(),
+                now: i64::MAX,
+            };
+            let lines = match usage_lines(&sales, &usage, &opts) {
+                Ok(lines) => lines,
+                Err(e) => {
+                    // Only a charge from use (not from what was reserved) can go past the ledger,
+                    // and only with use far beyond anything bought.
+                    let requests: f64 = served.iter().map(|&n| n as f64).sum();
+                    let peak = served.iter().max().map_or(0.0, |&n| n as f64 / BUCKET_SECS as f64);
+                    let most = sales
+                        .iter()
+                        .map(|s| match rule.unwrap_or(Billing::for_service(s.service)) {
+                            Billing::Reserved => 0.0,
+                            Billing::Actual => requests * s.unit_price.micros() as f64 / 3600.0,
+                            Billing::P95 => {
+                                peak * s.window.secs() as f64 / 3600.0 * s.unit_price.micros().max(overage) as f64
+                            }
+                        })
+                        .fold(0.0, f64::max);
+                    prop_assert!(most > MAX_AMOUNT.micros() as f64 * 0.99, "{e} with at most {most} µ");
+                    return Ok(());
+                }
+            };
+            for l in &lines {
+                prop_assert!(l.charge.micros() >= 0, "negative charge {:?}", l);
+                let sale = &sales[(l.sale_id - 1) as usize];
+                let exact = match l.billing {
+                    Some(Billing::Reserved) => Some(i128::from(sale.total.micros())),
+                    Some(Billing::Actual) => {
+                        Some(l.served_requests.map_or(0, |n| per_3600(i128::from(n), i128::from(sale.unit_price.micros()))))
+                    }
+                    _ => None,
+                };
+                if let Some(exact) = exact {
+                    prop_assert_eq!(i128::from(l.charge.micros()), exact);
+                }
+                if let (Some(Billing::P95), Some(p95)) = (l.billing, l.p95_rps) {
+                    let within = p95.min(sale.rps as f64) * sale.unit_price.micros() as f64;
+                    let over = (p95 - sale.rps as f64).max(0.0) * overage as f64;
+                    let reference = (within + over) * l.window.secs() as f64 / 3600.0;
+                    let off = (l.charge.micros() as f64 - reference).abs();
+                    prop_assert!(off <= 1.0 + reference * 1e-12, "p95 charge {} for {reference}", l.charge.micros());
+                }
+            }
+            // Sums are exact or an error, printed (rounded) or not.
+            let exact: i128 = lines.iter().map(|l| i128::from(l.charge.micros())).sum();
+            let sum = Money::sum(lines.iter().map(|l| l.charge), String::new);
+            prop_assert_eq!(sum.is_ok(), exact <= i128::from(MAX_AMOUNT.micros()));
+            if let Ok(sum) = sum {
+                prop_assert_eq!(i128::from(sum.micros()), exact);
+            }
+            let billed = |l: &UsageLine| crate::core::money::to_minor(l.charge, "EUR");
+            let periods = [opts.range];
+            match window_lines(&periods, &lines, &[], &usage, &billed) {
+                Ok(w) => {
+                    // Every sale here is in EUR: one sum per kind.
+                    let eur = |v: &[(String, Money)]| v.iter().find(|(c, _)| c == "EUR").map_or(0, |(_, m)| m.micros());
+                    prop_assert_eq!(i128::from(eur(&w[0].revenue)), exact);
+                    prop_assert!(eur(&w[0].billed) >= 0);
+                    let printed: i128 = lines.iter().map(|l| i128::from(billed(l).micros())).sum();
+                    prop_assert_eq!(i128::from(eur(&w[0].billed)), printed);
+                }
+                Err(_) => prop_assert!(exact > i128::from(MAX_AMOUNT.micros()) - 10_000 * lines.len() as i128),
+            }
+        }
     }
 }

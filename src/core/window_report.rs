@@ -7,7 +7,7 @@
 //! `used_rps` above the sold columns means use above them (best effort is its own column), or
 //! requests served outside any sale (resolvers still holding answers after a window ends).
 
-use crate::core::money::Money;
+use crate::core::money::{Money, Overflow};
 use crate::core::service::Service;
 use crate::core::usage_bucket::UsageBucket;
 use crate::core::usage_report::{UsageLine, totals_by_currency};
@@ -29,21 +29,27 @@ pub struct WindowLine {
     /// What the proxies served for all buyers, per second of the period, each buyer's gaps
     /// (unmeasured time in its sales) filled at its measured rate; `None` if unmeasured.
     pub used_rps: Option<f64>,
-    /// What buyers owe the operator for the period (resales are between buyers), per currency
-    /// (by code; none without sales): two currencies are never added.
+    /// What buyers owe the operator for the period (resales are between buyers), exact, per
+    /// currency (by code; none without sales): two currencies are never added.
     pub revenue: Vec<(String, Money)>,
+    /// The same, as billed: the sum of the period's lines each as its bill prints it (to the
+    /// currency's minor unit), so that it is what `report usage` cut at the same periods adds
+    /// up to.
+    pub billed: Vec<(String, Money)>,
     /// Offered minus sold; `None` where nothing was offered.
     pub unsold_rps: Option<f64>,
 }
 
 /// Lines for `periods` from usage `lines` cut at the same boundaries, the `offers` (slot,
-/// rps), and every buyer's `usage` buckets.
+/// rps), and every buyer's `usage` buckets. `billed` is a line's charge as its bill prints it.
+/// A period's revenue that does not fit the ledger's amounts is an [`Overflow`].
 pub fn window_lines(
     periods: &[Window],
     lines: &[UsageLine],
     offers: &[(Window, i64)],
     usage: &[(String, Vec<UsageBucket>)],
-) -> Vec<WindowLine> {
+    billed: &dyn Fn(&UsageLine) -> Money,
+) -> Result<Vec<WindowLine>, Overflow> {
     periods
         .iter()
         .map(|&period| {
@@ -57,9 +63,10 @@ pub fn window_lines(
                 resold_rps: 0.0,
                 used_rps: None,
                 revenue: Vec::new(),
+                billed: Vec::new(),
                 unsold_rps: None,
             };
-            let mut revenue = Vec::new();
+            let (mut revenue, mut billed_lines) = (Vec::new(), Vec::new());
             for l in lines.iter().filter(|l| overlap(l.window, period) > 0) {
                 let rps = l.purchased_rps as f64 * weight(l.window);
                 match (l.purchased_rps < 0, l.service, &l.seller, l.mechanism.as_str()) {
@@ -71,9 +78,12 @@ pub fn window_lines(
                 }
                 if l.purchased_rps > 0 && l.seller.is_none() {
                     revenue.push((l.currency.as_str(), l.charge));
+                    billed_lines.push((l.currency.as_str(), billed(l)));
                 }
             }
-            line.revenue = totals_by_currency(revenue);
+            let too_large = |_| Overflow(format!("the revenue of {period}"));
+            line.revenue = totals_by_currency(revenue).map_err(too_large)?;
+            line.billed = totals_by_currency(billed_lines).map_err(too_large)?;
             for (slot, rps) in offers.iter().filter(|(slot, _)| overlap(*slot, period) > 0) {
                 *line.offered_rps.get_or_insert(0.0) += *rps as f64 * weight(*slot);
             }
@@ -98,7 +108,7 @@ pub fn window_lines(
                 let rate = served as f64 / measured as f64;
                 *line.used_rps.get_or_insert(0.0) += rate * held_secs.max(measured) as f64 / period.secs() as f64;
             }
-            line
+            Ok(line)
         })
         .collect()
 }
@@ -131,6 +141,10 @@ mod tests {
     use crate::core::billing::Billing;
 
     const T: i64 = 1_795_564_800;
+
+    fn exact(l: &UsageLine) -> Money {
+        l.charge
+    }
 
     fn line(
         buyer: &str,
@@ -186,7 +200,7 @@ mod tests {
             "shop".to_string(),
             vec![UsageBucket { start: T, measured_seconds: 300, served: 27_000, ..UsageBucket::default() }],
         )];
-        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage);
+        let got = window_lines(&[hour(0), hour(1)], &lines, &[(hour(0), 150), (hour(1), 150)], &usage, &exact).unwrap();
         let h0 = &got[0];
         assert_eq!((h0.auction_rps, h0.order_rps, h0.best_effort_rps, h0.resold_rps), (100.0, 10.0, 40.0, 10.0));
         assert_eq!((h0.offered_rps, h0.unsold_rps, h0.used_rps), (Some(150.0), Some(40.0), Some(90.0)));
@@ -208,7 +222,7 @@ mod tests {
             usd,
             line("news", T, 1800, 10, "order", None, 1_000_000),
         ];
-        let got = window_lines(&[hour], &lines, &[], &[]);
+        let got = window_lines(&[hour], &lines, &[], &[], &exact).unwrap();
         assert_eq!(got[0].revenue, [("EUR".to_string(), Money(81_000_000)), ("USD".to_string(), Money(7_000_000))]);
     }
 
@@ -229,7 +243,7 @@ mod tests {
             buckets.extend((0..60).step_by(5).filter(|&m| !(h == 17 && m < 10)).map(|m| bucket(h, m, 40)));
         }
         buckets.extend((0..60).step_by(5).map(|m| bucket(20, m, 10)));
-        let got = &window_lines(&[day], &lines, &[], &[("shop".to_string(), buckets)])[0];
+        let got = &window_lines(&[day], &lines, &[], &[("shop".to_string(), buckets)], &exact).unwrap()[0];
         let sold = got.auction_rps;
         assert!((sold - 40.0 * 4.0 / 24.0).abs() < 1e-9, "{sold}");
         // The gap is filled at the measured rate: 40 rps over the 4 h held, and the hour after.
@@ -238,5 +252,34 @@ mod tests {
         let used = got.used_rps.unwrap();
         assert!((used - want).abs() < 1e-9, "{used} vs {want}");
         assert!(used < 40.0 && used > sold, "comparable with the sold columns, {used} vs {sold}");
+    }
+
+    #[test]
+    fn a_revenue_past_the_ledger_is_an_error_not_a_wrapped_sum() {
+        use crate::core::money::MAX_AMOUNT;
+        let hour = Window { start: T, end: T + 3600 };
+        let lines = [
+            line("shop", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
+            line("news", T, 3600, 100, "auction", None, MAX_AMOUNT.micros()),
+        ];
+        let e = window_lines(&[hour], &lines, &[], &[], &exact).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("the revenue of {hour} is above the largest amount the ledger holds ({MAX_AMOUNT})")
+        );
+        let one = &window_lines(&[hour], &lines[..1], &[], &[], &exact).unwrap()[0];
+        assert_eq!(one.revenue, [("EUR".to_string(), MAX_AMOUNT)]);
+    }
+
+    #[test]
+    fn billed_revenue_is_the_sum_of_the_lines_as_printed() {
+        use crate::core::money::to_minor;
+        let hour = Window { start: T, end: T + 3600 };
+        // Three lines of 0.125 and one of 0.135: 0.51 exactly, 0.12 × 3 + 0.14 = 0.50 billed.
+        let mut lines = vec![line("shop", T, 3600, 1, "auction", None, 125_000); 3];
+        lines.push(line("news", T, 3600, 1, "auction", None, 135_000));
+        let got = &window_lines(&[hour], &lines, &[], &[], &|l| to_minor(l.charge, "EUR")).unwrap()[0];
+        let eur = |m| vec![("EUR".to_string(), Money(m))];
+        assert_eq!((got.revenue.clone(), got.billed.clone()), (eur(510_000), eur(500_000)));
     }
 }

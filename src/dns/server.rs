@@ -62,37 +62,66 @@ impl Listeners {
     }
 
     /// Serves until `serving` is stopped, then lets TCP connections finish (briefly) and returns.
+    /// If the system will not start a serving thread, the ones started are stopped and the
+    /// error returned.
     pub fn serve(self, serving: &Arc<Serving>) -> io::Result<()> {
         let mut handles: Vec<JoinHandle<()>> = Vec::new();
-        for sockets in self.udp {
-            let share = sockets.len();
-            for socket in sockets {
-                socket.set_read_timeout(Some(WAKE))?;
-                let serving = Arc::clone(serving);
-                handles.push(std::thread::spawn(move || serve_udp(&socket, &serving, share)));
-            }
-        }
         let open = Arc::new(AtomicUsize::new(0));
         let mut tcp_addrs = Vec::new();
-        for listener in self.tcp {
-            tcp_addrs.push(listener.local_addr()?);
-            let (serving, open) = (Arc::clone(serving), Arc::clone(&open));
-            handles.push(std::thread::spawn(move || serve_tcp(&listener, &serving, &open)));
+        if let Err(e) = self.start(serving, &open, &mut handles, &mut tcp_addrs) {
+            serving.stop();
+            wake_and_join(tcp_addrs, handles);
+            return Err(e);
         }
         while !serving.stopping() {
             std::thread::park_timeout(WAKE);
         }
-        for addr in tcp_addrs {
-            let _ = TcpStream::connect_timeout(&reachable(addr), WAKE); // wakes the accept
-        }
-        for h in handles {
-            let _ = h.join();
-        }
+        wake_and_join(tcp_addrs, handles);
         let deadline = Instant::now() + TCP_DRAIN;
         while open.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         Ok(())
+    }
+}
+
+impl Listeners {
+    /// Starts a thread per UDP socket and per TCP listener, noting each handle and TCP address.
+    fn start(
+        self,
+        serving: &Arc<Serving>,
+        open: &Arc<AtomicUsize>,
+        handles: &mut Vec<JoinHandle<()>>,
+        tcp_addrs: &mut Vec<SocketAddr>,
+    ) -> io::Result<()> {
+        let count = self.udp.iter().map(Vec::len).sum::<usize>() + self.tcp.len();
+        let refused = |e: io::Error| io::Error::new(e.kind(), format!("cannot start {count} serving threads: {e}"));
+        for sockets in self.udp {
+            let share = sockets.len();
+            for socket in sockets {
+                socket.set_read_timeout(Some(WAKE))?;
+                let serving = Arc::clone(serving);
+                let spawned = std::thread::Builder::new().spawn(move || serve_udp(&socket, &serving, share));
+                handles.push(spawned.map_err(refused)?);
+            }
+        }
+        for listener in self.tcp {
+            tcp_addrs.push(listener.local_addr()?);
+            let (serving, open) = (Arc::clone(serving), Arc::clone(open));
+            let spawned = std::thread::Builder::new().spawn(move || serve_tcp(&listener, &serving, &open));
+            handles.push(spawned.map_err(refused)?);
+        }
+        Ok(())
+    }
+}
+
+/// Wakes the TCP accepts at `tcp_addrs` (the server is stopping) and waits for every thread.
+fn wake_and_join(tcp_addrs: Vec<SocketAddr>, handles: Vec<JoinHandle<()>>) {
+    for addr in tcp_addrs {
+        let _ = TcpStream::connect_timeout(&reachable(addr), WAKE); // wakes the accept
+    }
+    for h in handles {
+        let _ = h.join();
     }
 }
 
@@ -235,10 +264,16 @@ fn serve_tcp(listener: &TcpListener, serving: &Arc<Serving>, open: &Arc<AtomicUs
             continue; // dropped: closes the connection
         }
         let (serving, open) = (Arc::clone(serving), Arc::clone(open));
-        std::thread::spawn(move || {
+        let counted = Arc::clone(&open);
+        let spawned = std::thread::Builder::new().spawn(move || {
             let _ = serve_connection(stream, &serving);
             open.fetch_sub(1, Ordering::AcqRel);
         });
+        if spawned.is_err() {
+            // No thread for it (the system is out of them): the connection is dropped, as
+            // one over the limit is, and the server goes on.
+            counted.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
 

@@ -93,6 +93,9 @@ pub enum ScanError {
     /// Most lines malformed: the wrong file, or the wrong `--log-format`.
     #[error("{path}: {detail}")]
     NotALog { path: PathBuf, detail: String },
+    /// The system would not start as many worker threads as asked for.
+    #[error("cannot start {threads} worker threads: {error}; ask for fewer with --threads")]
+    Threads { threads: usize, error: io::Error },
 }
 
 /// Reads every file once and counts its requests into `sources` per-second series.
@@ -111,13 +114,19 @@ pub fn scan(
     let formats: Arc<Mutex<Vec<Option<LogFormat>>>> = Arc::new(Mutex::new(vec![None; files.len()]));
 
     let (read_result, results) = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (rx, spare, formats) = (Arc::clone(&block_rx), spare_tx.clone(), Arc::clone(&formats));
-                let worker = Worker::new(files, sources, opts);
-                scope.spawn(move || worker.run(&rx, &spare, &formats))
-            })
-            .collect();
+        // Builder, not `scope.spawn`: a count the system cannot start is an error, not a panic.
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (rx, spare, formats) = (Arc::clone(&block_rx), spare_tx.clone(), Arc::clone(&formats));
+            let worker = Worker::new(files, sources, opts);
+            match std::thread::Builder::new().spawn_scoped(scope, move || worker.run(&rx, &spare, &formats)) {
+                Ok(handle) => workers.push(handle),
+                Err(error) => {
+                    drop(block_tx); // the workers started see the channel close, and stop
+                    return (Err(ScanError::Threads { threads, error }), Vec::new());
+                }
+            }
+        }
         drop(spare_tx);
         let read = read_all(files, opts, &block_tx, &spare_rx, &formats, on_read);
         drop(block_tx);

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params}
 use super::supply::{self, Excluding};
 use super::{Ledger, LedgerError, MarketError};
 use crate::core::auction::{Bid, Clearing, Rule, total_for_window};
-use crate::core::money::Money;
+use crate::core::money::{self, Money};
 use crate::core::service::Service;
 use crate::core::supply::unsold;
 use crate::core::window::{Window, format_instant};
@@ -138,8 +138,8 @@ pub struct Settlement {
     pub auction: Auction,
     pub bids: Vec<StoredBid>,
     pub clearing: Clearing,
-    /// Total payments for the window, micro-units.
-    pub revenue: i128,
+    /// Total payments for the window.
+    pub revenue: Money,
 }
 
 impl Ledger {
@@ -147,6 +147,8 @@ impl Ledger {
     /// holds unsold capacity of the offers; a best-effort one sells shares of whatever is free
     /// at the time, so it holds nothing and needs its `rps` given.
     pub fn create_auction(&mut self, new: &NewAuction, now: i64) -> Result<Auction, MarketError> {
+        money::check_window_secs(new.window.secs(), new.window)?;
+        money::check_price(new.reserve)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let rps = match (new.service, new.rps) {
             (Service::BestEffort, Some(rps)) => rps,
@@ -218,6 +220,10 @@ impl Ledger {
     /// Places bids priced in `currency` on an open auction, all or none; returns their ids. An
     /// auction's bids are in its currency: bids in another are refused, not converted.
     pub fn place_bids(&mut self, id: i64, bids: &[NewBid], currency: &str, now: i64) -> Result<Vec<i64>, MarketError> {
+        for b in bids {
+            money::check_rps(b.rps)?;
+            money::check_price(b.price)?;
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let auction = load(&tx, id)?;
         require_open(&auction)?;
@@ -280,23 +286,30 @@ impl Ledger {
             });
         }
         let secs = auction.window.secs();
-        let revenue = clearing.awards.iter().map(|a| total_for_window(a.payment_per_hour, secs)).sum();
+        // Every total is worked out, and checked, before the first row is written.
+        let mut totals = Vec::with_capacity(clearing.awards.len());
+        for a in clearing.awards.iter().filter(|a| a.rps > 0) {
+            let what = || format!("auction #{id}: bid #{}'s total", a.bid_id);
+            let total = total_for_window(a.payment_per_hour, secs)
+                .map_err(|e| money::Overflow(format!("{}: {}", what(), e.0)))?;
+            let unit = Money::from_i128(a.payment_per_hour / i128::from(a.rps), what)?;
+            totals.push((a, unit, total));
+        }
+        let revenue = Money::sum(totals.iter().map(|(_, _, t)| *t), || format!("auction #{id}'s revenue"))?;
         if !dry_run {
             let mut insert = tx.prepare(
                 "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
                                     source_id, bid_id, created_at, service, currency)
                  VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            for a in clearing.awards.iter().filter(|a| a.rps > 0) {
-                let unit = a.payment_per_hour / i128::from(a.rps);
-                let total = total_for_window(a.payment_per_hour, secs);
+            for (a, unit, total) in &totals {
                 insert.execute(params![
                     bids[a.index].buyer,
                     auction.window.start,
                     auction.window.end,
                     a.rps,
-                    i64::try_from(unit).unwrap_or(i64::MAX),
-                    i64::try_from(total).unwrap_or(i64::MAX),
+                    unit.micros(),
+                    total.micros(),
                     auction.rule.name(),
                     id,
                     a.bid_id,
@@ -395,7 +408,7 @@ mod tests {
         l.place_bids(a.id, &[bid("x", 60, 10), bid("y", 60, 8), bid("z", 10, 2)], "EUR", 1).unwrap();
         let run = |l: &mut Ledger, dry| l.settle_auction(a.id, 5, dry, |a, b| clear(a.rps, a.reserve, a.rule, b));
         let dry = run(&mut l, true).unwrap();
-        assert_eq!(dry.revenue, 2 * (60 + 40) * 2); // clearing price 2 per rps-hour, 2 hours
+        assert_eq!(dry.revenue, Money(2 * (60 + 40) * 2)); // clearing price 2 per rps-hour, 2 hours
         assert!(l.sales(None, None).unwrap().is_empty());
         let s = run(&mut l, false).unwrap();
         assert_eq!(s.auction.status, AuctionStatus::Cleared);

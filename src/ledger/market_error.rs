@@ -1,6 +1,7 @@
 //! Why a market operation was refused. Nothing is written when one is returned.
 
 use super::LedgerError;
+use crate::core::money::{LimitError, Overflow};
 use crate::core::supply::SupplyError;
 
 /// A refused market operation.
@@ -32,6 +33,12 @@ pub enum MarketError {
     Corrupt(String),
     #[error(transparent)]
     Supply(#[from] SupplyError),
+    /// A price, rps or window beyond the bounds that keep totals within the ledger.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// A total that would not fit the ledger (a bid recorded before the bounds).
+    #[error(transparent)]
+    Amount(#[from] Overflow),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 }

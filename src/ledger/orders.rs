@@ -18,7 +18,7 @@ use super::{Ledger, LedgerError, MarketError};
 use crate::core::auction::total_for_window;
 use crate::core::book::{Book, Order, Side, TimeInForce};
 use crate::core::holding::{HoldingChange, least_holding};
-use crate::core::money::Money;
+use crate::core::money::{self, Money};
 use crate::core::supply::unsold;
 use crate::core::window::Window;
 
@@ -81,6 +81,8 @@ pub struct Trade {
     pub seller: Option<String>,
     pub rps: i64,
     pub price: Money,
+    /// The sale's total for the window.
+    pub total: Money,
 }
 
 /// What placing an order did.
@@ -321,6 +323,9 @@ impl Ledger {
 
 /// One order: check, record, match against the (cached) book, record the trades.
 fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
+    money::check_rps(new.rps)?;
+    money::check_price(new.limit)?;
+    money::check_window_secs(new.window.secs(), new.window)?;
     check_can_sell(conn, new)?;
     // Every open order of the window is older than this one, which is not written yet.
     let mut owned = match cache.books.remove(&new.window) {
@@ -428,7 +433,10 @@ fn match_and_record(
             .ok_or_else(|| MarketError::Corrupt("a buy order without a buyer".into()))?;
         let seller = owned.owner_name(fill.seller_owner);
         let per_hour = i128::from(fill.rps) * i128::from(fill.price.micros());
-        let total = i64::try_from(total_for_window(per_hour, new.window.secs())).unwrap_or(i64::MAX);
+        // A resting order from before the bounds could make a total past the ledger: the
+        // order is refused (its savepoint rolls back), never recorded with a saturated total.
+        let total = total_for_window(per_hour, new.window.secs())
+            .map_err(|e| money::Overflow(format!("the trade of order #{id} with #{}: {}", fill.resting, e.0)))?;
         insert_sale.execute(params![
             buyer,
             seller,
@@ -436,7 +444,7 @@ fn match_and_record(
             new.window.end,
             fill.rps,
             fill.price.micros(),
-            total,
+            total.micros(),
             id,
             buy_order,
             sell_order,
@@ -457,6 +465,7 @@ fn match_and_record(
             seller: seller.map(str::to_string),
             rps: fill.rps,
             price: fill.price,
+            total,
         });
     }
     let status = match (submission.rested, submission.cancelled) {

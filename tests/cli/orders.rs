@@ -21,10 +21,10 @@ fn orders_trade_at_the_resting_price() {
         .stderr("error: only 27 rps are unsold in every slot of 2026-11-30T16:00Z/4h; asked for 28\n")
         .run();
     order(&e, &["buy", "--buyer", "shop", "--rps", "20", "--limit", "1.00"])
-        .stdout_contains("traded 20 rps in 1 trade at 0.80 on average; 0 resting, 0 cancelled")
+        .stdout_contains("traded 20 rps in 1 trade at 0.80 on average for 64.00 EUR; 0 resting, 0 cancelled")
         .run();
     order(&e, &["buy", "--buyer", "news", "--rps", "40", "--limit", "0.85", "--ioc"])
-        .stdout_contains("traded 30 rps in 1 trade at 0.80 on average; 0 resting, 10 cancelled")
+        .stdout_contains("traded 30 rps in 1 trade at 0.80 on average for 96.00 EUR; 0 resting, 10 cancelled")
         .run();
     order(&e, &["buy", "--buyer", "api", "--rps", "10", "--limit", "0.70"]).stdout_contains("10 resting").run();
 
