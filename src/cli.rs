@@ -30,6 +30,16 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    // Documented, not hidden: the README's examples sell the bundled logs' dates, which are
+    // past, and an operator replaying a day or backfilling offers needs the same switch; the
+    // tests set it too. The servers refuse it rather than ignore it, so that a shell with
+    // SURPLUS_NOW exported cannot leave `dns serve` answering on a clock nobody sees.
+    /// Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses
+    /// windows that are over by then, `capacity measure` forecasts from it and reports take it
+    /// as the present. Not for `dns serve` or `demo`, which run on the real clock.
+    #[arg(long, global = true, env = "SURPLUS_NOW", value_name = "TIME", value_parser = parse_instant)]
+    pub now: Option<Timestamp>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -4,8 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
-use jiff::Timestamp;
+use anyhow::{Context, anyhow, bail};
 use serde::Serialize;
 
 use super::bid_file;
@@ -14,14 +13,10 @@ use crate::config::Config;
 use crate::core::auction::{check_bid, clear, total_for_window};
 use crate::core::money::Money;
 use crate::core::service::Service;
-use crate::core::window::format_instant;
+use crate::core::window::{Window, check_closes, format_ago, format_instant};
 use crate::ledger::auctions::Settlement;
 use crate::ledger::{Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
 use crate::output::{self, Format, Rows};
-
-fn now() -> i64 {
-    Timestamp::now().as_second()
-}
 
 fn open_ledger(config: &Config, db: Option<&Path>) -> anyhow::Result<Ledger> {
     Ok(Ledger::open(&config.database_path(db))?)
@@ -86,9 +81,41 @@ fn describe(a: &Auction, config: &Config) -> String {
     )
 }
 
+/// Says on stderr that `window` began `began` seconds ago (when it has): the slot running now
+/// is sold and billed whole, which whoever sells it should know.
+pub fn note_begun(window: Window, began: Option<i64>) {
+    if let Some(secs) = began {
+        eprintln!("note: {window} began {} ago; its first slot is sold and billed whole", format_ago(secs));
+    }
+}
+
+/// Checks that auction `id` can still sell its window at `now` (see `Window::check_sellable`),
+/// before bids or a run write anything. An auction that is not open is left to the ledger's
+/// own message.
+fn check_auction_window(
+    config: &Config,
+    ledger: &mut Ledger,
+    id: i64,
+    now: i64,
+) -> anyhow::Result<Option<(Window, Option<i64>)>> {
+    let auction = ledger.auction_terms(id)?;
+    if auction.status != AuctionStatus::Open {
+        return Ok(None);
+    }
+    let began = auction
+        .window
+        .check_sellable(config.market.slot, now)
+        .map_err(|e| anyhow!("auction #{id}: {e}; cancel it with `surplus market auction cancel {id}`"))?;
+    Ok(Some((auction.window, began)))
+}
+
 /// `market auction create`.
-pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
+pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs, now: i64) -> anyhow::Result<()> {
     args.window.check_aligned(config.market.slot).context("--window")?;
+    let began = args.window.check_sellable(config.market.slot, now).context("--window")?;
+    if let Some(closes) = args.closes {
+        check_closes(closes.as_second(), args.window, now)?;
+    }
     let new = NewAuction {
         window: args.window,
         rps: args.rps,
@@ -97,7 +124,8 @@ pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> a
         closes_at: args.closes.map(|t| t.as_second()),
         service: if args.best_effort { Service::BestEffort } else { Service::Guaranteed },
     };
-    let auction = open_ledger(config, db)?.create_auction(&new, now())?;
+    let auction = open_ledger(config, db)?.create_auction(&new, now)?;
+    note_begun(auction.window, began);
     writeln!(io::stdout(), "created {}", describe(&auction, config))?;
     Ok(())
 }
@@ -200,14 +228,14 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
 }
 
 /// `market auction cancel`.
-pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
-    let auction = open_ledger(config, db)?.cancel_auction(args.id, now())?;
+pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs, now: i64) -> anyhow::Result<()> {
+    let auction = open_ledger(config, db)?.cancel_auction(args.id, now)?;
     writeln!(io::stdout(), "cancelled {}", describe(&auction, config))?;
     Ok(())
 }
 
 /// `market auction bid`.
-pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result<()> {
+pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs, now: i64) -> anyhow::Result<()> {
     let buyers: HashSet<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
     let bids = match (&args.file, &args.buyer, args.rps, args.price) {
         (Some(path), ..) => bid_file::read(path, &buyers)?,
@@ -221,7 +249,9 @@ pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result
         }
         _ => bail!("give --buyer, --rps and --price, or --file"),
     };
-    let ids = open_ledger(config, db)?.place_bids(args.id, &bids, now())?;
+    let mut ledger = open_ledger(config, db)?;
+    check_auction_window(config, &mut ledger, args.id, now)?;
+    let ids = ledger.place_bids(args.id, &bids, now)?;
     let first = ids.first().copied().unwrap_or_default();
     let last = ids.last().copied().unwrap_or_default();
     let range = if ids.len() == 1 { format!("bid #{first}") } else { format!("{} bids, #{first}..#{last}", ids.len()) };
@@ -253,9 +283,12 @@ struct AllocationJson<'a> {
 }
 
 /// `market auction run`.
-pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs, now: i64) -> anyhow::Result<()> {
     let mut ledger = open_ledger(config, db)?;
-    let s = ledger.settle_auction(args.id, now(), args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
+    if let Some((window, began)) = check_auction_window(config, &mut ledger, args.id, now)? {
+        note_begun(window, began);
+    }
+    let s = ledger.settle_auction(args.id, now, args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
     print_settlement(config, &s, args)
 }
 

@@ -71,7 +71,7 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 }
 
 /// `report usage`.
-pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
+pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs, now: i64) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = Ledger::open(&config.database_path(db))?;
     let asked = args.since.zip(args.until).map(|(s, u)| Window { start: s.as_second(), end: u.as_second() });
@@ -90,7 +90,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         },
         billing: args.billing,
         overage_price: config.market.overage_price,
-        now: present(&ledger)?,
+        now: present(&ledger, now)?,
     };
     let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)
         .into_iter()
@@ -120,10 +120,9 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
     Ok(())
 }
 
-/// The report's present: the later of the clock and the newest sample, so a ledger written
-/// under another clock (a copy, a fixture) reads the same.
-fn present(ledger: &Ledger) -> anyhow::Result<i64> {
-    let clock = jiff::Timestamp::now().as_second();
+/// The report's present: the later of the clock (`now`, `--now` or the system's) and the newest
+/// sample, so a ledger written under another clock (a copy, a fixture) reads the same.
+fn present(ledger: &Ledger, clock: i64) -> anyhow::Result<i64> {
     Ok(ledger.usage_end()?.map_or(clock, |end| end.max(clock)))
 }
 
@@ -521,7 +520,13 @@ pub enum WindowView {
 }
 
 /// `report sales` and `report capacity`.
-pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view: WindowView) -> anyhow::Result<()> {
+pub fn windows(
+    config: &Config,
+    db: Option<&Path>,
+    args: &WindowReportArgs,
+    view: WindowView,
+    now: i64,
+) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = Ledger::open(&config.database_path(db))?;
     let sales = ledger.sales(None, None)?;
@@ -544,7 +549,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         period,
         billing: None,
         overage_price: config.market.overage_price,
-        now: present(&ledger)?,
+        now: present(&ledger, now)?,
     };
     let lines = usage_lines(&sales, &usage, &opts);
     let report = window_lines(&periods, &lines, &offers, &usage);
