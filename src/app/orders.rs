@@ -29,9 +29,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs, now: i64) -> 
         }
         (None, Some(path)) => return batch(config, &mut ledger, path, &buyers, now),
         (Some(OrderCommand::Buy(a)), _) => new_order(config, Side::Buy, Some(&a.buyer), &a.terms, &buyers, now)?,
-        (Some(OrderCommand::Sell(a)), _) => {
-            new_order(config, Side::Sell, a.buyer.as_deref(), &a.terms, &buyers, now)?
-        }
+        (Some(OrderCommand::Sell(a)), _) => new_order(config, Side::Sell, a.buyer.as_deref(), &a.terms, &buyers, now)?,
         (None, None) => bail!("give an order (buy, sell, cancel) or --file"),
     };
     let placed = ledger.place_order(&new, now, &mut BookCache::default())?;

@@ -395,4 +395,3 @@ mod tests {
         assert_eq!(t.to_zoned_datetime(jiff::tz::TimeZone::UTC).weekday(), jiff::civil::Weekday::Monday);
     }
 }
-

@@ -113,7 +113,8 @@ fn a_running_window_sells_its_current_slot_whole_but_not_slots_that_are_over() {
         .stdout_contains("sold 10 of 10 rps")
         .run();
     // Once the first slot is over, only what is left can be sold.
-    let over = "window 2026-11-30T16:00Z/4h began 1h 5m ago and its first slot is over; what is left is 2026-11-30T17:00Z/3h";
+    let over =
+        "window 2026-11-30T16:00Z/4h began 1h 5m ago and its first slot is over; what is left is 2026-11-30T17:00Z/3h";
     m.surplus(&["market", "auction", "create", "--window", WINDOW, "--rps", "10"])
         .now("2026-11-30T17:05Z")
         .status(1)
@@ -131,7 +132,10 @@ fn a_running_window_sells_its_current_slot_whole_but_not_slots_that_are_over() {
     // The sale made in the first slot is billed whole: 10 rps × 4 h × 0.50 (the uniform price
     // with no losing bid is the reserve).
     let sales = m.surplus(&["market", "sales", "--format", "json"]).run().json();
-    assert_eq!((sales[0]["window_start"].as_str(), sales[0]["total"].as_str()), (Some("2026-11-30T16:00:00Z"), Some("20.00")));
+    assert_eq!(
+        (sales[0]["window_start"].as_str(), sales[0]["total"].as_str()),
+        (Some("2026-11-30T16:00:00Z"), Some("20.00"))
+    );
 }
 
 #[test]
@@ -173,5 +177,8 @@ fn now_sets_where_the_forecast_starts() {
         .now("2026-11-30T12:30Z")
         .run()
         .json();
-    assert_eq!((json["window_start"].as_str(), json["window_end"].as_str()), (Some("2026-11-30T13:00:00Z"), Some("2026-11-30T17:00:00Z")));
+    assert_eq!(
+        (json["window_start"].as_str(), json["window_end"].as_str()),
+        (Some("2026-11-30T13:00:00Z"), Some("2026-11-30T17:00:00Z"))
+    );
 }
