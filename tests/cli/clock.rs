@@ -156,13 +156,18 @@ fn closes_falls_between_now_and_the_start_of_the_window() {
 
 #[test]
 fn now_is_refused_by_the_commands_on_the_real_clock() {
+    // Each run would fail at once past the clock check (no config; a --keep directory that is
+    // not empty), so a regression fails here rather than serving forever.
     let m = Scratch::empty();
-    m.surplus(&["dns", "serve", "--listen", "127.0.0.1:0"])
+    m.file("not-empty", "");
+    Test::new()
+        .args(["-c", &m.dir.path().join("missing.yaml").display().to_string(), "dns", "serve"])
+        .now(NOW)
         .status(2)
         .stderr_contains("--now (or SURPLUS_NOW) cannot be used with `dns serve`: it runs on the real clock")
         .run();
     Test::new()
-        .args(["--now", NOW, "demo", "--seconds", "5"])
+        .args(["--now", NOW, "demo", "--seconds", "5", "--keep", m.dir.path().to_str().unwrap()])
         .status(2)
         .stderr_contains("cannot be used with `demo`")
         .run();
