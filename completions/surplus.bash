@@ -386,7 +386,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -v -h -V --config --db --verbose --help --version demo config capacity market dns report simulate generate help"
+            opts="-c -v -h -V --config --db --verbose --now --help --version demo config capacity market dns report simulate generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +404,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -412,7 +416,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity)
-            opts="-c -v -h --config --db --verbose --help measure history offers help"
+            opts="-c -v -h --config --db --verbose --now --help measure history offers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,6 +431,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -508,7 +516,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__history)
-            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --format --config --db --verbose --help"
+            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,6 +562,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -562,7 +574,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__measure)
-            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --next --for --quantile --margin --by-proxy --save --format --config --db --verbose --help"
+            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --next --for --quantile --margin --by-proxy --save --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +636,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -632,7 +648,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__offers)
-            opts="-c -v -h --window --format --config --db --verbose --help"
+            opts="-c -v -h --window --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +674,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -666,7 +686,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__config)
-            opts="-c -v -h --config --db --verbose --help check help"
+            opts="-c -v -h --config --db --verbose --now --help check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -684,6 +704,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -692,7 +716,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__config__subcmd__check)
-            opts="-c -v -h --format --config --db --verbose --help"
+            opts="-c -v -h --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -711,6 +735,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -764,7 +792,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__demo)
-            opts="-c -v -h --keep --seconds --config --db --verbose --help"
+            opts="-c -v -h --keep --seconds --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +818,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -798,7 +830,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns)
-            opts="-c -v -h --config --db --verbose --help serve query status help"
+            opts="-c -v -h --config --db --verbose --now --help serve query status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +845,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -894,7 +930,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__query)
-            opts="-c -v -h --server --count --type --subnet --format --config --db --verbose --help"
+            opts="-c -v -h --server --count --type --subnet --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,6 +968,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -940,7 +980,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__serve)
-            opts="-c -v -h --listen --metrics --threads --config --db --verbose --help"
+            opts="-c -v -h --listen --metrics --threads --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -970,6 +1010,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -978,7 +1022,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__status)
-            opts="-c -v -h --metrics --watch --format --config --db --verbose --help"
+            opts="-c -v -h --metrics --watch --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1052,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1016,7 +1064,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate)
-            opts="-c -v -h --config --db --verbose --help completions man help"
+            opts="-c -v -h --config --db --verbose --now --help completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1034,6 +1082,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1042,7 +1094,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate__subcmd__completions)
-            opts="-c -v -h --dir --config --db --verbose --help bash zsh fish elvish powershell"
+            opts="-c -v -h --dir --config --db --verbose --now --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1061,6 +1113,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1128,7 +1184,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate__subcmd__man)
-            opts="-c -v -h --dir --config --db --verbose --help"
+            opts="-c -v -h --dir --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,6 +1203,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1662,7 +1722,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market)
-            opts="-c -v -h --config --db --verbose --help auction order book orders sales help"
+            opts="-c -v -h --config --db --verbose --now --help auction order book orders sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1680,6 +1740,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1688,7 +1752,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction)
-            opts="-c -v -h --config --db --verbose --help create list show cancel bid run help"
+            opts="-c -v -h --config --db --verbose --now --help create list show cancel bid run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1706,6 +1770,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1714,7 +1782,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__bid)
-            opts="-c -v -h --buyer --rps --price --min-rps --file --config --db --verbose --help"
+            opts="-c -v -h --buyer --rps --price --min-rps --file --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1752,6 +1820,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1760,7 +1832,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__cancel)
-            opts="-c -v -h --format --config --db --verbose --help"
+            opts="-c -v -h --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1782,6 +1854,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1790,7 +1866,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__create)
-            opts="-c -v -h --window --rps --best-effort --rule --reserve --closes --config --db --verbose --help"
+            opts="-c -v -h --window --rps --best-effort --rule --reserve --closes --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1825,6 +1901,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1948,7 +2028,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__list)
-            opts="-c -v -h --status --format --config --db --verbose --help"
+            opts="-c -v -h --status --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1974,6 +2054,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1982,7 +2066,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__run)
-            opts="-c -v -h --dry-run --format --config --db --verbose --help"
+            opts="-c -v -h --dry-run --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2001,6 +2085,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2012,7 +2100,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__show)
-            opts="-c -v -h --format --config --db --verbose --help"
+            opts="-c -v -h --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2034,6 +2122,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2042,7 +2134,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__book)
-            opts="-c -v -h --window --format --config --db --verbose --help"
+            opts="-c -v -h --window --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2065,6 +2157,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2300,7 +2396,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order)
-            opts="-c -v -h --file --config --db --verbose --help buy sell cancel help"
+            opts="-c -v -h --file --config --db --verbose --now --help buy sell cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2322,6 +2418,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2330,7 +2430,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__buy)
-            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --help"
+            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2364,6 +2464,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2372,7 +2476,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__cancel)
-            opts="-c -v -h --config --db --verbose --help"
+            opts="-c -v -h --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2387,6 +2491,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2468,7 +2576,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__sell)
-            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --help"
+            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2502,6 +2610,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2510,7 +2622,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__orders)
-            opts="-c -v -h --open --format --config --db --verbose --help"
+            opts="-c -v -h --open --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2532,6 +2644,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2540,7 +2656,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__sales)
-            opts="-c -v -h --buyer --window --format --config --db --verbose --help"
+            opts="-c -v -h --buyer --window --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2570,6 +2686,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2578,7 +2698,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report)
-            opts="-c -v -h --config --db --verbose --help usage sales capacity help"
+            opts="-c -v -h --config --db --verbose --now --help usage sales capacity help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2596,6 +2716,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2604,7 +2728,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report__subcmd__capacity)
-            opts="-c -v -h --since --until --by --format --config --db --verbose --help"
+            opts="-c -v -h --since --until --by --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2635,6 +2759,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2716,7 +2844,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report__subcmd__sales)
-            opts="-c -v -h --since --until --by --format --config --db --verbose --help"
+            opts="-c -v -h --since --until --by --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2750,6 +2878,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2758,7 +2890,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report__subcmd__usage)
-            opts="-c -v -h --buyer --since --until --by --billing --chart --logs --log-format --format --config --db --verbose --help"
+            opts="-c -v -h --buyer --since --until --by --billing --chart --logs --log-format --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2812,6 +2944,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2820,7 +2956,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__simulate)
-            opts="-c -v -h --scenario --seed --runs --open-loop --chart --format --config --db --verbose --help"
+            opts="-c -v -h --scenario --seed --runs --open-loop --chart --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2855,6 +2991,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -15,8 +15,8 @@ use crate::output::Format;
 /// Sell the capacity your proxy network is not using, and carry the buyers' traffic.
 #[derive(Debug, Parser)]
 #[command(name = "surplus", version, about, max_term_width = 100)]
-#[command(after_help = "Configuration: surplus.yaml (see examples/surplus.yaml). Times are UTC, RFC 3339; \
-windows are START/DURATION, like 2026-11-26T18:00Z/4h.")]
+#[command(after_help = "Configuration: surplus.yaml (see examples/surplus.yaml). Times are RFC 3339 with Z \
+or an offset (a bare date is midnight UTC); windows are START/DURATION, like 2026-11-26T18:00Z/4h.")]
 pub struct Cli {
     /// The configuration file.
     #[arg(short, long, global = true, env = "SURPLUS_CONFIG", default_value = "surplus.yaml", value_name = "FILE")]
