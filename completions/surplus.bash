@@ -386,7 +386,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -v -h -V --config --db --verbose --help --version demo config capacity market dns report simulate generate help"
+            opts="-c -v -h -V --config --db --verbose --now --help --version demo config capacity market dns report simulate generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +404,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -412,7 +416,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity)
-            opts="-c -v -h --config --db --verbose --help measure history offers help"
+            opts="-c -v -h --config --db --verbose --now --help measure history offers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,6 +431,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -508,7 +516,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__history)
-            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --format --config --db --verbose --help"
+            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,6 +562,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -562,7 +574,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__measure)
-            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --next --for --quantile --margin --by-proxy --save --format --config --db --verbose --help"
+            opts="-c -v -h --log-format --json-fields --since --until --slot --threads --next --for --quantile --margin --by-proxy --save --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +636,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -632,7 +648,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__capacity__subcmd__offers)
-            opts="-c -v -h --window --format --config --db --verbose --help"
+            opts="-c -v -h --window --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +674,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -666,7 +686,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__config)
-            opts="-c -v -h --config --db --verbose --help check help"
+            opts="-c -v -h --config --db --verbose --now --help check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -684,6 +704,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -692,7 +716,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__config__subcmd__check)
-            opts="-c -v -h --format --config --db --verbose --help"
+            opts="-c -v -h --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -711,6 +735,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -764,7 +792,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__demo)
-            opts="-c -v -h --keep --seconds --config --db --verbose --help"
+            opts="-c -v -h --keep --seconds --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +818,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -798,7 +830,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns)
-            opts="-c -v -h --config --db --verbose --help serve query status help"
+            opts="-c -v -h --config --db --verbose --now --help serve query status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +845,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -894,7 +930,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__query)
-            opts="-c -v -h --server --count --timeout --type --subnet --format --config --db --verbose --help"
+            opts="-c -v -h --server --count --timeout --type --subnet --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -936,6 +972,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -944,7 +984,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__serve)
-            opts="-c -v -h --listen --metrics --threads --config --db --verbose --help"
+            opts="-c -v -h --listen --metrics --threads --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -974,6 +1014,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -982,7 +1026,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__status)
-            opts="-c -v -h --metrics --watch --format --config --db --verbose --help"
+            opts="-c -v -h --metrics --watch --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1012,6 +1056,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1020,7 +1068,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate)
-            opts="-c -v -h --config --db --verbose --help completions man help"
+            opts="-c -v -h --config --db --verbose --now --help completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1038,6 +1086,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1046,7 +1098,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate__subcmd__completions)
-            opts="-c -v -h --dir --config --db --verbose --help bash zsh fish elvish powershell"
+            opts="-c -v -h --dir --config --db --verbose --now --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,6 +1117,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1132,7 +1188,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__generate__subcmd__man)
-            opts="-c -v -h --dir --config --db --verbose --help"
+            opts="-c -v -h --dir --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1151,6 +1207,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1666,7 +1726,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market)
-            opts="-c -v -h --config --db --verbose --help auction order book orders sales help"
+            opts="-c -v -h --config --db --verbose --now --help auction order book orders sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1684,6 +1744,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1692,7 +1756,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction)
-            opts="-c -v -h --config --db --verbose --help create list show cancel bid run help"
+            opts="-c -v -h --config --db --verbose --now --help create list show cancel bid run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1710,6 +1774,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1718,7 +1786,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__bid)
-            opts="-c -v -h --buyer --rps --price --min-rps --file --config --db --verbose --help"
+            opts="-c -v -h --buyer --rps --price --min-rps --file --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1756,6 +1824,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1764,7 +1836,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__cancel)
-            opts="-c -v -h --format --config --db --verbose --help"
+            opts="-c -v -h --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1786,6 +1858,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1794,7 +1870,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__create)
-            opts="-c -v -h --window --rps --best-effort --rule --reserve --closes --config --db --verbose --help"
+            opts="-c -v -h --window --rps --best-effort --rule --reserve --closes --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1829,6 +1905,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1952,7 +2032,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__list)
-            opts="-c -v -h --status --format --config --db --verbose --help"
+            opts="-c -v -h --status --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1978,6 +2058,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1986,7 +2070,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__run)
-            opts="-c -v -h --dry-run --format --config --db --verbose --help"
+            opts="-c -v -h --dry-run --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2005,6 +2089,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2016,7 +2104,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__auction__subcmd__show)
-            opts="-c -v -h --format --config --db --verbose --help"
+            opts="-c -v -h --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2038,6 +2126,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2046,7 +2138,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__book)
-            opts="-c -v -h --window --format --config --db --verbose --help"
+            opts="-c -v -h --window --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2069,6 +2161,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2304,7 +2400,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order)
-            opts="-c -v -h --file --config --db --verbose --help buy sell cancel help"
+            opts="-c -v -h --file --config --db --verbose --now --help buy sell cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2326,6 +2422,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2334,7 +2434,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__buy)
-            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --help"
+            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2368,6 +2468,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2376,7 +2480,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__cancel)
-            opts="-c -v -h --config --db --verbose --help"
+            opts="-c -v -h --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2391,6 +2495,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2472,7 +2580,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__order__subcmd__sell)
-            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --help"
+            opts="-c -v -h --buyer --window --rps --limit --ioc --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2506,6 +2614,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2514,7 +2626,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__orders)
-            opts="-c -v -h --open --format --config --db --verbose --help"
+            opts="-c -v -h --open --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2536,6 +2648,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2544,7 +2660,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__market__subcmd__sales)
-            opts="-c -v -h --buyer --window --format --config --db --verbose --help"
+            opts="-c -v -h --buyer --window --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2574,6 +2690,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2582,7 +2702,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report)
-            opts="-c -v -h --config --db --verbose --help usage sales capacity help"
+            opts="-c -v -h --config --db --verbose --now --help usage sales capacity help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2600,6 +2720,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2608,7 +2732,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report__subcmd__capacity)
-            opts="-c -v -h --since --until --by --format --config --db --verbose --help"
+            opts="-c -v -h --since --until --by --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2639,6 +2763,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2720,7 +2848,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report__subcmd__sales)
-            opts="-c -v -h --since --until --by --format --config --db --verbose --help"
+            opts="-c -v -h --since --until --by --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2754,6 +2882,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2762,7 +2894,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__report__subcmd__usage)
-            opts="-c -v -h --buyer --since --until --by --billing --chart --logs --log-format --format --config --db --verbose --help"
+            opts="-c -v -h --buyer --since --until --by --billing --chart --logs --log-format --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2816,6 +2948,10 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2824,7 +2960,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__simulate)
-            opts="-c -v -h --scenario --seed --runs --open-loop --chart --format --config --db --verbose --help"
+            opts="-c -v -h --scenario --seed --runs --open-loop --chart --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2859,6 +2995,10 @@ _surplus() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

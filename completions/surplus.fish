@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_surplus_global_optspecs
-    string join \n c/config= db= v/verbose h/help V/version
+    string join \n c/config= db= v/verbose now= h/help V/version
 end
 
 function __fish_surplus_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c surplus -n "__fish_surplus_needs_command" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_needs_command" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_needs_command" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_needs_command" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print version'
@@ -42,10 +43,12 @@ complete -c surplus -n "__fish_surplus_using_subcommand demo" -l keep -d 'Keep t
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -l seconds -d 'How long the load runs against the DNS server' -r
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
@@ -55,12 +58,14 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
@@ -88,6 +93,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l by-proxy -d 'Show each proxy\'s capacity, forecast and unused capacity too'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l save -d 'Record the unused capacity as offers in the ledger (whole rps, rounded down)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
@@ -109,6 +115,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l window -d 'Only offers overlapping this window (START/DURATION)' -r
@@ -117,6 +124,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
@@ -125,6 +133,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
@@ -135,6 +144,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_s
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "create" -d 'Open an auction for unsold capacity in a window'
@@ -147,6 +157,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l file -d 'Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an empty buyer on a sell is the operator). Every line is checked before the first is placed' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -f -a "buy" -d 'Bid for capacity as a buyer'
@@ -159,6 +170,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
@@ -166,6 +178,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l open -d 'Only open orders'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -176,6 +189,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'
@@ -186,6 +200,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
@@ -197,6 +212,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address, 1 to 1024 (default: the number of cores)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l server -d 'The server, ADDR or ADDR:PORT, an IP address (default: the first `dns.listen` address, else the first name server\'s address, port 53)' -r
@@ -210,6 +226,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l metrics -d 'The server\'s metrics endpoint: ADDR:PORT, or the URL `dns serve` prints (`http://ADDR:PORT/metrics`). Given here, a server that does not answer is an error; from `dns.metrics`, the status falls back to the ledger\'s newest usage samples' -r
@@ -219,6 +236,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate\'s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
@@ -227,6 +245,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -f -a "usage" -d 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
@@ -252,6 +271,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l since -d 'From this time (default: the first offer\'s or sale\'s start)' -r
@@ -263,6 +283,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l since -d 'From this time (default: the first offer\'s or sale\'s start)' -r
@@ -274,6 +295,7 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "usage" -d 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
@@ -289,11 +311,13 @@ json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l open-loop -d 'Keep f at the buyer\'s estimate during the sale, as weighted DNS would, to compare'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
@@ -302,11 +326,13 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Directory to write into' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l dir -d 'Directory to write into' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'

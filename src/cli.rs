@@ -23,8 +23,8 @@ const MAX_THREADS: i64 = 1024;
 /// Sell the capacity your proxy network is not using, and carry the buyers' traffic.
 #[derive(Debug, Parser)]
 #[command(name = "surplus", version, about, max_term_width = 100)]
-#[command(after_help = "Configuration: surplus.yaml (see examples/surplus.yaml). Times are UTC, RFC 3339; \
-windows are START/DURATION, like 2026-11-26T18:00Z/4h.")]
+#[command(after_help = "Configuration: surplus.yaml (see examples/surplus.yaml). Times are RFC 3339 with Z \
+or an offset (a bare date is midnight UTC); windows are START/DURATION, like 2026-11-26T18:00Z/4h.")]
 pub struct Cli {
     /// The configuration file.
     #[arg(short, long, global = true, env = "SURPLUS_CONFIG", default_value = "surplus.yaml", value_name = "FILE")]
@@ -37,6 +37,16 @@ pub struct Cli {
     /// More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    // Documented, not hidden: the README's examples sell the bundled logs' dates, which are
+    // past, and an operator replaying a day or backfilling offers needs the same switch; the
+    // tests set it too. The servers refuse it rather than ignore it, so that a shell with
+    // SURPLUS_NOW exported cannot leave `dns serve` answering on a clock nobody sees.
+    /// Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses
+    /// windows that are over by then, `capacity measure` forecasts from it and reports take it
+    /// as the present. Not for `dns serve` or `demo`, which run on the real clock.
+    #[arg(long, global = true, env = "SURPLUS_NOW", value_name = "TIME", value_parser = parse_instant)]
+    pub now: Option<Timestamp>,
 
     #[command(subcommand)]
     pub command: Command,

@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(bids.iter().all(|b| b.rps > 0 && b.price.micros() > 0 && b.min_rps <= b.rps));
     }
     let _ = bid_file::from_yaml(text, &buyers);
-    if let Ok(orders) = parse_orders(&CONFIG, "orders.csv", text, &buyers) {
+    if let Ok(orders) = parse_orders(&CONFIG, "orders.csv", text, &buyers, 0) {
         assert!(orders.iter().all(|o| o.order.rps > 0 && o.order.limit.micros() > 0));
     }
 });

@@ -138,14 +138,21 @@ struct ProxyJson<'a> {
 }
 
 /// `surplus capacity measure`.
-pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow::Result<()> {
+///
+/// `now` is where `--next` starts, and offers saved for slots that are over by then are refused.
+pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs, now: i64) -> anyhow::Result<()> {
     let quantile = args.quantile.unwrap_or(config.market.quantile.0);
     let margin = args.margin.unwrap_or(config.market.margin.0);
     if margin >= 1.0 {
         return Err(bad_usage(format!("--margin {margin}: must be below 1 (1 would sell nothing)")));
     }
-    let window = forecast_window(args, config)?;
-    window.check_aligned(args.logs.slot.unwrap_or(config.market.slot)).map_err(|e| bad_usage(format!("--for: {e}")))?;
+    let window = forecast_window(args, config, now)?;
+    let slot = args.logs.slot.unwrap_or(config.market.slot);
+    window.check_aligned(slot).map_err(|e| bad_usage(format!("--for: {e}")))?;
+    if args.save {
+        // A forecast of the past is a fair backtest; an offer of it is capacity nobody can use.
+        window.check_sellable(slot, now).map_err(|e| anyhow::anyhow!("--save --for: {e}"))?;
+    }
     let m = read_history(config, &args.logs)?;
 
     let plan = EstimatePlan { slot: m.slot, profile: m.profile, quantile, margin };
@@ -180,7 +187,7 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
             .collect();
         let path = config.database_path(db);
         let mut ledger = super::open_ledger(config, db, Access::Write)?;
-        let saved = ledger.save_offers(&offers, Timestamp::now().as_second(), &method)?;
+        let saved = ledger.save_offers(&offers, now, &method)?;
         eprintln!(
             "saved {} offers for {window} ({} rps-slots in all) to {}; replaced {} earlier{}",
             saved.saved,
@@ -198,12 +205,12 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs) -> anyhow
 }
 
 /// `--for W`, or `--next D` from the next slot boundary (rounded up to whole slots).
-fn forecast_window(args: &MeasureArgs, config: &Config) -> anyhow::Result<Window> {
+fn forecast_window(args: &MeasureArgs, config: &Config, now: i64) -> anyhow::Result<Window> {
     if let Some(window) = args.window {
         return Ok(window);
     }
     let slot = args.logs.slot.unwrap_or(config.market.slot);
-    let start = slot.ceil(Timestamp::now().as_second());
+    let start = slot.ceil(now);
     Ok(Window::new(start, slot.ceil(args.next.as_secs().max(1)))?)
 }
 

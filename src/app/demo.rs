@@ -83,8 +83,15 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let config_text = config.display().to_string();
 
     step(&format!("export SURPLUS_CONFIG={config_text}"), "the bundled example, with live logs for the monitor")?;
-    let now = jiff::Timestamp::now().as_second();
-    // The current hour and the next: at least an hour of sale ahead, on the slot grid.
+    let mut now = jiff::Timestamp::now().as_second();
+    // The current hour and the next: at least an hour of sale ahead, on the slot grid. The
+    // steps below take seconds, and the market refuses a window whose first slot is over, so
+    // close to the top of the hour wait for it to turn.
+    let left = 3600 - now % 3600;
+    if left < 30 {
+        std::thread::sleep(std::time::Duration::from_secs(left as u64 + 1));
+        now = jiff::Timestamp::now().as_second();
+    }
     let window = format!("{}/2h", jiff::Timestamp::from_second(now - now % 3600)?.strftime("%Y-%m-%dT%H:%MZ"));
     surplus(&config_text, &["capacity", "measure", "--for", &window, "--save"])?;
     surplus(&config_text, &["market", "auction", "create", "--window", &window])?;

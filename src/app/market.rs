@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::bad_usage;
-use jiff::Timestamp;
+use anyhow::{Context, anyhow};
 use serde::Serialize;
 
 use super::{bid_file, open_ledger};
@@ -15,14 +15,10 @@ use crate::core::auction::{check_bid, clear, total_for_window};
 use crate::core::money::{Money, Overflow, format_minor, format_price, to_minor};
 use crate::core::service::Service;
 use crate::core::usage_report::totals_by_currency;
-use crate::core::window::format_instant;
+use crate::core::window::{Window, check_closes, format_ago, format_instant};
 use crate::ledger::auctions::Settlement;
-use crate::ledger::{Access, Auction, AuctionStatus, NewAuction, NewBid, Sale};
+use crate::ledger::{Access, Auction, AuctionStatus, Ledger, NewAuction, NewBid, Sale};
 use crate::output::{self, Format, Rows};
-
-fn now() -> i64 {
-    Timestamp::now().as_second()
-}
 
 /// A price per rps-hour with its currency, as precise as it is.
 fn price(m: Money, currency: &str) -> String {
@@ -91,11 +87,43 @@ fn describe(a: &Auction) -> String {
     )
 }
 
+/// Says on stderr that `window` began `began` seconds ago (when it has): the slot running now
+/// is sold and billed whole, which whoever sells it should know.
+pub fn note_begun(window: Window, began: Option<i64>) {
+    if let Some(secs) = began {
+        eprintln!("note: {window} began {} ago; its first slot is sold and billed whole", format_ago(secs));
+    }
+}
+
+/// Checks that auction `id` can still sell its window at `now` (see `Window::check_sellable`),
+/// before bids or a run write anything. An auction that is not open is left to the ledger's
+/// own message.
+fn check_auction_window(
+    config: &Config,
+    ledger: &mut Ledger,
+    id: i64,
+    now: i64,
+) -> anyhow::Result<Option<(Window, Option<i64>)>> {
+    let auction = ledger.auction_terms(id)?;
+    if auction.status != AuctionStatus::Open {
+        return Ok(None);
+    }
+    let began = auction
+        .window
+        .check_sellable(config.market.slot, now)
+        .map_err(|e| anyhow!("auction #{id}: {e}; cancel it with `surplus market auction cancel {id}`"))?;
+    Ok(Some((auction.window, began)))
+}
+
 /// `market auction create`.
-pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> anyhow::Result<()> {
+pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs, now: i64) -> anyhow::Result<()> {
     args.window.check_aligned(config.market.slot).map_err(|e| bad_usage(format!("--window: {e}")))?;
     crate::core::money::check_window_secs(args.window.secs(), args.window)
         .map_err(|e| bad_usage(format!("--window: {e}")))?;
+    let began = args.window.check_sellable(config.market.slot, now).context("--window")?;
+    if let Some(closes) = args.closes {
+        check_closes(closes.as_second(), args.window, now)?;
+    }
     let new = NewAuction {
         window: args.window,
         rps: args.rps,
@@ -105,7 +133,8 @@ pub fn create(config: &Config, db: Option<&Path>, args: &AuctionCreateArgs) -> a
         service: if args.best_effort { Service::BestEffort } else { Service::Guaranteed },
         currency: config.market.currency.0.clone(),
     };
-    let auction = open_ledger(config, db, Access::Write)?.create_auction(&new, now())?;
+    let auction = open_ledger(config, db, Access::Write)?.create_auction(&new, now)?;
+    note_begun(auction.window, began);
     writeln!(io::stdout(), "created {}", describe(&auction))?;
     Ok(())
 }
@@ -222,14 +251,14 @@ pub fn show(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow:
 }
 
 /// `market auction cancel`.
-pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs) -> anyhow::Result<()> {
-    let auction = open_ledger(config, db, Access::Write)?.cancel_auction(args.id, now())?;
+pub fn cancel(config: &Config, db: Option<&Path>, args: &AuctionIdArgs, now: i64) -> anyhow::Result<()> {
+    let auction = open_ledger(config, db, Access::Write)?.cancel_auction(args.id, now)?;
     writeln!(io::stdout(), "cancelled {}", describe(&auction))?;
     Ok(())
 }
 
 /// `market auction bid`.
-pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result<()> {
+pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs, now: i64) -> anyhow::Result<()> {
     let buyers: HashSet<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
     let bids = match (&args.file, &args.buyer, args.rps, args.price) {
         (Some(path), ..) => bid_file::read(path, &buyers)?,
@@ -243,9 +272,11 @@ pub fn bid(config: &Config, db: Option<&Path>, args: &BidArgs) -> anyhow::Result
         }
         _ => return Err(bad_usage("give --buyer, --rps and --price, or --file")),
     };
+    let mut ledger = open_ledger(config, db, Access::Write)?;
+    check_auction_window(config, &mut ledger, args.id, now)?;
     // The bids' prices are in the config's currency; the ledger refuses them on an auction in
     // another.
-    let ids = open_ledger(config, db, Access::Write)?.place_bids(args.id, &bids, &config.market.currency.0, now())?;
+    let ids = ledger.place_bids(args.id, &bids, &config.market.currency.0, now)?;
     let first = ids.first().copied().unwrap_or_default();
     let last = ids.last().copied().unwrap_or_default();
     let range = if ids.len() == 1 { format!("bid #{first}") } else { format!("{} bids, #{first}..#{last}", ids.len()) };
@@ -277,9 +308,12 @@ struct AllocationJson<'a> {
 }
 
 /// `market auction run`.
-pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, db: Option<&Path>, args: &AuctionRunArgs, now: i64) -> anyhow::Result<()> {
     let mut ledger = open_ledger(config, db, Access::Write)?;
-    let s = ledger.settle_auction(args.id, now(), args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
+    if let Some((window, began)) = check_auction_window(config, &mut ledger, args.id, now)? {
+        note_begun(window, began);
+    }
+    let s = ledger.settle_auction(args.id, now, args.dry_run, |a, bids| clear(a.rps, a.reserve, a.rule, bids))?;
     print_settlement(&s, args)
 }
 

@@ -21,7 +21,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{
     AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, MarketCommand, ReportCommand,
@@ -44,6 +44,9 @@ pub fn open_ledger(config: &Config, db: Option<&Path>, access: Access) -> anyhow
 /// [`UsageError`] for what only the config or the ledger can tell is wrong with a flag.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(e) = clock_misuse(&cli) {
+        e.exit();
+    }
     init_logging(cli.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,41 +91,58 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// `--now` (or `SURPLUS_NOW`) given to a command that runs on the real clock: bad usage, told
+/// as clap tells it (exit 2). `dns serve` decides which sales are live by the clock, and the
+/// demo starts it, so a pretended time there would serve sales that are not on.
+fn clock_misuse(cli: &Cli) -> Option<clap::Error> {
+    let name = match cli.command {
+        Command::Demo(_) => "demo",
+        Command::Dns(DnsCommand::Serve(_)) => "dns serve",
+        _ => return None,
+    };
+    cli.now?;
+    let message = format!("--now (or SURPLUS_NOW) cannot be used with `{name}`: it runs on the real clock");
+    Some(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message))
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let load = || Config::load(&cli.config);
+    // The one reading of the clock for the commands that consult it (`--now` for replays and
+    // tests); `dns serve` and the demo keep the real one, moment by moment.
+    let now = cli.now.unwrap_or_else(jiff::Timestamp::now).as_second();
     match &cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Config(ConfigCommand::Check(args)) => {
             config_check::run(&cli.config, &load()?, cli.db.as_deref(), args)
         }
-        Command::Capacity(CapacityCommand::Measure(args)) => capacity::measure(&load()?, cli.db.as_deref(), args),
+        Command::Capacity(CapacityCommand::Measure(args)) => capacity::measure(&load()?, cli.db.as_deref(), args, now),
         Command::Capacity(CapacityCommand::History(args)) => capacity::history(&load()?, args),
         Command::Capacity(CapacityCommand::Offers(args)) => capacity::offers(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Auction(command)) => {
             let (config, db) = (load()?, cli.db.as_deref());
             match command {
-                AuctionCommand::Create(args) => market::create(&config, db, args),
+                AuctionCommand::Create(args) => market::create(&config, db, args, now),
                 AuctionCommand::List(args) => market::list(&config, db, args),
                 AuctionCommand::Show(args) => market::show(&config, db, args),
-                AuctionCommand::Cancel(args) => market::cancel(&config, db, args),
-                AuctionCommand::Bid(args) => market::bid(&config, db, args),
-                AuctionCommand::Run(args) => market::run(&config, db, args),
+                AuctionCommand::Cancel(args) => market::cancel(&config, db, args, now),
+                AuctionCommand::Bid(args) => market::bid(&config, db, args, now),
+                AuctionCommand::Run(args) => market::run(&config, db, args, now),
             }
         }
-        Command::Market(MarketCommand::Order(args)) => orders::order(&load()?, cli.db.as_deref(), args),
+        Command::Market(MarketCommand::Order(args)) => orders::order(&load()?, cli.db.as_deref(), args, now),
         Command::Market(MarketCommand::Book(args)) => orders::book(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Orders(args)) => orders::orders(&load()?, cli.db.as_deref(), args),
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Query(args)) => dns_query::query(&load()?, args),
         Command::Dns(DnsCommand::Status(args)) => dns_status::status(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
-        Command::Report(ReportCommand::Usage(args)) => report::usage(&load()?, cli.db.as_deref(), args),
+        Command::Report(ReportCommand::Usage(args)) => report::usage(&load()?, cli.db.as_deref(), args, now),
         Command::Report(ReportCommand::Sales(args)) => {
-            report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Sales)
+            report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Sales, now)
         }
         Command::Report(ReportCommand::Capacity(args)) => {
-            report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Capacity)
+            report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Capacity, now)
         }
         Command::Simulate(args) => simulate::run(args),
         Command::Generate(command) => generate::run(command),

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use super::bad_usage;
 use anyhow::{Context, anyhow, bail};
-use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::cli::{BookArgs, OrderArgs, OrderCommand, OrderTerms, OrdersArgs};
@@ -18,12 +17,8 @@ use crate::core::window::{Window, format_instant};
 use crate::ledger::{Access, BookCache, Ledger, NewOrder, Placed};
 use crate::output::{self, Rows};
 
-fn now() -> i64 {
-    Timestamp::now().as_second()
-}
-
-/// `market order buy|sell|cancel` and `market order --file`.
-pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Result<()> {
+/// `market order buy|sell|cancel` and `market order --file`, at `now`.
+pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs, now: i64) -> anyhow::Result<()> {
     let mut ledger = super::open_ledger(config, db, Access::Write)?;
     let buyers: HashSet<&str> = config.buyers.iter().map(|b| b.name.as_str()).collect();
     let mut out = io::stdout().lock();
@@ -33,12 +28,14 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs) -> anyhow::Re
             writeln!(out, "cancelled order #{}: {} rps were still open", o.id, o.remaining)?;
             return Ok(());
         }
-        (None, Some(path)) => return batch(config, &mut ledger, path, &buyers),
-        (Some(OrderCommand::Buy(a)), _) => new_order(config, Side::Buy, Some(&a.buyer), &a.terms, &buyers)?,
-        (Some(OrderCommand::Sell(a)), _) => new_order(config, Side::Sell, a.buyer.as_deref(), &a.terms, &buyers)?,
+        (None, Some(path)) => return batch(config, &mut ledger, path, &buyers, now),
+        (Some(OrderCommand::Buy(a)), _) => new_order(config, Side::Buy, Some(&a.buyer), &a.terms, &buyers, now)?,
+        (Some(OrderCommand::Sell(a)), _) => new_order(config, Side::Sell, a.buyer.as_deref(), &a.terms, &buyers, now)?,
         (None, None) => return Err(bad_usage("give an order (buy, sell, cancel) or --file")),
     };
-    let placed = ledger.place_order(&new, now(), &mut BookCache::default())?;
+    let placed = ledger.place_order(&new, now, &mut BookCache::default())?;
+    let began = (new.window.start < now).then_some(now - new.window.start);
+    super::market::note_begun(new.window, began);
     writeln!(out, "{}", describe(&placed)?)?;
     Ok(())
 }
@@ -49,9 +46,12 @@ fn new_order(
     owner: Option<&str>,
     t: &OrderTerms,
     buyers: &HashSet<&str>,
+    now: i64,
 ) -> anyhow::Result<NewOrder> {
     let tif = if t.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc };
     check_order(config, side, owner, t.window, buyers).map_err(|e| bad_usage(format!("--{e}")))?;
+    // Not bad usage: the same window was sellable a while ago.
+    check_tradable(config, t.window, now).map_err(|e| anyhow!("--{e}"))?;
     Ok(NewOrder {
         side,
         owner: owner.map(str::to_string),
@@ -63,7 +63,8 @@ fn new_order(
     })
 }
 
-/// Checks what the ledger cannot: the buyer is known, the window is on the slot grid.
+/// Checks what the ledger cannot: the buyer is known, the window is on the slot grid and not
+/// longer than surplus sells.
 fn check_order(
     config: &Config,
     side: Side,
@@ -81,6 +82,12 @@ fn check_order(
     }
     window.check_aligned(config.market.slot).map_err(|e| format!("window: {e}"))?;
     money::check_window_secs(window.secs(), window).map_err(|e| format!("window: {e}"))
+}
+
+/// Checks that `window` can still be traded at `now`: a window whose first slot is over would
+/// bill hours that are gone.
+fn check_tradable(config: &Config, window: Window, now: i64) -> Result<(), String> {
+    window.check_sellable(config.market.slot, now).map(|_| ()).map_err(|e| format!("window: {e}"))
 }
 
 fn describe(p: &Placed) -> anyhow::Result<String> {
@@ -133,13 +140,20 @@ struct OrderRow {
     tif: String,
 }
 
-fn read_orders(config: &Config, path: &Path, buyers: &HashSet<&str>) -> anyhow::Result<Vec<FileOrder>> {
+fn read_orders(config: &Config, path: &Path, buyers: &HashSet<&str>, now: i64) -> anyhow::Result<Vec<FileOrder>> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    parse_orders(config, &path.display().to_string(), &text, buyers)
+    parse_orders(config, &path.display().to_string(), &text, buyers, now)
 }
 
-/// The orders of an orders file's `text` (named `file` in errors), every line checked.
-pub fn parse_orders(config: &Config, file: &str, text: &str, buyers: &HashSet<&str>) -> anyhow::Result<Vec<FileOrder>> {
+/// The orders of an orders file's `text` (named `file` in errors), every line checked, the
+/// windows against `now`.
+pub fn parse_orders(
+    config: &Config,
+    file: &str,
+    text: &str,
+    buyers: &HashSet<&str>,
+    now: i64,
+) -> anyhow::Result<Vec<FileOrder>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| anyhow!("{file}:1: {e}"))?.clone();
     let mut orders = Vec::new();
@@ -152,13 +166,13 @@ pub fn parse_orders(config: &Config, file: &str, text: &str, buyers: &HashSet<&s
                 super::bid_file::csv_message(&e, &headers)
             )
         })?;
-        let order = parse_row(config, row, buyers).map_err(|e| anyhow!("{file}:{line}: {e}"))?;
+        let order = parse_row(config, row, buyers, now).map_err(|e| anyhow!("{file}:{line}: {e}"))?;
         orders.push(FileOrder { line, order });
     }
     Ok(orders)
 }
 
-fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<NewOrder, String> {
+fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>, now: i64) -> Result<NewOrder, String> {
     let side = match row.side.as_str() {
         "buy" => Side::Buy,
         "sell" => Side::Sell,
@@ -172,6 +186,7 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
     let window: Window = row.window.parse().map_err(|e| format!("window: {e}"))?;
     let owner = (!row.buyer.is_empty()).then_some(row.buyer);
     check_order(config, side, owner.as_deref(), window, buyers)?;
+    check_tradable(config, window, now)?;
     if row.rps <= 0 {
         return Err(format!("rps: must be > 0, got {}", row.rps));
     }
@@ -193,13 +208,13 @@ fn parse_row(config: &Config, row: OrderRow, buyers: &HashSet<&str>) -> Result<N
 /// Places a file of orders in turn, as an exchange takes a batch: an order the market refuses
 /// (no supply left, not held) is reported by line and the rest go on; the command then fails,
 /// naming how many were refused.
-fn batch(config: &Config, ledger: &mut Ledger, path: &Path, buyers: &HashSet<&str>) -> anyhow::Result<()> {
-    let orders = read_orders(config, path, buyers)?;
+fn batch(config: &Config, ledger: &mut Ledger, path: &Path, buyers: &HashSet<&str>, now: i64) -> anyhow::Result<()> {
+    let orders = read_orders(config, path, buyers, now)?;
     let started = Instant::now();
     let mut cache = BookCache::default();
     let (mut trades, mut rested, mut cancelled, mut placed, mut refused) = (0usize, 0i64, 0i64, 0usize, 0usize);
     let news: Vec<NewOrder> = orders.iter().map(|o| o.order.clone()).collect();
-    let outcome = ledger.place_orders(&news, now(), &mut cache, |i, result| match result {
+    let outcome = ledger.place_orders(&news, now, &mut cache, |i, result| match result {
         Ok(p) => {
             trades += p.trades.len();
             rested += p.rested;

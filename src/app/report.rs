@@ -76,7 +76,7 @@ fn check_range(since: Option<jiff::Timestamp>, until: Option<jiff::Timestamp>) -
 }
 
 /// `report usage`.
-pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyhow::Result<()> {
+pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs, now: i64) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = super::open_ledger(config, db, Access::Read)?;
     if let Some(name) = &args.buyer {
@@ -99,7 +99,7 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
         billing: args.billing,
         overage_price: config.market.overage_price,
         overage_currency: config.market.currency.0.clone(),
-        now: present(&ledger)?,
+        now: present(&ledger, now)?,
     };
     let lines: Vec<UsageLine> = usage_lines(&sales, &usage, &opts)?
         .into_iter()
@@ -135,10 +135,9 @@ pub fn usage(config: &Config, db: Option<&Path>, args: &UsageReportArgs) -> anyh
     Ok(())
 }
 
-/// The report's present: the later of the clock and the newest sample, so a ledger written
-/// under another clock (a copy, a fixture) reads the same.
-fn present(ledger: &Ledger) -> anyhow::Result<i64> {
-    let clock = jiff::Timestamp::now().as_second();
+/// The report's present: the later of the clock (`now`, `--now` or the system's) and the newest
+/// sample, so a ledger written under another clock (a copy, a fixture) reads the same.
+fn present(ledger: &Ledger, clock: i64) -> anyhow::Result<i64> {
     Ok(ledger.usage_end()?.map_or(clock, |end| end.max(clock)))
 }
 
@@ -555,7 +554,13 @@ pub enum WindowView {
 }
 
 /// `report sales` and `report capacity`.
-pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view: WindowView) -> anyhow::Result<()> {
+pub fn windows(
+    config: &Config,
+    db: Option<&Path>,
+    args: &WindowReportArgs,
+    view: WindowView,
+    now: i64,
+) -> anyhow::Result<()> {
     check_range(args.since, args.until)?;
     let ledger = super::open_ledger(config, db, Access::Read)?;
     let sales = ledger.sales(None, None)?;
@@ -590,7 +595,7 @@ pub fn windows(config: &Config, db: Option<&Path>, args: &WindowReportArgs, view
         billing: None,
         overage_price: config.market.overage_price,
         overage_currency: config.market.currency.0.clone(),
-        now: present(&ledger)?,
+        now: present(&ledger, now)?,
     };
     let lines = usage_lines(&sales, &usage, &opts)?;
     let currency = config.market.currency.0.as_str();

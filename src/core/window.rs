@@ -32,19 +32,68 @@ pub enum TimeError {
     Window(String),
     #[error("window {window} is not on the {slot} slot grid (slots start at midnight UTC)")]
     Unaligned { window: String, slot: String },
+    /// A date and time of day with no zone: reading it as midnight (or as local time) would
+    /// sell or report hours the user did not mean.
+    #[error("`{text}` has no zone offset: expected an RFC 3339 time with Z or an offset, like {like}")]
+    NoOffset { text: String, like: String },
+    #[error("window {window} ended {ago} ago")]
+    Ended { window: String, ago: String },
+    #[error("window {window} began {ago} ago and its first slot is over; what is left is {rest}")]
+    Begun { window: String, ago: String, rest: String },
+    #[error("--closes {closes} is not in the future (the time is {now})")]
+    ClosesPast { closes: String, now: String },
+    #[error("--closes {closes} is after the window starts ({start}): bids must close before it is used")]
+    ClosesLate { closes: String, start: String },
 }
 
 /// Parses an instant: RFC 3339 (seconds optional, any offset) or a bare date meaning midnight UTC.
+///
+/// A date with a time of day but no offset (`2026-12-02T16:00`) is refused: jiff reads a date
+/// out of it happily, which would silently drop the time, and guessing a zone would be worse.
 pub fn parse_instant(text: &str) -> Result<Timestamp, TimeError> {
     let text = text.trim();
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(ts);
     }
-    text.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| TimeError::Instant(text.to_string()))
+    let has_time = text.contains(['T', 't', ' ']);
+    if !has_time
+        && let Ok(date) = text.parse::<jiff::civil::Date>()
+        && let Ok(zoned) = date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(zoned.timestamp());
+    }
+    if let Ok(at) = text.parse::<jiff::civil::DateTime>() {
+        let like = if at.second() == 0 { "%Y-%m-%dT%H:%MZ" } else { "%Y-%m-%dT%H:%M:%SZ" };
+        return Err(TimeError::NoOffset { text: text.to_string(), like: at.strftime(like).to_string() });
+    }
+    Err(TimeError::Instant(text.to_string()))
+}
+
+/// How long ago something was, to the two largest units (`1d 5h`, `3h 20m`, `45s`): enough to
+/// see at a glance, and never more precise than the reader needs.
+pub fn format_ago(secs: i64) -> String {
+    let secs = secs.max(0);
+    let parts = [(secs / DAY_SECS, "d"), (secs % DAY_SECS / 3600, "h"), (secs % 3600 / 60, "m"), (secs % 60, "s")];
+    let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
+    parts[first..(first + 2).min(4)]
+        .iter()
+        .enumerate()
+        .filter(|(i, (n, _))| *i == 0 || *n > 0)
+        .map(|(_, (n, unit))| format!("{n}{unit}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Checks an auction's closing time against the clock and its window: bids must close in the
+/// future and no later than the window starts (after that, the capacity is being used).
+pub fn check_closes(closes: i64, window: Window, now: i64) -> Result<(), TimeError> {
+    if closes > window.start {
+        return Err(TimeError::ClosesLate { closes: format_instant(closes), start: format_instant(window.start) });
+    }
+    if closes <= now {
+        return Err(TimeError::ClosesPast { closes: format_instant(closes), now: format_instant(now) });
+    }
+    Ok(())
 }
 
 /// Parses a duration written the compact way (`90s`, `1h30m`, `2d`, `2d 4h` as durations are
@@ -186,6 +235,28 @@ impl Window {
         Err(TimeError::Unaligned { window: self.to_string(), slot: slot.to_string() })
     }
 
+    /// Whether the window can still be sold (or offered) at `now`, on the `slot` grid.
+    ///
+    /// A window that has ended is refused, and so is one whose first slot is over: selling it
+    /// would bill hours that are gone. A window may start in the slot `now` is in, so that a
+    /// buyer can have capacity at once; that slot is sold and billed whole, as every slot is.
+    /// `Ok(Some(secs))` says how long ago such a window began, for a note; `Ok(None)` that it
+    /// has not begun.
+    pub fn check_sellable(self, slot: Slot, now: i64) -> Result<Option<i64>, TimeError> {
+        if now >= self.end {
+            return Err(TimeError::Ended { window: self.to_string(), ago: format_ago(now - self.end) });
+        }
+        let current = slot.start(slot.index(now));
+        if self.start < current {
+            return Err(TimeError::Begun {
+                window: self.to_string(),
+                ago: format_ago(now - self.start),
+                rest: Window { start: current, end: self.end }.to_string(),
+            });
+        }
+        Ok((self.start < now).then_some(now - self.start))
+    }
+
     /// The start of every slot in the window, in order (the window must be aligned).
     pub fn slot_starts(self, slot: Slot) -> impl Iterator<Item = i64> {
         (self.start..self.end).step_by(slot.secs() as usize)
@@ -244,6 +315,82 @@ mod tests {
         assert!("2026-11-26T18:00Z/0h".parse::<Window>().is_err());
         assert!("2026-11-26T18:00Z/-1h".parse::<Window>().is_err());
         assert!("tomorrow/4h".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn times_without_an_offset_are_refused_not_cut_to_midnight() {
+        for text in ["2026-12-02T16:00", "2026-12-02 16:00", "2026-12-02T16:00:30", "2026-12-02T16"] {
+            assert!(parse_instant(text).is_err(), "{text} was read as {:?}", parse_instant(text));
+            assert!(format!("{text}/1h").parse::<Window>().is_err(), "{text}/1h");
+        }
+    }
+
+    #[test]
+    fn the_error_shows_the_time_with_an_offset() {
+        assert_eq!(
+            parse_instant("2026-12-02T16:00").unwrap_err().to_string(),
+            "`2026-12-02T16:00` has no zone offset: expected an RFC 3339 time with Z or an offset, like 2026-12-02T16:00Z"
+        );
+        let e = "2026-12-02 16:00:30/1h".parse::<Window>().unwrap_err().to_string();
+        assert!(e.ends_with("like 2026-12-02T16:00:30Z"), "{e}");
+        // A bare date still means midnight UTC, as documented; other text is not a time.
+        assert_eq!(parse_instant("2026-11-26").unwrap().as_second(), 1_795_651_200);
+        assert_eq!(parse_instant("2026-12-02t16:00z").unwrap().as_second(), 1_796_169_600 + 16 * 3600);
+        assert!(matches!(parse_instant("2026-13-02T16:00"), Err(TimeError::Instant(_))));
+        assert!(matches!(parse_instant("16:00"), Err(TimeError::Instant(_))));
+    }
+
+    #[test]
+    fn ago_keeps_two_units() {
+        assert_eq!(format_ago(0), "0s");
+        assert_eq!(format_ago(45), "45s");
+        assert_eq!(format_ago(3600), "1h");
+        assert_eq!(format_ago(3600 + 20 * 60 + 5), "1h 20m");
+        assert_eq!(format_ago(DAY_SECS + 5 * 3600 + 59), "1d 5h");
+        assert_eq!(format_ago(2 * DAY_SECS + 30), "2d");
+        assert_eq!(format_ago(-5), "0s");
+    }
+
+    #[test]
+    fn a_window_sells_until_its_first_slot_is_over() {
+        let w: Window = "2026-11-30T16:00Z/4h".parse().unwrap();
+        let at = |t: &str| parse_instant(t).unwrap().as_second();
+        assert_eq!(w.check_sellable(Slot::HOUR, at("2026-11-30T12:00Z")), Ok(None));
+        assert_eq!(w.check_sellable(Slot::HOUR, at("2026-11-30T16:00Z")), Ok(None));
+        // In its first slot: sold whole, with how long ago it began.
+        assert_eq!(w.check_sellable(Slot::HOUR, at("2026-11-30T16:20Z")), Ok(Some(20 * 60)));
+        assert_eq!(
+            w.check_sellable(Slot::HOUR, at("2026-11-30T17:05Z")).unwrap_err().to_string(),
+            "window 2026-11-30T16:00Z/4h began 1h 5m ago and its first slot is over; what is left is 2026-11-30T17:00Z/3h"
+        );
+        assert_eq!(
+            w.check_sellable(Slot::HOUR, at("2026-11-30T20:00Z")).unwrap_err().to_string(),
+            "window 2026-11-30T16:00Z/4h ended 0s ago"
+        );
+        assert_eq!(
+            w.check_sellable(Slot::HOUR, at("2026-12-02T01:20Z")).unwrap_err().to_string(),
+            "window 2026-11-30T16:00Z/4h ended 1d 5h ago"
+        );
+        // A 15-minute grid leaves less of a slot behind.
+        let quarter = Slot::from_secs(900).unwrap();
+        assert!(w.check_sellable(quarter, at("2026-11-30T16:20Z")).is_err());
+    }
+
+    #[test]
+    fn bids_close_before_the_window_and_after_now() {
+        let w: Window = "2026-11-30T16:00Z/4h".parse().unwrap();
+        let at = |t: &str| parse_instant(t).unwrap().as_second();
+        let now = at("2026-11-30T12:00Z");
+        assert_eq!(check_closes(at("2026-11-30T15:00Z"), w, now), Ok(()));
+        assert_eq!(check_closes(w.start, w, now), Ok(()));
+        assert_eq!(
+            check_closes(at("2026-11-30T11:00Z"), w, now).unwrap_err().to_string(),
+            "--closes 2026-11-30T11:00:00Z is not in the future (the time is 2026-11-30T12:00:00Z)"
+        );
+        assert_eq!(
+            check_closes(at("2026-11-30T16:01Z"), w, now).unwrap_err().to_string(),
+            "--closes 2026-11-30T16:01:00Z is after the window starts (2026-11-30T16:00:00Z): bids must close before it is used"
+        );
     }
 
     #[test]

@@ -207,6 +207,12 @@ impl Ledger {
         Ok((auction, bids))
     }
 
+    /// One auction without its bids (which may be many), for checks made before a write.
+    pub fn auction_terms(&mut self, id: i64) -> Result<Auction, MarketError> {
+        let tx = self.conn.transaction()?;
+        load(&tx, id)
+    }
+
     /// Cancels an open auction, releasing the capacity it held.
     pub fn cancel_auction(&mut self, id: i64, now: i64) -> Result<Auction, MarketError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -100,8 +100,11 @@ impl Fixture {
         path
     }
 
+    /// `capacity measure` of the synthetic history for 2026-01-08 09–12h, on the morning of
+    /// that day (so that it may be saved as offers).
     fn measure(&self, log: &Path, more: &[&str]) -> Test {
         Test::new()
+            .now("2026-01-08T08:00Z")
             .config(self.config())
             .args(["capacity", "measure", &format!("p1={}", log.display()), "--for", "2026-01-08T09:00Z/3h"])
             .args(more)

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::test::{Scratch, example_config};
+use crate::test::{NOW, Scratch, example_config};
 
 /// A best-effort auction (no offers needed, so any size) of `bids` bids of 1 rps each, all
 /// winning: settling it writes `bids` sales in one transaction.
@@ -54,6 +54,7 @@ fn an_auction_run_killed_while_it_writes_leaves_all_of_its_sales_or_none() {
     };
     let run = || {
         Command::new(env!("CARGO_BIN_EXE_surplus"))
+            .env("SURPLUS_NOW", NOW)
             .args(["-c", example_config().to_str().unwrap(), "--db", &m.db(), "market", "auction", "run", "1"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -139,6 +140,7 @@ fn eight_processes_writing_at_once_lose_nothing_and_see_no_lock_errors() {
                         .to_vec()
                     };
                     let out = Command::new(env!("CARGO_BIN_EXE_surplus"))
+                        .env("SURPLUS_NOW", NOW)
                         .args(["-c", config.to_str().unwrap(), "--db", db])
                         .args(&args)
                         .output()
@@ -148,6 +150,7 @@ fn eight_processes_writing_at_once_lose_nothing_and_see_no_lock_errors() {
                     assert!(!stderr.contains("locked"), "{stderr}");
                     if i % 3 == 0 {
                         let out = Command::new(env!("CARGO_BIN_EXE_surplus"))
+                            .env("SURPLUS_NOW", NOW)
                             .args([
                                 "-c",
                                 config.to_str().unwrap(),
@@ -212,7 +215,7 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_writes_nothing() {
     let Some(disk) = Tmpfs::mount("300k") else { return };
     let db = disk.dir.path().join("surplus.db");
     let surplus = |args: &[&str]| {
-        crate::test::Test::new().config(example_config()).args(["--db", db.to_str().unwrap()]).args(args)
+        crate::test::Test::new().config(example_config()).args(["--db", db.to_str().unwrap()]).args(args).now(NOW)
     };
     surplus(&["market", "auction", "create", "--window", "2026-11-30T18:00Z/2h", "--best-effort", "--rps", "100000"])
         .run();

@@ -47,7 +47,13 @@ fn a_read_only_command_on_a_missing_ledger_fails_and_creates_nothing() {
     let db = m.dir.path().join("typo.db");
     let (_dir, config) = quiet_config();
     for args in READERS {
-        let ran = Test::new().config(&config).args(["--db", db.to_str().unwrap()]).args(*args).status(1).run();
+        let ran = Test::new()
+            .now(crate::test::NOW)
+            .config(&config)
+            .args(["--db", db.to_str().unwrap()])
+            .args(*args)
+            .status(1)
+            .run();
         // `dns status` first says which metrics endpoint it tried.
         let want = format!(
             "error: no ledger at {}; create one with capacity measure --save or any command that writes\n",
@@ -60,6 +66,7 @@ fn a_read_only_command_on_a_missing_ledger_fails_and_creates_nothing() {
     assert_eq!(std::fs::read_dir(m.dir.path()).unwrap().count(), 0, "nothing beside it either");
     // A command that writes creates it.
     Test::new()
+        .now(crate::test::NOW)
         .config(example_config())
         .args(["--db", db.to_str().unwrap(), "market", "auction", "create", "--window", WINDOW])
         .args(["--best-effort", "--rps", "5"])
@@ -99,6 +106,7 @@ fn a_file_that_is_not_a_surplus_ledger_is_refused_and_left_as_it_was() {
             &["market", "auction", "create", "--window", WINDOW, "--best-effort", "--rps", "5"],
         ] {
             Test::new()
+                .now(crate::test::NOW)
                 .config(example_config())
                 .args(["--db", path.to_str().unwrap()])
                 .args(args)
@@ -150,7 +158,7 @@ fn a_ledger_from_before_is_migrated_by_a_writer_and_its_prices_take_the_config_c
     let m = Scratch::empty();
     version_5_ledger(Path::new(&m.db()));
     let usd = config_in(&m, "USD");
-    let surplus = |args: &[&str]| Test::new().config(&usd).args(["--db", &m.db()]).args(args);
+    let surplus = |args: &[&str]| Test::new().now(crate::test::NOW).config(&usd).args(["--db", &m.db()]).args(args);
     // A reader may not migrate it.
     surplus(&["market", "sales"])
         .status(1)
@@ -313,7 +321,7 @@ fn sales_in_two_currencies_are_totalled_apart() {
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "40", "--price", "1.20"]).run();
     // The operator switches to USD with that auction still open: its bids stay in EUR.
     let usd = config_in(&m, "USD");
-    let in_usd = |args: &[&str]| Test::new().config(&usd).args(["--db", &m.db()]).args(args);
+    let in_usd = |args: &[&str]| Test::new().now(crate::test::NOW).config(&usd).args(["--db", &m.db()]).args(args);
     in_usd(&["market", "auction", "bid", "1", "--buyer", "news", "--rps", "10", "--price", "1"])
         .status(1)
         .stderr("error: auction #1 is priced in EUR, not USD: prices in two currencies cannot meet\n")
@@ -358,7 +366,7 @@ fn sales_in_two_currencies_are_totalled_apart() {
     assert_eq!(by_day[0]["revenue"], serde_json::Value::Null, "no one figure for two currencies");
     assert_eq!(by_day[0]["revenue_by_currency"], serde_json::json!({"EUR": "80.00", "USD": "10.00"}));
     // The config check says the ledger's sales are not all in the config's currency.
-    Test::new()
+    Test::new().now(crate::test::NOW)
         .config(&usd)
         .args(["--db", &m.db(), "config", "check"])
         .stderr(&format!(

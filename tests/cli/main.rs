@@ -1,6 +1,7 @@
 //! Integration tests: run the real `surplus` binary on real files and an on-disk ledger.
 
 mod capacity;
+mod clock;
 mod config;
 mod demo;
 mod dns;

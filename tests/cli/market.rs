@@ -182,10 +182,11 @@ fn windows_need_offers_and_the_grid() {
 #[test]
 fn cancelling_releases_capacity_and_closed_auctions_refuse_bids() {
     let m = Scratch::with_offers();
-    m.surplus(&["market", "auction", "create", "--window", WINDOW, "--closes", "2020-01-01T00:00Z"]).run();
+    m.surplus(&["market", "auction", "create", "--window", WINDOW, "--closes", "2026-11-30T14:00Z"]).run();
     m.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "5", "--price", "1"])
+        .now("2026-11-30T14:00Z")
         .status(1)
-        .stderr("error: auction #1 closed for bids at 2020-01-01T00:00:00Z\n")
+        .stderr("error: auction #1 closed for bids at 2026-11-30T14:00:00Z\n")
         .run();
     m.surplus(&["market", "auction", "cancel", "1"]).stdout_contains("cancelled auction #1").run();
     m.surplus(&["market", "auction", "run", "1"]).status(1).stderr_contains("auction #1 was cancelled at").run();

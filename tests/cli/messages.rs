@@ -106,7 +106,9 @@ fn an_unknown_buyer_is_an_error_naming_the_buyers_there_are() {
     let text = std::fs::read_to_string(crate::test::example_config()).unwrap().replace("- name: news", "- name: daily");
     let renamed = s.file("renamed.yaml", &text);
     let db = s.db();
-    let with_renamed = |args: &[&str]| crate::test::Test::new().config(&renamed).args(["--db", db.as_str()]).args(args);
+    let with_renamed = |args: &[&str]| {
+        crate::test::Test::new().now(crate::test::NOW).config(&renamed).args(["--db", db.as_str()]).args(args)
+    };
     with_renamed(&["market", "sales", "--buyer", "news", "--format", "json"])
         .stdout_contains("\"buyer\": \"news\"")
         .run();

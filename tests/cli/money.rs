@@ -167,7 +167,7 @@ fn a_currency_without_cents_is_printed_in_whole_units() {
     let dir = tempfile::tempdir().unwrap();
     let config = config_with(dir.path(), "currency: EUR", "currency: JPY");
     let db = dir.path().join("ledger.db").display().to_string();
-    let surplus = |args: &[&str]| Test::new().config(&config).args(["--db", &db]).args(args);
+    let surplus = |args: &[&str]| Test::new().now(crate::test::NOW).config(&config).args(["--db", &db]).args(args);
     surplus(&["capacity", "measure", "--for", WINDOW, "--save"]).run();
     surplus(&["market", "auction", "create", "--window", HOUR, "--reserve", "1", "--rule", "pay-as-bid"]).run();
     for (buyer, price) in [("shop", "2.5"), ("news", "3.5")] {

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use rusqlite::Connection;
 
-use crate::test::{Scratch, Test, WINDOW, example_config};
+use crate::test::{NOW, Scratch, Test, WINDOW, example_config};
 
 /// `market order ARGS… --window WINDOW`
 fn order(e: &Scratch, args: &[&str]) -> Test {
@@ -120,7 +120,11 @@ fn eight_processes_trading_at_once() {
         .replace("capacity_rps: 20", "capacity_rps: 600")
         .replace("path: logs/", &format!("path: {}/examples/logs/", env!("CARGO_MANIFEST_DIR")));
     std::fs::write(&config, text).unwrap();
-    Test::new().config(&config).args(["--db", &e.db(), "capacity", "measure", "--for", WINDOW, "--save"]).run();
+    Test::new()
+        .config(&config)
+        .args(["--db", &e.db(), "capacity", "measure", "--for", WINDOW, "--save"])
+        .now(NOW)
+        .run();
     let buyers = ["shop", "news", "api"];
     let (asks, bids) = (["0.55", "0.60", "0.65"], ["0.50", "0.55", "0.60", "0.65", "0.70"]);
     let children: Vec<_> = (0..8)
@@ -138,6 +142,7 @@ fn eight_processes_trading_at_once() {
             let file = e.dir.path().join(format!("orders-{p}.csv"));
             std::fs::write(&file, text).unwrap();
             Command::new(env!("CARGO_BIN_EXE_surplus"))
+                .env("SURPLUS_NOW", NOW)
                 .args([
                     "-c",
                     config.to_str().unwrap(),

@@ -4,7 +4,7 @@
 
 use surplus::ledger::{Ledger, UsageSample};
 
-use crate::test::{Scratch, WINDOW};
+use crate::test::{AFTER, Scratch, WINDOW};
 
 /// 2026-11-30T16:00:00Z, the start of [`WINDOW`].
 const T16: i64 = 1_796_054_400;
@@ -65,10 +65,11 @@ fn used() -> Scratch {
     m
 }
 
+/// `report usage --format json ARGS…`, once every sale is over.
 fn usage_json(m: &Scratch, args: &[&str]) -> Vec<serde_json::Value> {
     let mut all = vec!["report", "usage", "--format", "json"];
     all.extend(args);
-    m.surplus(&all).run().json().as_array().unwrap().clone()
+    m.surplus(&all).now(AFTER).run().json().as_array().unwrap().clone()
 }
 
 #[test]
@@ -330,4 +331,19 @@ fn logs_reconcile_with_the_ledger() {
         .status(1)
         .stderr_contains("common.log: the common format has no Host, so requests cannot be told apart by buyer\n")
         .run();
+}
+
+#[test]
+fn the_present_is_the_clock_given() {
+    // shop measured 16–17h only: at 18:00 one hour is missing; the rest has not happened yet.
+    let m = market();
+    samples(&m, "shop", T16, T16 + H, 40, |_| Some(200));
+    let gap_at = |now: &str| {
+        let json = m.surplus(&["report", "usage", "--buyer", "shop", "--format", "json"]).now(now).run().json();
+        json[0]["gap_seconds"].as_i64()
+    };
+    assert_eq!(gap_at("2026-11-30T18:00Z"), Some(H));
+    assert_eq!(gap_at(AFTER), Some(3 * H));
+    // A clock before the newest sample does not undo what was measured.
+    assert_eq!(gap_at("2026-11-30T12:00Z"), Some(0));
 }

@@ -12,6 +12,7 @@ pub struct Test {
     stdout_contains: Vec<String>,
     stderr: Option<String>,
     stderr_contains: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 /// What a run produced, for checks the builder cannot express.
@@ -37,7 +38,20 @@ impl Test {
             stdout_contains: Vec::new(),
             stderr: None,
             stderr_contains: Vec::new(),
+            envs: Vec::new(),
         }
+    }
+
+    /// Sets an environment variable for the run (a later value for the same name wins).
+    pub fn env(mut self, name: &str, value: &str) -> Test {
+        self.envs.retain(|(n, _)| n != name);
+        self.envs.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Runs with the clock at `time` (`SURPLUS_NOW`); without it, the system clock.
+    pub fn now(self, time: &str) -> Test {
+        self.env("SURPLUS_NOW", time)
     }
 
     /// Adds arguments.
@@ -85,14 +99,16 @@ impl Test {
     /// Runs the binary and checks every expectation.
     pub fn run(self) -> Ran {
         let mut command = Command::new(env!("CARGO_BIN_EXE_surplus"));
-        command.args(&self.args).env_remove("SURPLUS_CONFIG");
+        command.args(&self.args).env_remove("SURPLUS_CONFIG").env_remove("SURPLUS_NOW");
+        command.envs(self.envs.iter().map(|(n, v)| (n, v)));
         let Output { status, stdout, stderr } = command.output().expect("the binary runs");
         let ran = Ran {
             stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
             stderr: String::from_utf8(stderr).expect("utf-8 stderr"),
         };
+        let env: String = self.envs.iter().map(|(n, v)| format!("{n}={v} ")).collect();
         let context =
-            || format!("surplus {}\n--- stdout\n{}--- stderr\n{}", self.args.join(" "), ran.stdout, ran.stderr);
+            || format!("{env}surplus {}\n--- stdout\n{}--- stderr\n{}", self.args.join(" "), ran.stdout, ran.stderr);
         assert_eq!(status.code(), Some(self.status), "exit status\n{}", context());
         if let Some(want) = &self.stdout {
             assert_eq!(&ran.stdout, want, "stdout\n{}", context());
@@ -123,6 +139,14 @@ pub fn example_config() -> PathBuf {
 /// The sale window the market tests trade: the example's offers for it are 80, 79, 77 and
 /// 77 rps, so 77 are sellable in every slot.
 pub const WINDOW: &str = "2026-11-30T16:00Z/4h";
+
+/// The tests' clock (`SURPLUS_NOW`, set by [`Scratch::surplus`]): before [`WINDOW`] and the
+/// other windows the tests sell, which the bundled logs' dates put in the past by now. The
+/// market refuses a window that is over.
+pub const NOW: &str = "2026-11-30T12:00Z";
+
+/// A clock after every window the tests sell, for reports of what happened in them.
+pub const AFTER: &str = "2026-12-02T00:00Z";
 
 /// A scratch directory with a ledger in it, holding the example's offers for [`WINDOW`].
 pub struct Scratch {
@@ -173,9 +197,9 @@ impl Scratch {
             .collect()
     }
 
-    /// `surplus -c EXAMPLE --db LEDGER ARGS…`
+    /// `SURPLUS_NOW=NOW surplus -c EXAMPLE --db LEDGER ARGS…` (`.now(…)` sets another time).
     pub fn surplus(&self, args: &[&str]) -> Test {
-        Test::new().config(example_config()).args(["--db", &self.db()]).args(args)
+        Test::new().config(example_config()).args(["--db", &self.db()]).args(args).now(NOW)
     }
 }
 
