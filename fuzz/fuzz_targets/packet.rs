@@ -10,7 +10,6 @@ use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use libfuzzer_sys::fuzz_target;
 use surplus::config::Config;
@@ -26,7 +25,7 @@ thread_local! {
         let learned: Learned = [("api".to_string(), vec!["127.0.0.31".parse().unwrap(), "::31".parse().unwrap()])].into();
         let zone = Arc::new(ZoneData::new(&config, &learned, 1).expect("the example zones build"));
         let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
-        live.fraction_ppm[0].store(500_000, Ordering::Relaxed);
+        live.set_fraction(0, 500_000);
         (Answerer::new(&zone, live, 2), zone)
     });
 }
