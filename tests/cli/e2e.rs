@@ -262,7 +262,12 @@ impl Client {
 /// every 100 ms instead put 3 of news's ~30 proxied requests in each burst, and a monitor
 /// read that fell inside a burst one second and after it the next read ±3 rps, 10% of the
 /// purchase, noise of the driver's making that the law answered with cuts.)
-fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) {
+///
+/// A request more than [`GIVE_UP`] late is not sent: when the machine freezes (a run on a
+/// busy 2-core machine saw nothing logged for 5 s), clients do not come back with every
+/// request they did not make, and sending them all at once read as 240 rps on 32 bought.
+/// Returns the unix seconds in which requests were dropped.
+fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) -> Vec<i64> {
     let started = Instant::now();
     let mut due: Vec<(Duration, usize)> = demand
         .iter()
@@ -273,15 +278,27 @@ fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str,
         .collect();
     due.sort();
     let mut next = vec![0usize; demand.len()];
+    let mut dropped = Vec::new();
     for (at, i) in due {
-        std::thread::sleep((started + at).saturating_duration_since(Instant::now()));
-        let host = demand[i].0;
+        let at = started + at;
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
         let client = &clients[next[i] % clients.len()];
-        client.get(&client.resolve(runtime, host), host);
         next[i] += 1;
+        if at.elapsed() > GIVE_UP {
+            if dropped.last() != Some(&now()) {
+                dropped.push(now());
+            }
+            continue;
+        }
+        let host = demand[i].0;
+        client.get(&client.resolve(runtime, host), host);
     }
     std::thread::sleep((started + Duration::from_secs(seconds.into())).saturating_duration_since(Instant::now()));
+    dropped
 }
+
+/// How late a request may be and still be sent (see [`drive`]).
+const GIVE_UP: Duration = Duration::from_secs(1);
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
@@ -350,20 +367,37 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     // the last 30 s of 130 say what each got, settled: the sale opens into traffic whose
     // caches all expire together, and the law needs the first minute or so to find its level
     // (a run before control.rs dropped costly ceilings sat at 84–91% for that minute, and once
-    // at 89.5% over the measured 30 s).
+    // at 89.5% over the measured 30 s; until ceilings were kept from being lowered by readings
+    // of the same answers, one set in that opening held news at 29 rps for a minute).
     // news's 64 rps is one request a second from each client, so what reaches the proxies
     // in a second is how many clients DNS sent there, not which clients that second happened
     // to pick (which, at 1 s readings of tens of requests, is noise the law answers).
     let demand = [("www.news.example", 64), ("www.shop.example", 10), ("api.cdn.example.net", 10)];
     let started = now();
-    std::thread::scope(|s| {
+    let mut dropped = std::thread::scope(|s| {
         s.spawn(|| {
             std::thread::sleep(Duration::from_secs(5));
             sell(&scratch, &config);
         });
-        drive(&clients, &runtime, &demand, 130);
+        drive(&clients, &runtime, &demand, 130)
     });
-    let (from, to) = (started + 100, started + 130);
+    // The last 30 s are measured, unless the load stalled in them or in the 30 s before (the
+    // law is then answering the gap, and its caches' return): then 60 s more, twice at most.
+    let mut to = started + 130;
+    for _ in 0..2 {
+        if !dropped.iter().any(|t| *t >= to - 60) {
+            break;
+        }
+        println!("the load stalled (requests dropped in seconds {dropped:?}): 60 s more");
+        let more = now();
+        dropped.extend(drive(&clients, &runtime, &demand, 60));
+        to = more + 60;
+    }
+    let from = to - 30;
+    assert!(
+        !dropped.iter().any(|t| *t >= from - 30),
+        "the load stalled in every window measured (requests dropped in seconds {dropped:?}): the machine, not the law"
+    );
     let timeline: Vec<String> = (started..to)
         .step_by(5)
         .map(|t| format!("{:.1}", proxied_rps(&[&a, &b], "www.news.example", t, t + 5)))
@@ -428,7 +462,7 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
         assert!(!m.answers.iter().any(|r| matches!(&r.data, RData::A(x) if x.0 == b_ip)), "{m:?}");
     }
     let started = now();
-    drive(&clients, &runtime, &demand[..1], 20);
+    let _ = drive(&clients, &runtime, &demand[..1], 20);
     let news = proxied_rps(&[&a], "www.news.example", started + 10, started + 20);
     println!("edge-b down: news {news:.2} rps on edge-a");
     assert!(news <= 33.6, "news {news:.2} rps on edge-a alone, above 105% of 32");
@@ -448,7 +482,7 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     };
     let before = f_news(&status());
     std::fs::remove_file(a.log()).unwrap();
-    drive(&clients, &runtime, &demand[..1], 12);
+    let _ = drive(&clients, &runtime, &demand[..1], 12);
     let after = status();
     let news_status = after["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "news").unwrap().clone();
     assert_ne!(news_status["monitor"], "ok", "{after:#}");
