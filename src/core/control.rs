@@ -41,7 +41,7 @@
 //!   effective `f` is remembered as a ceiling, and raises stop just below it. Readings within
 //!   a pairing window of the one that set it do not lower it: they are of the same cached
 //!   answers while the cut makes the `f` they are paired with fall (the end-to-end test's
-//!   sale opens into caches that all expire together, and five such readings lowered a
+//!   sale opens into caches that all expire together, and four such readings lowered a
 //!   ceiling from 0.82 to 0.46, which held the buyer at 90.6% of its purchase for a minute;
 //!   `surplus simulate`, 100 seeds: 1.89/92.6 before, 1.91/92.8 after). The ceiling is
 //!   forgotten when served falls below 35% of the target (demand fell further than any lump
