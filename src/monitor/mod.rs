@@ -64,6 +64,9 @@ impl MonitorState {
     }
 }
 
+/// Readings over a shorter span than this are taken over this span (no division by zero).
+const MIN_SPAN: f64 = 1e-3;
+
 /// One interval's readings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taken {
@@ -87,16 +90,18 @@ impl Taken {
         }
     }
 
-    /// Requests per second all proxies served over an interval of `seconds`, when known.
+    /// Requests per second all proxies served over the `seconds` since the last take, when
+    /// known.
     pub fn load_rps(&self, seconds: f64) -> Option<f64> {
-        self.total.map(|t| t as f64 / seconds.max(1.0))
+        self.total.map(|t| t as f64 / seconds.max(MIN_SPAN))
     }
 
-    /// The controller's reading for `buyer` over an interval of `seconds`.
+    /// The controller's reading for `buyer` over the `seconds` since the last take (the time
+    /// measured, not the nominal interval: a read 0.9 s after the last one is 0.9 s of load).
     pub fn reading(&self, buyer: usize, seconds: f64) -> Reading {
         match (self.state(), self.served.get(buyer).copied().flatten()) {
             (MonitorState::Unmonitored, _) => Reading::Unmonitored,
-            (_, Some(n)) => Reading::Served(n as f64 / seconds.max(1.0)),
+            (_, Some(n)) => Reading::Served(n as f64 / seconds.max(MIN_SPAN)),
             _ => Reading::Stale,
         }
     }
@@ -165,5 +170,21 @@ impl Monitor {
             });
         }
         Taken { served, total, sources }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_is_over_the_time_it_covers() {
+        let source = SourceState { proxy: "a".into(), source: Some("log a".into()), error: None, proxy_down: false };
+        let taken = Taken { served: vec![Some(27)], total: Some(36), sources: vec![source] };
+        // Read 0.9 s after the last read (a watcher that woke late the time before): 27
+        // requests are 30 rps, not 27.
+        assert_eq!(taken.reading(0, 0.9), Reading::Served(30.0));
+        assert_eq!(taken.load_rps(0.9), Some(40.0));
+        assert_eq!(taken.reading(0, 1.5), Reading::Served(18.0));
     }
 }

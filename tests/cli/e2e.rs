@@ -59,11 +59,21 @@ fn wait_answering(server: SocketAddr, name: &str, what: &str, log: &Path) {
     }
 }
 
-/// A process that is killed when dropped.
+/// A process that is stopped when dropped: SIGTERM, so it cleans up after itself, and
+/// SIGKILL if it has not exited within 5 s.
 struct Daemon(Child);
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -71,7 +81,9 @@ impl Drop for Daemon {
 
 /// NSD, authoritative for the buyer's zone shop.example: `www` is delegated to our name
 /// server (ns1.cdn.example.net, which only we can tell the address of), and `origin` is the
-/// buyer's own server, where handed-back lookups end.
+/// buyer's own server, where handed-back lookups end. Everything NSD writes stays in the
+/// scratch directory: `xfrdir` too, which is `/tmp` by default, where NSD makes a
+/// `nsd-xfr-PID` directory that only a clean exit removes.
 fn nsd(scratch: &Scratch) -> (Daemon, SocketAddr) {
     let dir = scratch.dir.path().join("nsd");
     std::fs::create_dir_all(&dir).unwrap();
@@ -97,7 +109,7 @@ fn nsd(scratch: &Scratch) -> (Daemon, SocketAddr) {
         dir.join("nsd.conf"),
         format!(
             "server:\n  ip-address: {NSD_IP}@{port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  \
-             pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  \
+             pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  zonelistfile: \"{d}/zone.list\"\n  \
              logfile: \"{d}/nsd.log\"\n  server-count: 1\n  verbosity: 1\nremote-control:\n  control-enable: no\n\
              zone:\n  name: \"shop.example\"\n  zonefile: \"shop.example.zone\"\n\
              zone:\n  name: \"news.example\"\n  zonefile: \"news.example.zone\"\n"
@@ -243,24 +255,50 @@ impl Client {
     }
 }
 
-/// Sends each `(host, rps)` for `seconds`, spread evenly over the clients.
-fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) {
+/// Sends each `(host, rps)` for `seconds`, spread evenly over the clients and over time:
+/// request `n` of a host is due `n / rps` s in, from client `n % CLIENTS`. So every second
+/// holds one request per client at a host asking 64 rps, and a reading of the proxies over
+/// any second counts the clients DNS sent there. (Sending a tenth of each second's requests
+/// every 100 ms instead put 3 of news's ~30 proxied requests in each burst, and a monitor
+/// read that fell inside a burst one second and after it the next read ±3 rps, 10% of the
+/// purchase, noise of the driver's making that the law answered with cuts.)
+///
+/// A request more than [`GIVE_UP`] late is not sent: when the machine freezes (a run on a
+/// busy 2-core machine saw nothing logged for 5 s), clients do not come back with every
+/// request they did not make, and sending them all at once read as 240 rps on 32 bought.
+/// Returns the unix seconds in which requests were dropped.
+fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) -> Vec<i64> {
     let started = Instant::now();
+    let mut due: Vec<(Duration, usize)> = demand
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, rps))| {
+            (0..seconds * rps).map(move |n| (Duration::from_secs_f64(f64::from(n) / f64::from(*rps)), i))
+        })
+        .collect();
+    due.sort();
     let mut next = vec![0usize; demand.len()];
-    let ticks = seconds * 10;
-    for tick in 0..ticks {
-        for (i, (host, rps)) in demand.iter().enumerate() {
-            let due = (u64::from(tick + 1) * u64::from(*rps) / 10) as usize;
-            while next[i] < due {
-                let client = &clients[next[i] % clients.len()];
-                client.get(&client.resolve(runtime, host), host);
-                next[i] += 1;
+    let mut dropped = Vec::new();
+    for (at, i) in due {
+        let at = started + at;
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        let client = &clients[next[i] % clients.len()];
+        next[i] += 1;
+        if at.elapsed() > GIVE_UP {
+            if dropped.last() != Some(&now()) {
+                dropped.push(now());
             }
+            continue;
         }
-        let due = started + Duration::from_millis(100 * u64::from(tick + 1));
-        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        let host = demand[i].0;
+        client.get(&client.resolve(runtime, host), host);
     }
+    std::thread::sleep((started + Duration::from_secs(seconds.into())).saturating_duration_since(Instant::now()));
+    dropped
 }
+
+/// How late a request may be and still be sent (see [`drive`]).
+const GIVE_UP: Duration = Duration::from_secs(1);
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
@@ -309,9 +347,10 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     let a = Nginx::launch(&scratch, "edge-a", PROXY_A, 80, "vhost_combined", Some(origin));
     let b = Nginx::launch(&scratch, "edge-b", PROXY_B, 80, "vhost_combined", Some(origin));
     let config = config(&scratch, &a, &b);
-    let server = Server::start_with(&scratch, &config, &["--listen", &format!("{SURPLUS_IP}:53")]);
+    let server = Server::start_with(&scratch, &config, &["--listen", &format!("{SURPLUS_IP}:53"), "-v"]);
     server.wait_for_log("control: closed loop, monitoring every proxy");
-    let (_nsd, nsd) = nsd(&scratch);
+    let (nsd_daemon, nsd) = nsd(&scratch);
+    let nsd_pid = nsd_daemon.0.id();
     let (_unbound, resolver) = unbound(&scratch, nsd, format!("{SURPLUS_IP}:53").parse().unwrap());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let clients: Vec<Client> = (0..CLIENTS).map(|k| Client::new(k, resolver)).collect();
@@ -328,31 +367,88 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     // the last 30 s of 130 say what each got, settled: the sale opens into traffic whose
     // caches all expire together, and the law needs the first minute or so to find its level
     // (a run before control.rs dropped costly ceilings sat at 84–91% for that minute, and once
-    // at 89.5% over the measured 30 s).
+    // at 89.5% over the measured 30 s; until ceilings were kept from being lowered by readings
+    // of the same answers, one set in that opening held news at 29 rps for a minute).
     // news's 64 rps is one request a second from each client, so what reaches the proxies
     // in a second is how many clients DNS sent there, not which clients that second happened
     // to pick (which, at 1 s readings of tens of requests, is noise the law answers).
     let demand = [("www.news.example", 64), ("www.shop.example", 10), ("api.cdn.example.net", 10)];
     let started = now();
-    std::thread::scope(|s| {
+    let mut dropped = std::thread::scope(|s| {
         s.spawn(|| {
             std::thread::sleep(Duration::from_secs(5));
             sell(&scratch, &config);
         });
-        drive(&clients, &runtime, &demand, 130);
+        drive(&clients, &runtime, &demand, 130)
     });
-    let (from, to) = (started + 100, started + 130);
+    // The last 30 s are measured, unless the load stalled in them or in the 30 s before (the
+    // law is then answering the gap, and its caches' return): then 60 s more, twice at most.
+    let mut to = started + 130;
+    for _ in 0..2 {
+        if !dropped.iter().any(|t| *t >= to - 60) {
+            break;
+        }
+        println!("the load stalled (requests dropped in seconds {dropped:?}): 60 s more");
+        let more = now();
+        dropped.extend(drive(&clients, &runtime, &demand, 60));
+        to = more + 60;
+    }
+    let from = to - 30;
+    assert!(
+        !dropped.iter().any(|t| *t >= from - 30),
+        "the load stalled in every window measured (requests dropped in seconds {dropped:?}): the machine, not the law"
+    );
     let timeline: Vec<String> = (started..to)
         .step_by(5)
         .map(|t| format!("{:.1}", proxied_rps(&[&a, &b], "www.news.example", t, t + 5)))
         .collect();
     println!("news on the proxies, rps per 5 s: {}", timeline.join(" "));
+    // What the controller read each second of the measured window, and the f it had set.
+    let samples = usage_samples(&scratch, "news", from, to);
+    let readings: Vec<String> = samples.iter().map(|(_, n, f)| format!("{n}@{f:.3}")).collect();
+    println!("news read by the monitor, requests@f per second from {from}: {}", readings.join(" "));
+    if let Ok(keep) = std::env::var("E2E_KEEP") {
+        // For a look at a run: the server's log (with `-v`, every interval's reading and f),
+        // the proxies' logs and the ledger's usage samples.
+        let keep = Path::new(&keep);
+        std::fs::create_dir_all(keep).unwrap();
+        std::fs::write(keep.join("serve.log"), server.log()).unwrap();
+        std::fs::copy(a.log(), keep.join("edge-a.log")).unwrap();
+        std::fs::copy(b.log(), keep.join("edge-b.log")).unwrap();
+        std::fs::write(keep.join("window"), format!("{started} {from} {to}\n")).unwrap();
+        let copy = keep.join("ledger.db");
+        let _ = std::fs::remove_file(&copy);
+        rusqlite::Connection::open(scratch.db()).unwrap().execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    }
     let news = proxied_rps(&[&a, &b], "www.news.example", from, to);
-
     let shop = proxied_rps(&[&a, &b], "www.shop.example", from, to);
     let api = proxied_rps(&[&a, &b], "api.cdn.example.net", started, to);
-    println!("settled: news {news:.2} rps on the proxies (bought 32, asked 64), shop {shop:.2} (asked 10), api {api}");
-    assert!((28.8..=33.6).contains(&news), "news: {news:.2} rps, not within [90%, 105%] of 32:\n{}", server.log());
+    println!(
+        "settled: news {news:.2} rps on the proxies, {:.1}% of the 32 bought (asked 64), shop {shop:.2} (asked 10), api {api}",
+        news / 32.0 * 100.0
+    );
+    // The controller's readings are what the proxies logged: a figure off here is the
+    // monitor's, not the law's. The samples run from interval boundary to boundary as the
+    // watcher read them, the proxies' stamps by the second: at 32 rps a read 100 ms late
+    // moves 3 requests across each end of the window.
+    let read: u64 = samples.iter().map(|(_, n, _)| n).sum();
+    let logged = (news * (to - from) as f64).round() as u64;
+    assert!(
+        samples.len() == (to - from) as usize && read.abs_diff(logged) <= 6,
+        "the monitor read {read} requests of news in {} samples, the proxies logged {logged}",
+        samples.len()
+    );
+    // Each client is one rps of news, so the law can give news a whole number of clients:
+    // 30 (93.75% of 32) is the most within its target of 30.4 (the 5% headroom), 31 is what
+    // it tries and cuts back from. Measured over 30 s of a client's one request a second, the
+    // figure is that count to within a request or two at the ends (±0.07 rps). So 90% (28.8)
+    // passes a law that holds one client less than its target (29, 90.6%, within the
+    // headroom of the target, where the law keeps a ceiling) and fails two less (28, 87.5%).
+    assert!(
+        (28.8..=33.6).contains(&news),
+        "news: {news:.2} rps, not within [90%, 105%] of 32; the controller read {readings:?}:\n{}",
+        control_log(&server, "news")
+    );
     assert!(shop >= 9.5, "shop asked 10 rps, below its purchase; the proxies served {shop:.2}");
     assert_eq!(api, 0.0, "api has no sale: nothing of it on the proxies");
 
@@ -366,7 +462,7 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
         assert!(!m.answers.iter().any(|r| matches!(&r.data, RData::A(x) if x.0 == b_ip)), "{m:?}");
     }
     let started = now();
-    drive(&clients, &runtime, &demand[..1], 20);
+    let _ = drive(&clients, &runtime, &demand[..1], 20);
     let news = proxied_rps(&[&a], "www.news.example", started + 10, started + 20);
     println!("edge-b down: news {news:.2} rps on edge-a");
     assert!(news <= 33.6, "news {news:.2} rps on edge-a alone, above 105% of 32");
@@ -386,10 +482,42 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     };
     let before = f_news(&status());
     std::fs::remove_file(a.log()).unwrap();
-    drive(&clients, &runtime, &demand[..1], 12);
+    let _ = drive(&clients, &runtime, &demand[..1], 12);
     let after = status();
     let news_status = after["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "news").unwrap().clone();
     assert_ne!(news_status["monitor"], "ok", "{after:#}");
     assert!(f_news(&after) < before, "f walks down without a monitor: {before} → {}", f_news(&after));
     assert!(!server.query("www.news.example.", RecordType::A).answers.is_empty(), "still answering");
+
+    // NSD leaves nothing in /tmp (runs before `xfrdir` was set left a /tmp/nsd-xfr-PID each).
+    drop(nsd_daemon);
+    let xfr = PathBuf::from(format!("/tmp/nsd-xfr-{nsd_pid}"));
+    assert!(!xfr.exists(), "NSD left {}", xfr.display());
+}
+
+/// `(start, served requests, fraction)` of `buyer`'s usage samples starting in `[from, to)`.
+fn usage_samples(scratch: &Scratch, buyer: &str, from: i64, to: i64) -> Vec<(i64, u64, f64)> {
+    let ledger = rusqlite::Connection::open(scratch.db()).unwrap();
+    ledger.busy_timeout(Duration::from_secs(5)).unwrap();
+    let mut select = ledger
+        .prepare(
+            "SELECT start, coalesce(served_requests, 0), fraction FROM usage_samples
+             WHERE buyer = ?1 AND start >= ?2 AND start < ?3 ORDER BY start",
+        )
+        .unwrap();
+    select
+        .query_map(rusqlite::params![buyer, from, to], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The server's log without other buyers' per-interval control lines.
+fn control_log(server: &Server, buyer: &str) -> String {
+    server
+        .log()
+        .lines()
+        .filter(|l| !l.contains(" control ") || l.contains(&format!(" control {buyer}:")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
