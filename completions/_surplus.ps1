@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;capacity;measure' {
-            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy''s `log.format`, or auto-detect)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: auto, combined, common, vhost_combined, combined_host, squid or json (default: the proxy''s `log.format`, or auto-detect)')
             [CompletionResult]::new('--json-fields', '--json-fields', [CompletionResultType]::ParameterName, 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests at or after this time')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only requests before this time')
@@ -131,7 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;capacity;history' {
-            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy''s `log.format`, or auto-detect)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: auto, combined, common, vhost_combined, combined_host, squid or json (default: the proxy''s `log.format`, or auto-detect)')
             [CompletionResult]::new('--json-fields', '--json-fields', [CompletionResultType]::ParameterName, 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests at or after this time')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only requests before this time')

@@ -96,7 +96,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;capacity;measure'= {
-            cand --log-format 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy''s `log.format`, or auto-detect)'
+            cand --log-format 'Log format: auto, combined, common, vhost_combined, combined_host, squid or json (default: the proxy''s `log.format`, or auto-detect)'
             cand --json-fields 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`'
             cand --since 'Only requests at or after this time'
             cand --until 'Only requests before this time'
@@ -119,7 +119,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'surplus;capacity;history'= {
-            cand --log-format 'Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy''s `log.format`, or auto-detect)'
+            cand --log-format 'Log format: auto, combined, common, vhost_combined, combined_host, squid or json (default: the proxy''s `log.format`, or auto-detect)'
             cand --json-fields 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`'
             cand --since 'Only requests at or after this time'
             cand --until 'Only requests before this time'

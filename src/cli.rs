@@ -115,8 +115,8 @@ pub struct LogArgs {
     #[arg(value_name = "LOG")]
     pub logs: Vec<String>,
 
-    /// Log format: auto, combined, common, vhost_combined, squid or json (default: the proxy's
-    /// `log.format`, or auto-detect).
+    /// Log format: auto, combined, common, vhost_combined, combined_host, squid or json (default:
+    /// the proxy's `log.format`, or auto-detect).
     #[arg(long, value_name = "FORMAT", value_parser = ["auto", "combined", "common", "vhost_combined", "combined_host", "squid", "json"])]
     pub log_format: Option<String>,
 

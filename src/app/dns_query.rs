@@ -75,8 +75,12 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     };
     let mut done = 0u32;
     runtime.block_on(async {
-        let stream =
-            UdpClientStream::builder(server, TokioRuntimeProvider::default()).with_timeout(Some(timeout)).build();
+        // Each lookup may wait past the one deadline below, which alone decides what was not
+        // answered: with both at `timeout` they raced, and the error said "no response" or "no
+        // answer within" by chance.
+        let stream = UdpClientStream::builder(server, TokioRuntimeProvider::default())
+            .with_timeout(Some(timeout + Duration::from_secs(1)))
+            .build();
         let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
         tokio::spawn(background);
         let request = || {

@@ -390,3 +390,19 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(first.starts_with("proxy,slot,"));
     assert!(child.wait().unwrap().success());
 }
+
+/// The `--log-format` help lists in words the formats it takes, so it must name every one clap
+/// accepts (`combined_host` was missing from the words).
+#[test]
+fn the_log_format_help_names_every_format_it_takes() {
+    for command in ["measure", "history"] {
+        let help = Test::new().args(["capacity", command, "--help"]).run().stdout;
+        let at = help.find("--log-format <FORMAT>").expect("--log-format in the help");
+        let (words, rest) = help[at..].split_once("[possible values: ").unwrap();
+        let values = rest.split_once(']').unwrap().0;
+        let words: Vec<&str> = words.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+        for value in values.split(", ") {
+            assert!(words.contains(&value), "capacity {command} --help: --log-format does not name {value}: {words:?}");
+        }
+    }
+}

@@ -293,8 +293,9 @@ fn the_chart_draws_served_with_its_gaps_and_the_purchase() {
     assert_eq!(svg.matches(r##"stroke="#148C3C""##).count(), 2);
 }
 
-#[test]
-fn logs_reconcile_with_the_ledger() {
+/// The fixture of the README's reconciliation: the ledger measured shop 16:00–16:10, and the
+/// proxy's log (returned) counts 10 requests fewer then and 30 just after.
+fn reconciled() -> (Scratch, std::path::PathBuf) {
     let m = market();
     // The ledger: 16:00–16:10 measured, 600 requests per 5 minutes for shop.
     samples(&m, "shop", T16, T16 + 600, 40, |_| Some(10));
@@ -312,6 +313,12 @@ fn logs_reconcile_with_the_ledger() {
     (0..30).for_each(|i| line("shop.cdn.example.net", T16 + 600 + i * 10));
     (0..40).for_each(|i| line("elsewhere.example", T16 + i));
     let path = m.file("access.log", &log);
+    (m, path)
+}
+
+#[test]
+fn logs_reconcile_with_the_ledger() {
+    let (m, path) = reconciled();
     let json = m
         .surplus(&["report", "usage", "--buyer", "shop", "--format", "json", "--logs", path.to_str().unwrap()])
         .run()
@@ -346,4 +353,49 @@ fn the_present_is_the_clock_given() {
     assert_eq!(gap_at(AFTER), Some(3 * H));
     // A clock before the newest sample does not undo what was measured.
     assert_eq!(gap_at("2026-11-30T12:00Z"), Some(0));
+}
+
+/// The README's billing examples (`--db /tmp/rr/surplus.db` is [`used`], `/tmp/rc/…` is
+/// [`reconciled`]) print what the binary prints on those fixtures, at the README's
+/// `SURPLUS_NOW`, which is the harness's.
+#[test]
+fn the_readme_report_examples_are_current() {
+    let readme = std::fs::read_to_string(crate::test::root().join("README.md")).unwrap();
+    let (rr, (rc, log)) = (used(), reconciled());
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(command) = line.strip_prefix("$ surplus -c examples/surplus.yaml --db ") else { continue };
+        let (m, args) = if let Some(args) = command.strip_prefix("/tmp/rr/surplus.db ") {
+            (&rr, args.to_string())
+        } else if let Some(args) = command.strip_prefix("/tmp/rc/surplus.db ") {
+            (&rc, args.replace("/tmp/rc/access.log", log.to_str().unwrap()))
+        } else {
+            continue;
+        };
+        let printed: Vec<&str> =
+            lines[i + 1..].iter().take_while(|l| !l.starts_with("$ ") && !l.starts_with("```")).copied().collect();
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let ran = m.surplus(&args).run();
+        let got: Vec<&str> = ran.stdout.lines().map(str::trim_end).collect();
+        let want: Vec<&str> = printed.iter().map(|l| l.trim_end()).collect();
+        assert_eq!(want, got, "README.md:{}: `{line}` prints something else now", i + 1);
+        checked += 1;
+    }
+    assert!(checked >= 5, "found {checked} report examples in the README");
+}
+
+/// Not a check: writes the README's billing fixtures where its examples read them
+/// (`/tmp/rr/surplus.db`, `/tmp/rc/surplus.db` and `/tmp/rc/access.log`), so a reader can run
+/// them: `cargo test --test cli report::readme_ledgers -- --ignored`.
+#[test]
+#[ignore]
+fn readme_ledgers() {
+    let (rr, (rc, log)) = (used(), reconciled());
+    for dir in ["/tmp/rr", "/tmp/rc"] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::copy(rr.db(), "/tmp/rr/surplus.db").unwrap();
+    std::fs::copy(rc.db(), "/tmp/rc/surplus.db").unwrap();
+    std::fs::copy(log, "/tmp/rc/access.log").unwrap();
 }
