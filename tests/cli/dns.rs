@@ -34,7 +34,9 @@ impl Server {
     pub fn start_with(scratch: &Scratch, config: &Path, extra: &[&str]) -> Server {
         let log = scratch.dir.path().join(format!("serve-{}.log", std::process::id()));
         let log = (0..).map(|i| log.with_extension(format!("{i}.log"))).find(|p| !p.exists()).unwrap();
+        // dns serve runs on the real clock and refuses SURPLUS_NOW from the shell.
         let mut child = Command::new(env!("CARGO_BIN_EXE_surplus"))
+            .env_remove("SURPLUS_NOW")
             .args(["-c", config.to_str().unwrap(), "--db", &scratch.db(), "dns", "serve"])
             .args(["--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0"])
             .args(extra)
