@@ -68,7 +68,8 @@ pub struct Dns {
     /// Prometheus metrics endpoint (default: none).
     #[serde(deserialize_with = "super::values::optional_socket_addr")]
     pub metrics: Option<SocketAddr>,
-    /// Proxies in each proxy answer (default 2).
+    /// Proxies in each proxy answer, 1 to 8 (default 2).
+    #[serde(deserialize_with = "super::values::proxies_per_answer")]
     pub answers: u8,
     /// DNS servers that `resolve:` fallbacks are looked up at (default: the system's, from
     /// /etc/resolv.conf).

@@ -199,3 +199,13 @@ fn a_misindented_key_is_reported_at_its_own_line() {
         + "  - name: edge-2\n    addresses: [127.0.0.12]\n    capacity_rps: 5\n";
     assert_eq!(error(&two), "surplus.yaml:7:5: proxies[0]: missing field `capacity_rps`");
 }
+
+#[test]
+fn proxies_per_answer_are_1_to_8() {
+    let bad = format!("{MINIMAL}dns:\n  answers: 0\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:12: dns.answers: expected 1 to 8 proxies per answer, got 0");
+    let bad = format!("{MINIMAL}dns:\n  answers: 300\n");
+    assert_eq!(error(&bad), "surplus.yaml:11:12: dns.answers: expected 1 to 8 proxies per answer, got 300");
+    assert_eq!(parse(&format!("{MINIMAL}dns:\n  answers: 3\n")).unwrap().dns.answers, 3);
+    assert_eq!(parse(MINIMAL).unwrap().dns.answers, 2);
+}

@@ -311,6 +311,24 @@ pub fn optional_port<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u16>, D:
     Ok(Option::<Port>::deserialize(de)?.map(|p| p.0))
 }
 
+/// `dns.answers`: proxies in each proxy answer, 1 to 8 (an answer of more is rarely used by
+/// clients, and 0 would answer a buyer's share with nothing).
+pub fn proxies_per_answer<'de, D: Deserializer<'de>>(de: D) -> Result<u8, D::Error> {
+    struct Answers(u8);
+    impl<'de> Deserialize<'de> for Answers {
+        fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+            de.deserialize_any(Checked("proxies per answer, 1 to 8", |v: Scalar<'_>| match v {
+                Scalar::Int(n) if (1..=8).contains(&n) => Ok(Answers(n as u8)),
+                Scalar::Int(n) => Err(format!("expected 1 to 8 proxies per answer, got {n}")),
+                other => {
+                    Err(format!("expected 1 to 8 proxies per answer, got {}", other.text("").unwrap_or("a number")))
+                }
+            }))
+        }
+    }
+    Ok(Answers::deserialize(de)?.0)
+}
+
 /// An ISO 4217-shaped currency code (`EUR`, `USD`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Currency(pub String);
