@@ -701,17 +701,19 @@ fn billing(text: &str) -> Result<Billing, String> {
 }
 
 fn price_or_zero(text: &str) -> Result<Money, String> {
-    let m: Money = text.parse().map_err(|e: crate::core::money::MoneyError| e.to_string())?;
-    if m.micros() < 0 {
-        return Err(format!("prices must be >= 0, got {text}"));
-    }
-    check_price(m).map_err(|e| e.to_string())
+    price(text, false)
 }
 
 fn positive_price(text: &str) -> Result<Money, String> {
+    price(text, true)
+}
+
+/// A price per rps-hour: above 0 (`positive`) or at least 0, and within the ledger's bound.
+fn price(text: &str, positive: bool) -> Result<Money, String> {
     let m: Money = text.parse().map_err(|e: crate::core::money::MoneyError| e.to_string())?;
-    if m.micros() <= 0 {
-        return Err(format!("prices must be > 0, got {text}"));
+    let (fits, bound) = if positive { (m.micros() > 0, "> 0") } else { (m.micros() >= 0, ">= 0") };
+    if !fits {
+        return Err(format!("prices must be {bound}, got {text}"));
     }
     check_price(m).map_err(|e| e.to_string())
 }

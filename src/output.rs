@@ -54,9 +54,7 @@ pub enum Column {
 pub struct Rows {
     pub headers: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
-    /// Columns aligned right (numbers).
-    pub numeric: Vec<bool>,
-    /// Each column's kind.
+    /// Each column's kind (numbers are aligned right in tables).
     pub kinds: Vec<Column>,
 }
 
@@ -78,7 +76,6 @@ impl Rows {
                 .zip(&kinds)
                 .map(|(h, k)| if *k == Column::Text { h } else { &h[..h.len() - 1] })
                 .collect(),
-            numeric: kinds.iter().map(|k| *k == Column::Number).collect(),
             kinds,
             rows: Vec::new(),
         }
@@ -127,7 +124,7 @@ pub fn write_table(out: &mut dyn Write, rows: &Rows) -> io::Result<()> {
     }
     for (at, &i) in shown.iter().enumerate() {
         if let Some(column) = table.column_mut(at)
-            && rows.numeric.get(i).copied().unwrap_or(false)
+            && rows.kind(i) == Column::Number
         {
             column.set_cell_alignment(CellAlignment::Right);
         }

@@ -193,7 +193,7 @@ impl Control {
         let control = Control {
             last_taken,
             taken_at: Instant::now(),
-            last_span: Control::interval(&g.config),
+            last_span: UsageWriter::interval(g) as f64,
             config: Arc::clone(&g.config),
             monitor,
             plan: ControlLoop::new(Control::params(&g.config)),
@@ -201,10 +201,6 @@ impl Control {
         };
         control.announce();
         control
-    }
-
-    fn interval(config: &Config) -> f64 {
-        config.control.interval.secs().max(1) as f64
     }
 
     fn params(config: &Config) -> Params {

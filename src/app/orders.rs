@@ -34,8 +34,7 @@ pub fn order(config: &Config, db: Option<&Path>, args: &OrderArgs, now: i64) -> 
         (None, None) => return Err(bad_usage("give an order (buy, sell, cancel) or --file")),
     };
     let placed = ledger.place_order(&new, now, &mut BookCache::default())?;
-    let began = (new.window.start < now).then_some(now - new.window.start);
-    super::market::note_begun(new.window, began);
+    super::market::note_begun(new.window, new.window.began(now));
     writeln!(out, "{}", describe(&placed)?)?;
     Ok(())
 }

@@ -1,6 +1,6 @@
-//! Money as integer micro-units of the configured currency: exact sums, never floats; the
-//! bounds that keep every sale's total inside the ledger's 64-bit integers; checked sums; and
-//! printing to a currency's minor unit.
+//! Money as integer micro-units of a currency (each sale, bid, order and auction names its
+//! own): exact sums, never floats; the bounds that keep every sale's total inside the ledger's
+//! 64-bit integers; checked sums; and printing to a currency's minor unit.
 //!
 //! **Bounds.** The ledger stores amounts as `i64` micro-units, so nothing may add up to more
 //! than [`MAX_AMOUNT`] (9,223,372,036,854 units). A sale's total is `rps × hours × price`, so

@@ -254,7 +254,12 @@ impl Window {
                 rest: Window { start: current, end: self.end }.to_string(),
             });
         }
-        Ok((self.start < now).then_some(now - self.start))
+        Ok(self.began(now))
+    }
+
+    /// How long ago the window began, if it has by `now`.
+    pub fn began(self, now: i64) -> Option<i64> {
+        (self.start < now).then_some(now - self.start)
     }
 
     /// The start of every slot in the window, in order (the window must be aligned).
