@@ -2,13 +2,14 @@
 # Runs ../shared/bench/dns-vs-peers.sh against `surplus dns serve` with a live sale, so the
 # queried name (www.shop.example, estimate 0.5) gets fraction-controlled answers.
 #
-# usage: benches/dns-vs-peers.sh [-l SECONDS] [-r ROUNDS] [-t THREADS]
+# usage: benches/dns-vs-peers.sh [-l SECONDS] [-r ROUNDS] [-t THREADS] [-Q RATE]
 #   THREADS: UDP serving threads (default 1, as gdnsd and NSD are set up by the script).
+#   RATE: offer this many queries a second to each server and compare CPU per query.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=10 rounds=3 threads=1
-while getopts "l:r:t:" o; do
-  case $o in l) secs=$OPTARG ;; r) rounds=$OPTARG ;; t) threads=$OPTARG ;; *) exit 2 ;; esac
+secs=10 rounds=3 threads=1 rate=()
+while getopts "l:r:t:Q:" o; do
+  case $o in l) secs=$OPTARG ;; r) rounds=$OPTARG ;; t) threads=$OPTARG ;; Q) rate=(-Q "$OPTARG") ;; *) exit 2 ;; esac
 done
 # The shared benchmark kit lives beside the clone, not in it (see the README's Speed section).
 kit=${SURPLUS_PEER_BENCH:-../shared/bench}
@@ -27,5 +28,5 @@ s market auction create --window "$hour/2h" --rps 10
 s market auction bid 1 --buyer shop --rps 10 --price 1
 s market auction run 1
 port=5390
-bash "$kit/dns-vs-peers.sh" -l "$secs" -r "$rounds" -q www.shop.example -p "$port" -- \
+bash "$kit/dns-vs-peers.sh" -l "$secs" -r "$rounds" "${rate[@]}" -q www.shop.example -p "$port" -- \
   "$bin" -c examples/surplus.yaml --db "$db" dns serve --listen "127.0.0.1:$port" --threads "$threads"
