@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use buyer::{Algorithm, Buyer, BuyerServer, Fallback};
 pub use locate::YamlPath;
-pub use network::{Nameserver, Network};
+pub use network::{Nameserver, Network, Soa, SoaTimes};
 pub use proxy::{HealthCheck, LogSource, MonitorChoice, Proxy, StatsKind, StatsSource};
 pub use settings::{Control, Dns, Market};
 
@@ -96,6 +96,9 @@ impl Config {
             if let Some(e) = nonempty(ns.addresses.len(), at.key("addresses"), "address") {
                 return Some(e);
             }
+        }
+        if let Some((key, message)) = self.network.soa_problem() {
+            return Some((root.key("network").key("soa").key(key), message));
         }
         if let Some(e) = nonempty(self.proxies.len(), root.key("proxies"), "proxy") {
             return Some(e);

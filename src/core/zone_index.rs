@@ -21,6 +21,10 @@ pub enum NameKind {
     /// A host of buyer `buyer`: answered with proxies or the buyer's fallback. When the host is a
     /// zone of its own (delegated to us), `zone` is that zone.
     BuyerHost { buyer: usize, zone: usize },
+    /// An empty non-terminal of zone `zone`: a name with no data of its own that has names below
+    /// it (`static.cdn.example.net` above `img.static.cdn.example.net`). It exists (RFC 4592
+    /// §2.2.2), so it is NODATA, never NXDOMAIN (RFC 8020 §2: that would deny the subtree).
+    Empty { zone: usize },
     /// No such name, inside zone `zone`: NXDOMAIN with that zone's SOA.
     Missing { zone: usize },
     /// Not in any zone of ours: REFUSED (never an open resolver).
@@ -73,7 +77,46 @@ impl ZoneIndex {
                 )?;
             }
         }
+        index.add_empty_non_terminals();
         Ok(index)
+    }
+
+    /// Every ancestor of a name, between it and the apex of the zone it is in, that is not a
+    /// name itself. A zone apex is a name, so the walk stops at the closest one; above a
+    /// delegated buyer zone that is not in ours there is nothing of ours.
+    fn add_empty_non_terminals(&mut self) {
+        let mut found = Vec::new();
+        for name in self.names.keys() {
+            let mut rest = name.as_str();
+            while let Some((_, parent)) = rest.split_once('.') {
+                if self.names.contains_key(parent) {
+                    break;
+                }
+                let Some(zone) = self.enclosing_zone(parent) else { break };
+                found.push((parent.to_string(), zone));
+                rest = parent;
+            }
+        }
+        for (name, zone) in found {
+            self.names.insert(name, (NameKind::Empty { zone }, "an empty non-terminal".to_string()));
+        }
+    }
+
+    /// The zone `name` is in (the closest apex at or above it).
+    fn enclosing_zone(&self, name: &str) -> Option<usize> {
+        let mut rest = name;
+        loop {
+            if let Some(&zone) = self.zone_of_apex.get(rest) {
+                return Some(zone);
+            }
+            rest = rest.split_once('.')?.1;
+        }
+    }
+
+    /// Every name of every zone (apexes, name servers, proxies, buyer hosts, empty
+    /// non-terminals) and what it is, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = (&str, NameKind)> {
+        self.names.iter().map(|(name, (kind, _))| (name.as_str(), *kind))
     }
 
     fn add_zone(&mut self, apex: &str) -> usize {
@@ -149,6 +192,36 @@ mod tests {
         assert_eq!(z.classify("www.shop.example"), NameKind::BuyerHost { buyer: 0, zone: 1 });
         assert_eq!(z.classify("news.example.org"), NameKind::BuyerHost { buyer: 1, zone: 2 });
         assert_eq!(z.apex(2), "news.example.org");
+    }
+
+    /// RFC 8020 §2, RFC 4592 §2.2.2: a name with names below it exists, data or not.
+    #[test]
+    fn empty_non_terminals_exist_rfc8020_s2() {
+        let z = ZoneIndex::new(
+            "cdn.example.net",
+            &["a.ns.cdn.example.net"],
+            &["edge-1"],
+            &[("shop", &["img.static.cdn.example.net", "x.y.www.shop.example", "www.shop.example"])],
+        )
+        .unwrap();
+        assert_eq!(z.classify("static.cdn.example.net"), NameKind::Empty { zone: 0 });
+        assert_eq!(z.classify("ns.cdn.example.net"), NameKind::Empty { zone: 0 });
+        // Below a delegated buyer host, inside its zone.
+        let shop = z.names().find(|(n, _)| *n == "www.shop.example").map(|(_, k)| k);
+        let Some(NameKind::BuyerHost { zone: shop, .. }) = shop else { panic!("{shop:?}") };
+        assert_eq!(z.classify("y.www.shop.example"), NameKind::Empty { zone: shop });
+        // Not above a zone apex, and not beside one: those stay what they were.
+        assert_eq!(z.classify("shop.example"), NameKind::Outside);
+        assert_eq!(z.classify("cdn.example.net"), NameKind::Apex { zone: 0 });
+        assert_eq!(z.classify("nope.static.cdn.example.net"), NameKind::Missing { zone: 0 });
+        assert_eq!(z.classify("other.cdn.example.net"), NameKind::Missing { zone: 0 });
+        let empty: Vec<&str> = {
+            let mut e: Vec<&str> =
+                z.names().filter(|(_, k)| matches!(k, NameKind::Empty { .. })).map(|(n, _)| n).collect();
+            e.sort();
+            e
+        };
+        assert_eq!(empty, ["ns.cdn.example.net", "static.cdn.example.net", "y.www.shop.example"]);
     }
 
     #[test]

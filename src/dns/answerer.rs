@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use super::query::{self, Refusal};
 use super::response::{
-    self, NOERROR, NXDOMAIN, REFUSED, Record, Reply, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_NS, TYPE_SOA, Transport,
+    self, NOERROR, NXDOMAIN, REFUSED, Record, Reply, SERVFAIL, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_NS, TYPE_SOA,
+    Transport,
 };
-use super::zone_data::{Fallback, ZoneData};
+use super::zone_data::{Addresses, Fallback, ServerFamily, ZoneData};
 use crate::config::Algorithm;
 use crate::core::client_hash::{self, Subnet};
 use crate::core::client_split;
@@ -175,7 +176,7 @@ impl Answerer {
                 return (Some(&self.out), Outcome::Other);
             }
         };
-        let refused = Reply { rcode: REFUSED, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        let refused = Reply { rcode: REFUSED, ..Reply::default() };
         if q.qclass != CLASS_IN {
             response::write(&q, &refused, transport, &mut self.out);
             return (Some(&self.out), Outcome::Other);
@@ -184,7 +185,10 @@ impl Answerer {
         let kind = zone.index.classify(&self.name);
         let v6 = q.qtype == TYPE_AAAA;
         let address_query = matches!(q.qtype, TYPE_A | TYPE_AAAA | TYPE_ANY);
-        let nodata = |z: usize| (NOERROR, Vec::<&Record>::new(), Some(z));
+        let mut additional: &[response::Additional] = &[];
+        // Every path that ends without an answer names the zone whose SOA goes in authority
+        // (RFC 2308 §2.2, §3): NODATA and NXDOMAIN alike.
+        let nodata = |z: usize| (NOERROR, Vec::<&Record>::new(), Some(z), Outcome::Other, None);
         let (rcode, answers, soa_of, outcome, scope): (u8, Vec<&Record>, Option<usize>, Outcome, Option<u8>) =
             match kind {
                 NameKind::Outside => {
@@ -192,55 +196,72 @@ impl Answerer {
                     return (Some(&self.out), Outcome::Other);
                 }
                 NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
-                NameKind::Apex { zone: z } => {
-                    let (rcode, answers, soa) = apex_answer(zone, z, q.qtype).unwrap_or_else(|| nodata(z));
-                    (rcode, answers, soa, Outcome::Other, None)
-                }
+                NameKind::Empty { zone: z } => nodata(z),
+                NameKind::Apex { zone: z } => match apex_answer(zone, z, q.qtype) {
+                    Some(answers) => {
+                        if q.qtype == TYPE_NS && z == 0 {
+                            additional = &zone.glue;
+                        }
+                        (NOERROR, answers, None, Outcome::Other, None)
+                    }
+                    None => nodata(z),
+                },
                 NameKind::Nameserver { index } if address_query => {
-                    (NOERROR, zone.nameservers[index].family(v6).iter().collect(), None, Outcome::Other, None)
+                    host_answer(&zone.nameservers[index], v6, q.qtype == TYPE_ANY)
+                        .map_or(nodata(0), |answers| (NOERROR, answers, None, Outcome::Other, None))
                 }
                 NameKind::Proxy { index } if address_query => {
-                    (NOERROR, zone.proxies[index].family(v6).iter().collect(), None, Outcome::Other, None)
+                    host_answer(&zone.proxies[index], v6, q.qtype == TYPE_ANY)
+                        .map_or(nodata(0), |answers| (NOERROR, answers, None, Outcome::Other, None))
                 }
-                NameKind::Nameserver { .. } | NameKind::Proxy { .. } => {
-                    let (r, a, s) = nodata(0);
-                    (r, a, s, Outcome::Other, None)
-                }
+                NameKind::Nameserver { .. } | NameKind::Proxy { .. } => nodata(0),
                 NameKind::BuyerHost { buyer, zone: z } => {
-                    if let Some((rcode, answers, soa)) = (z != 0).then(|| apex_answer(zone, z, q.qtype)).flatten()
-                        && q.qtype != TYPE_ANY
-                    {
-                        (rcode, answers, soa, Outcome::Other, None)
-                    } else if address_query {
-                        let subnet = q
-                            .edns
-                            .and_then(|e| e.client_subnet)
-                            .map_or_else(|| Subnet::of_resolver(client), |s| Subnet::of(s.address, s.source_prefix));
-                        let (answers, outcome, scope) = self.buyer_answer(zone, buyer, v6, &subnet);
-                        let soa = answers.is_empty().then_some(z);
-                        (NOERROR, answers, soa, outcome, scope)
-                    } else {
-                        let (r, a, s) = nodata(z);
-                        (r, a, s, Outcome::Other, None)
+                    let apex = (z != 0).then(|| apex_answer(zone, z, q.qtype)).flatten();
+                    match apex {
+                        Some(answers) if q.qtype != TYPE_ANY => (NOERROR, answers, None, Outcome::Other, None),
+                        _ => {
+                            let subnet = q.edns.and_then(|e| e.client_subnet).map_or_else(
+                                || Subnet::of_resolver(client),
+                                |s| Subnet::of(s.address, s.source_prefix),
+                            );
+                            let answer = self.buyer_answer(zone, buyer, z != 0, q.qtype, &subnet);
+                            match answer.answers {
+                                BuyerAnswers::Records(answers) => {
+                                    let soa = answers.is_empty().then_some(z);
+                                    (NOERROR, answers, soa, answer.outcome, answer.scope)
+                                }
+                                BuyerAnswers::Unknown => (SERVFAIL, Vec::new(), None, Outcome::Other, answer.scope),
+                            }
+                        }
                     }
                 }
             };
-        let authority = soa_of.map(|z| (zone.apexes[z].as_slice(), &zone.soas[z]));
+        let authority = soa_of.map(|z| &zone.negative_soas[z]);
         let ecs_scope = q.edns.and_then(|e| e.client_subnet).map(|_| scope.unwrap_or(0));
-        let reply = Reply { rcode, authoritative: true, answers: &answers, authority, ecs_scope };
+        // SERVFAIL says nothing about the data: not authoritative (as NSD and Knot send it).
+        let reply =
+            Reply { rcode, authoritative: rcode != SERVFAIL, answers: &answers, authority, additional, ecs_scope };
         response::write(&q, &reply, transport, &mut self.out);
         (Some(&self.out), outcome)
     }
 
-    /// A buyer's A/AAAA answer: proxies for the fraction `f`, else the fallback; and the ECS
-    /// scope the answer depended on (a `client_hash` pick depends on the subnet).
+    /// A buyer's answer, for any type: which side of the buyer's line the client is on
+    /// ([`client_split::place`], the same for every type, so one client sees one name), then
+    /// that side's records. On the proxy side A/AAAA get proxies and other types nothing. On
+    /// the fallback side a `handback` host in our zone is a CNAME for every type (RFC 1034
+    /// §4.3.2 step 3a: a CNAME owner has no other data); the buyer's servers answer A/AAAA and
+    /// nothing else. `delegated`: the host is a zone apex of ours, where a CNAME cannot be
+    /// (RFC 1034 §3.6.2), so its fallback is addresses even for `handback`. The ECS scope says
+    /// what the answer depended on (the split's subnet while the buyer has a fraction, a
+    /// `client_hash` pick's).
     fn buyer_answer<'z>(
         &mut self,
         zone: &'z ZoneData,
         buyer: usize,
-        v6: bool,
+        delegated: bool,
+        qtype: u16,
         subnet: &Subnet,
-    ) -> (Vec<&'z Record>, Outcome, Option<u8>) {
+    ) -> BuyerAnswer<'z> {
         let line = self.live.line(buyer);
         // While the buyer has a fraction the side depends on the client subnet, and the ECS
         // scope says so, at f = 1 too. With scope 0 an ECS resolver (Unbound's subnetcache)
@@ -249,14 +270,48 @@ impl Answerer {
         // where a resolver's 64 client subnets swung between all and none. f = 0 (no sale, or
         // cut to nothing) answers everyone alike.
         let split_scope = (line.threshold() > 0).then_some(subnet.prefix);
-        if line.to_proxy(client_split::place(subnet, zone.split_keys[buyer])) {
+        let fallback = if delegated { zone.apex_fallbacks[buyer].as_ref() } else { Some(&zone.fallbacks[buyer]) };
+        let v6 = qtype == TYPE_AAAA;
+        let address_query = matches!(qtype, TYPE_A | TYPE_AAAA | TYPE_ANY);
+        let cname = matches!(fallback, Some(Fallback::Handback(_)));
+        let records = |answers, outcome, scope: Option<u8>| BuyerAnswer {
+            answers: BuyerAnswers::Records(answers),
+            outcome,
+            scope: scope.or(split_scope),
+        };
+        if line.to_proxy(client_split::place(subnet, zone.split_keys[buyer])) && self.any_proxy_healthy() {
+            if !address_query {
+                return records(Vec::new(), Outcome::Other, None);
+            }
             let answers = self.proxy_answer(zone, v6);
             if !answers.is_empty() {
-                return (answers, Outcome::Proxy { buyer }, split_scope);
+                return records(answers, Outcome::Proxy { buyer }, None);
+            }
+            // No proxy of this family: the buyer's servers have one, perhaps; but beside a
+            // CNAME for one type the name cannot have addresses for another, so a CNAMEd host
+            // on the proxy side has none of the family.
+            if cname {
+                return records(Vec::new(), Outcome::Other, None);
             }
         }
-        let (answers, scope) = self.fallback_answer(zone, buyer, v6, subnet);
-        (answers, Outcome::Fallback { buyer }, scope.or(split_scope))
+        match fallback {
+            None => BuyerAnswer { answers: BuyerAnswers::Unknown, outcome: Outcome::Other, scope: split_scope },
+            Some(Fallback::Handback(target)) => {
+                let outcome = if address_query { Outcome::Fallback { buyer } } else { Outcome::Other };
+                records(vec![target], outcome, None)
+            }
+            Some(Fallback::Servers { .. }) if !address_query => records(Vec::new(), Outcome::Other, None),
+            Some(Fallback::Servers { families, algorithm }) => {
+                let (answers, scope) = self.server_answer(buyer, families, *algorithm, v6, subnet);
+                let outcome = if answers.is_empty() { Outcome::Other } else { Outcome::Fallback { buyer } };
+                records(answers, outcome, scope)
+            }
+        }
+    }
+
+    /// Whether any proxy passes its health check: the proxy side has something to give.
+    fn any_proxy_healthy(&self) -> bool {
+        self.live.healthy.iter().any(|h| h.load(Ordering::Relaxed))
     }
 
     /// Addresses of `per_answer` healthy proxies, picked in proportion to their capacity.
@@ -272,45 +327,66 @@ impl Answerer {
         self.picks.iter().flat_map(|&i| zone.proxies[i].family(v6)).collect()
     }
 
-    fn fallback_answer<'z>(
+    /// One of the buyer's servers with an address of the family, by its algorithm, and the
+    /// ECS scope a `client_hash` pick depends on.
+    fn server_answer<'z>(
         &mut self,
-        zone: &'z ZoneData,
         buyer: usize,
+        families: &'z [ServerFamily; 2],
+        algorithm: Algorithm,
         v6: bool,
         subnet: &Subnet,
     ) -> (Vec<&'z Record>, Option<u8>) {
-        match &zone.fallbacks[buyer] {
-            Fallback::Handback(cname) => (vec![cname], None),
-            Fallback::Servers { families, algorithm } => {
-                let family = &families[usize::from(v6)];
-                if family.members.is_empty() {
-                    return (Vec::new(), None);
-                }
-                let (pick, scope) = match algorithm {
-                    Algorithm::RoundRobin => {
-                        let turn = &mut self.turns[buyer][usize::from(v6)];
-                        *turn = turn.wrapping_add(1);
-                        (family.members[*turn % family.members.len()], None)
-                    }
-                    Algorithm::Weighted => {
-                        (self.servers[buyer][usize::from(v6)].pick().unwrap_or(family.members[0]), None)
-                    }
-                    Algorithm::ClientHash => (
-                        client_hash::pick(subnet, &family.ids, &family.weights).unwrap_or(family.members[0]),
-                        Some(subnet.prefix),
-                    ),
-                };
-                (family.records[pick].iter().collect(), scope)
-            }
+        let family = &families[usize::from(v6)];
+        if family.members.is_empty() {
+            return (Vec::new(), None);
         }
+        let (pick, scope) = match algorithm {
+            Algorithm::RoundRobin => {
+                let turn = &mut self.turns[buyer][usize::from(v6)];
+                *turn = turn.wrapping_add(1);
+                (family.members[*turn % family.members.len()], None)
+            }
+            Algorithm::Weighted => (self.servers[buyer][usize::from(v6)].pick().unwrap_or(family.members[0]), None),
+            Algorithm::ClientHash => (
+                client_hash::pick(subnet, &family.ids, &family.weights).unwrap_or(family.members[0]),
+                Some(subnet.prefix),
+            ),
+        };
+        (family.records[pick].iter().collect(), scope)
     }
 }
 
+/// What a buyer's name answers.
+struct BuyerAnswer<'z> {
+    answers: BuyerAnswers<'z>,
+    outcome: Outcome,
+    scope: Option<u8>,
+}
+
+enum BuyerAnswers<'z> {
+    /// These records (none: NODATA).
+    Records(Vec<&'z Record>),
+    /// A delegated host's fallback before its addresses are learned: SERVFAIL, as a
+    /// secondary that has no copy of the zone would answer.
+    Unknown,
+}
+
+/// A host's addresses of the family asked for; for ANY, its IPv4 ones, else its IPv6 ones.
+/// `None`: it has none (NODATA).
+fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Vec<&Record>> {
+    let records = match addresses.family(v6) {
+        [] if any => addresses.family(true),
+        records => records,
+    };
+    (!records.is_empty()).then(|| records.iter().collect())
+}
+
 /// The apex's own data: SOA, NS (ANY gets the SOA, minimally, as RFC 8482 allows).
-fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<(u8, Vec<&Record>, Option<usize>)> {
+fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<Vec<&Record>> {
     match qtype {
-        TYPE_SOA | TYPE_ANY => Some((NOERROR, vec![&zone.soas[z]], None)),
-        TYPE_NS => Some((NOERROR, zone.ns.iter().collect(), None)),
+        TYPE_SOA | TYPE_ANY => Some(vec![&zone.soas[z]]),
+        TYPE_NS => Some(zone.ns.iter().collect()),
         _ => None,
     }
 }

@@ -4,6 +4,11 @@
 //! sent (so the question's case is preserved), then records whose owner name is a compression
 //! pointer to that question, then the OPT record when the query had one. Records are encoded
 //! when the zone is built, never per query.
+//!
+//! The SOA of a negative answer ([`NegativeSoa`]) is written compressed as the peers write it:
+//! its owner, the zone apex, is a pointer into the question's name (the apex is always a
+//! suffix of it), and its MNAME and RNAME point at the apex when they are below it. Its parts
+//! are laid out once per zone; per query only the pointers' offset is worked out.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -17,6 +22,7 @@ pub const CLASSIC_PAYLOAD: usize = 512;
 pub const BADVERS: u16 = 16;
 /// Rcodes.
 pub const NOERROR: u8 = 0;
+pub const SERVFAIL: u8 = 2;
 pub const NXDOMAIN: u8 = 3;
 pub const REFUSED: u8 = 5;
 /// Record types.
@@ -58,11 +64,11 @@ impl Record {
         Record { rtype: TYPE_NS, ttl, rdata: wire_name(host) }
     }
 
-    /// An SOA record; `minimum` is the negative-caching TTL (RFC 2308).
-    pub fn soa(mname: &str, rname: &str, serial: u32, ttl: u32, minimum: u32) -> Record {
+    /// An SOA record; `timers.minimum` is the negative-caching TTL (RFC 2308).
+    pub fn soa(mname: &str, rname: &str, serial: u32, ttl: u32, timers: &SoaTimers) -> Record {
         let mut rdata = wire_name(mname);
         rdata.extend(wire_name(rname));
-        for v in [serial, 3600, 600, 86_400, minimum] {
+        for v in [serial, timers.refresh, timers.retry, timers.expire, timers.minimum] {
             rdata.extend(v.to_be_bytes());
         }
         Record { rtype: TYPE_SOA, ttl, rdata }
@@ -78,6 +84,213 @@ impl Record {
     }
 }
 
+/// The SOA's timers, seconds (RFC 1035 §3.3.13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SoaTimers {
+    pub refresh: u32,
+    pub retry: u32,
+    pub expire: u32,
+    /// The TTL of negative answers (RFC 2308 §4).
+    pub minimum: u32,
+}
+
+/// A zone's SOA as the authority section of its negative answers (NXDOMAIN, NODATA): with
+/// the TTL RFC 2308 §5 gives it, the smaller of the SOA's own TTL and its minimum, and laid out
+/// for compression against the question (see the module's comment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NegativeSoa {
+    /// The apex in wire form, to find it at the end of the question's name.
+    apex: Vec<u8>,
+    ttl: u32,
+    mname: Compressed,
+    rname: Compressed,
+    /// Serial, refresh, retry, expire, minimum.
+    timers: [u8; 20],
+}
+
+/// A name in SOA data: its labels in front of the apex, then a pointer to the apex; or (a name
+/// not below the apex) the whole name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Compressed {
+    /// The whole name, to point at where the question's name ends with all of it.
+    whole: Vec<u8>,
+    labels: Vec<u8>,
+    below_apex: bool,
+}
+
+impl Compressed {
+    fn of(name: &[u8], apex: &[u8]) -> Compressed {
+        // Whole labels only: walk the name's label boundaries for the apex.
+        let mut at = 0;
+        while at < name.len() && name[at] != 0 {
+            if name[at..].eq_ignore_ascii_case(apex) {
+                return Compressed { whole: name.to_vec(), labels: name[..at].to_vec(), below_apex: true };
+            }
+            at += 1 + usize::from(name[at]);
+        }
+        Compressed { whole: name.to_vec(), labels: name.to_vec(), below_apex: false }
+    }
+
+    /// Where in the question's name (`qname`, wire form) all of this name is, if it is: the
+    /// NODATA for `AAAA ns1.cdn.example.net` points its MNAME at the question (as NSD does).
+    fn in_question(&self, qname: &[u8]) -> Option<u16> {
+        let at = qname.len().checked_sub(self.whole.len())?;
+        if !qname[at..].eq_ignore_ascii_case(&self.whole) {
+            return None;
+        }
+        // At a label boundary: walk the labels to it.
+        let mut label = 0;
+        while label < at {
+            label += 1 + usize::from(qname[label]);
+        }
+        (label == at).then_some((12 + at) as u16)
+    }
+
+    fn len(&self, qname: &[u8]) -> usize {
+        if self.in_question(qname).is_some() {
+            return 2;
+        }
+        self.labels.len() + if self.below_apex { 2 } else { 0 }
+    }
+
+    fn write(&self, qname: &[u8], apex_at: u16, out: &mut Vec<u8>) {
+        if let Some(at) = self.in_question(qname) {
+            out.extend((0xc000 | at).to_be_bytes());
+            return;
+        }
+        out.extend_from_slice(&self.labels);
+        if self.below_apex {
+            out.extend((0xc000 | apex_at).to_be_bytes());
+        }
+    }
+}
+
+impl NegativeSoa {
+    /// The negative-answer form of `soa` (a record from [`Record::soa`]) owned by `apex`
+    /// (wire form).
+    pub fn new(apex: &[u8], soa: &Record) -> NegativeSoa {
+        let mname_len = name_length(&soa.rdata);
+        let rname_len = name_length(&soa.rdata[mname_len..]);
+        let (mname, rest) = soa.rdata.split_at(mname_len);
+        let (rname, timers) = rest.split_at(rname_len);
+        let minimum = u32::from_be_bytes(timers[16..20].try_into().unwrap_or_default());
+        NegativeSoa {
+            apex: apex.to_vec(),
+            ttl: soa.ttl.min(minimum),
+            mname: Compressed::of(mname, apex),
+            rname: Compressed::of(rname, apex),
+            timers: timers.try_into().unwrap_or([0; 20]),
+        }
+    }
+
+    /// The TTL it is sent with.
+    pub fn ttl(&self) -> u32 {
+        self.ttl
+    }
+
+    /// Octets it takes in a reply whose question's name (`qname`) ends with the apex.
+    fn len(&self, qname: &[u8]) -> usize {
+        2 + 10 + self.rdata_len(qname)
+    }
+
+    fn rdata_len(&self, qname: &[u8]) -> usize {
+        self.mname.len(qname) + self.rname.len(qname) + 20
+    }
+
+    /// Where the apex starts in a reply to `question` (its name, type and class as sent), if
+    /// the name ends with it: it always does for a name of the zone.
+    fn apex_in(&self, question: &[u8]) -> Option<u16> {
+        let name = question.get(..question.len().checked_sub(4)?)?;
+        let head = name.len().checked_sub(self.apex.len())?;
+        // A label boundary (lower_name makes a `.` inside a label match nothing, so a name
+        // of the zone ends with the apex's labels), checked all the same: it is cheap.
+        (name[head..].eq_ignore_ascii_case(&self.apex)).then_some((12 + head) as u16)
+    }
+
+    fn write(&self, question: &[u8], out: &mut Vec<u8>) {
+        let Some(apex_at) = self.apex_in(question) else {
+            // Never for a name of the zone; written whole rather than wrong.
+            let mut rdata = Vec::new();
+            for name in [&self.mname, &self.rname] {
+                rdata.extend_from_slice(&name.labels);
+                if name.below_apex {
+                    rdata.extend_from_slice(&self.apex);
+                }
+            }
+            rdata.extend_from_slice(&self.timers);
+            Record { rtype: TYPE_SOA, ttl: self.ttl, rdata }.write(&self.apex, out);
+            return;
+        };
+        let qname = &question[..question.len() - 4];
+        out.extend((0xc000 | apex_at).to_be_bytes());
+        out.extend(TYPE_SOA.to_be_bytes());
+        out.extend(1u16.to_be_bytes()); // class IN
+        out.extend(self.ttl.to_be_bytes());
+        out.extend((self.rdata_len(qname) as u16).to_be_bytes());
+        self.mname.write(qname, apex_at, out);
+        self.rname.write(qname, apex_at, out);
+        out.extend_from_slice(&self.timers);
+    }
+
+    /// Its length in a reply to `question`.
+    fn len_in(&self, question: &[u8]) -> usize {
+        match self.apex_in(question) {
+            Some(_) => self.len(&question[..question.len() - 4]),
+            None => {
+                let whole = |n: &Compressed| n.labels.len() + if n.below_apex { self.apex.len() } else { 0 };
+                self.apex.len() + 10 + whole(&self.mname) + whole(&self.rname) + 20
+            }
+        }
+    }
+}
+
+/// The length of the uncompressed wire name at the start of `wire`.
+fn name_length(wire: &[u8]) -> usize {
+    let mut at = 0;
+    while at < wire.len() && wire[at] != 0 {
+        at += 1 + usize::from(wire[at]);
+    }
+    (at + 1).min(wire.len())
+}
+
+/// A record for the additional section (a name server's address): its owner's name, written as
+/// labels in front of a pointer to the question when the question's name is a suffix of it
+/// (glue below the apex asked for), else whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Additional {
+    /// Labels in front of the question's name, or the whole name.
+    owner: Vec<u8>,
+    below_question: bool,
+    pub record: Record,
+}
+
+impl Additional {
+    /// `record` owned by `owner` (a dotted name), for answers to questions about `apex` (a
+    /// dotted name).
+    pub fn new(owner: &str, apex: &str, record: Record) -> Additional {
+        let owner = wire_name(owner);
+        let apex = wire_name(apex);
+        let c = Compressed::of(&owner, &apex);
+        Additional { owner: c.labels, below_question: c.below_apex, record }
+    }
+
+    fn len(&self) -> usize {
+        self.owner.len() + if self.below_question { 2 } else { 0 } + 10 + self.record.rdata.len()
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        if self.below_question {
+            let mut owner = [0u8; 256];
+            let n = self.owner.len().min(254);
+            owner[..n].copy_from_slice(&self.owner[..n]);
+            owner[n..n + 2].copy_from_slice(&QUESTION_NAME);
+            self.record.write(&owner[..n + 2], out);
+        } else {
+            self.record.write(&self.owner, out);
+        }
+    }
+}
+
 /// A dotted name (`cdn.example.net`, trailing dot optional) in uncompressed wire form.
 pub fn wire_name(name: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len() + 2);
@@ -90,15 +303,18 @@ pub fn wire_name(name: &str) -> Vec<u8> {
 }
 
 /// What goes into one response.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Reply<'a> {
     pub rcode: u8,
     /// Authoritative answer (everything inside our zones).
     pub authoritative: bool,
     /// Records owned by the question's name.
     pub answers: &'a [&'a Record],
-    /// For NXDOMAIN and NODATA: the zone apex (wire form) and its SOA.
-    pub authority: Option<(&'a [u8], &'a Record)>,
+    /// For NXDOMAIN and NODATA: the zone's SOA.
+    pub authority: Option<&'a NegativeSoa>,
+    /// The additional section (glue), sent when it fits: it is never a reason to truncate
+    /// (RFC 2181 §9). Only for questions whose name the owners are relative to (the apex's NS).
+    pub additional: &'a [Additional],
     /// The Client Subnet scope prefix to echo (RFC 7871: how much of the subnet the answer
     /// depended on), when the query sent one.
     pub ecs_scope: Option<u8>,
@@ -125,8 +341,12 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
     let (answers, authority) = if badvers { (&[][..], None) } else { (reply.answers, reply.authority) };
     let opt_len = query.edns.map_or(0, |e| opt_length(e.client_subnet, reply.ecs_scope));
     let body_len = answers.iter().map(|r| 12 + r.rdata.len()).sum::<usize>()
-        + authority.map_or(0, |(apex, soa)| apex.len() + 10 + soa.rdata.len());
+        + authority.map_or(0, |soa| soa.len_in(query.question));
     let truncated = 12 + query.question.len() + body_len + opt_len > limit;
+    let additional = if badvers || truncated { &[][..] } else { reply.additional };
+    let additional_len = additional.iter().map(Additional::len).sum::<usize>();
+    let additional =
+        if 12 + query.question.len() + body_len + additional_len + opt_len > limit { &[][..] } else { additional };
 
     let mut flags = QR | (query.flags & (RD | CD));
     if reply.authoritative {
@@ -139,7 +359,7 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
     let (ancount, nscount) = if truncated { (0, 0) } else { (answers.len() as u16, u16::from(authority.is_some())) };
     out.extend(query.id.to_be_bytes());
     out.extend(flags.to_be_bytes());
-    for count in [1, ancount, nscount, u16::from(query.edns.is_some())] {
+    for count in [1, ancount, nscount, additional.len() as u16 + u16::from(query.edns.is_some())] {
         out.extend(count.to_be_bytes());
     }
     out.extend_from_slice(query.question);
@@ -147,8 +367,11 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
         for record in answers {
             record.write(&QUESTION_NAME, out);
         }
-        if let Some((apex, soa)) = authority {
-            soa.write(apex, out);
+        if let Some(soa) = authority {
+            soa.write(query.question, out);
+        }
+        for record in additional {
+            record.write(out);
         }
     }
     if let Some(e) = query.edns {
@@ -244,7 +467,7 @@ mod tests {
     }
 
     fn plain<'a>(answers: &'a [&'a Record]) -> Reply<'a> {
-        Reply { rcode: NOERROR, authoritative: true, answers, authority: None, ecs_scope: None }
+        Reply { rcode: NOERROR, authoritative: true, answers, ..Reply::default() }
     }
 
     #[test]
@@ -263,17 +486,13 @@ mod tests {
         assert_eq!(got.len(), 2);
     }
 
+    const TIMERS: SoaTimers = SoaTimers { refresh: 3600, retry: 600, expire: 1_209_600, minimum: 20 };
+
     #[test]
     fn nxdomain_and_nodata_carry_the_soa() {
-        let soa = Record::soa("ns1.cdn.example.net", "hostmaster.cdn.example.net", 7, 20, 20);
-        let apex = wire_name("cdn.example.net");
-        let reply = Reply {
-            rcode: NXDOMAIN,
-            authoritative: true,
-            answers: &[],
-            authority: Some((&apex, &soa)),
-            ecs_scope: None,
-        };
+        let soa = Record::soa("ns1.cdn.example.net", "hostmaster.cdn.example.net", 7, 20, &TIMERS);
+        let negative = NegativeSoa::new(&wire_name("cdn.example.net"), &soa);
+        let reply = Reply { rcode: NXDOMAIN, authoritative: true, authority: Some(&negative), ..Reply::default() };
         let (m, _) = answer(&ask("nope.cdn.example.net.", RecordType::A, None), &reply, Transport::Udp);
         assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
         assert!(m.answers.is_empty());
@@ -281,11 +500,94 @@ mod tests {
         assert_eq!((auth.name.to_ascii(), auth.record_type()), ("cdn.example.net.".to_string(), RecordType::SOA));
         let RData::SOA(s) = &auth.data else { panic!("not an SOA") };
         assert_eq!((s.serial, s.minimum, s.mname.to_ascii()), (7, 20, "ns1.cdn.example.net.".to_string()));
+        assert_eq!((s.refresh, s.retry, s.expire), (3600, 600, 1_209_600));
+    }
+
+    /// RFC 2308 §5: a negative answer's SOA has the smaller of its TTL and its minimum.
+    #[test]
+    fn the_negative_soa_ttl_is_the_smaller_of_ttl_and_minimum_rfc2308_s5() {
+        let apex = wire_name("cdn.example.net");
+        for (ttl, minimum, want) in [(20, 300, 20), (300, 20, 20), (60, 60, 60)] {
+            let timers = SoaTimers { minimum, ..TIMERS };
+            let soa = Record::soa("ns1.cdn.example.net", "hostmaster.cdn.example.net", 7, ttl, &timers);
+            let negative = NegativeSoa::new(&apex, &soa);
+            let reply = Reply { rcode: NXDOMAIN, authoritative: true, authority: Some(&negative), ..Reply::default() };
+            let (m, _) = answer(&ask("nope.cdn.example.net.", RecordType::A, None), &reply, Transport::Udp);
+            assert_eq!(m.authorities[0].ttl, want, "ttl {ttl}, minimum {minimum}");
+        }
+    }
+
+    /// RFC 1035 §4.1.4: the SOA of a negative answer is written with compression, the owner a
+    /// pointer into the question, MNAME and RNAME pointers to the apex below which they are:
+    /// 12 octets for the owner and its fields, 6 + 13 for the names, 20 for the timers (NSD and
+    /// Knot answer `nope.cdn.example.net A` in 100 octets with EDNS, 89 without).
+    #[test]
+    fn the_negative_soa_is_compressed_against_the_question_rfc1035_s4_1_4() {
+        let soa = Record::soa("ns1.cdn.example.net", "hostmaster.cdn.example.net", 7, 20, &TIMERS);
+        let negative = NegativeSoa::new(&wire_name("cdn.example.net"), &soa);
+        let reply = Reply { rcode: NXDOMAIN, authoritative: true, authority: Some(&negative), ..Reply::default() };
+        for (name, case) in
+            [("nope.cdn.example.net.", "nope.cdn.example.net."), ("A.b.CDN.example.NET.", "A.b.CDN.example.NET.")]
+        {
+            let packet = ask(name, RecordType::A, None);
+            let q = query::parse(&packet).unwrap();
+            let mut out = Vec::new();
+            write(&q, &reply, Transport::Udp, &mut out);
+            assert_eq!(out.len(), packet.len() + 12 + 6 + 13 + 20, "{name}");
+            let m = Message::from_vec(&out).unwrap();
+            assert_eq!(m.queries[0].name().to_ascii(), case);
+            let auth = &m.authorities[0];
+            assert!(auth.name.to_ascii().eq_ignore_ascii_case("cdn.example.net."), "{}", auth.name);
+            let RData::SOA(s) = &auth.data else { panic!("not an SOA") };
+            assert!(s.mname.to_ascii().eq_ignore_ascii_case("ns1.cdn.example.net."));
+            assert!(s.rname.to_ascii().eq_ignore_ascii_case("hostmaster.cdn.example.net."));
+            assert_eq!((s.serial, s.refresh, s.retry, s.expire, s.minimum), (7, 3600, 600, 1_209_600, 20));
+        }
+        // Names not below the apex (a delegated buyer zone's) are written whole.
+        let negative = NegativeSoa::new(&wire_name("www.shop.example"), &soa);
+        let reply = Reply { rcode: NXDOMAIN, authoritative: true, authority: Some(&negative), ..Reply::default() };
+        let packet = ask("x.www.shop.example.", RecordType::A, None);
+        let (m, _) = answer(&packet, &reply, Transport::Udp);
+        let RData::SOA(s) = &m.authorities[0].data else { panic!("not an SOA") };
+        assert_eq!(
+            (s.mname.to_ascii(), m.authorities[0].name.to_ascii()),
+            ("ns1.cdn.example.net.".into(), "www.shop.example.".into())
+        );
+    }
+
+    #[test]
+    fn glue_goes_in_additional_when_it_fits() {
+        let ns = [Record::ns("ns1.cdn.example.net", 20), Record::ns("ns2.cdn.example.net", 20)];
+        let glue = [
+            Additional::new("ns1.cdn.example.net", "cdn.example.net", Record::a(Ipv4Addr::new(127, 0, 0, 53), 20)),
+            Additional::new("ns2.cdn.example.net", "cdn.example.net", Record::a(Ipv4Addr::new(127, 0, 0, 54), 20)),
+        ];
+        let answers = [&ns[0], &ns[1]];
+        let reply = Reply { additional: &glue, ..plain(&answers) };
+        let (m, truncated) = answer(&ask("CDN.example.net.", RecordType::NS, None), &reply, Transport::Udp);
+        assert!(!truncated);
+        let got: Vec<_> = m.additionals.iter().map(|r| (r.name.to_ascii().to_lowercase(), r.data.clone())).collect();
+        assert_eq!(got[0], ("ns1.cdn.example.net.".to_string(), RData::A(Ipv4Addr::new(127, 0, 0, 53).into())));
+        assert_eq!(got.len(), 2);
+        // Never a reason to truncate (RFC 2181 §9): left out when it does not fit.
+        let many: Vec<Additional> = (0..40)
+            .map(|i| {
+                Additional::new(
+                    "ns1.cdn.example.net",
+                    "cdn.example.net",
+                    Record::aaaa(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, i), 20),
+                )
+            })
+            .collect();
+        let reply = Reply { additional: &many, ..plain(&answers) };
+        let (m, truncated) = answer(&ask("cdn.example.net.", RecordType::NS, None), &reply, Transport::Udp);
+        assert!(!truncated && !m.metadata.truncation);
+        assert_eq!((m.answers.len(), m.additionals.len()), (2, 0));
     }
 
     #[test]
     fn refused_is_not_authoritative() {
-        let reply = Reply { rcode: REFUSED, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        let reply = Reply { rcode: REFUSED, ..Reply::default() };
         let (m, _) = answer(&ask("example.com.", RecordType::A, None), &reply, Transport::Udp);
         assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::Refused, false));
     }

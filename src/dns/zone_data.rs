@@ -1,13 +1,19 @@
 //! Everything the configuration says about our zones, encoded once for the answer path: per
-//! zone its apex and SOA; the NS records; the name servers' and proxies' addresses; and each
-//! buyer's fallback (a CNAME back to its own DNS, or its servers' addresses).
+//! zone its apex and SOA; the NS records and their glue; the name servers' and proxies'
+//! addresses; and each buyer's fallback (a CNAME back to its own DNS, or its servers'
+//! addresses), in two forms: for its hosts inside our zone, and for its hosts delegated to us,
+//! each a zone apex, which cannot be a CNAME (RFC 1034 §3.6.2, RFC 2181 §10.1).
+//!
+//! Each zone's static data (everything but the answers the controller and learning decide)
+//! has a fingerprint ([`fingerprints`]); the SOA serial is recorded in the ledger against it,
+//! so every server of the same data serves the same serial.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::response::{Record, wire_name};
+use super::response::{Additional, NegativeSoa, Record, SoaTimers, wire_name};
 use crate::config::{Algorithm, BuyerServer, Config};
-use crate::core::zone_index::{ZoneError, ZoneIndex};
+use crate::core::zone_index::{NameKind, ZoneError, ZoneIndex};
 
 /// Addresses learned from buyers' DNS for `resolve` fallbacks, by buyer name.
 pub type Learned = HashMap<String, Vec<IpAddr>>;
@@ -86,59 +92,184 @@ impl ServerFamily {
 #[derive(Debug, Clone)]
 pub struct ZoneData {
     pub index: ZoneIndex,
-    /// Per zone: the apex in wire form, and its SOA.
+    /// Per zone: the apex in wire form, its SOA (for SOA answers), and the same SOA as
+    /// negative answers carry it (TTL and compression, [`NegativeSoa`]).
     pub apexes: Vec<Vec<u8>>,
     pub soas: Vec<Record>,
+    pub negative_soas: Vec<NegativeSoa>,
+    /// Per zone: its SOA serial.
+    pub serials: Vec<u32>,
     /// Our name servers, the NS set of every zone.
     pub ns: Vec<Record>,
+    /// The addresses of the name servers inside the network's zone, for the additional section
+    /// of its apex's NS answer. Delegated buyer zones get none: our name servers are outside
+    /// them, and NSD and Knot add no out-of-zone addresses either.
+    pub glue: Vec<Additional>,
     pub nameservers: Vec<Addresses>,
     pub proxies: Vec<Addresses>,
+    /// Per buyer: its fallback at its hosts inside our zone (CNAMEd to us).
     pub fallbacks: Vec<Fallback>,
+    /// Per buyer: its fallback at its hosts delegated to us, each a zone apex, where a CNAME
+    /// cannot be: the buyer's servers, or the addresses learned for its `handback` or `resolve`
+    /// name; `None` while nothing is learned (answered SERVFAIL).
+    pub apex_fallbacks: Vec<Option<Fallback>>,
     /// Per buyer: its key for the client split (a hash of its name).
     pub split_keys: Vec<u64>,
     pub ttl: u32,
 }
 
 impl ZoneData {
-    /// Encodes the zones of `config`, with the addresses `learned` for `resolve` fallbacks;
-    /// `serial` is the SOA serial (the load time, say).
+    /// Encodes the zones of `config`, with the addresses `learned` for `resolve` fallbacks (and
+    /// `handback` ones at delegated hosts); `serial` is every zone's SOA serial.
     pub fn new(config: &Config, learned: &Learned, serial: u32) -> Result<ZoneData, ZoneError> {
+        let zones = config.zone_index()?.zones();
+        ZoneData::with_serials(config, learned, &vec![serial; zones])
+    }
+
+    /// As [`ZoneData::new`], with zone `z`'s serial `serials[z]` (the ledger's, see
+    /// [`fingerprints`]).
+    pub fn with_serials(config: &Config, learned: &Learned, serials: &[u32]) -> Result<ZoneData, ZoneError> {
         let index = config.zone_index()?;
         let ttl = u32::try_from(config.network.ttl.secs()).unwrap_or(u32::MAX);
+        let t = config.network.soa_times();
+        let timers = SoaTimers { refresh: t.refresh, retry: t.retry, expire: t.expire, minimum: t.minimum };
         let primary = config.network.nameservers.first().map_or("ns.invalid", |n| n.name.as_str());
+        let hostmaster = config.network.hostmaster();
         let apexes: Vec<Vec<u8>> = (0..index.zones()).map(|z| wire_name(index.apex(z))).collect();
-        let soas = (0..index.zones())
-            .map(|_| Record::soa(primary, &format!("hostmaster.{}", config.network.zone), serial, ttl, ttl))
-            .collect();
+        let serials: Vec<u32> =
+            (0..index.zones()).map(|z| serials.get(z).or(serials.last()).copied().unwrap_or(1)).collect();
+        let soas: Vec<Record> =
+            serials.iter().map(|&serial| Record::soa(primary, &hostmaster, serial, ttl, &timers)).collect();
+        let negative_soas = apexes.iter().zip(&soas).map(|(apex, soa)| NegativeSoa::new(apex, soa)).collect();
         let ns = config.network.nameservers.iter().map(|n| Record::ns(n.name.as_str(), ttl)).collect();
-        let nameservers = config.network.nameservers.iter().map(|n| Addresses::of(&n.addresses, ttl)).collect();
-        let proxies = config.proxies.iter().map(|p| Addresses::of(&p.addresses, ttl)).collect();
-        let fallbacks = config
-            .buyers
+        let zone = &config.network.zone;
+        let glue = config
+            .network
+            .nameservers
             .iter()
-            .map(|b| {
-                let f = &b.fallback;
-                if let Some(servers) = &f.servers {
-                    return Fallback::Servers {
-                        families: [ServerFamily::of(servers, false, ttl), ServerFamily::of(servers, true, ttl)],
-                        algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
-                    };
-                }
-                // `resolve` answers like `servers` once the buyer's DNS has told us the name's
-                // addresses, and with a CNAME to the name (as `handback`) until then.
-                if let Some(addresses) = learned.get(&b.name).filter(|a| !a.is_empty()) {
-                    let servers: Vec<BuyerServer> =
-                        addresses.iter().map(|&address| BuyerServer { address, weight: 1 }).collect();
-                    return Fallback::Servers {
-                        families: [ServerFamily::of(&servers, false, ttl), ServerFamily::of(&servers, true, ttl)],
-                        algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
-                    };
-                }
-                let target = f.handback.as_ref().or(f.resolve.as_ref()).map_or("invalid", |n| n.as_str());
-                Fallback::Handback(Record::cname(target, ttl))
+            .filter(|n| n.name.is_within(zone))
+            .flat_map(|n| {
+                let a = Addresses::of(&n.addresses, ttl);
+                a.v4.into_iter().chain(a.v6).map(|r| Additional::new(n.name.as_str(), zone.as_str(), r))
             })
             .collect();
+        let nameservers = config.network.nameservers.iter().map(|n| Addresses::of(&n.addresses, ttl)).collect();
+        let proxies = config.proxies.iter().map(|p| Addresses::of(&p.addresses, ttl)).collect();
+        let servers_of = |addresses: &[IpAddr], algorithm: Option<Algorithm>| {
+            let servers: Vec<BuyerServer> =
+                addresses.iter().map(|&address| BuyerServer { address, weight: 1 }).collect();
+            Fallback::Servers {
+                families: [ServerFamily::of(&servers, false, ttl), ServerFamily::of(&servers, true, ttl)],
+                algorithm: algorithm.unwrap_or(Algorithm::RoundRobin),
+            }
+        };
+        let mut fallbacks = Vec::new();
+        let mut apex_fallbacks = Vec::new();
+        for b in &config.buyers {
+            let f = &b.fallback;
+            if let Some(servers) = &f.servers {
+                let fallback = Fallback::Servers {
+                    families: [ServerFamily::of(servers, false, ttl), ServerFamily::of(servers, true, ttl)],
+                    algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
+                };
+                apex_fallbacks.push(Some(fallback.clone()));
+                fallbacks.push(fallback);
+                continue;
+            }
+            let learned = learned.get(&b.name).filter(|a| !a.is_empty());
+            let target = f.handback.as_ref().or(f.resolve.as_ref()).map_or("invalid", |n| n.as_str());
+            // `resolve` answers like `servers` once the buyer's DNS has told us the name's
+            // addresses, and with a CNAME to the name (as `handback`) until then; `handback`
+            // is a CNAME inside our zone whatever is learned.
+            fallbacks.push(match (learned, &f.resolve) {
+                (Some(addresses), Some(_)) => servers_of(addresses, f.algorithm),
+                _ => Fallback::Handback(Record::cname(target, ttl)),
+            });
+            apex_fallbacks.push(learned.map(|addresses| servers_of(addresses, f.algorithm)));
+        }
         let split_keys = config.buyers.iter().map(|b| crate::core::client_split::buyer_key(&b.name)).collect();
-        Ok(ZoneData { index, apexes, soas, ns, nameservers, proxies, fallbacks, split_keys, ttl })
+        Ok(ZoneData {
+            index,
+            apexes,
+            soas,
+            negative_soas,
+            serials,
+            ns,
+            glue,
+            nameservers,
+            proxies,
+            fallbacks,
+            apex_fallbacks,
+            split_keys,
+            ttl,
+        })
     }
+}
+
+/// The names whose addresses the buyer's DNS must tell us, by buyer: every `resolve:` name,
+/// and the `handback:` name of every buyer with a host delegated to us (a zone apex, which
+/// cannot be a CNAME to it).
+pub fn names_to_learn(config: &Config) -> Vec<(String, String)> {
+    config
+        .buyers
+        .iter()
+        .filter_map(|b| {
+            let f = &b.fallback;
+            let delegated = b.hosts.iter().any(|h| !h.is_within(&config.network.zone));
+            let name = f.resolve.as_ref().or(f.handback.as_ref().filter(|_| delegated))?;
+            Some((b.name.clone(), name.to_string()))
+        })
+        .collect()
+}
+
+/// Per zone, in [`ZoneIndex`] order: its apex and a fingerprint of its static data, the data a
+/// secondary would transfer: the SOA without its serial, the NS set, the glue, the proxies'
+/// names and addresses, and the set of names. Not what the controller or learning decide (a
+/// buyer host's answers), so a serial stays while only those move.
+pub fn fingerprints(config: &Config) -> Result<Vec<(String, String)>, ZoneError> {
+    let index = config.zone_index()?;
+    let n = &config.network;
+    let t = n.soa_times();
+    let primary = n.nameservers.first().map_or("ns.invalid", |n| n.name.as_str());
+    let mut lines: Vec<Vec<String>> = (0..index.zones())
+        .map(|z| {
+            let mut l = vec![format!(
+                "{} SOA {primary} {} {} {} {} {} ttl {}",
+                index.apex(z),
+                n.hostmaster(),
+                t.refresh,
+                t.retry,
+                t.expire,
+                t.minimum,
+                n.ttl.secs()
+            )];
+            l.extend(n.nameservers.iter().map(|ns| format!("NS {}", ns.name)));
+            l
+        })
+        .collect();
+    for (name, kind) in index.names() {
+        let (zone, what) = match kind {
+            NameKind::Apex { zone } => (zone, "apex".to_string()),
+            NameKind::Nameserver { index: i } => (0, format!("name server {:?}", n.nameservers[i].addresses)),
+            NameKind::Proxy { index: i } => (0, format!("proxy {:?}", config.proxies[i].addresses)),
+            NameKind::BuyerHost { zone, .. } => (zone, "buyer host".to_string()),
+            NameKind::Empty { zone } => (zone, "empty".to_string()),
+            NameKind::Missing { .. } | NameKind::Outside => continue,
+        };
+        lines[zone].push(format!("{name} {what}"));
+    }
+    Ok(lines
+        .into_iter()
+        .enumerate()
+        .map(|(z, mut l)| {
+            l.sort();
+            (index.apex(z).to_string(), format!("{:016x}", fnv1a(l.join("\n").as_bytes())))
+        })
+        .collect())
+}
+
+/// FNV-1a, 64 bits: stable across builds and platforms (std's hasher promises neither), and
+/// enough to tell one zone's data from the next.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

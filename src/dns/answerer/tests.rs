@@ -107,10 +107,10 @@ fn delegated_buyer_hosts_are_zones_of_their_own() {
 fn without_a_sale_every_answer_is_the_fallback() {
     let (mut a, _) = setup();
     for _ in 0..5 {
-        let (m, outcome) = ask(&mut a, "WWW.Shop.Example.", RecordType::A);
+        let (m, outcome) = ask(&mut a, "Shop.CDN.Example.net.", RecordType::A);
         assert_eq!(addresses(&m), ["cname origin.shop.example."]);
         assert_eq!(outcome, Outcome::Fallback { buyer: 0 });
-        assert_eq!(m.queries[0].name().to_ascii(), "WWW.Shop.Example.", "the question's case is kept");
+        assert_eq!(m.queries[0].name().to_ascii(), "Shop.CDN.Example.net.", "the question's case is kept");
     }
     // news: servers 127.0.0.21 (weight 3) and .22 (weight 1), weighted: exactly 3:1 per cycle.
     let picks: Vec<String> =
@@ -227,7 +227,7 @@ fn unhealthy_proxies_get_no_answers_and_none_healthy_means_fallback() {
     for h in &live.healthy {
         h.store(false, Ordering::Relaxed);
     }
-    let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
+    let (m, outcome) = ask(&mut a, "shop.cdn.example.net.", RecordType::A);
     assert_eq!(
         (addresses(&m), outcome),
         (vec!["cname origin.shop.example.".to_string()], Outcome::Fallback { buyer: 0 })
@@ -280,4 +280,243 @@ fn odd_queries() {
     assert_eq!((out, outcome), (None, Outcome::Dropped));
     let (m, _) = ask_with(&mut a, &[0u8, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0]);
     assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
+}
+
+/// The example config, edited by `edit`, with `learned` fallback addresses.
+fn setup_with(edit: impl Fn(String) -> String, learned: &Learned) -> (Setup, Arc<Live>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let text = edit(std::fs::read_to_string(dir.join("surplus.yaml")).unwrap());
+    let config = Config::parse(&text, Path::new("t.yaml"), dir).unwrap();
+    let zone = Arc::new(ZoneData::new(&config, learned, 2026112501).unwrap());
+    let capacities: Vec<u64> = config.proxies.iter().map(|p| p.capacity_rps.0 as u64).collect();
+    let live = Arc::new(Live::new(config.buyers.len(), &capacities));
+    (Setup { answerer: Answerer::new(&zone, Arc::clone(&live), 2), zone }, live)
+}
+
+/// A host two labels below the zone: `static.cdn.example.net` is an empty non-terminal.
+fn with_deep_host(text: String) -> String {
+    text.replace(
+        "hosts: [www.shop.example, shop.cdn.example.net]",
+        "hosts: [www.shop.example, shop.cdn.example.net, img.static.cdn.example.net]",
+    )
+}
+
+const TYPES: [RecordType; 13] = [
+    RecordType::A,
+    RecordType::AAAA,
+    RecordType::NS,
+    RecordType::SOA,
+    RecordType::MX,
+    RecordType::TXT,
+    RecordType::CNAME,
+    RecordType::DS,
+    RecordType::PTR,
+    RecordType::SRV,
+    RecordType::CAA,
+    RecordType::ANY,
+    RecordType::Unknown(65333),
+];
+
+/// RFC 2308 §2.2 and §3: every NODATA and NXDOMAIN carries the zone's SOA, one record in
+/// authority, with the TTL §5 gives it (the smaller of its TTL and minimum); and (RFC 2181
+/// §10.1) a CNAME is never beside other data. Every name of the config (empty non-terminals
+/// too), a name below each, in mixed case, every type; without a sale, with one, and with
+/// fallbacks learned.
+#[test]
+fn every_nodata_and_nxdomain_carries_the_zone_soa_rfc2308_s2_2() {
+    let mut learned = Learned::new();
+    learned.insert("shop".into(), vec!["127.0.0.31".parse().unwrap()]);
+    learned.insert("api".into(), vec!["127.0.0.41".parse().unwrap(), "::41".parse().unwrap()]);
+    let mut checked = 0;
+    for learned in [Learned::new(), learned] {
+        for f in [0.0, 0.5, 1.0] {
+            let (mut a, live) = setup_with(with_deep_host, &learned);
+            (0..3).for_each(|b| live.set_fraction(b, ppm(f)));
+            let zone = Arc::clone(&a.zone);
+            let mut names: Vec<String> = zone.index.names().map(|(n, _)| n.to_string()).collect();
+            names.extend((0..zone.index.zones()).map(|z| format!("nope.{}", zone.index.apex(z))));
+            names.push("deeper.nope.img.static.cdn.example.net".into());
+            names.sort();
+            assert!(names.contains(&"static.cdn.example.net".to_string()));
+            for name in &names {
+                let apex = (0..zone.index.zones())
+                    .map(|z| zone.index.apex(z))
+                    .filter(|apex| name == apex || name.ends_with(&format!(".{apex}")))
+                    .max_by_key(|apex| apex.len())
+                    .unwrap();
+                let mixed: String = name
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c })
+                    .collect();
+                for rtype in TYPES {
+                    for subnet in ["10.0.0.0", "10.0.1.0", "10.0.2.0", "10.9.9.0"] {
+                        let (m, _) = ask_with(&mut a, &from_subnet_type(&format!("{mixed}."), subnet, rtype));
+                        let code = m.metadata.response_code;
+                        let what = format!("{name} {rtype} at f {f} from {subnet}, learned {}", learned.len());
+                        let negative =
+                            code == ResponseCode::NXDomain || (code == ResponseCode::NoError && m.answers.is_empty());
+                        if negative {
+                            assert_eq!(m.authorities.len(), 1, "{what}: {:?}", m.authorities);
+                            let soa = &m.authorities[0];
+                            assert_eq!(soa.record_type(), RecordType::SOA, "{what}");
+                            assert!(
+                                soa.name.to_ascii().eq_ignore_ascii_case(&format!("{apex}.")),
+                                "{what}: {}",
+                                soa.name
+                            );
+                            let RData::SOA(data) = &soa.data else { panic!("{what}") };
+                            assert_eq!(soa.ttl, data.minimum.min(20), "{what}");
+                            assert!(m.metadata.authoritative, "{what}");
+                            checked += 1;
+                        } else if code == ResponseCode::NoError {
+                            assert!(m.authorities.is_empty(), "{what}");
+                        }
+                        let cnames = m.answers.iter().filter(|r| r.record_type() == RecordType::CNAME).count();
+                        assert!(cnames == 0 || m.answers.len() == 1, "{what}: a CNAME beside other data");
+                        if cnames == 1 {
+                            assert_ne!(apex, name, "{what}: a CNAME at a zone apex (RFC 1034 §3.6.2)");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked} negative answers checked");
+}
+
+fn from_subnet_type(name: &str, subnet: &str, rtype: RecordType) -> Vec<u8> {
+    let mut e = Edns::new();
+    e.set_max_payload(1232);
+    e.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(subnet.parse().unwrap(), 24, 0)));
+    packet(name, rtype, Some(e))
+}
+
+/// RFC 2308 §2.2: a name server with only an A record, and a proxy without IPv6, are NODATA
+/// with the SOA for AAAA (they answered with an empty authority).
+#[test]
+fn nodata_carries_the_soa_rfc2308_s2_2() {
+    let (mut a, _) = setup();
+    for name in ["ns1.cdn.example.net.", "edge-2.cdn.example.net."] {
+        let (m, _) = ask(&mut a, name, RecordType::AAAA);
+        assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::NoError, 0), "{name}");
+        assert_eq!(m.authorities.len(), 1, "{name}");
+        assert_eq!(m.authorities[0].record_type(), RecordType::SOA, "{name}");
+    }
+}
+
+/// RFC 8020 §2, RFC 4592 §2.2.2: above `img.static.cdn.example.net`, `static.cdn.example.net`
+/// exists: NODATA with the SOA, not NXDOMAIN; a name below it that is not one is NXDOMAIN.
+#[test]
+fn empty_non_terminals_are_nodata_not_nxdomain_rfc8020_s2() {
+    let (mut a, _) = setup_with(with_deep_host, &Learned::new());
+    for rtype in [RecordType::A, RecordType::AAAA, RecordType::TXT, RecordType::NS] {
+        let (m, _) = ask(&mut a, "Static.cdn.example.net.", rtype);
+        assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::NoError, 0), "{rtype}");
+        assert_eq!(m.authorities[0].record_type(), RecordType::SOA);
+    }
+    let (m, _) = ask(&mut a, "img.static.cdn.example.net.", RecordType::A);
+    assert_eq!(addresses(&m), ["cname origin.shop.example."]);
+    let (m, _) = ask(&mut a, "other.static.cdn.example.net.", RecordType::A);
+    assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+}
+
+/// RFC 1034 §3.6.2, RFC 2181 §10.1: a delegated buyer host is a zone apex (SOA, NS), so it is
+/// never a CNAME: its `handback` fallback answers the addresses learned for the handback name,
+/// and SERVFAIL until they are. Its CNAMEd host inside our zone keeps the CNAME.
+#[test]
+fn a_delegated_apex_is_never_a_cname_rfc1034_s3_6_2() {
+    let (mut a, _) = setup();
+    for rtype in TYPES {
+        let (m, _) = ask(&mut a, "www.shop.example.", rtype);
+        assert!(m.answers.iter().all(|r| r.record_type() != RecordType::CNAME), "{rtype}: {m:?}");
+    }
+    let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
+    assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::ServFail, false));
+    assert_eq!(outcome, Outcome::Other);
+    let (m, _) = ask(&mut a, "www.shop.example.", RecordType::SOA);
+    assert_eq!(m.answers[0].record_type(), RecordType::SOA, "the apex's own data is there all along");
+
+    let mut learned = Learned::new();
+    learned.insert("shop".into(), vec!["127.0.0.31".parse().unwrap(), "::31".parse().unwrap()]);
+    let (mut a, _) = setup_with(|t| t, &learned);
+    let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
+    assert_eq!((addresses(&m), outcome), (vec!["127.0.0.31".to_string()], Outcome::Fallback { buyer: 0 }));
+    assert_eq!(addresses(&ask(&mut a, "www.shop.example.", RecordType::AAAA).0), ["::31"]);
+    let (m, _) = ask(&mut a, "www.shop.example.", RecordType::TXT);
+    assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::NoError, 0));
+    assert_eq!(m.authorities[0].name.to_ascii(), "www.shop.example.");
+    // Inside our zone a handback is a CNAME, learned or not.
+    assert_eq!(addresses(&ask(&mut a, "shop.cdn.example.net.", RecordType::A).0), ["cname origin.shop.example."]);
+}
+
+/// RFC 1034 §4.3.2 step 3a: a name that is a CNAME is one for every type. Which side a client
+/// is on is decided once per query by its subnet, the same for every type: on the fallback
+/// side of a `handback` every type gets the CNAME; on the proxy side A/AAAA get proxies and
+/// other types NODATA, never a CNAME.
+#[test]
+fn a_cname_owner_answers_every_type_with_the_cname_rfc1034_s4_3_2() {
+    let (mut a, live) = setup();
+    for rtype in [RecordType::TXT, RecordType::CNAME, RecordType::MX, RecordType::AAAA, RecordType::ANY] {
+        let (m, outcome) = ask(&mut a, "shop.cdn.example.net.", rtype);
+        assert_eq!(addresses(&m), ["cname origin.shop.example."], "{rtype}");
+        // Usage counts A/AAAA answers only.
+        let counted = matches!(rtype, RecordType::AAAA | RecordType::ANY);
+        assert_eq!(outcome == (Outcome::Fallback { buyer: 0 }), counted, "{rtype}: {outcome:?}");
+    }
+    live.set_fraction(0, ppm(0.5));
+    let (mut cnames, mut proxied) = (0, 0);
+    for i in 0..200u32 {
+        let subnet = format!("10.{}.{}.0", i >> 8, i & 0xff);
+        let a_answer = ask_with(&mut a, &from_subnet_type("shop.cdn.example.net.", &subnet, RecordType::A)).0;
+        let is_cname = addresses(&a_answer) == ["cname origin.shop.example."];
+        for rtype in [RecordType::TXT, RecordType::CNAME, RecordType::AAAA, RecordType::MX] {
+            let (m, _) = ask_with(&mut a, &from_subnet_type("shop.cdn.example.net.", &subnet, rtype));
+            let cname = m.answers.iter().any(|r| r.record_type() == RecordType::CNAME);
+            assert_eq!(cname, is_cname, "{subnet} {rtype}: {m:?}");
+            if !is_cname && rtype != RecordType::AAAA {
+                assert_eq!((m.answers.len(), m.authorities.len()), (0, 1), "{subnet} {rtype}");
+            }
+        }
+        cnames += usize::from(is_cname);
+        proxied += usize::from(!is_cname);
+    }
+    assert!(cnames > 50 && proxied > 50, "{cnames} CNAMEs, {proxied} proxied");
+    // A proxy side without IPv6 proxies is NODATA for AAAA, not the CNAME.
+    live.set_fraction(0, ppm(1.0));
+    live.healthy[0].store(false, Ordering::Relaxed); // edge-1, the one with IPv6
+    let (m, _) = ask(&mut a, "shop.cdn.example.net.", RecordType::AAAA);
+    assert_eq!((m.answers.len(), m.authorities.len()), (0, 1), "{m:?}");
+    assert_eq!(addresses(&ask(&mut a, "shop.cdn.example.net.", RecordType::A).0).len(), 2);
+}
+
+/// The apex's NS answer carries the in-zone name servers' addresses in additional; a
+/// delegated buyer zone's does not (its name servers are out of zone; NSD and Knot add none).
+#[test]
+fn apex_ns_answers_carry_the_glue() {
+    let (mut a, _) = setup();
+    let (m, _) = ask(&mut a, "CDN.example.net.", RecordType::NS);
+    let glue: Vec<_> = m.additionals.iter().map(|r| (r.name.to_ascii().to_lowercase(), r.data.clone())).collect();
+    assert_eq!(
+        glue,
+        [
+            ("ns1.cdn.example.net.".to_string(), RData::A(Ipv4Addr::new(127, 0, 0, 53).into())),
+            ("ns2.cdn.example.net.".to_string(), RData::A(Ipv4Addr::new(127, 0, 0, 54).into())),
+        ]
+    );
+    let (m, _) = ask(&mut a, "www.shop.example.", RecordType::NS);
+    assert_eq!((m.answers.len(), m.additionals.len()), (2, 0));
+}
+
+/// The sizes NSD 4.6 and Knot answer with on the same records (measured by hand with dig,
+/// without EDNS): NXDOMAIN 89 octets, NODATA for AAAA of ns1 84.
+#[test]
+fn negative_answers_are_as_small_as_the_peers() {
+    let (mut a, _) = setup();
+    for (name, rtype, size) in
+        [("nope.cdn.example.net.", RecordType::A, 89), ("ns1.cdn.example.net.", RecordType::AAAA, 84)]
+    {
+        let (out, _) = a.answerer.answer(&a.zone, &packet(name, rtype, None), RESOLVER, Transport::Udp);
+        assert_eq!(out.unwrap().len(), size, "{name} {rtype}");
+    }
 }
