@@ -23,6 +23,30 @@ struct Summary<'a> {
     currency: &'a str,
     /// Sales in the ledger per currency; `None` when there is no ledger (or it cannot be read).
     ledger_sales_by_currency: Option<std::collections::BTreeMap<String, i64>>,
+    /// What the config means that an operator may not expect.
+    notes: Vec<String>,
+}
+
+/// One line per buyer host delegated to us whose fallback is a `handback`: the CNAME it would
+/// be cannot be at a zone apex, so it is answered with addresses learned instead.
+fn notes(config: &Config) -> Vec<String> {
+    let from = if config.dns.resolvers.is_empty() {
+        "the system's resolvers (dns.resolvers is empty)"
+    } else {
+        "dns.resolvers"
+    };
+    config
+        .buyers
+        .iter()
+        .filter_map(|b| b.fallback.handback.as_ref().map(|target| (b, target)))
+        .flat_map(|(b, target)| {
+            b.hosts.iter().filter(|h| !h.is_within(&config.network.zone)).map(move |host| {
+                format!(
+                    "{host} is delegated to us: a zone apex cannot be a CNAME (RFC 1034 §3.6.2), so its fallback answers are {target}'s addresses, learned from {from}"
+                )
+            })
+        })
+        .collect()
 }
 
 /// Prints the summary of a config that has already loaded (and so is valid).
@@ -37,6 +61,7 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
         database: config.database_path(db).display().to_string(),
         currency: &config.market.currency.0,
         ledger_sales_by_currency: ledger_currencies(config, db)?,
+        notes: notes(config),
     };
     let mut rows = Rows::new(&["kind", "name", "capacity_rps#", "details"]);
     for p in &config.proxies {
@@ -67,6 +92,9 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
             config.buyers.len(),
             summary.database
         )?;
+        for note in &summary.notes {
+            writeln!(out, "note: {note}")?;
+        }
     }
     let ours = &config.market.currency.0;
     let others: Vec<String> = summary

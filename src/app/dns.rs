@@ -20,12 +20,12 @@ use crate::core::control::{Params, Reading};
 use crate::core::control_loop::{Buyer, ControlLoop, Readings};
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
 use crate::dns::counters::{Registry, Totals};
-use crate::dns::fallback_learner::{self, serial_now};
+use crate::dns::fallback_learner;
 use crate::dns::generation::Generation;
 use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
-use crate::dns::zone_data::Learned;
+use crate::dns::zone_data::{self, Learned};
 use crate::ledger::{Access, Ledger, UsageSample};
 use crate::monitor::{Monitor, MonitorState, Taken};
 
@@ -38,7 +38,11 @@ const POLL: Duration = Duration::from_millis(100);
 /// `dns serve`.
 pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
     let learned = Arc::new(Mutex::new(Learned::new()));
-    let first = Generation::new(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), serial_now())?;
+    // The ledger before the zones: it holds their serials. It also takes the usage samples.
+    let ledger_path = config.database_path(db);
+    let mut ledger = super::open_ledger(&config, db, Access::Write)?;
+    let serials = zone_serials(&mut ledger, &config)?;
+    let first = Generation::new(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?;
     let config = Arc::clone(&first.config);
     let addresses = if args.listen.is_empty() { config.dns_addresses() } else { args.listen.clone() };
     let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
@@ -59,9 +63,6 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
         }
         out.flush()?;
     }
-    let ledger_path = config.database_path(db);
-    // It writes usage samples.
-    let mut ledger = super::open_ledger(&config, db, Access::Write)?;
     let server_name = bound.first().map_or_else(String::new, SocketAddr::to_string);
     let mut usage = UsageWriter::new(server_name, &serving.current().1);
     let mut control = Control::new(&serving.current().1);
@@ -115,11 +116,45 @@ fn reload(serving: &Serving, path: &Path, db: Option<&Path>, learned: &Mutex<Lea
     if config.dns.listen != current.config.dns.listen {
         tracing::warn!("dns.listen changed: listen addresses take effect on restart");
     }
-    let next = current.reloaded(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), serial_now())?;
+    let serials = match super::open_ledger(&config, db, Access::Write).and_then(|mut l| zone_serials(&mut l, &config)) {
+        Ok(serials) => serials,
+        Err(e) => {
+            // Alone is safe: a reload does not wait for the ledger. Unchanged zones keep their
+            // serial; changed ones go past it, as the ledger would have.
+            let fallback = unrecorded_serials(&current, &config)?;
+            tracing::warn!("zone serials not recorded ({e:#}); serving {fallback:?}");
+            fallback
+        }
+    };
+    let next = current.reloaded(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?;
     crate::dns::health::start(&next.config, &next.live);
     let summary = format!("{} proxies, {} buyers", next.config.proxies.len(), next.config.buyers.len());
     serving.replace(next);
     Ok(summary)
+}
+
+/// Each zone's SOA serial for `config`'s data, from the ledger (recorded there when new).
+pub fn zone_serials(ledger: &mut Ledger, config: &Config) -> anyhow::Result<Vec<u32>> {
+    let fingerprints = zone_data::fingerprints(config)?;
+    Ok(ledger.zone_serials(&fingerprints, Timestamp::now().as_second()).context("cannot record the zones' serials")?)
+}
+
+/// Serials without the ledger: the current one for a zone whose data is unchanged, else
+/// `max(current + 1, now)`.
+fn unrecorded_serials(current: &Generation, config: &Config) -> anyhow::Result<Vec<u32>> {
+    let before = zone_data::fingerprints(&current.config)?;
+    let now = u32::try_from(Timestamp::now().as_second()).unwrap_or(u32::MAX);
+    Ok(zone_data::fingerprints(config)?
+        .iter()
+        .map(|(apex, fingerprint)| {
+            let z = before.iter().position(|(a, _)| a == apex);
+            let serial = z.and_then(|z| current.zone.serials.get(z).copied());
+            match (z.map(|z| &before[z].1 == fingerprint), serial) {
+                (Some(true), Some(serial)) => serial,
+                (_, serial) => serial.map_or(now, |s| s.saturating_add(1).max(now)),
+            }
+        })
+        .collect())
 }
 
 /// Until the server stops: re-reads sales every [`SALES_REFRESH`], follows the monitor, and at

@@ -209,3 +209,31 @@ fn proxies_per_answer_are_1_to_8() {
     assert_eq!(parse(&format!("{MINIMAL}dns:\n  answers: 3\n")).unwrap().dns.answers, 3);
     assert_eq!(parse(MINIMAL).unwrap().dns.answers, 2);
 }
+
+/// `network.soa`: defaults inside RFC 1912 §2.2 (expire at least a week), minimum the TTL, and
+/// timers that cannot work named at their key.
+#[test]
+fn soa_timers_default_inside_rfc1912_s2_2_and_bad_ones_are_named() {
+    let config = parse(MINIMAL).unwrap();
+    let t = config.network.soa_times();
+    assert_eq!((t.refresh, t.retry, t.expire, t.minimum), (3600, 600, 1_209_600, 20));
+    assert!(t.expire >= 604_800);
+    assert_eq!(config.network.hostmaster(), "hostmaster.cdn.example.net");
+    let with = |soa: &str| MINIMAL.replace("proxies:", &format!("  soa: {soa}\nproxies:"));
+    let config =
+        parse(&with("{refresh: 2h, retry: 15m, expire: 28d, minimum: 5m, hostmaster: dns.example.org}")).unwrap();
+    let t = config.network.soa_times();
+    assert_eq!((t.refresh, t.retry, t.expire, t.minimum), (7200, 900, 2_419_200, 300));
+    assert_eq!(config.network.hostmaster(), "dns.example.org");
+    assert_eq!(
+        error(&with("{refresh: 10m, retry: 1h}")),
+        "surplus.yaml:6:30: network.soa.retry: expected less than refresh (600s), got 3600s"
+    );
+    assert_eq!(
+        error(&with("{expire: 1h}")),
+        "surplus.yaml:6:17: network.soa.expire: expected at least refresh + retry (4200s; RFC 1912 §2.2 suggests 2 to 4 weeks), got 3600s"
+    );
+    assert!(error(&with("{minimum: 0s}")).contains("network.soa.minimum"), "{}", error(&with("{minimum: 0s}")));
+    assert!(error(&with("{refresh: 30000d}")).contains("network.soa.refresh"));
+    assert!(error(&with("{ttl: 1h}")).contains("unknown field `ttl`"));
+}

@@ -1,6 +1,9 @@
-//! `resolve:` fallbacks: the addresses of each such buyer's origin name, learned from DNS with
-//! hickory-resolver, refreshed when their TTL runs out, and kept (stale) when the lookup
-//! fails, so a failing buyer DNS never turns its fallback answers into errors.
+//! `resolve:` fallbacks, and `handback:` ones at delegated hosts: the addresses of each such
+//! buyer's origin name, learned from DNS with hickory-resolver, refreshed when their TTL runs
+//! out, and kept (stale) when the lookup fails, so a failing buyer DNS never turns its fallback
+//! answers into errors. A delegated host is a zone apex, which cannot be a CNAME (RFC 1034
+//! §3.6.2): until its handback name's addresses are first learned, its fallback answers are
+//! SERVFAIL.
 //!
 //! Learning runs in a thread of its own with a single-threaded Tokio runtime (hickory-resolver
 //! is async). When the addresses change it swaps in a generation with re-encoded zones; the
@@ -17,7 +20,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 
 use super::serving::Serving;
-use super::zone_data::Learned;
+use super::zone_data::{Learned, names_to_learn};
 
 /// Shortest and longest time between two lookups of one name, whatever its TTL says.
 const REFRESH_MIN: Duration = Duration::from_secs(1);
@@ -114,12 +117,7 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
         while !serving.stopping() {
             std::thread::sleep(Duration::from_millis(200));
             let (number, g) = serving.current();
-            let names: Vec<(String, String)> = g
-                .config
-                .buyers
-                .iter()
-                .filter_map(|b| b.fallback.resolve.as_ref().map(|n| (b.name.clone(), n.as_str().to_string())))
-                .collect();
+            let names = names_to_learn(&g.config);
             if names.is_empty() {
                 continue;
             }
@@ -128,7 +126,9 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
                 match FallbackLearner::new(servers) {
                     Ok(l) => learner = Some((servers.clone(), l)),
                     Err(e) => {
-                        tracing::warn!("resolve fallbacks: {e}; answering with CNAMEs");
+                        tracing::warn!(
+                            "fallbacks to learn: {e}; answering with CNAMEs inside our zone, SERVFAIL at delegated hosts"
+                        );
                         std::thread::sleep(RETRY);
                         continue;
                     }
@@ -157,8 +157,17 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
                         due.insert(buyer.clone(), Instant::now() + RETRY);
                         if failing.insert(buyer.clone(), true) != Some(true) {
                             let kept = learned.lock().unwrap_or_else(|e| e.into_inner()).get(buyer).map_or(0, Vec::len);
+                            let delegated = delegated_hosts(&g.config, buyer);
+                            let until = if kept == 0 && !delegated.is_empty() {
+                                format!(
+                                    "; until it does, fallback answers at {} are SERVFAIL (a zone apex cannot be a CNAME, RFC 1034 §3.6.2)",
+                                    delegated.join(", ")
+                                )
+                            } else {
+                                String::new()
+                            };
                             tracing::warn!(
-                                "buyer {buyer}: cannot resolve {name} ({why}); keeping {kept} known addresses"
+                                "buyer {buyer}: cannot resolve {name} ({why}); keeping {kept} known addresses{until}"
                             );
                         }
                     }
@@ -166,7 +175,8 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
             }
             if changed {
                 let known = learned.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                match g.relearned(&known, serial_now()) {
+                // Learned addresses are not the zones' static data: the serials stay.
+                match g.relearned(&known) {
                     Ok(next) => {
                         // A reload in between already encoded `learned`; do not undo it.
                         serving.replace_if(number, next);
@@ -178,7 +188,12 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
     });
 }
 
-/// An SOA serial from the clock (unix seconds), as the zones are re-encoded now.
-pub fn serial_now() -> u32 {
-    u32::try_from(jiff::Timestamp::now().as_second()).unwrap_or(u32::MAX)
+/// A buyer's hosts delegated to us (outside the network's zone).
+fn delegated_hosts(config: &crate::config::Config, buyer: &str) -> Vec<String> {
+    config
+        .buyers
+        .iter()
+        .filter(|b| b.name == buyer)
+        .flat_map(|b| b.hosts.iter().filter(|h| !h.is_within(&config.network.zone)).map(ToString::to_string))
+        .collect()
 }

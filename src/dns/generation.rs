@@ -25,9 +25,10 @@ pub struct Generation {
 }
 
 impl Generation {
-    /// A first generation: no sales yet (every fraction 0), every proxy healthy.
-    pub fn new(config: Config, learned: &Learned, serial: u32) -> Result<Generation, ZoneError> {
-        let zone = ZoneData::new(&config, learned, serial)?;
+    /// A first generation: no sales yet (every fraction 0), every proxy healthy; zone `z`'s
+    /// SOA serial is `serials[z]`.
+    pub fn new(config: Config, learned: &Learned, serials: &[u32]) -> Result<Generation, ZoneError> {
+        let zone = ZoneData::with_serials(&config, learned, serials)?;
         let capacities: Vec<u64> = config.proxies.iter().map(|p| p.capacity_rps.0 as u64).collect();
         let live = Live::new(config.buyers.len(), &capacities);
         let registry = Registry::new(config.buyers.len());
@@ -38,8 +39,8 @@ impl Generation {
     /// The generation after a reload to `config`: buyers and proxies that keep their names keep
     /// their fraction and health until the sales watcher and health checks say otherwise, so a
     /// reload does not blink every buyer to its fallback.
-    pub fn reloaded(&self, config: Config, learned: &Learned, serial: u32) -> Result<Generation, ZoneError> {
-        let next = Generation::new(config, learned, serial)?;
+    pub fn reloaded(&self, config: Config, learned: &Learned, serials: &[u32]) -> Result<Generation, ZoneError> {
+        let next = Generation::new(config, learned, serials)?;
         for (i, buyer) in next.config.buyers.iter().enumerate() {
             if let Some(j) = self.config.buyers.iter().position(|b| b.name == buyer.name) {
                 next.live.set_line(i, &self.live.line(j));
@@ -53,11 +54,12 @@ impl Generation {
         Ok(next)
     }
 
-    /// The same generation with zones rebuilt from newly `learned` fallback addresses.
-    pub fn relearned(&self, learned: &Learned, serial: u32) -> Result<Generation, ZoneError> {
+    /// The same generation with zones rebuilt from newly `learned` fallback addresses, and the
+    /// same serials (learned addresses are answers, not the zones' static data).
+    pub fn relearned(&self, learned: &Learned) -> Result<Generation, ZoneError> {
         Ok(Generation {
             config: Arc::clone(&self.config),
-            zone: Arc::new(ZoneData::new(&self.config, learned, serial)?),
+            zone: Arc::new(ZoneData::with_serials(&self.config, learned, &self.zone.serials)?),
             live: Arc::clone(&self.live),
             registry: self.registry.clone(),
             per_answer: self.per_answer,

@@ -273,3 +273,53 @@ pub fn fingerprints(config: &Config) -> Result<Vec<(String, String)>, ZoneError>
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn example(edit: impl Fn(String) -> String) -> Config {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let text = edit(std::fs::read_to_string(dir.join("surplus.yaml")).unwrap());
+        Config::parse(&text, Path::new("t.yaml"), dir).unwrap()
+    }
+
+    /// The serial follows the static data (RFC 1035 §3.3.13: it changes when the zone does)
+    /// and nothing else: not the buyers' answers, which the controller and learning move.
+    #[test]
+    fn fingerprints_follow_the_static_data_only() {
+        let base = fingerprints(&example(|t| t)).unwrap();
+        assert_eq!(
+            base.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>()[..2],
+            ["cdn.example.net", "www.shop.example"]
+        );
+        assert_eq!(fingerprints(&example(|t| t)).unwrap(), base, "stable");
+        let same = [
+            example(|t| t.replace("estimate: 0.5", "estimate: 0.9")),
+            example(|t| t.replace("address: 127.0.0.21", "address: 127.0.0.29")),
+            example(|t| t.replace("capacity_rps: 40", "capacity_rps: 45")),
+        ];
+        for config in &same {
+            assert_eq!(fingerprints(config).unwrap(), base);
+        }
+        let proxy =
+            fingerprints(&example(|t| t.replace("addresses: [127.0.0.12]", "addresses: [127.0.0.19]"))).unwrap();
+        assert_ne!(proxy[0], base[0], "a proxy's address is the network zone's data");
+        assert_eq!(proxy[1], base[1], "and not a buyer zone's");
+        let timers = fingerprints(&example(|t| t.replace("  ttl: 20s", "  ttl: 20s\n  soa: {expire: 21d}"))).unwrap();
+        assert!(timers.iter().zip(&base).all(|(a, b)| a != b), "the SOA is every zone's");
+        let name = fingerprints(&example(|t| t.replace("- name: edge-3", "- name: edge-9"))).unwrap();
+        assert_ne!(name[0], base[0]);
+    }
+
+    #[test]
+    fn zones_take_their_own_serials() {
+        let config = example(|t| t);
+        let zone = ZoneData::with_serials(&config, &Learned::new(), &[7, 8, 9, 10]).unwrap();
+        assert_eq!(zone.serials, [7, 8, 9, 10]);
+        let serial = |r: &Record| u32::from_be_bytes(r.rdata[r.rdata.len() - 20..][..4].try_into().unwrap());
+        assert_eq!(zone.soas.iter().map(serial).collect::<Vec<_>>(), [7, 8, 9, 10]);
+    }
+}

@@ -277,6 +277,16 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'sales.currency must be a 3-letter currency code');
     END;
     CREATE INDEX sales_by_currency ON sales (currency);",
+    // 7: SOA serials — per zone apex, the serial of each version of its static data (its
+    // fingerprint, dns/zone_data.rs), so every `dns serve` on one ledger serves the same serial
+    // for the same data, and a new one (larger) when the data changes.
+    "CREATE TABLE zone_serials (
+        apex        TEXT NOT NULL,
+        serial      INTEGER NOT NULL CHECK (serial > 0 AND serial <= 4294967295),
+        fingerprint TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL,           -- unix seconds
+        PRIMARY KEY (apex, serial)
+    ) STRICT;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

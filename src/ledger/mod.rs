@@ -36,6 +36,7 @@ pub mod orders;
 pub mod sales;
 pub mod supply;
 pub mod usage;
+pub mod zone_serials;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

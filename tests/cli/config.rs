@@ -16,11 +16,15 @@ fn checks_the_example() {
         .args(["config", "check"])
         .stdout_contains("is valid: zone cdn.example.net, 3 proxies with 90.00 rps in all, 3 buyers")
         .stdout_contains("handback to origin.shop.example")
+        .stdout_contains(
+            "\nnote: www.shop.example is delegated to us: a zone apex cannot be a CNAME (RFC 1034 §3.6.2), so its fallback answers are origin.shop.example's addresses, learned from dns.resolvers\n",
+        )
         .run();
     let json = Test::new().config(example_config()).args(["config", "check", "--format", "json"]).run().json();
     assert_eq!(json["total_capacity_rps"], 90.0);
     assert_eq!(json["proxies"][2]["name"], "edge-3");
     assert_eq!(json["buyers"].as_array().unwrap().len(), 3);
+    assert_eq!(json["notes"].as_array().unwrap().len(), 1, "one delegated handback host: {}", json["notes"]);
 }
 
 #[test]

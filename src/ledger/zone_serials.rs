@@ -1,0 +1,67 @@
+//! SOA serials: the serial of each zone's static data, recorded against its fingerprint, so
+//! every server of the same data on one ledger serves the same serial (RFC 1996 and the
+//! conformance tools compare serials across a zone's servers), and a larger one when it changes.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{Ledger, LedgerError};
+
+impl Ledger {
+    /// The serial of each `(apex, fingerprint)`: the latest recorded for the apex when its
+    /// fingerprint is this one, else a new one, `max(latest + 1, now)`, recorded. `now` (unix
+    /// seconds) keeps serials above the clock-time serials served before they were recorded.
+    /// One transaction: two servers starting at once agree.
+    pub fn zone_serials(&mut self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut serials = Vec::with_capacity(zones.len());
+        for (apex, fingerprint) in zones {
+            let latest: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
+                    [apex],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let serial = match latest {
+                Some((serial, known)) if known == *fingerprint => serial,
+                latest => {
+                    // RFC 1982 arithmetic would wrap past 2^32 - 1; a serial that large means
+                    // a clock far off, and staying at the top is the safer error.
+                    let next = latest.map_or(1, |(s, _)| s + 1).max(now).clamp(1, i64::from(u32::MAX));
+                    tx.execute(
+                        "INSERT OR IGNORE INTO zone_serials (apex, serial, fingerprint, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![apex, next, fingerprint, now],
+                    )?;
+                    next
+                }
+            };
+            serials.push(u32::try_from(serial).unwrap_or(u32::MAX));
+        }
+        tx.commit()?;
+        Ok(serials)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ledger::Ledger;
+
+    fn zone(fingerprint: &str) -> Vec<(String, String)> {
+        vec![("cdn.example.net".into(), fingerprint.into()), ("www.shop.example".into(), "b".into())]
+    }
+
+    #[test]
+    fn one_serial_per_version_of_the_data_increasing_when_it_changes() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let first = ledger.zone_serials(&zone("a"), 1_800_000_000).unwrap();
+        assert_eq!(first, [1_800_000_000, 1_800_000_000]);
+        // The same data later, on another server: the same serial.
+        assert_eq!(ledger.zone_serials(&zone("a"), 1_800_000_500).unwrap(), first);
+        // Changed data: the clock, which is ahead.
+        assert_eq!(ledger.zone_serials(&zone("c"), 1_800_000_600).unwrap(), [1_800_000_600, 1_800_000_000]);
+        // Changed twice within a second, or a clock behind: one more than the latest.
+        assert_eq!(ledger.zone_serials(&zone("d"), 1_700_000_000).unwrap()[0], 1_800_000_601);
+        // Back to earlier data is a change too: serials never go back.
+        assert_eq!(ledger.zone_serials(&zone("a"), 1_700_000_000).unwrap()[0], 1_800_000_602);
+    }
+}
