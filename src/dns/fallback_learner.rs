@@ -73,13 +73,29 @@ impl FallbackLearner {
     /// The addresses of `name` (sorted, both families) and how long they may be kept. A name
     /// without any address is an error: an empty fallback is no better than a stale one.
     pub fn lookup(&self, name: &str) -> Result<(Vec<IpAddr>, Duration), String> {
+        self.runtime.block_on(self.lookup_async(name))
+    }
+
+    /// [`FallbackLearner::lookup`] of several names at once: one buyer DNS that times out does
+    /// not hold up the others' lookups.
+    pub fn lookup_all(&self, names: &[&str]) -> Vec<Result<(Vec<IpAddr>, Duration), String>> {
+        self.runtime.block_on(futures_util::future::join_all(names.iter().map(|n| self.lookup_async(n))))
+    }
+
+    async fn lookup_async(&self, name: &str) -> Result<(Vec<IpAddr>, Duration), String> {
         let fqdn = if name.ends_with('.') { name.to_string() } else { format!("{name}.") };
-        self.runtime.block_on(async {
+        {
             let mut addresses = Vec::new();
             let mut ttl: Option<u32> = None;
             let mut failures = Vec::new();
-            for rtype in [RecordType::A, RecordType::AAAA] {
-                match self.resolver.lookup(fqdn.as_str(), rtype).await {
+            // Both types at once: a silent buyer DNS costs one timeout, not two.
+            let (a, aaaa) = futures_util::future::join(
+                self.resolver.lookup(fqdn.as_str(), RecordType::A),
+                self.resolver.lookup(fqdn.as_str(), RecordType::AAAA),
+            )
+            .await;
+            for (rtype, result) in [(RecordType::A, a), (RecordType::AAAA, aaaa)] {
+                match result {
                     Ok(lookup) => {
                         for record in lookup.answers() {
                             let address = match &record.data {
@@ -102,7 +118,7 @@ impl FallbackLearner {
             addresses.dedup();
             let keep = Duration::from_secs(u64::from(ttl.unwrap_or(0))).clamp(REFRESH_MIN, REFRESH_MAX);
             Ok((addresses, keep))
-        })
+        }
     }
 }
 
@@ -136,11 +152,12 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
             }
             let Some((_, l)) = &learner else { continue };
             let mut changed = false;
-            for (buyer, name) in &names {
-                if due.get(buyer).is_some_and(|t| *t > Instant::now()) {
-                    continue;
-                }
-                match l.lookup(name) {
+            let now = Instant::now();
+            let asked: Vec<&(String, String)> =
+                names.iter().filter(|(buyer, _)| due.get(buyer).is_none_or(|t| *t <= now)).collect();
+            let results = l.lookup_all(&asked.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>());
+            for ((buyer, name), result) in asked.into_iter().zip(results) {
+                match result {
                     Ok((addresses, keep)) => {
                         due.insert(buyer.clone(), Instant::now() + keep);
                         if failing.insert(buyer.clone(), false) == Some(true) {

@@ -194,25 +194,30 @@ fn answers_over_udp_and_tcp_and_follows_new_sales() {
     let scratch = Scratch::empty();
     let server = Server::start(&scratch);
 
-    let m = server.query("www.shop.example.", RecordType::A);
+    let m = server.query("shop.cdn.example.net.", RecordType::A);
     assert!(m.metadata.authoritative);
     assert!(!to_proxies(&m), "no sale yet: the buyer's own DNS");
     assert_eq!(m.answers[0].record_type(), RecordType::CNAME);
+    // The delegated www.shop.example is a zone apex, never a CNAME (RFC 1034 §3.6.2): nothing
+    // answers at the example's dns.resolvers, so its fallback is not known: SERVFAIL.
+    assert_eq!(server.query("www.shop.example.", RecordType::A).metadata.response_code.low(), 2);
     let m = server.query_tcp("edge-2.cdn.example.net.", RecordType::A);
     assert_eq!(m.answers[0].data, RData::A("127.0.0.12".parse::<std::net::Ipv4Addr>().unwrap().into()));
     assert_eq!(server.query("example.com.", RecordType::A).metadata.response_code.low(), 5, "REFUSED");
 
     // Sell shop the current hour; within 5 s half of its answers (its estimate, 0.5) go to
     // proxies.
-    server.sell_now(&scratch, "shop", "www.shop.example.");
+    server.sell_now(&scratch, "shop", "shop.cdn.example.net.");
     // The split is by client subnet: about half of 200 subnets get proxies (binomial, sd 7;
     // the subnets are fixed, so the count is too), each one every time it asks.
-    let proxied = server.proxied("www.shop.example.", 200);
+    let proxied = server.proxied("shop.cdn.example.net.", 200);
     assert!((65..=135).contains(&proxied), "{proxied} of 200 subnets to proxies");
-    assert_eq!(server.proxied("www.shop.example.", 200), proxied, "the split moved");
+    assert_eq!(server.proxied("shop.cdn.example.net.", 200), proxied, "the split moved");
+    // The delegated host splits the same subnets the same way.
+    assert_eq!(server.proxied("www.shop.example.", 200), proxied, "one buyer, one line");
     // edge-1 (tcp 80) and edge-2 (http) fail their health checks here: only edge-3 answers.
     for i in 0..20 {
-        let m = server.query_from("www.shop.example.", subnet(i));
+        let m = server.query_from("shop.cdn.example.net.", subnet(i));
         let ips: Vec<String> = m.answers.iter().map(|r| format!("{:?}", r.data)).collect();
         assert!(!ips.iter().any(|ip| ip.contains("127.0.0.11") || ip.contains("127.0.0.12")), "{ips:?}");
     }
@@ -259,9 +264,19 @@ fn dig_sees_an_authoritative_server() {
     has(&out, "; EDNS: version: 0, flags:; udp: 1232");
     has(&out, "20\tIN\tA\t127.0.0.11");
 
-    let out = dig(&["WwW.ShOp.ExAmPlE", "A"]);
-    has(&out, ";WwW.ShOp.ExAmPlE.\t\tIN\tA");
+    let out = dig(&["ShOp.CdN.ExAmPlE.NeT", "A"]);
+    has(&out, ";ShOp.CdN.ExAmPlE.NeT.\t\tIN\tA");
     has(&out, "CNAME\torigin.shop.example.");
+    // RFC 1034 §4.3.2 step 3a: a CNAME for every type.
+    has(&dig(&["shop.cdn.example.net", "TXT"]), "CNAME\torigin.shop.example.");
+    // RFC 2308 §2.2: NODATA (a name server without IPv6) carries the SOA.
+    let out = dig(&["ns1.cdn.example.net", "AAAA"]);
+    has(&out, "status: NOERROR");
+    has(&out, "ANSWER: 0, AUTHORITY: 1");
+    // The apex's NS answer carries the glue (two A records and the OPT).
+    let out = dig(&["cdn.example.net", "NS"]);
+    has(&out, "ANSWER: 2, AUTHORITY: 0, ADDITIONAL: 3");
+    has(&out, "ns1.cdn.example.net.\t20\tIN\tA\t127.0.0.53");
 
     let out = dig(&["nope.cdn.example.net", "A"]);
     has(&out, "status: NXDOMAIN");

@@ -52,11 +52,11 @@ fn eventually(secs: u64, message: &str, mut what: impl FnMut() -> bool) {
 fn dns_query_sees_each_client_subnet_stay_on_its_side_of_the_split() {
     let scratch = Scratch::empty();
     let server = Server::start_with(&scratch, &example_config(), &["--threads", "1"]);
-    server.sell_now(&scratch, "shop", "www.shop.example.");
+    server.sell_now(&scratch, "shop", "shop.cdn.example.net.");
     let addr = server.addr.to_string();
     let ask = |extra: &[&str]| {
         let mut args =
-            vec!["dns", "query", "www.shop.example", "--server", &addr, "--count", "1000", "--format", "json"];
+            vec!["dns", "query", "shop.cdn.example.net", "--server", &addr, "--count", "1000", "--format", "json"];
         args.extend(extra);
         scratch.surplus(&args).run().json()
     };
@@ -85,7 +85,7 @@ fn dns_query_sees_each_client_subnet_stay_on_its_side_of_the_split() {
 
     // The table form says the same in a line a person reads.
     let table = scratch
-        .surplus(&["dns", "query", "www.shop.example", "--server", &addr, "--count", "10", "--subnet", &first])
+        .surplus(&["dns", "query", "shop.cdn.example.net", "--server", &addr, "--count", "10", "--subnet", &first])
         .run()
         .stdout;
     assert!(table.contains(&format!("10 queries to {addr}: proxy 10 (100.0%), fallback 0")), "{table}");
@@ -167,8 +167,8 @@ fn a_proxy_that_fails_its_health_check_gets_no_answers_until_it_recovers() {
         &[("    capacity_rps: 20\n", &format!("    capacity_rps: 20\n    health: {{tcp: {port}, interval: 1s}}\n"))],
     );
     let server = Server::start_with(&scratch, &config, &[]);
-    server.sell_now(&scratch, "shop", "www.shop.example.");
-    let proxied = |server: &Server| server.proxied("www.shop.example.", 40);
+    server.sell_now(&scratch, "shop", "shop.cdn.example.net.");
+    let proxied = |server: &Server| server.proxied("shop.cdn.example.net.", 40);
     assert!(proxied(&server) >= 8);
 
     drop(listener);
@@ -254,7 +254,7 @@ fn a_resolve_fallback_answers_what_the_buyers_dns_says_and_keeps_it_when_that_fa
 fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_gone() {
     let scratch = Scratch::empty();
     let mut server = Server::start(&scratch);
-    server.sell_now(&scratch, "shop", "www.shop.example.");
+    server.sell_now(&scratch, "shop", "shop.cdn.example.net.");
     let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
     // The example's edge-2 logs in `combined`, without the host: every buyer is open loop.
     server
@@ -319,4 +319,78 @@ fn dns_status_shows_each_buyer_from_the_server_and_from_the_ledger_when_it_is_go
     assert!((2..=4).contains(&headers), "{headers} refreshes in 2.5 s:\n{text}");
     assert!(text.lines().filter(|l| l.starts_with("shop,10")).count() >= 2, "{text}");
     assert!(!text.contains('\x1b'), "no terminal codes when not on a terminal");
+}
+
+/// RFC 1034 §3.6.2, RFC 2181 §10.1: `www.shop.example` is delegated to us, so it is a zone
+/// apex (SOA, NS) and cannot be a CNAME: its `handback: origin.shop.example` answers the
+/// addresses the buyer's DNS gives for origin.shop.example, while the CNAMEd
+/// `shop.cdn.example.net` keeps the CNAME. Before anything is learned it is SERVFAIL, and the
+/// log says why.
+#[test]
+fn a_delegated_handback_host_answers_the_learned_addresses_not_a_cname_rfc1034_s3_6_2() {
+    let scratch = Scratch::empty();
+    let unlearned = Server::start(&scratch);
+    unlearned.wait_for_log(
+        "keeping 0 known addresses; until it does, fallback answers at www.shop.example are SERVFAIL (a zone apex cannot be a CNAME, RFC 1034 §3.6.2)",
+    );
+    let m = unlearned.query("www.shop.example.", RecordType::A);
+    assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::ServFail, 0));
+    drop(unlearned);
+
+    let buyer = BuyerDns::start(&[Ipv4Addr::new(127, 0, 0, 31)]);
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("resolvers: [127.0.0.1:5300]", &format!("resolvers: [127.0.0.1:{}]", buyer.port))],
+    );
+    let server = Server::start_with(&scratch, &config, &[]);
+    let shop = |server: &Server| server.query("www.shop.example.", RecordType::A);
+    eventually(5, "origin.shop.example was not learned", || addresses(&shop(&server)) == ["127.0.0.31"]);
+    server.wait_for_log("buyer shop: origin.shop.example is [127.0.0.31]");
+    for rtype in [RecordType::A, RecordType::AAAA, RecordType::TXT, RecordType::CNAME, RecordType::ANY] {
+        let m = server.query("www.shop.example.", rtype);
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError, "{rtype}");
+        assert!(m.answers.iter().all(|r| r.record_type() != RecordType::CNAME), "{rtype}: {m:?}");
+    }
+    let m = server.query("shop.cdn.example.net.", RecordType::A);
+    assert!(matches!(&m.answers[0].data, RData::CNAME(c) if c.0.to_ascii() == "origin.shop.example."), "{m:?}");
+}
+
+/// The SOA serial is the zones' data's, recorded in the ledger: two servers of one config on
+/// one ledger serve the same one; a change to the data (a proxy's address) gives a larger one;
+/// a restart without a change keeps it (RFC 1035 §3.3.13, RFC 1982).
+#[test]
+fn every_server_of_the_same_zone_data_serves_the_same_serial_rfc1035_s3_3_13() {
+    let scratch = Scratch::empty();
+    let serial = |server: &Server, zone: &str| -> u32 {
+        let m = server.query(zone, RecordType::SOA);
+        let RData::SOA(soa) = &m.answers[0].data else { panic!("{m:?}") };
+        soa.serial
+    };
+    let config = config_with(&scratch, "surplus.yaml", &[]);
+    let a = Server::start_with(&scratch, &config, &[]);
+    std::thread::sleep(Duration::from_millis(1100)); // a clock serial would differ by now
+    let b = Server::start_with(&scratch, &config, &[]);
+    let first = serial(&a, "cdn.example.net.");
+    assert_eq!(serial(&b, "cdn.example.net."), first);
+    assert_eq!(serial(&a, "www.shop.example."), serial(&b, "www.shop.example."));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(u64::from(first) + 60 > now && u64::from(first) <= now, "{first}: from the clock when first recorded");
+    // NODATA's SOA carries it too.
+    let m = a.query("ns1.cdn.example.net.", RecordType::AAAA);
+    let RData::SOA(soa) = &m.authorities[0].data else { panic!("{m:?}") };
+    assert_eq!(soa.serial, first);
+    let news = serial(&a, "news.example.org.");
+    drop((a, b));
+
+    config_with(&scratch, "surplus.yaml", &[("addresses: [127.0.0.12]", "addresses: [127.0.0.19]")]);
+    let changed = Server::start_with(&scratch, &config, &[]);
+    let second = serial(&changed, "cdn.example.net.");
+    assert!(second > first, "{second} after {first}");
+    // A buyer zone's data did not change: its serial stays.
+    assert_eq!(serial(&changed, "news.example.org."), news);
+    let shop = serial(&changed, "www.shop.example.");
+    drop(changed);
+    let again = Server::start_with(&scratch, &config, &[]);
+    assert_eq!((serial(&again, "cdn.example.net."), serial(&again, "www.shop.example.")), (second, shop));
 }

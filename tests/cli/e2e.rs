@@ -166,8 +166,10 @@ fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: SocketAddr) -> (Daemon, 
 }
 
 /// The surplus configuration: two proxies with health checks every second, following their
-/// nginx logs; shop handed back to its own DNS, news and api to servers.
-fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
+/// nginx logs; shop handed back to its own DNS, news and api to servers. `www.shop.example` is
+/// delegated to us, a zone apex, which cannot be a CNAME (RFC 1034 §3.6.2): its handback
+/// answers origin.shop.example's addresses, learned from the buyer's DNS (`nsd`).
+fn config(scratch: &Scratch, a: &Nginx, b: &Nginx, nsd: SocketAddr) -> PathBuf {
     let history = root().join("examples/logs/edge-1/access.log*");
     let proxy = |name: &str, n: &Nginx| {
         format!(
@@ -190,6 +192,7 @@ fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
         &format!("  - {{name: news, hosts: [www.news.example], fallback: {{servers: [{{address: {ORIGIN}}}]}}, estimate: 0.5}}"),
         &format!("  - {{name: api, hosts: [api.cdn.example.net], fallback: {{servers: [{{address: {ORIGIN}}}]}}, estimate: 0.5}}"),
         "control: {interval: 1s}",
+        &format!("dns: {{resolvers: [{nsd}]}}"),
         "",
     ]
     .join("\n");
@@ -346,11 +349,13 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     let _origin = Nginx::launch(&scratch, "origin", ORIGIN, 80, "vhost_combined", None);
     let a = Nginx::launch(&scratch, "edge-a", PROXY_A, 80, "vhost_combined", Some(origin));
     let b = Nginx::launch(&scratch, "edge-b", PROXY_B, 80, "vhost_combined", Some(origin));
-    let config = config(&scratch, &a, &b);
-    let server = Server::start_with(&scratch, &config, &["--listen", &format!("{SURPLUS_IP}:53"), "-v"]);
-    server.wait_for_log("control: closed loop, monitoring every proxy");
     let (nsd_daemon, nsd) = nsd(&scratch);
     let nsd_pid = nsd_daemon.0.id();
+    let config = config(&scratch, &a, &b, nsd);
+    let server = Server::start_with(&scratch, &config, &["--listen", &format!("{SURPLUS_IP}:53"), "-v"]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    // The delegated www.shop.example hands back with the origin's address, learned from NSD.
+    server.wait_for_log(&format!("buyer shop: origin.shop.example is [{ORIGIN}]"));
     let (_unbound, resolver) = unbound(&scratch, nsd, format!("{SURPLUS_IP}:53").parse().unwrap());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let clients: Vec<Client> = (0..CLIENTS).map(|k| Client::new(k, resolver)).collect();
