@@ -216,9 +216,11 @@ impl Answerer {
                 }
                 NameKind::Nameserver { .. } | NameKind::Proxy { .. } => nodata(0),
                 NameKind::BuyerHost { buyer, zone: z } => {
+                    // A delegated host's apex data: SOA, NS, and (RFC 8482) the SOA for ANY,
+                    // as the network's apex and NSD answer it.
                     let apex = (z != 0).then(|| apex_answer(zone, z, q.qtype)).flatten();
                     match apex {
-                        Some(answers) if q.qtype != TYPE_ANY => (NOERROR, answers, None, Outcome::Other, None),
+                        Some(answers) => (NOERROR, answers, None, Outcome::Other, None),
                         _ => {
                             let subnet = q.edns.and_then(|e| e.client_subnet).map_or_else(
                                 || Subnet::of_resolver(client),

@@ -42,6 +42,30 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// The serials [`Ledger::zone_serials`] would give, recording nothing (for a read-only
+    /// look, as `dns zone` may want): what a server starting now would serve.
+    pub fn peek_zone_serials(&self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
+        let mut serials = Vec::with_capacity(zones.len());
+        for (apex, fingerprint) in zones {
+            let latest: Option<(i64, String)> = self
+                .conn
+                .query_row(
+                    "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
+                    [apex],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let serial = match latest {
+                Some((serial, known)) if known == *fingerprint => serial,
+                latest => latest.map_or(1, |(s, _)| s + 1).max(now).clamp(1, i64::from(u32::MAX)),
+            };
+            serials.push(u32::try_from(serial).unwrap_or(u32::MAX));
+        }
+        Ok(serials)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::ledger::Ledger;
@@ -53,10 +77,13 @@ mod tests {
     #[test]
     fn one_serial_per_version_of_the_data_increasing_when_it_changes() {
         let mut ledger = Ledger::open_in_memory().unwrap();
+        assert_eq!(ledger.peek_zone_serials(&zone("a"), 1_800_000_000).unwrap(), [1_800_000_000, 1_800_000_000]);
         let first = ledger.zone_serials(&zone("a"), 1_800_000_000).unwrap();
         assert_eq!(first, [1_800_000_000, 1_800_000_000]);
         // The same data later, on another server: the same serial.
         assert_eq!(ledger.zone_serials(&zone("a"), 1_800_000_500).unwrap(), first);
+        assert_eq!(ledger.peek_zone_serials(&zone("a"), 1_800_000_900).unwrap(), first);
+        assert_eq!(ledger.peek_zone_serials(&zone("x"), 1_700_000_000).unwrap()[0], 1_800_000_001);
         // Changed data: the clock, which is ahead.
         assert_eq!(ledger.zone_serials(&zone("c"), 1_800_000_600).unwrap(), [1_800_000_600, 1_800_000_000]);
         // Changed twice within a second, or a clock behind: one more than the latest.

@@ -434,8 +434,10 @@ fn a_delegated_apex_is_never_a_cname_rfc1034_s3_6_2() {
     let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
     assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::ServFail, false));
     assert_eq!(outcome, Outcome::Other);
-    let (m, _) = ask(&mut a, "www.shop.example.", RecordType::SOA);
-    assert_eq!(m.answers[0].record_type(), RecordType::SOA, "the apex's own data is there all along");
+    for rtype in [RecordType::SOA, RecordType::ANY] {
+        let (m, _) = ask(&mut a, "www.shop.example.", rtype);
+        assert_eq!(m.answers[0].record_type(), RecordType::SOA, "{rtype}: the apex's own data is there all along");
+    }
 
     let mut learned = Learned::new();
     learned.insert("shop".into(), vec!["127.0.0.31".parse().unwrap(), "::31".parse().unwrap()]);
