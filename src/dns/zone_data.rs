@@ -308,7 +308,7 @@ mod tests {
             fingerprints(&example(|t| t.replace("addresses: [127.0.0.12]", "addresses: [127.0.0.19]"))).unwrap();
         assert_ne!(proxy[0], base[0], "a proxy's address is the network zone's data");
         assert_eq!(proxy[1], base[1], "and not a buyer zone's");
-        let timers = fingerprints(&example(|t| t.replace("  ttl: 20s", "  ttl: 20s\n  soa: {expire: 21d}"))).unwrap();
+        let timers = fingerprints(&example(|t| t.replace("expire: 14d", "expire: 21d"))).unwrap();
         assert!(timers.iter().zip(&base).all(|(a, b)| a != b), "the SOA is every zone's");
         let name = fingerprints(&example(|t| t.replace("- name: edge-3", "- name: edge-9"))).unwrap();
         assert_ne!(name[0], base[0]);
