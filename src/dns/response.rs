@@ -104,8 +104,26 @@ pub struct NegativeSoa {
     ttl: u32,
     mname: Compressed,
     rname: Compressed,
+    /// For names not below the apex (a delegated buyer zone's SOA names our name servers and
+    /// mailbox): RNAME as its labels in front of a suffix of MNAME, and where in MNAME that
+    /// suffix starts (`hostmaster` + the `cdn.example.net` of `ns1.cdn.example.net`, as NSD).
+    rname_after_mname: Option<(Vec<u8>, u16)>,
     /// Serial, refresh, retry, expire, minimum.
     timers: [u8; 20],
+}
+
+/// The offsets of the label boundaries of a wire name (not the root's).
+fn label_starts(name: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let here = at;
+        let len = usize::from(*name.get(here)?);
+        if len == 0 {
+            return None;
+        }
+        at += 1 + len;
+        Some(here)
+    })
 }
 
 /// A name in SOA data: its labels in front of the apex, then a pointer to the apex; or (a name
@@ -174,11 +192,23 @@ impl NegativeSoa {
         let (mname, rest) = soa.rdata.split_at(mname_len);
         let (rname, timers) = rest.split_at(rname_len);
         let minimum = u32::from_be_bytes(timers[16..20].try_into().unwrap_or_default());
+        let (mname_c, rname_c) = (Compressed::of(mname, apex), Compressed::of(rname, apex));
+        // The longest suffix of RNAME that is one of MNAME's, when both are written whole.
+        let rname_after_mname = (!mname_c.below_apex && !rname_c.below_apex)
+            .then(|| {
+                label_starts(rname).find_map(|r| {
+                    label_starts(mname)
+                        .find(|&m| mname[m..].eq_ignore_ascii_case(&rname[r..]))
+                        .map(|m| (rname[..r].to_vec(), m as u16))
+                })
+            })
+            .flatten();
         NegativeSoa {
             apex: apex.to_vec(),
             ttl: soa.ttl.min(minimum),
-            mname: Compressed::of(mname, apex),
-            rname: Compressed::of(rname, apex),
+            mname: mname_c,
+            rname: rname_c,
+            rname_after_mname,
             timers: timers.try_into().unwrap_or([0; 20]),
         }
     }
@@ -194,7 +224,11 @@ impl NegativeSoa {
     }
 
     fn rdata_len(&self, qname: &[u8]) -> usize {
-        self.mname.len(qname) + self.rname.len(qname) + 20
+        let rname = match &self.rname_after_mname {
+            Some((labels, _)) => labels.len() + 2,
+            None => self.rname.len(qname),
+        };
+        self.mname.len(qname) + rname + 20
     }
 
     /// Where the apex starts in a reply to `question` (its name, type and class as sent), if
@@ -227,8 +261,17 @@ impl NegativeSoa {
         out.extend(1u16.to_be_bytes()); // class IN
         out.extend(self.ttl.to_be_bytes());
         out.extend((self.rdata_len(qname) as u16).to_be_bytes());
+        let mname_at = out.len();
         self.mname.write(qname, apex_at, out);
-        self.rname.write(qname, apex_at, out);
+        match &self.rname_after_mname {
+            // MNAME is written whole at `mname_at` (it is not below the apex); a reply is far
+            // below the 16 kB a pointer reaches.
+            Some((labels, suffix)) => {
+                out.extend_from_slice(labels);
+                out.extend((0xc000 | (mname_at as u16 + suffix)).to_be_bytes());
+            }
+            None => self.rname.write(qname, apex_at, out),
+        }
         out.extend_from_slice(&self.timers);
     }
 
@@ -543,16 +586,21 @@ mod tests {
             assert!(s.rname.to_ascii().eq_ignore_ascii_case("hostmaster.cdn.example.net."));
             assert_eq!((s.serial, s.refresh, s.retry, s.expire, s.minimum), (7, 3600, 600, 1_209_600, 20));
         }
-        // Names not below the apex (a delegated buyer zone's) are written whole.
+        // Names not below the apex (a delegated buyer zone's): MNAME whole, RNAME pointing into
+        // it (NSD: 105 octets for this NXDOMAIN without EDNS).
         let negative = NegativeSoa::new(&wire_name("www.shop.example"), &soa);
         let reply = Reply { rcode: NXDOMAIN, authoritative: true, authority: Some(&negative), ..Reply::default() };
-        let packet = ask("x.www.shop.example.", RecordType::A, None);
+        let packet = ask("nope.www.shop.example.", RecordType::A, None);
         let (m, _) = answer(&packet, &reply, Transport::Udp);
         let RData::SOA(s) = &m.authorities[0].data else { panic!("not an SOA") };
         assert_eq!(
             (s.mname.to_ascii(), m.authorities[0].name.to_ascii()),
             ("ns1.cdn.example.net.".into(), "www.shop.example.".into())
         );
+        assert_eq!(s.rname.to_ascii(), "hostmaster.cdn.example.net.");
+        let mut out = Vec::new();
+        write(&query::parse(&packet).unwrap(), &reply, Transport::Udp, &mut out);
+        assert_eq!(out.len(), 105);
     }
 
     #[test]
