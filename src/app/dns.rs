@@ -136,7 +136,7 @@ fn reload(serving: &Serving, path: &Path, db: Option<&Path>, learned: &Mutex<Lea
 /// Each zone's SOA serial for `config`'s data, from the ledger (recorded there when new).
 pub fn zone_serials(ledger: &mut Ledger, config: &Config) -> anyhow::Result<Vec<u32>> {
     let fingerprints = zone_data::fingerprints(config)?;
-    Ok(ledger.zone_serials(&fingerprints, Timestamp::now().as_second()).context("cannot record the zones' serials")?)
+    ledger.zone_serials(&fingerprints, Timestamp::now().as_second()).context("cannot record the zones' serials")
 }
 
 /// Serials without the ledger: the current one for a zone whose data is unchanged, else
