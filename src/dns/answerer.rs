@@ -197,13 +197,13 @@ impl Answerer {
                 }
                 NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
                 NameKind::Empty { zone: z } => nodata(z),
+                // The network's apex NS: compressed against the question, with the glue.
+                NameKind::Apex { zone: 0 } if q.qtype == TYPE_NS => {
+                    additional = &zone.glue;
+                    (NOERROR, zone.apex_ns.iter().collect(), None, Outcome::Other, None)
+                }
                 NameKind::Apex { zone: z } => match apex_answer(zone, z, q.qtype) {
-                    Some(answers) => {
-                        if q.qtype == TYPE_NS && z == 0 {
-                            additional = &zone.glue;
-                        }
-                        (NOERROR, answers, None, Outcome::Other, None)
-                    }
+                    Some(answers) => (NOERROR, answers, None, Outcome::Other, None),
                     None => nodata(z),
                 },
                 NameKind::Nameserver { index } if address_query => {

@@ -296,14 +296,13 @@ fn name_length(wire: &[u8]) -> usize {
     (at + 1).min(wire.len())
 }
 
-/// A record for the additional section (a name server's address): its owner's name, written as
-/// labels in front of a pointer to the question when the question's name is a suffix of it
-/// (glue below the apex asked for), else whole.
+/// A record for the additional section (a name server's address), with its owner as it is
+/// written: labels in front of a pointer to the question when the question's name is a suffix
+/// of it (glue below the apex asked for), a pointer to where the answer already has the name,
+/// or the whole name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Additional {
-    /// Labels in front of the question's name, or the whole name.
     owner: Vec<u8>,
-    below_question: bool,
     pub record: Record,
 }
 
@@ -311,27 +310,38 @@ impl Additional {
     /// `record` owned by `owner` (a dotted name), for answers to questions about `apex` (a
     /// dotted name).
     pub fn new(owner: &str, apex: &str, record: Record) -> Additional {
-        let owner = wire_name(owner);
-        let apex = wire_name(apex);
-        let c = Compressed::of(&owner, &apex);
-        Additional { owner: c.labels, below_question: c.below_apex, record }
+        let c = Compressed::of(&wire_name(owner), &wire_name(apex));
+        let mut owner = c.labels;
+        if c.below_apex {
+            owner.extend_from_slice(&QUESTION_NAME);
+        }
+        Additional { owner, record }
+    }
+
+    /// `record` owned by the name at offset `at` of every reply it goes in.
+    pub fn at(at: u16, record: Record) -> Additional {
+        Additional { owner: (0xc000 | at).to_be_bytes().to_vec(), record }
     }
 
     fn len(&self) -> usize {
-        self.owner.len() + if self.below_question { 2 } else { 0 } + 10 + self.record.rdata.len()
+        self.owner.len() + 10 + self.record.rdata.len()
     }
 
     fn write(&self, out: &mut Vec<u8>) {
-        if self.below_question {
-            let mut owner = [0u8; 256];
-            let n = self.owner.len().min(254);
-            owner[..n].copy_from_slice(&self.owner[..n]);
-            owner[n..n + 2].copy_from_slice(&QUESTION_NAME);
-            self.record.write(&owner[..n + 2], out);
-        } else {
-            self.record.write(&self.owner, out);
-        }
+        self.record.write(&self.owner, out);
     }
+}
+
+/// An NS record of the network's apex for answers to that apex (the question is the apex, at
+/// offset 12): `host` written as its labels in front of a pointer to the question when it is
+/// below the apex, as NSD and Knot write it.
+pub fn apex_ns(host: &str, apex: &str, ttl: u32) -> Record {
+    let c = Compressed::of(&wire_name(host), &wire_name(apex));
+    let mut rdata = c.labels;
+    if c.below_apex {
+        rdata.extend_from_slice(&QUESTION_NAME);
+    }
+    Record { rtype: TYPE_NS, ttl, rdata }
 }
 
 /// A dotted name (`cdn.example.net`, trailing dot optional) in uncompressed wire form.
