@@ -297,12 +297,13 @@ impl Answerer {
             }
         }
         match fallback {
-            None => BuyerAnswer { answers: BuyerAnswers::Unknown, outcome: Outcome::Other, scope: split_scope },
             Some(Fallback::Handback(target)) => {
                 let outcome = if address_query { Outcome::Fallback { buyer } } else { Outcome::Other };
                 records(vec![target], outcome, None)
             }
-            Some(Fallback::Servers { .. }) if !address_query => records(Vec::new(), Outcome::Other, None),
+            // Not a CNAME, so only addresses: other types have no data, learned or not.
+            _ if !address_query => records(Vec::new(), Outcome::Other, None),
+            None => BuyerAnswer { answers: BuyerAnswers::Unknown, outcome: Outcome::Other, scope: split_scope },
             Some(Fallback::Servers { families, algorithm }) => {
                 let (answers, scope) = self.server_answer(buyer, families, *algorithm, v6, subnet);
                 let outcome = if answers.is_empty() { Outcome::Other } else { Outcome::Fallback { buyer } };

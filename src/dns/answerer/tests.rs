@@ -371,6 +371,11 @@ fn every_nodata_and_nxdomain_carries_the_zone_soa_rfc2308_s2_2() {
                             checked += 1;
                         } else if code == ResponseCode::NoError {
                             assert!(m.authorities.is_empty(), "{what}");
+                        } else {
+                            // Only a delegated host's addresses before they are learned.
+                            assert_eq!(code, ResponseCode::ServFail, "{what}");
+                            let address = matches!(rtype, RecordType::A | RecordType::AAAA);
+                            assert!(address && apex == name && learned.is_empty(), "{what}: SERVFAIL");
                         }
                         let cnames = m.answers.iter().filter(|r| r.record_type() == RecordType::CNAME).count();
                         assert!(cnames == 0 || m.answers.len() == 1, "{what}: a CNAME beside other data");
@@ -434,6 +439,15 @@ fn a_delegated_apex_is_never_a_cname_rfc1034_s3_6_2() {
     let (m, outcome) = ask(&mut a, "www.shop.example.", RecordType::A);
     assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::ServFail, false));
     assert_eq!(outcome, Outcome::Other);
+    // Only the addresses are unknown: other types have none either way.
+    for rtype in [RecordType::TXT, RecordType::MX, RecordType::CNAME] {
+        let (m, _) = ask(&mut a, "www.shop.example.", rtype);
+        assert_eq!(
+            (m.metadata.response_code, m.answers.len(), m.authorities.len()),
+            (ResponseCode::NoError, 0, 1),
+            "{rtype}"
+        );
+    }
     for rtype in [RecordType::SOA, RecordType::ANY] {
         let (m, _) = ask(&mut a, "www.shop.example.", rtype);
         assert_eq!(m.answers[0].record_type(), RecordType::SOA, "{rtype}: the apex's own data is there all along");
@@ -525,5 +539,25 @@ fn answers_are_as_small_as_the_peers_rfc1035_s4_1_4() {
     for (name, rtype, size) in sizes {
         let (out, _) = a.answerer.answer(&a.zone, &packet(name, rtype, None), RESOLVER, Transport::Udp);
         assert_eq!(out.unwrap().len(), size, "{name} {rtype}");
+    }
+}
+
+/// `network.soa` is what the SOA says; the negative answers' SOA has the TTL RFC 2308 §5 gives
+/// it, the smaller of its TTL and its minimum, while the SOA asked for keeps its TTL.
+#[test]
+fn the_soa_carries_the_configured_timers_and_negative_answers_its_minimum_rfc2308_s5() {
+    let (mut a, _) =
+        setup_with(|t| t.replace("minimum: 20s", "minimum: 5s").replace("expire: 14d", "expire: 21d"), &Learned::new());
+    let (m, _) = ask(&mut a, "cdn.example.net.", RecordType::SOA);
+    let RData::SOA(soa) = &m.answers[0].data else { panic!("{m:?}") };
+    assert_eq!((m.answers[0].ttl, soa.refresh, soa.retry, soa.expire, soa.minimum), (20, 3600, 600, 1_814_400, 5));
+    assert_eq!(soa.rname.to_ascii(), "hostmaster.cdn.example.net.");
+    for (name, rtype) in [
+        ("nope.cdn.example.net.", RecordType::A),
+        ("ns1.cdn.example.net.", RecordType::AAAA),
+        ("www.shop.example.", RecordType::TXT),
+    ] {
+        let (m, _) = ask(&mut a, name, rtype);
+        assert_eq!(m.authorities.first().map(|r| r.ttl), Some(5), "{name} {rtype}: {m:?}");
     }
 }
