@@ -5,13 +5,13 @@
 //! pointer to that question, then the OPT record when the query had one. Records are encoded
 //! when the zone is built, never per query.
 //!
-//! The SOA of a negative answer ([`NegativeSoa`]) is written compressed as the peers write it:
-//! its owner, the zone apex, is a pointer into the question's name (the apex is always a
-//! suffix of it), and its MNAME and RNAME point at the apex when they are below it. Its parts
-//! are laid out once per zone; per query only the pointers' offset is worked out.
+//! The SOA of a negative answer ([`NegativeSoa`]) and the glue of the apex's NS answer
+//! ([`Additional`]) are written compressed, as the peers write them.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+pub use super::additional::{Additional, apex_ns};
+pub use super::negative_soa::NegativeSoa;
 use super::query::{AA, CD, ClientSubnet, OPTION_ECS, QR, Query, RD, TC, TYPE_OPT};
 
 /// The EDNS UDP payload we offer and honour (the DNS flag day 2020 value).
@@ -33,7 +33,7 @@ pub const TYPE_SOA: u16 = 6;
 pub const TYPE_AAAA: u16 = 28;
 pub const TYPE_ANY: u16 = 255;
 /// Compression pointer to the question's name, which always starts right after the header.
-const QUESTION_NAME: [u8; 2] = [0xc0, 0x0c];
+pub(super) const QUESTION_NAME: [u8; 2] = [0xc0, 0x0c];
 
 /// One record's type, TTL and data, encoded; the owner is supplied when it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl Record {
         Record { rtype: TYPE_SOA, ttl, rdata }
     }
 
-    fn write(&self, owner: &[u8], out: &mut Vec<u8>) {
+    pub(super) fn write(&self, owner: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(owner);
         out.extend(self.rtype.to_be_bytes());
         out.extend(1u16.to_be_bytes()); // class IN
@@ -92,256 +92,6 @@ pub struct SoaTimers {
     pub expire: u32,
     /// The TTL of negative answers (RFC 2308 §4).
     pub minimum: u32,
-}
-
-/// A zone's SOA as the authority section of its negative answers (NXDOMAIN, NODATA): with
-/// the TTL RFC 2308 §5 gives it, the smaller of the SOA's own TTL and its minimum, and laid out
-/// for compression against the question (see the module's comment).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NegativeSoa {
-    /// The apex in wire form, to find it at the end of the question's name.
-    apex: Vec<u8>,
-    ttl: u32,
-    mname: Compressed,
-    rname: Compressed,
-    /// For names not below the apex (a delegated buyer zone's SOA names our name servers and
-    /// mailbox): RNAME as its labels in front of a suffix of MNAME, and where in MNAME that
-    /// suffix starts (`hostmaster` + the `cdn.example.net` of `ns1.cdn.example.net`, as NSD).
-    rname_after_mname: Option<(Vec<u8>, u16)>,
-    /// Serial, refresh, retry, expire, minimum.
-    timers: [u8; 20],
-}
-
-/// The offsets of the label boundaries of a wire name (not the root's).
-fn label_starts(name: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        let here = at;
-        let len = usize::from(*name.get(here)?);
-        if len == 0 {
-            return None;
-        }
-        at += 1 + len;
-        Some(here)
-    })
-}
-
-/// A name in SOA data: its labels in front of the apex, then a pointer to the apex; or (a name
-/// not below the apex) the whole name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Compressed {
-    /// The whole name, to point at where the question's name ends with all of it.
-    whole: Vec<u8>,
-    labels: Vec<u8>,
-    below_apex: bool,
-}
-
-impl Compressed {
-    fn of(name: &[u8], apex: &[u8]) -> Compressed {
-        // Whole labels only: walk the name's label boundaries for the apex.
-        let mut at = 0;
-        while at < name.len() && name[at] != 0 {
-            if name[at..].eq_ignore_ascii_case(apex) {
-                return Compressed { whole: name.to_vec(), labels: name[..at].to_vec(), below_apex: true };
-            }
-            at += 1 + usize::from(name[at]);
-        }
-        Compressed { whole: name.to_vec(), labels: name.to_vec(), below_apex: false }
-    }
-
-    /// Where in the question's name (`qname`, wire form) all of this name is, if it is: the
-    /// NODATA for `AAAA ns1.cdn.example.net` points its MNAME at the question (as NSD does).
-    fn in_question(&self, qname: &[u8]) -> Option<u16> {
-        let at = qname.len().checked_sub(self.whole.len())?;
-        if !qname[at..].eq_ignore_ascii_case(&self.whole) {
-            return None;
-        }
-        // At a label boundary: walk the labels to it.
-        let mut label = 0;
-        while label < at {
-            label += 1 + usize::from(qname[label]);
-        }
-        (label == at).then_some((12 + at) as u16)
-    }
-
-    fn len(&self, qname: &[u8]) -> usize {
-        if self.in_question(qname).is_some() {
-            return 2;
-        }
-        self.labels.len() + if self.below_apex { 2 } else { 0 }
-    }
-
-    fn write(&self, qname: &[u8], apex_at: u16, out: &mut Vec<u8>) {
-        if let Some(at) = self.in_question(qname) {
-            out.extend((0xc000 | at).to_be_bytes());
-            return;
-        }
-        out.extend_from_slice(&self.labels);
-        if self.below_apex {
-            out.extend((0xc000 | apex_at).to_be_bytes());
-        }
-    }
-}
-
-impl NegativeSoa {
-    /// The negative-answer form of `soa` (a record from [`Record::soa`]) owned by `apex`
-    /// (wire form).
-    pub fn new(apex: &[u8], soa: &Record) -> NegativeSoa {
-        let mname_len = name_length(&soa.rdata);
-        let rname_len = name_length(&soa.rdata[mname_len..]);
-        let (mname, rest) = soa.rdata.split_at(mname_len);
-        let (rname, timers) = rest.split_at(rname_len);
-        let minimum = u32::from_be_bytes(timers[16..20].try_into().unwrap_or_default());
-        let (mname_c, rname_c) = (Compressed::of(mname, apex), Compressed::of(rname, apex));
-        // The longest suffix of RNAME that is one of MNAME's, when both are written whole.
-        let rname_after_mname = (!mname_c.below_apex && !rname_c.below_apex)
-            .then(|| {
-                label_starts(rname).find_map(|r| {
-                    label_starts(mname)
-                        .find(|&m| mname[m..].eq_ignore_ascii_case(&rname[r..]))
-                        .map(|m| (rname[..r].to_vec(), m as u16))
-                })
-            })
-            .flatten();
-        NegativeSoa {
-            apex: apex.to_vec(),
-            ttl: soa.ttl.min(minimum),
-            mname: mname_c,
-            rname: rname_c,
-            rname_after_mname,
-            timers: timers.try_into().unwrap_or([0; 20]),
-        }
-    }
-
-    /// The TTL it is sent with.
-    pub fn ttl(&self) -> u32 {
-        self.ttl
-    }
-
-    /// Octets it takes in a reply whose question's name (`qname`) ends with the apex.
-    fn len(&self, qname: &[u8]) -> usize {
-        2 + 10 + self.rdata_len(qname)
-    }
-
-    fn rdata_len(&self, qname: &[u8]) -> usize {
-        let rname = match &self.rname_after_mname {
-            Some((labels, _)) => labels.len() + 2,
-            None => self.rname.len(qname),
-        };
-        self.mname.len(qname) + rname + 20
-    }
-
-    /// Where the apex starts in a reply to `question` (its name, type and class as sent), if
-    /// the name ends with it: it always does for a name of the zone.
-    fn apex_in(&self, question: &[u8]) -> Option<u16> {
-        let name = question.get(..question.len().checked_sub(4)?)?;
-        let head = name.len().checked_sub(self.apex.len())?;
-        // A label boundary (lower_name makes a `.` inside a label match nothing, so a name
-        // of the zone ends with the apex's labels), checked all the same: it is cheap.
-        (name[head..].eq_ignore_ascii_case(&self.apex)).then_some((12 + head) as u16)
-    }
-
-    fn write(&self, question: &[u8], out: &mut Vec<u8>) {
-        let Some(apex_at) = self.apex_in(question) else {
-            // Never for a name of the zone; written whole rather than wrong.
-            let mut rdata = Vec::new();
-            for name in [&self.mname, &self.rname] {
-                rdata.extend_from_slice(&name.labels);
-                if name.below_apex {
-                    rdata.extend_from_slice(&self.apex);
-                }
-            }
-            rdata.extend_from_slice(&self.timers);
-            Record { rtype: TYPE_SOA, ttl: self.ttl, rdata }.write(&self.apex, out);
-            return;
-        };
-        let qname = &question[..question.len() - 4];
-        out.extend((0xc000 | apex_at).to_be_bytes());
-        out.extend(TYPE_SOA.to_be_bytes());
-        out.extend(1u16.to_be_bytes()); // class IN
-        out.extend(self.ttl.to_be_bytes());
-        out.extend((self.rdata_len(qname) as u16).to_be_bytes());
-        let mname_at = out.len();
-        self.mname.write(qname, apex_at, out);
-        match &self.rname_after_mname {
-            // MNAME is written whole at `mname_at` (it is not below the apex); a reply is far
-            // below the 16 kB a pointer reaches.
-            Some((labels, suffix)) => {
-                out.extend_from_slice(labels);
-                out.extend((0xc000 | (mname_at as u16 + suffix)).to_be_bytes());
-            }
-            None => self.rname.write(qname, apex_at, out),
-        }
-        out.extend_from_slice(&self.timers);
-    }
-
-    /// Its length in a reply to `question`.
-    fn len_in(&self, question: &[u8]) -> usize {
-        match self.apex_in(question) {
-            Some(_) => self.len(&question[..question.len() - 4]),
-            None => {
-                let whole = |n: &Compressed| n.labels.len() + if n.below_apex { self.apex.len() } else { 0 };
-                self.apex.len() + 10 + whole(&self.mname) + whole(&self.rname) + 20
-            }
-        }
-    }
-}
-
-/// The length of the uncompressed wire name at the start of `wire`.
-fn name_length(wire: &[u8]) -> usize {
-    let mut at = 0;
-    while at < wire.len() && wire[at] != 0 {
-        at += 1 + usize::from(wire[at]);
-    }
-    (at + 1).min(wire.len())
-}
-
-/// A record for the additional section (a name server's address), with its owner as it is
-/// written: labels in front of a pointer to the question when the question's name is a suffix
-/// of it (glue below the apex asked for), a pointer to where the answer already has the name,
-/// or the whole name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Additional {
-    owner: Vec<u8>,
-    pub record: Record,
-}
-
-impl Additional {
-    /// `record` owned by `owner` (a dotted name), for answers to questions about `apex` (a
-    /// dotted name).
-    pub fn new(owner: &str, apex: &str, record: Record) -> Additional {
-        let c = Compressed::of(&wire_name(owner), &wire_name(apex));
-        let mut owner = c.labels;
-        if c.below_apex {
-            owner.extend_from_slice(&QUESTION_NAME);
-        }
-        Additional { owner, record }
-    }
-
-    /// `record` owned by the name at offset `at` of every reply it goes in.
-    pub fn at(at: u16, record: Record) -> Additional {
-        Additional { owner: (0xc000 | at).to_be_bytes().to_vec(), record }
-    }
-
-    fn len(&self) -> usize {
-        self.owner.len() + 10 + self.record.rdata.len()
-    }
-
-    fn write(&self, out: &mut Vec<u8>) {
-        self.record.write(&self.owner, out);
-    }
-}
-
-/// An NS record of the network's apex for answers to that apex (the question is the apex, at
-/// offset 12): `host` written as its labels in front of a pointer to the question when it is
-/// below the apex, as NSD and Knot write it.
-pub fn apex_ns(host: &str, apex: &str, ttl: u32) -> Record {
-    let c = Compressed::of(&wire_name(host), &wire_name(apex));
-    let mut rdata = c.labels;
-    if c.below_apex {
-        rdata.extend_from_slice(&QUESTION_NAME);
-    }
-    Record { rtype: TYPE_NS, ttl, rdata }
 }
 
 /// A dotted name (`cdn.example.net`, trailing dot optional) in uncompressed wire form.
