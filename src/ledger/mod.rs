@@ -1,5 +1,5 @@
-//! The ledger: one SQLite file holding offers, auctions and their bids, orders, sales, and usage
-//! samples from the DNS server.
+//! The ledger: one SQLite file holding offers, auctions and their bids, orders, sales, usage
+//! samples from the DNS server, and the serials of its zones.
 //!
 //! Opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
 //! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The

@@ -393,4 +393,16 @@ fn every_server_of_the_same_zone_data_serves_the_same_serial_rfc1035_s3_3_13() {
     drop(changed);
     let again = Server::start_with(&scratch, &config, &[]);
     assert_eq!((serial(&again, "cdn.example.net."), serial(&again, "www.shop.example.")), (second, shop));
+    // A reload that changes no zone data keeps the serial; one that does moves it on.
+    config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("addresses: [127.0.0.12]", "addresses: [127.0.0.19]"), ("estimate: 0.5", "estimate: 0.6")],
+    );
+    again.signal(libc::SIGHUP);
+    again.wait_for_log("reloaded");
+    assert_eq!(serial(&again, "cdn.example.net."), second);
+    config_with(&scratch, "surplus.yaml", &[("addresses: [127.0.0.12]", "addresses: [127.0.0.18]")]);
+    again.signal(libc::SIGHUP);
+    eventually(5, "the reload's serial", || serial(&again, "cdn.example.net.") > second);
 }
