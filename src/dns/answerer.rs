@@ -197,10 +197,10 @@ impl Answerer {
                 }
                 NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
                 NameKind::Empty { zone: z } => nodata(z),
-                // The network's apex NS: compressed against the question, with the glue.
+                // The network's apex NS, with the glue.
                 NameKind::Apex { zone: 0 } if q.qtype == TYPE_NS => {
                     additional = &zone.glue;
-                    (NOERROR, zone.apex_ns.iter().collect(), None, Outcome::Other, None)
+                    (NOERROR, zone.apex_ns[0].iter().collect(), None, Outcome::Other, None)
                 }
                 NameKind::Apex { zone: z } => match apex_answer(zone, z, q.qtype) {
                     Some(answers) => (NOERROR, answers, None, Outcome::Other, None),
@@ -389,7 +389,8 @@ fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Vec<&Record
 fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<Vec<&Record>> {
     match qtype {
         TYPE_SOA | TYPE_ANY => Some(vec![&zone.soas[z]]),
-        TYPE_NS => Some(zone.ns.iter().collect()),
+        // Written compressed against the question, which is this apex.
+        TYPE_NS => Some(zone.apex_ns[z].iter().collect()),
         _ => None,
     }
 }

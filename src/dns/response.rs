@@ -10,7 +10,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-pub use super::additional::{Additional, apex_ns};
+pub use super::additional::{Additional, Dictionary, apex_ns};
 pub use super::negative_soa::NegativeSoa;
 use super::query::{AA, CD, ClientSubnet, OPTION_ECS, QR, Query, RD, TC, TYPE_OPT};
 

@@ -101,13 +101,13 @@ pub struct ZoneData {
     pub serials: Vec<u32>,
     /// Our name servers, the NS set of every zone.
     pub ns: Vec<Record>,
-    /// The same NS set as the answer to the network's apex writes it: compressed against the
-    /// question (valid only in that answer).
-    pub apex_ns: Vec<Record>,
+    /// Per zone: the same NS set as the answer to that zone's apex writes it, compressed
+    /// against the question and each other (valid only in that answer: a zone file wants `ns`).
+    pub apex_ns: Vec<Vec<Record>>,
     /// The addresses of the name servers inside the network's zone, for the additional section
-    /// of its apex's NS answer ([`ZoneData::apex_ns`]; their owners point into it). Delegated
-    /// buyer zones get none: our name servers are outside them, and NSD and Knot add no
-    /// out-of-zone addresses either.
+    /// of its apex's NS answer (`apex_ns[0]`: their owners point into it). Delegated buyer
+    /// zones get none: our name servers are outside them, and NSD and Knot add no out-of-zone
+    /// addresses either.
     pub glue: Vec<Additional>,
     pub nameservers: Vec<Addresses>,
     pub proxies: Vec<Addresses>,
@@ -147,30 +147,18 @@ impl ZoneData {
         let negative_soas = apexes.iter().zip(&soas).map(|(apex, soa)| NegativeSoa::new(apex, soa)).collect();
         let ns = config.network.nameservers.iter().map(|n| Record::ns(n.name.as_str(), ttl)).collect();
         let zone = &config.network.zone;
-        let apex_ns: Vec<Record> =
-            config.network.nameservers.iter().map(|n| response::apex_ns(n.name.as_str(), zone.as_str(), ttl)).collect();
-        // Where each NS record's name is in that answer: after the header and the question (the
-        // apex, its type and class), each record's owner pointer and fixed fields come first.
-        let mut at = 12 + apexes[0].len() + 4;
-        let mut rdata_at = Vec::new();
-        for r in &apex_ns {
-            rdata_at.push(at + 12);
-            at += 12 + r.rdata.len();
-        }
+        let hosts: Vec<&str> = config.network.nameservers.iter().map(|n| n.name.as_str()).collect();
+        let (apex_ns, dictionaries): (Vec<Vec<Record>>, Vec<_>) =
+            apexes.iter().map(|apex| response::apex_ns(&hosts, apex, ttl)).unzip();
         let glue = config
             .network
             .nameservers
             .iter()
-            .enumerate()
-            .filter(|(_, n)| n.name.is_within(zone))
-            .flat_map(|(i, n)| {
+            .filter(|n| n.name.is_within(zone))
+            .flat_map(|n| {
                 let a = Addresses::of(&n.addresses, ttl);
-                let first = config.network.nameservers.iter().position(|m| m.name == n.name).unwrap_or(i);
-                let at = u16::try_from(rdata_at[first]).ok().filter(|&at| at < 0x4000);
-                a.v4.into_iter().chain(a.v6).map(move |r| match at {
-                    Some(at) => Additional::at(at, r),
-                    None => Additional::new(n.name.as_str(), zone.as_str(), r),
-                })
+                let dictionary = &dictionaries[0];
+                a.v4.into_iter().chain(a.v6).map(move |r| Additional::after(n.name.as_str(), dictionary, r))
             })
             .collect();
         let nameservers = config.network.nameservers.iter().map(|n| Addresses::of(&n.addresses, ttl)).collect();

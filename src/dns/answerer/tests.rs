@@ -526,7 +526,7 @@ fn apex_ns_answers_carry_the_glue() {
 
 /// RFC 1035 §4.1.4 compression, as NSD 4.6.1 writes the same records (measured with dig
 /// against NSD on loopback, without EDNS): NXDOMAIN 89 octets, NODATA for AAAA of ns1 84, a
-/// delegated zone's NXDOMAIN 105, the apex's NS with its glue 101.
+/// delegated zone's NXDOMAIN 105, the apex's NS with its glue 101, a delegated zone's NS 85.
 #[test]
 fn answers_are_as_small_as_the_peers_rfc1035_s4_1_4() {
     let (mut a, _) = setup();
@@ -535,6 +535,7 @@ fn answers_are_as_small_as_the_peers_rfc1035_s4_1_4() {
         ("ns1.cdn.example.net.", RecordType::AAAA, 84),
         ("nope.www.shop.example.", RecordType::A, 105),
         ("cdn.example.net.", RecordType::NS, 101),
+        ("www.shop.example.", RecordType::NS, 85),
     ];
     for (name, rtype, size) in sizes {
         let (out, _) = a.answerer.answer(&a.zone, &packet(name, rtype, None), RESOLVER, Transport::Udp);
