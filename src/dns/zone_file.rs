@@ -276,8 +276,8 @@ fn record(owner: &Name, r: &Record) -> Result<HRecord, ZoneFileError> {
     let bad = |why: String| ZoneFileError::Record { name: owner.to_ascii(), rtype: r.rtype, why };
     let len = u16::try_from(r.rdata.len()).map_err(|_| bad("longer than 65535 octets".into()))?;
     let mut decoder = BinDecoder::new(&r.rdata);
-    let data = RData::read(&mut decoder, RecordType::from(r.rtype), Restrict::new(len))
-        .map_err(|e| bad(e.to_string()))?;
+    let data =
+        RData::read(&mut decoder, RecordType::from(r.rtype), Restrict::new(len)).map_err(|e| bad(e.to_string()))?;
     Ok(HRecord::from_rdata(owner.clone(), r.ttl, data))
 }
 

@@ -244,7 +244,10 @@ fn corpus() -> Vec<Ask> {
         }
         asks.push(Ask { special: Special::Version1, ..ask(zone, RecordType::SOA, DNSClass::IN, Edns0::Plain, false) });
     }
-    asks.push(Ask { special: Special::NoQuestion, ..ask("cdn.example.net", RecordType::A, DNSClass::IN, Edns0::Plain, false) });
+    asks.push(Ask {
+        special: Special::NoQuestion,
+        ..ask("cdn.example.net", RecordType::A, DNSClass::IN, Edns0::Plain, false)
+    });
     asks
 }
 
@@ -310,20 +313,27 @@ fn seen(reply: Option<&Message>) -> Seen {
             .filter(|&code| code != OPTION_EDE && code != OPTION_COOKIE)
             .map(|code| code.to_string())
             .collect();
-        format!("v{} do={} payload={} options=[{}]", e.version(), e.flags().dnssec_ok, e.max_payload(), options.join(","))
+        format!(
+            "v{} do={} payload={} options=[{}]",
+            e.version(),
+            e.flags().dnssec_ok,
+            e.max_payload(),
+            options.join(",")
+        )
     });
     let types: BTreeSet<String> = m.answers.iter().map(|r| r.record_type().to_string()).collect();
-    let serials = m
-        .all_sections()
-        .filter_map(|r| if let RData::SOA(s) = &r.data { Some(s.serial) } else { None })
-        .collect();
+    let serials =
+        m.all_sections().filter_map(|r| if let RData::SOA(s) = &r.data { Some(s.serial) } else { None }).collect();
     let fields = BTreeMap::from([
         ("rcode", format!("{}", h.response_code)),
         ("flags", if flags.is_empty() { "-".to_string() } else { flags.join(" ") }),
         ("question", question.join("; ")),
         ("edns", edns),
         ("answer", section(&m.answers)),
-        ("answer types", if types.is_empty() { "-".to_string() } else { types.into_iter().collect::<Vec<_>>().join(" ") }),
+        (
+            "answer types",
+            if types.is_empty() { "-".to_string() } else { types.into_iter().collect::<Vec<_>>().join(" ") },
+        ),
         ("authority", section(&m.authorities)),
         ("additional", section(&m.additionals)),
     ]);
@@ -472,7 +482,8 @@ fn zone_records(json: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>> 
     for z in json["zones"].as_array().unwrap() {
         for r in z["records"].as_array().unwrap() {
             let (name, rtype) = (r["name"].as_str().unwrap().to_lowercase(), r["type"].as_str().unwrap());
-            let mut data: Vec<String> = r["data"].as_str().unwrap().to_lowercase().split(' ').map(String::from).collect();
+            let mut data: Vec<String> =
+                r["data"].as_str().unwrap().to_lowercase().split(' ').map(String::from).collect();
             if rtype == "SOA" {
                 data[2] = "SERIAL".to_string();
             }
@@ -552,8 +563,7 @@ fn dns_serve_answers_as_nsd_and_knot_do() {
         let lower = ask.name.to_lowercase();
         let at_name = records.get(&format!("{lower}.")).unwrap_or(&none);
         let apex = ZONES.contains(&lower.as_str());
-        let is_dynamic =
-            dynamic.contains(&lower) && !(apex && matches!(ask.rtype, RecordType::SOA | RecordType::NS));
+        let is_dynamic = dynamic.contains(&lower) && !(apex && matches!(ask.rtype, RecordType::SOA | RecordType::NS));
         let fields: &[&str] = if is_dynamic {
             &["rcode", "flags", "question", "edns", "authority", "answer types"]
         } else {
@@ -635,7 +645,10 @@ fn dns_serve_answers_as_nsd_and_knot_do() {
         table
     };
     if !disagreements.is_empty() {
-        eprintln!("peer disagreements (NSD and Knot differ; ours is like the one named):\n{}", print(&disagreements, "like:"));
+        eprintln!(
+            "peer disagreements (NSD and Knot differ; ours is like the one named):\n{}",
+            print(&disagreements, "like:")
+        );
     }
     assert!(
         differences.is_empty(),
