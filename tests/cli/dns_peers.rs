@@ -161,7 +161,11 @@ impl Ask {
             Special::Version1 => " EDNS version 1",
             Special::NoQuestion => " without a question, with a client cookie",
         };
-        (format!("{}{class} {}{}{special}", self.name, self.rtype, if self.tcp { " +tcp" } else { "" }), edns)
+        let rtype = match self.rtype {
+            RecordType::Unknown(code) => format!("TYPE{code}"),
+            known => known.to_string(),
+        };
+        (format!("{}{class} {rtype}{}{special}", self.name, if self.tcp { " +tcp" } else { "" }), edns)
     }
 
     fn packet(&self, id: u16) -> Vec<u8> {
@@ -650,11 +654,17 @@ fn dns_serve_answers_as_nsd_and_knot_do() {
             print(&disagreements, "like:")
         );
     }
+    let mut by_field: BTreeMap<&str, usize> = BTreeMap::new();
+    for (d, variants) in &differences {
+        *by_field.entry(d.field.as_str()).or_default() += variants.len();
+    }
+    let summary: Vec<String> = by_field.iter().map(|(f, n)| format!("{f}: {n}")).collect();
     assert!(
         differences.is_empty(),
-        "{} differences from NSD and Knot in {} queries:\n{}",
+        "{} differences from NSD and Knot in {} queries ({}):\n{}",
         differences.values().map(Vec::len).sum::<usize>(),
         asks.len(),
+        summary.join(", "),
         print(&differences, "ours:")
     );
 }
