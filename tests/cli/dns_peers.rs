@@ -44,6 +44,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::rdata::opt::EdnsOption;
+use hickory_proto::rr::rdata::tsig::{TSIG, TsigAlgorithm};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::dns::Server;
@@ -132,6 +133,8 @@ enum Special {
     Version1,
     /// No question, only a client cookie (RFC 7873 §5.4).
     NoQuestion,
+    /// Signed with a TSIG key nobody here has (RFC 8945 §5.2.1: BADKEY).
+    Tsig,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +163,7 @@ impl Ask {
             Special::Notify => " opcode NOTIFY",
             Special::Version1 => " EDNS version 1",
             Special::NoQuestion => " without a question, with a client cookie",
+            Special::Tsig => " signed with an unknown TSIG key",
         };
         let rtype = match self.rtype {
             RecordType::Unknown(code) => format!("TYPE{code}"),
@@ -180,6 +184,13 @@ impl Ask {
         if self.special == Special::Ixfr {
             let soa = SOA::new(name.clone(), name.clone(), 1, 3600, 600, 604800, 20);
             m.add_authority(Record::from_rdata(name, 0, RData::SOA(soa)));
+        }
+        if self.special == Special::Tsig {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            let tsig = TSIG::new(TsigAlgorithm::HmacSha256, now, 300, vec![0; 32], id, None, Vec::new());
+            let mut record = Record::from_rdata(Name::from_ascii("nobodys-key.").unwrap(), 0, tsig);
+            record.dns_class = DNSClass::ANY;
+            m.signature = Some(Box::new(record));
         }
         if self.edns != Edns0::None {
             let mut e = Edns::new();
@@ -248,6 +259,9 @@ fn corpus() -> Vec<Ask> {
         }
         asks.push(Ask { special: Special::Version1, ..ask(zone, RecordType::SOA, DNSClass::IN, Edns0::Plain, false) });
     }
+    for (edns, tcp) in [(Edns0::None, false), (Edns0::Plain, false), (Edns0::Plain, true)] {
+        asks.push(Ask { special: Special::Tsig, ..ask("cdn.example.net", RecordType::SOA, DNSClass::IN, edns, tcp) });
+    }
     asks.push(Ask {
         special: Special::NoQuestion,
         ..ask("cdn.example.net", RecordType::A, DNSClass::IN, Edns0::Plain, false)
@@ -275,6 +289,9 @@ fn record_text(r: &Record) -> String {
             soa.expire,
             soa.minimum
         ),
+        // The original id and the time differ per query; the algorithm and the error are
+        // what a TSIG in a reply says.
+        RData::TSIG(t) => format!("{} error {:?}", t.algorithm.to_name(), t.error),
         other => other.to_string().to_lowercase(),
     };
     format!("{} {} {} {} {data}", r.name.to_ascii().to_lowercase(), r.ttl, r.dns_class, r.record_type())
