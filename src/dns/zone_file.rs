@@ -288,3 +288,87 @@ fn serial(data: &ZoneData, z: usize) -> Result<u32, ZoneFileError> {
         _ => Err(ZoneFileError::Record { name: data.index.apex(z).to_string(), rtype: 6, why: "not an SOA".into() }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::dns::zone_data::Learned;
+
+    fn config(buyers: &str) -> Config {
+        let text = format!(
+            "network:\n  zone: cdn.example.net\n  nameservers:\n    - name: ns1.cdn.example.net\n      addresses: [127.0.0.53, \"::1\"]\n    \
+             - name: ns.elsewhere.org\n      addresses: [127.0.0.54]\n  ttl: 30s\n\
+             proxies:\n  - name: edge-1\n    addresses: [127.0.0.11]\n    capacity_rps: 10\n\
+             buyers:\n{buyers}"
+        );
+        Config::parse(&text, Path::new("test.yaml"), PathBuf::from(".")).unwrap()
+    }
+
+    fn files(config: &Config, learned: &Learned) -> Vec<String> {
+        let data = ZoneData::new(config, learned, 7).unwrap();
+        zones(config, &data).unwrap().iter().map(Zone::master_file).collect()
+    }
+
+    /// The whole network zone, as written: an out-of-zone name server has its NS record and
+    /// no address (no glue outside the zone), and a handback host in the zone its CNAME.
+    #[test]
+    fn the_network_zone_as_a_master_file_rfc1035_s5() {
+        let config = config(
+            "  - name: shop\n    hosts: [shop.cdn.example.net]\n    fallback:\n      handback: origin.shop.example\n    estimate: 0.5\n",
+        );
+        let files = files(&config, &Learned::new());
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            files[0],
+            "; cdn.example.net.: the network's zone, as `surplus dns serve` answers it with nothing sold.\n\
+             ; SOA serial 7. Written by `surplus dns zone`.\n\
+             $ORIGIN cdn.example.net.\n\
+             $TTL 30\n\
+             cdn.example.net. 30 IN SOA ns1.cdn.example.net. hostmaster.cdn.example.net. 7 3600 600 86400 30\n\
+             cdn.example.net. 30 IN NS ns1.cdn.example.net.\n\
+             cdn.example.net. 30 IN NS ns.elsewhere.org.\n\
+             ns1.cdn.example.net. 30 IN A 127.0.0.53\n\
+             ns1.cdn.example.net. 30 IN AAAA ::1\n\
+             edge-1.cdn.example.net. 30 IN A 127.0.0.11\n\
+             ; shop.cdn.example.net.: proxies for the controller's fraction of client subnets, else the fallback: \
+             CNAME origin.shop.example.\n\
+             shop.cdn.example.net. 30 IN CNAME origin.shop.example.\n"
+        );
+    }
+
+    /// A delegated `resolve` host: before anything is learned its CNAME cannot be in the file
+    /// (RFC 2181 §10.1) and is commented out; once addresses are learned they are its records.
+    #[test]
+    fn a_delegated_resolve_host_before_and_after_learning_rfc2181_s10_1() {
+        let config = config(
+            "  - name: api\n    hosts: [api.example.net]\n    fallback:\n      resolve: origin.api.example.net\n    estimate: 0.5\n",
+        );
+        let before = &files(&config, &Learned::new())[1];
+        assert!(before.contains("\n; api.example.net. 30 IN CNAME origin.api.example.net.\n"), "{before}");
+        assert!(before.contains("; not in this file: a CNAME at a zone apex"), "{before}");
+        let learned =
+            Learned::from([("api".to_string(), vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()])]);
+        let after = &files(&config, &learned)[1];
+        assert!(
+            after.contains("\napi.example.net. 30 IN A 192.0.2.1\napi.example.net. 30 IN AAAA 2001:db8::1\n"),
+            "{after}"
+        );
+        assert!(after.contains("the addresses learned for origin.api.example.net"), "{after}");
+        assert!(!after.contains("CNAME"), "{after}");
+    }
+
+    /// The JSON marks the buyer host and lists its records with nothing sold.
+    #[test]
+    fn json_marks_dynamic_names() {
+        let config = config(
+            "  - name: news\n    hosts: [news.cdn.example.net]\n    fallback:\n      servers:\n        - address: 127.0.0.21\n    estimate: 0.5\n",
+        );
+        let data = ZoneData::new(&config, &Learned::new(), 7).unwrap();
+        let json = zones(&config, &data).unwrap()[0].json();
+        let dynamic: Vec<(&str, bool)> = json.records.iter().map(|r| (r.name.as_str(), r.dynamic)).collect();
+        assert!(dynamic.contains(&("news.cdn.example.net.", true)) && dynamic.contains(&("cdn.example.net.", false)));
+        assert_eq!((json.serial, json.dynamic.len(), json.dynamic[0].unsold[0].data.as_str()), (7, 1, "127.0.0.21"));
+    }
+}
