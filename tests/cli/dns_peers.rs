@@ -65,7 +65,7 @@ use crate::test::{Scratch, Test, system_tool};
 /// The test config: the example's zones, proxies and buyers, with one host two labels below
 /// the zone (an empty non-terminal above it) and `resolve:` asking a loopback port where
 /// nothing answers, so it never learns and never leaves the machine.
-pub fn config(dir: &Path) -> PathBuf {
+fn config(dir: &Path) -> PathBuf {
     let path = dir.join("peers.yaml");
     std::fs::write(
         &path,
