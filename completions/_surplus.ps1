@@ -522,6 +522,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)')
+            [CompletionResult]::new('zone', 'zone', [CompletionResultType]::ParameterValue, 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network''s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -570,10 +571,25 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'surplus;dns;zone' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: zonefile (RFC 1035 §5 master files, one `$ORIGIN` section per zone) or json (zones, their records with name, ttl, type and data, and the dynamic names)')
+            [CompletionResult]::new('--zone', '--zone', [CompletionResultType]::ParameterName, 'Only this zone (its apex, like cdn.example.net or www.shop.example)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write one master file per zone into DIR, named APEX.zone (what NSD and Knot load), and print their names, instead of printing the zones')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger (SQLite file); overrides `database:` in the configuration')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'surplus;dns;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)')
+            [CompletionResult]::new('zone', 'zone', [CompletionResultType]::ParameterValue, 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network''s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -584,6 +600,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;dns;help;status' {
+            break
+        }
+        'surplus;dns;help;zone' {
             break
         }
         'surplus;dns;help;help' {
@@ -843,6 +862,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)')
+            [CompletionResult]::new('zone', 'zone', [CompletionResultType]::ParameterValue, 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network''s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot')
             break
         }
         'surplus;help;dns;serve' {
@@ -852,6 +872,9 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;dns;status' {
+            break
+        }
+        'surplus;help;dns;zone' {
             break
         }
         'surplus;help;report' {

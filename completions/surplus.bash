@@ -91,6 +91,9 @@ _surplus() {
             surplus__subcmd__dns,status)
                 cmd="surplus__subcmd__dns__subcmd__status"
                 ;;
+            surplus__subcmd__dns,zone)
+                cmd="surplus__subcmd__dns__subcmd__zone"
+                ;;
             surplus__subcmd__dns__subcmd__help,help)
                 cmd="surplus__subcmd__dns__subcmd__help__subcmd__help"
                 ;;
@@ -102,6 +105,9 @@ _surplus() {
                 ;;
             surplus__subcmd__dns__subcmd__help,status)
                 cmd="surplus__subcmd__dns__subcmd__help__subcmd__status"
+                ;;
+            surplus__subcmd__dns__subcmd__help,zone)
+                cmd="surplus__subcmd__dns__subcmd__help__subcmd__zone"
                 ;;
             surplus__subcmd__generate,completions)
                 cmd="surplus__subcmd__generate__subcmd__completions"
@@ -168,6 +174,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__dns,status)
                 cmd="surplus__subcmd__help__subcmd__dns__subcmd__status"
+                ;;
+            surplus__subcmd__help__subcmd__dns,zone)
+                cmd="surplus__subcmd__help__subcmd__dns__subcmd__zone"
                 ;;
             surplus__subcmd__help__subcmd__generate,completions)
                 cmd="surplus__subcmd__help__subcmd__generate__subcmd__completions"
@@ -830,7 +839,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns)
-            opts="-c -v -h --config --db --verbose --now --help serve query status help"
+            opts="-c -v -h --config --db --verbose --now --help serve query status zone help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,7 +869,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__help)
-            opts="serve query status help"
+            opts="serve query status zone help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +925,20 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__help__subcmd__zone)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1042,6 +1065,48 @@ _surplus() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__dns__subcmd__zone)
+            opts="-c -v -h --format --zone --out --config --db --verbose --now --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "zonefile json" -- "${cur}"))
+                    return 0
+                    ;;
+                --zone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1334,7 +1399,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__dns)
-            opts="serve query status"
+            opts="serve query status zone"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,6 +1441,20 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__dns__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__dns__subcmd__zone)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -459,6 +459,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
             cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
             cand status 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)'
+            cand zone 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network''s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;dns;serve'= {
@@ -503,10 +504,24 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'surplus;dns;zone'= {
+            cand --format 'Output format: zonefile (RFC 1035 §5 master files, one `$ORIGIN` section per zone) or json (zones, their records with name, ttl, type and data, and the dynamic names)'
+            cand --zone 'Only this zone (its apex, like cdn.example.net or www.shop.example)'
+            cand --out 'Write one master file per zone into DIR, named APEX.zone (what NSD and Knot load), and print their names, instead of printing the zones'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger (SQLite file); overrides `database:` in the configuration'
+            cand --now 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'surplus;dns;help'= {
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
             cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
             cand status 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)'
+            cand zone 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network''s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'surplus;dns;help;serve'= {
@@ -514,6 +529,8 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;dns;help;query'= {
         }
         &'surplus;dns;help;status'= {
+        }
+        &'surplus;dns;help;zone'= {
         }
         &'surplus;dns;help;help'= {
         }
@@ -731,12 +748,15 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand serve 'Serve DNS over UDP and TCP; a buyer with an active sale gets its estimate''s fraction of answers with proxy addresses (sales are re-read every 2 seconds)'
             cand query 'Send a name to a DNS server COUNT times and show the answers it gave: how many went to proxies, how many to the buyer''s fallback'
             cand status 'Per buyer: purchased, served and target rps, f, answers, control mode and monitor state, from the running server''s metrics endpoint (else the ledger''s newest usage samples)'
+            cand zone 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network''s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot'
         }
         &'surplus;help;dns;serve'= {
         }
         &'surplus;help;dns;query'= {
         }
         &'surplus;help;dns;status'= {
+        }
+        &'surplus;help;dns;zone'= {
         }
         &'surplus;help;report'= {
             cand usage 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'

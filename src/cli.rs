@@ -574,6 +574,38 @@ pub enum DnsCommand {
     /// Per buyer: purchased, served and target rps, f, answers, control mode and monitor state,
     /// from the running server's metrics endpoint (else the ledger's newest usage samples).
     Status(StatusArgs),
+    /// Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the
+    /// network's zone and each buyer host delegated to us, with SOA, NS, glue and the proxies'
+    /// names; each buyer host with a comment saying what decides its answer and the records it
+    /// gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot.
+    Zone(ZoneArgs),
+}
+
+/// `surplus dns zone`
+#[derive(Debug, Args)]
+pub struct ZoneArgs {
+    /// Output format: zonefile (RFC 1035 §5 master files, one `$ORIGIN` section per zone) or
+    /// json (zones, their records with name, ttl, type and data, and the dynamic names).
+    #[arg(long, value_enum, default_value_t = ZoneFormat::Zonefile)]
+    pub format: ZoneFormat,
+
+    /// Only this zone (its apex, like cdn.example.net or www.shop.example).
+    #[arg(long, value_name = "APEX")]
+    pub zone: Option<String>,
+
+    /// Write one master file per zone into DIR, named APEX.zone (what NSD and Knot load), and
+    /// print their names, instead of printing the zones.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// What `dns zone` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ZoneFormat {
+    /// RFC 1035 §5 master files.
+    Zonefile,
+    /// One JSON document.
+    Json,
 }
 
 /// `surplus dns status`

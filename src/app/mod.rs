@@ -10,6 +10,7 @@ pub mod demo_load;
 pub mod dns;
 pub mod dns_query;
 pub mod dns_status;
+pub mod dns_zone;
 pub mod generate;
 pub mod log_inputs;
 pub mod market;
@@ -136,6 +137,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Market(MarketCommand::Sales(args)) => market::sales(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Query(args)) => dns_query::query(&load()?, args),
         Command::Dns(DnsCommand::Status(args)) => dns_status::status(&load()?, cli.db.as_deref(), args),
+        Command::Dns(DnsCommand::Zone(args)) => dns_zone::zone(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
         Command::Report(ReportCommand::Usage(args)) => report::usage(&load()?, cli.db.as_deref(), args, now),
         Command::Report(ReportCommand::Sales(args)) => {

@@ -9,7 +9,8 @@
 //!   generation they answer from and its swap on reload ([`generation`], [`serving`]), proxy
 //!   health checks ([`health`]), fallbacks learned from the buyer's DNS ([`fallback_learner`]),
 //!   the controller's last decisions ([`control_board`]), and counters with their Prometheus
-//!   endpoint ([`counters`], [`metrics`]).
+//!   endpoint ([`counters`], [`metrics`]);
+//! - the zones as master files, for review and for other name servers ([`zone_file`]).
 //!
 //! The hot path is written against the wire format directly rather than through a general DNS
 //! library: a query is parsed in place without allocating, and answers are copied from
@@ -31,3 +32,4 @@ pub mod server;
 pub mod serving;
 pub mod udp_batch;
 pub mod zone_data;
+pub mod zone_file;

@@ -6,6 +6,8 @@ mod config;
 mod demo;
 mod dns;
 mod dns_ops;
+mod dns_peers;
+mod dns_zone;
 mod e2e;
 mod faults;
 mod generate;
