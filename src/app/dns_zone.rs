@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::cli::{ZoneArgs, ZoneFormat};
 use crate::config::Config;
-use crate::dns::fallback_learner::serial_now;
-use crate::dns::zone_data::{Learned, ZoneData};
+use crate::dns::zone_data::{self, Learned, ZoneData};
+use crate::ledger::Access;
 use crate::dns::zone_file::{self, Zone, ZoneJson};
 
 /// `--format json`.
@@ -25,7 +25,7 @@ struct Zones {
 
 /// `dns zone`.
 pub fn zone(config: &Config, db: Option<&Path>, args: &ZoneArgs) -> anyhow::Result<()> {
-    let data = ZoneData::new(config, &Learned::new(), serial(config, db)?)?;
+    let data = ZoneData::with_serials(config, &Learned::new(), &serials(config, db)?)?;
     let mut zones = zone_file::zones(config, &data)?;
     if let Some(apex) = &args.zone {
         let want = apex.trim_end_matches('.').to_ascii_lowercase();
@@ -58,12 +58,19 @@ pub fn zone(config: &Config, db: Option<&Path>, args: &ZoneArgs) -> anyhow::Resu
     }
 }
 
-/// The SOA serial `dns serve` would serve for `config` (and the ledger `db`). The one place
-/// `dns zone` takes it from: today each `dns serve` process takes the clock at its start, which
-/// no other process can know; when the serial is kept in the ledger for the zone data (issue
-/// 17, item 7), this is the call to point at it.
-fn serial(_config: &Config, _db: Option<&Path>) -> anyhow::Result<u32> {
-    Ok(serial_now())
+/// The SOA serials `dns serve` would serve for `config` on the ledger `db`: those recorded in
+/// the ledger for this zone data, else the one a server starting now would record. Read-only:
+/// looking at the zones records nothing, and a ledger that does not exist yet is a server that
+/// has not started.
+fn serials(config: &Config, db: Option<&Path>) -> anyhow::Result<Vec<u32>> {
+    let fingerprints = zone_data::fingerprints(config)?;
+    let now = jiff::Timestamp::now().as_second();
+    if !config.database_path(db).exists() {
+        let now = u32::try_from(now).unwrap_or(u32::MAX);
+        return Ok(vec![now; fingerprints.len()]);
+    }
+    let ledger = super::open_ledger(config, db, Access::Read)?;
+    Ok(ledger.peek_zone_serials(&fingerprints, now)?)
 }
 
 /// Writes each zone to `dir/APEX.zone`: every file under a temporary name first, then all

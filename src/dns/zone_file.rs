@@ -9,9 +9,10 @@
 //! A buyer's host is dynamic: the controller sends a fraction of client subnets to proxies and
 //! the rest to the buyer's fallback. The file says so in a comment and carries the records the
 //! host is answered with when nothing is sold (f = 0), so that a server loading the file
-//! answers as we do with no sales. Records the server gives but that no master file can hold
-//! (a CNAME at a zone apex, beside its SOA and NS: RFC 1034 §3.6.2, RFC 2181 §10.1) are
-//! written commented out, with the reason, so the file still loads.
+//! answers as we do with no sales. A host delegated to us is never a CNAME (its zone's apex
+//! has SOA and NS: RFC 1034 §3.6.2): its fallback is the addresses learned for the buyer's
+//! name, and until they are learned it has no address records here (we answer SERVFAIL for
+//! them, which no master file can say; the comment does).
 
 use std::fmt::Write as _;
 
@@ -60,8 +61,6 @@ pub struct Dynamic {
     pub buyer: String,
     /// What decides the answer, in words.
     pub decided_by: String,
-    /// Why the records (served with nothing sold) cannot be in a master file, if they cannot.
-    pub unloadable: Option<String>,
 }
 
 impl Zone {
@@ -87,13 +86,9 @@ impl Zone {
         for owner in &self.names {
             if let Some(d) = &owner.dynamic {
                 let _ = writeln!(out, "; {}: {}", owner.name, d.decided_by);
-                if let Some(why) = &d.unloadable {
-                    let _ = writeln!(out, "; not in this file: {why}");
-                }
             }
-            let prefix = if owner.dynamic.as_ref().is_some_and(|d| d.unloadable.is_some()) { "; " } else { "" };
             for r in &owner.records {
-                let _ = writeln!(out, "{prefix}{r}");
+                let _ = writeln!(out, "{r}");
             }
         }
         out
@@ -109,7 +104,6 @@ impl Zone {
             data: r.data.to_string(),
             dynamic,
         };
-        let loads = |o: &&Owner| o.dynamic.as_ref().is_none_or(|d| d.unloadable.is_none());
         ZoneJson {
             apex: self.apex.to_ascii(),
             file: self.file_name(),
@@ -118,7 +112,6 @@ impl Zone {
             records: self
                 .names
                 .iter()
-                .filter(loads)
                 .flat_map(|o| o.records.iter().map(|r| record(r, o.dynamic.is_some())))
                 .collect(),
             dynamic: self
@@ -131,7 +124,6 @@ impl Zone {
                         buyer: d.buyer.clone(),
                         decided_by: d.decided_by.clone(),
                         unsold: o.records.iter().map(|r| record(r, true)).collect(),
-                        unloadable: d.unloadable.clone(),
                     })
                 })
                 .collect(),
@@ -173,8 +165,6 @@ pub struct DynamicJson {
     pub decided_by: String,
     /// What it is answered with when nothing is sold.
     pub unsold: Vec<RecordJson>,
-    /// Why `unsold` is not in the master file, when it is not.
-    pub unloadable: Option<String>,
 }
 
 /// The zones of `config`, as `data` (encoded from it) answers them: the network's zone first,
@@ -212,26 +202,32 @@ pub fn zones(config: &Config, data: &ZoneData) -> Result<Vec<Zone>, ZoneFileErro
         for host in &buyer.hosts {
             let NameKind::BuyerHost { buyer: _, zone } = index.classify(host.as_str()) else { continue };
             let n = name(host.as_str())?;
-            let (unsold, decided_by) = unsold(config, data, b);
-            let cname = unsold.iter().any(|r| r.rtype == super::response::TYPE_CNAME);
-            // A host delegated to us is its zone's apex, which has SOA and NS: no CNAME there.
-            let unloadable = (cname && zone != 0).then(|| {
-                "a CNAME at a zone apex, beside its SOA and NS, which no master file can hold \
-                 (RFC 1034 §3.6.2, RFC 2181 §10.1)"
-                    .to_string()
-            });
-            let dynamic = Some(Dynamic { buyer: buyer.name.clone(), decided_by, unloadable });
+            let (unsold, decided_by) = unsold(config, data, b, zone != 0);
+            let dynamic = Some(Dynamic { buyer: buyer.name.clone(), decided_by });
             add(zone, Owner { records: records(&n, unsold.iter().copied())?, name: n, dynamic });
         }
     }
     Ok(zones)
 }
 
-/// What buyer `b`'s hosts are answered with when nothing is sold, and what decides it, in words.
-fn unsold<'z>(config: &Config, data: &'z ZoneData, b: usize) -> (Vec<&'z Record>, String) {
+/// What buyer `b`'s hosts (`delegated`: its hosts that are a zone of their own) are answered
+/// with when nothing is sold, and what decides it, in words.
+fn unsold<'z>(config: &Config, data: &'z ZoneData, b: usize, delegated: bool) -> (Vec<&'z Record>, String) {
     let fallback = &config.buyers[b].fallback;
     let split = "proxies for the controller's fraction of client subnets, else the fallback:";
-    match &data.fallbacks[b] {
+    let fallback_here = if delegated { data.apex_fallbacks[b].as_ref() } else { Some(&data.fallbacks[b]) };
+    let Some(fallback_here) = fallback_here else {
+        let learned = fallback.handback.as_ref().or(fallback.resolve.as_ref()).map_or("?", |n| n.as_str());
+        return (
+            Vec::new(),
+            format!(
+                "{split} the addresses `dns.resolvers` give for {learned}, learned while serving \
+                 (a zone apex is never a CNAME, RFC 1034 §3.6.2); until the first answer (as here, \
+                 where nothing is looked up) A and AAAA are SERVFAIL"
+            ),
+        );
+    };
+    match fallback_here {
         Fallback::Handback(cname) => {
             let target = match record(&Name::root(), cname).map(|r| r.data) {
                 Ok(RData::CNAME(t)) => t.to_string(),
@@ -253,9 +249,9 @@ fn unsold<'z>(config: &Config, data: &'z ZoneData, b: usize) -> (Vec<&'z Record>
                 Algorithm::Weighted => "one by weight of",
                 Algorithm::ClientHash => "one per client subnet (client_hash) of",
             };
-            let whose = match &fallback.resolve {
-                Some(name) => format!("the addresses learned for {name}"),
-                None => "the buyer's servers".to_string(),
+            let whose = match (&fallback.servers, fallback.handback.as_ref().or(fallback.resolve.as_ref())) {
+                (None, Some(name)) => format!("the addresses learned for {name}"),
+                _ => "the buyer's servers".to_string(),
             };
             (all, format!("{split} {how} {whose} (all of them here)"))
         }
@@ -326,7 +322,7 @@ mod tests {
              ; SOA serial 7. Written by `surplus dns zone`.\n\
              $ORIGIN cdn.example.net.\n\
              $TTL 30\n\
-             cdn.example.net. 30 IN SOA ns1.cdn.example.net. hostmaster.cdn.example.net. 7 3600 600 86400 30\n\
+             cdn.example.net. 30 IN SOA ns1.cdn.example.net. hostmaster.cdn.example.net. 7 3600 600 1209600 30\n\
              cdn.example.net. 30 IN NS ns1.cdn.example.net.\n\
              cdn.example.net. 30 IN NS ns.elsewhere.org.\n\
              ns1.cdn.example.net. 30 IN A 127.0.0.53\n\
@@ -338,16 +334,17 @@ mod tests {
         );
     }
 
-    /// A delegated `resolve` host: before anything is learned its CNAME cannot be in the file
-    /// (RFC 2181 §10.1) and is commented out; once addresses are learned they are its records.
+    /// A delegated `resolve` host is never a CNAME (RFC 2181 §10.1): before anything is learned
+    /// it has no address records (we answer SERVFAIL, the comment says); once addresses are
+    /// learned they are its records.
     #[test]
     fn a_delegated_resolve_host_before_and_after_learning_rfc2181_s10_1() {
         let config = config(
             "  - name: api\n    hosts: [api.example.net]\n    fallback:\n      resolve: origin.api.example.net\n    estimate: 0.5\n",
         );
         let before = &files(&config, &Learned::new())[1];
-        assert!(before.contains("\n; api.example.net. 30 IN CNAME origin.api.example.net.\n"), "{before}");
-        assert!(before.contains("; not in this file: a CNAME at a zone apex"), "{before}");
+        assert!(before.contains("until the first answer (as here, where nothing is looked up) A and AAAA are SERVFAIL"), "{before}");
+        assert!(!before.contains("CNAME origin") && !before.contains(" IN A "), "{before}");
         let learned =
             Learned::from([("api".to_string(), vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()])]);
         let after = &files(&config, &learned)[1];

@@ -15,54 +15,47 @@ impl Ledger {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut serials = Vec::with_capacity(zones.len());
         for (apex, fingerprint) in zones {
-            let latest: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
-                    [apex],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let serial = match latest {
-                Some((serial, known)) if known == *fingerprint => serial,
-                latest => {
-                    // RFC 1982 arithmetic would wrap past 2^32 - 1; a serial that large means
-                    // a clock far off, and staying at the top is the safer error.
-                    let next = latest.map_or(1, |(s, _)| s + 1).max(now).clamp(1, i64::from(u32::MAX));
-                    tx.execute(
-                        "INSERT OR IGNORE INTO zone_serials (apex, serial, fingerprint, recorded_at) VALUES (?1, ?2, ?3, ?4)",
-                        params![apex, next, fingerprint, now],
-                    )?;
-                    next
-                }
-            };
-            serials.push(u32::try_from(serial).unwrap_or(u32::MAX));
+            let (serial, new) = serial_for(latest(&tx, apex)?, fingerprint, now);
+            if new {
+                tx.execute(
+                    "INSERT OR IGNORE INTO zone_serials (apex, serial, fingerprint, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![apex, serial, fingerprint, now],
+                )?;
+            }
+            serials.push(serial);
         }
         tx.commit()?;
         Ok(serials)
     }
+
+    /// The serials [`Ledger::zone_serials`] would give, recording nothing (for a read-only
+    /// look, as `dns zone` wants): what a server starting now would serve.
+    pub fn peek_zone_serials(&self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
+        zones.iter().map(|(apex, fingerprint)| Ok(serial_for(latest(&self.conn, apex)?, fingerprint, now).0)).collect()
+    }
 }
 
-impl Ledger {
-    /// The serials [`Ledger::zone_serials`] would give, recording nothing (for a read-only
-    /// look, as `dns zone` may want): what a server starting now would serve.
-    pub fn peek_zone_serials(&self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
-        let mut serials = Vec::with_capacity(zones.len());
-        for (apex, fingerprint) in zones {
-            let latest: Option<(i64, String)> = self
-                .conn
-                .query_row(
-                    "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
-                    [apex],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let serial = match latest {
-                Some((serial, known)) if known == *fingerprint => serial,
-                latest => latest.map_or(1, |(s, _)| s + 1).max(now).clamp(1, i64::from(u32::MAX)),
-            };
-            serials.push(u32::try_from(serial).unwrap_or(u32::MAX));
+/// The latest serial recorded for `apex`, with its fingerprint.
+fn latest(conn: &rusqlite::Connection, apex: &str) -> Result<Option<(i64, String)>, LedgerError> {
+    Ok(conn
+        .query_row(
+            "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
+            [apex],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The serial for data with `fingerprint` after `latest`, and whether it is a new one.
+fn serial_for(latest: Option<(i64, String)>, fingerprint: &str, now: i64) -> (u32, bool) {
+    match latest {
+        Some((serial, known)) if known == fingerprint => (u32::try_from(serial).unwrap_or(u32::MAX), false),
+        // RFC 1982 arithmetic would wrap past 2^32 - 1; a serial that large means a clock far
+        // off, and staying at the top is the safer error.
+        latest => {
+            let next = latest.map_or(1, |(s, _)| s + 1).max(now).clamp(1, i64::from(u32::MAX));
+            (u32::try_from(next).unwrap_or(u32::MAX), true)
         }
-        Ok(serials)
     }
 }
 

@@ -31,6 +31,13 @@
 //!   refusals) and COOKIE (no peer has cookies configured) are not compared.
 //! - A TSIG in a reply is compared by key name, algorithm and error (its time and original id
 //!   differ per query).
+//! - A buyer's host delegated to us whose fallback addresses are not learned yet (here: every
+//!   delegated `handback` and `resolve` host, as `resolve:` asks a port where nothing answers):
+//!   A and AAAA are SERVFAIL, not authoritative, with nothing in answer or authority. Its apex
+//!   cannot be a CNAME (RFC 1034 §3.6.2) and an empty NODATA would be cached as "this site has
+//!   no address" (RFC 2308 §5); SERVFAIL sends resolvers to another server or a retry. The
+//!   zone file has no address records there, so the peers answer NODATA: a choice of ours,
+//!   checked as such.
 //!
 //! Calibration: with Knot's replies in place of ours the test passes; with NSD's it fails only
 //! on the NOTIFY rule above.
@@ -571,13 +578,18 @@ fn dns_serve_answers_as_nsd_and_knot_do() {
     let json = Test::new().args(["-c", &c, "--db", &db, "dns", "zone", "--format", "json"]).run().json();
     let mut files = Vec::new();
     let mut dynamic = BTreeSet::new();
+    let mut unlearned = BTreeSet::new();
     let mut serials = BTreeMap::new();
     for z in json["zones"].as_array().unwrap() {
         let apex = z["apex"].as_str().unwrap().trim_end_matches('.').to_string();
         files.push((apex.clone(), z["file"].as_str().unwrap().to_string()));
-        serials.insert(apex, z["serial"].as_u64().unwrap() as u32);
+        serials.insert(apex.clone(), z["serial"].as_u64().unwrap() as u32);
         for d in z["dynamic"].as_array().unwrap() {
-            dynamic.insert(d["name"].as_str().unwrap().trim_end_matches('.').to_string());
+            let name = d["name"].as_str().unwrap().trim_end_matches('.').to_string();
+            if name == apex && d["unsold"].as_array().unwrap().is_empty() {
+                unlearned.insert(name.clone());
+            }
+            dynamic.insert(name);
         }
     }
     assert_eq!(files.len(), ZONES.len(), "{json}");
@@ -619,6 +631,9 @@ fn dns_serve_answers_as_nsd_and_knot_do() {
             let any = ask.rtype == RecordType::ANY && ask.special == Special::None;
             let transfer = matches!(ask.rtype, RecordType::AXFR | RecordType::IXFR);
             let notify = ask.special == Special::Notify;
+            let not_learned = unlearned.contains(&lower)
+                && matches!(ask.rtype, RecordType::A | RecordType::AAAA)
+                && ask.special == Special::None;
             let ok = match (field, &replies[0]) {
                 // RFC 5936 §2.2, §4.2: a refused transfer is REFUSED (Knot: NOTAUTH) over TCP,
                 // NOTIMP or REFUSED over UDP.
@@ -634,6 +649,10 @@ fn dns_serve_answers_as_nsd_and_knot_do() {
                 // RFC 6891 §7: an EDNS query gets OPT in every reply, errors too, and the
                 // question when it parsed: Knot's, where NSD drops both.
                 ("edns" | "question", _) if notify => o == kv,
+                // A delegated host before its fallback is learned: SERVFAIL (see the //!).
+                ("rcode", _) if not_learned => o == "Server Failure",
+                ("flags", _) if not_learned => !o.split(' ').any(|f| f == "aa"),
+                ("authority" | "answer types", _) if not_learned => o == "-",
                 // RFC 8482 §4.1, §4.2: some of the name's RRsets, each whole (NSD gives one,
                 // Knot another); the additional section follows the RRsets chosen.
                 ("answer", Some(m)) if any => any_answer_allowed(m, at_name),
