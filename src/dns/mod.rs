@@ -1,7 +1,8 @@
 //! The network's authoritative DNS. The wire format is kept apart from the server that uses it:
 //!
 //! - wire: queries read off the wire in place ([`query`]); answers written from records encoded
-//!   once per generation ([`response`], [`zone_data`]);
+//!   once per generation ([`response`], [`zone_data`]), with this server's NSID and DNS cookies
+//!   ([`edns_extras`], [`cookie`]);
 //! - the decision per query ([`answerer`]): zone data, or a buyer's name split between proxies
 //!   and the buyer's fallback by the controller's line;
 //! - the running server: listeners and their threads ([`server`], [`udp_batch`]), the
@@ -17,7 +18,9 @@
 
 pub mod answerer;
 pub mod control_board;
+pub mod cookie;
 pub mod counters;
+pub mod edns_extras;
 pub mod fallback_learner;
 pub mod generation;
 pub mod health;
