@@ -281,3 +281,5 @@ fn odd_queries() {
     let (m, _) = ask_with(&mut a, &[0u8, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0]);
     assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
 }
+
+mod edns;
