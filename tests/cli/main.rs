@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod dns;
 mod dns_ops;
+mod dns_wire;
 mod e2e;
 mod faults;
 mod generate;
