@@ -261,3 +261,19 @@ fn a_valid_server_cookie_is_exempt_from_the_rate_limit_rfc7873_s5_2_5() {
     let (full, _) = ask_with_cookie(server.addr, &cookie, "127.0.10.1", 60);
     assert!(full <= 10, "{full} of 60 answered from an address the cookie is not for");
 }
+
+#[test]
+fn a_bad_cookie_secret_file_is_named_and_nothing_is_served() {
+    let scratch = Scratch::empty();
+    let secret = scratch.file("cookie.secret", "not hex at all\n");
+    let config = config_with(&scratch, &format!("  cookie_secret_file: {}\n", secret.display()));
+    let serve = |config: &std::path::Path| {
+        crate::test::Test::new().config(config).args(["--db", &scratch.db(), "dns", "serve", "--listen", "127.0.0.1:0"])
+    };
+    serve(&config)
+        .status(1)
+        .stderr_contains(&format!("{}: expected 32 hex digits (a 128-bit cookie secret)", secret.display()))
+        .run();
+    let missing = config_with(&scratch, "  cookie_secret_file: nowhere.secret\n");
+    serve(&missing).status(1).stderr_contains("cannot read dns.cookie_secret_file").run();
+}
