@@ -186,7 +186,8 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal<'_>> {
     // The fault to answer once the walk is done (the first one found), so that the reply still
     // gets the OPT when it comes after the fault.
     let mut fault = false;
-    let (before_additional, total) = (u32::from(ancount) + u32::from(nscount), u32::from(ancount) + u32::from(nscount) + u32::from(arcount));
+    let (before_additional, total) =
+        (u32::from(ancount) + u32::from(nscount), u32::from(ancount) + u32::from(nscount) + u32::from(arcount));
     for i in 0..total {
         let Some(record) = raw_record(packet, at) else {
             return formerr(q);
@@ -513,8 +514,16 @@ mod tests {
     #[test]
     fn odd_bytes_in_names_never_match() {
         let mut name = String::new();
-        let q =
-            Query { id: 0, flags: 0, question: b"", name: b"\x03a.b\x07example\x00", qtype: 1, qclass: 1, edns: None, tsig: None };
+        let q = Query {
+            id: 0,
+            flags: 0,
+            question: b"",
+            name: b"\x03a.b\x07example\x00",
+            qtype: 1,
+            qclass: 1,
+            edns: None,
+            tsig: None,
+        };
         q.lower_name(&mut name);
         assert_eq!(name, "a\u{FFFD}b.example");
     }

@@ -135,11 +135,7 @@ pub fn write_extended(
 ) -> bool {
     out.clear();
     let badvers = query.edns.is_some_and(|e| e.version > 0);
-    let limit = match (transport, query.edns) {
-        (Transport::Tcp, _) => usize::from(u16::MAX),
-        (Transport::Udp, Some(e)) => usize::from(e.payload.min(EDNS_PAYLOAD)),
-        (Transport::Udp, None) => CLASSIC_PAYLOAD,
-    };
+    let limit = size_limit(query, transport);
     let rcode = if badvers { (BADVERS & 0xf) as u8 } else { reply.rcode };
     let (answers, authority) = if badvers { (&[][..], None) } else { (reply.answers, reply.authority) };
     let opt_len = query.edns.map_or(0, |e| opt_length(e.client_subnet, reply.ecs_scope) + options.len());
@@ -178,6 +174,16 @@ pub fn write_extended(
     truncated
 }
 
+/// The most a reply to `query` may take: UDP answers are bounded by the payload the client
+/// accepts.
+fn size_limit(query: &Query<'_>, transport: Transport) -> usize {
+    match (transport, query.edns) {
+        (Transport::Tcp, _) => usize::from(u16::MAX),
+        (Transport::Udp, Some(e)) => usize::from(e.payload.min(EDNS_PAYLOAD)),
+        (Transport::Udp, None) => CLASSIC_PAYLOAD,
+    }
+}
+
 /// The answer to a TSIG-signed query when no key is configured (RFC 8945 §5.2.1): NOTAUTH,
 /// with an unsigned TSIG (MAC size 0, §5.3.2) carrying error BADKEY and the query's key name,
 /// algorithm, time signed, fudge and original id, after the OPT if the query had one.
@@ -187,6 +193,11 @@ pub fn write_badkey(query: &Query<'_>, options: &[u8], transport: Transport, out
     let Some(tsig) = query.tsig else {
         return;
     };
+    if out.len() + tsig.key.len() + 10 + tsig.algorithm.len() + 16 > size_limit(query, transport) {
+        // Long key and algorithm names in a small UDP payload: "ask over TCP".
+        out[2] |= (TC >> 8) as u8;
+        return;
+    }
     out.extend_from_slice(tsig.key);
     out.extend(TYPE_TSIG.to_be_bytes());
     out.extend(255u16.to_be_bytes()); // class ANY
@@ -392,7 +403,8 @@ mod tests {
     #[test]
     fn refusals_without_a_question() {
         let mut out = Vec::new();
-        let formerr = Reply { rcode: query::FORMERR, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        let formerr =
+            Reply { rcode: query::FORMERR, authoritative: false, answers: &[], authority: None, ecs_scope: None };
         write(&bare(9, 0x0100), &formerr, Transport::Udp, &mut out);
         let m = Message::from_vec(&out).unwrap();
         assert_eq!((m.metadata.id, m.metadata.response_code, m.queries.len()), (9, ResponseCode::FormErr, 0));

@@ -159,7 +159,17 @@ fn nsid_is_answered_when_asked_rfc5001_s2_1() {
     let port = server.addr.port().to_string();
     let server_arg = format!("127.0.0.1:{port}");
     scratch
-        .surplus(&["dns", "query", "edge-1.cdn.example.net", "--server", &server_arg, "--count", "3", "--format", "json"])
+        .surplus(&[
+            "dns",
+            "query",
+            "edge-1.cdn.example.net",
+            "--server",
+            &server_arg,
+            "--count",
+            "3",
+            "--format",
+            "json",
+        ])
         .stdout_contains("\"nsid\": \"node-7\"")
         .run();
     scratch
