@@ -154,6 +154,9 @@ struct RawRecord<'a> {
 /// The whole packet is walked even when the opcode is not QUERY, so that a NOTIMP (a NOTIFY,
 /// an UPDATE) carries the question and OPT like any other error (RFC 6891 §7). The one record
 /// allowed outside the additional section is the SOA of an IXFR query (RFC 1995 §3).
+// The error holds a `Query` as the value does, so the two are the same size; boxing it would
+// allocate for every bad packet, which the hot path never does.
+#[allow(clippy::result_large_err)]
 pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal<'_>> {
     let Some(header) = packet.get(..12) else {
         return Err(Refusal::Drop);
