@@ -339,8 +339,16 @@ fn options<'a>(mut rdata: &'a [u8], edns: &mut Edns<'a>) -> Option<()> {
 /// name of labels, optionally ending in a pointer to a label of the question's name.
 fn tsig<'a>(packet: &'a [u8], q: &Query<'a>, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
     let key = &packet[record.owner.0..record.owner.1];
-    if key.last() != Some(&0) {
-        let target = usize::from(u16::from_be_bytes([key[key.len() - 2], key[key.len() - 1]]) & 0x3fff);
+    // Where the name's last label byte is: the root (0), or a pointer's first byte. (The key's
+    // last byte alone cannot tell: a pointer may well end in 0.)
+    let mut end = 0;
+    while let Some(&len) = key.get(end)
+        && (1..=63).contains(&len)
+    {
+        end += 1 + usize::from(len);
+    }
+    if key.get(end) != Some(&0) {
+        let target = usize::from(u16::from_be_bytes([key[end], key[end + 1]]) & 0x3fff);
         let mut label = 12;
         while label != target {
             let len = usize::from(*q.name.get(label - 12).filter(|&&l| l != 0)?);
@@ -512,6 +520,37 @@ mod tests {
         let last = loose.len() - 1;
         loose[last] |= 0x01; // a bit past /20
         formerr(&loose);
+    }
+
+    /// A query for www.shop.example with a TSIG whose key name is `key_name` (wire form).
+    fn signed(key_name: &[u8]) -> Vec<u8> {
+        let mut p = query("www.shop.example.", RecordType::A).to_vec().unwrap();
+        p[11] = 1;
+        p.extend_from_slice(key_name);
+        let rdata = [
+            &b"\x0bhmac-sha256\x00"[..],
+            &[0, 0, 0x6b, 0x0f, 0x79, 0xb0, 1, 44, 0, 2, 0xab, 0xab, 0x12, 0x34, 0, 0, 0, 0],
+        ]
+        .concat();
+        p.extend([0, 250, 0, 255, 0, 0, 0, 0]);
+        p.extend((rdata.len() as u16).to_be_bytes());
+        p.extend(rdata);
+        p
+    }
+
+    #[test]
+    fn tsig_key_names_are_read_as_far_as_a_reply_can_echo_them_rfc8945_s4_2() {
+        let plain = signed(b"\x03key\x07example\x00");
+        let t = parse(&plain).unwrap().tsig.unwrap();
+        assert_eq!((t.key, t.fudge, t.original_id), (&b"\x03key\x07example\x00"[..], 300, 0x1234));
+        assert_eq!(t.time_signed, [0, 0, 0x6b, 0x0f, 0x79, 0xb0]);
+        // A pointer to a label of the question (offset 16: "shop.example") is valid in the reply too.
+        let pointer = signed(b"\x03key\xc0\x10");
+        assert_eq!(parse(&pointer).unwrap().tsig.unwrap().key, b"\x03key\xc0\x10");
+        // One into the header (found by the fuzzer: a pointer ending in 0 is no root label), or
+        // into the middle of a label, cannot be echoed: FORMERR.
+        formerr(&signed(b"\x03key\x07example\xc0\x00"));
+        formerr(&signed(b"\x03key\xc0\x0d"));
     }
 
     #[test]
