@@ -232,6 +232,13 @@ impl Answerer {
             response::write_badkey(&q, &self.options, transport, &mut self.out);
             return (Some(&self.out), Outcome::Other);
         }
+        if q.question.is_empty() {
+            // No question, a cookie: the client asks for a server cookie alone, which a server
+            // that makes cookies answers with NOERROR (RFC 7873 §5.4); one that does not has
+            // nothing to say but FORMERR.
+            let rcode = if self.extras.makes_cookies() { NOERROR } else { query::FORMERR };
+            return self.write_empty(&q, rcode, transport);
+        }
         // No zone transfers from here, over TCP (RFC 5936 §2.2) or UDP (§4.2); other classes
         // than IN have no data here, and QCLASS ANY gets the IN data (RFC 1035 §3.2.5).
         if matches!(q.qtype, TYPE_AXFR | TYPE_IXFR) || !matches!(q.qclass, CLASS_IN | CLASS_ANY) {

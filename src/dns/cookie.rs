@@ -17,6 +17,9 @@
 //!   server cookie, and exemption from `dns.rate_limit`: a forger of the client's address
 //!   cannot have seen it.
 //!
+//! - no question, only a COOKIE (§5.4, "querying for a server cookie"): NOERROR with an empty
+//!   answer and a fresh server cookie.
+//!
 //! A fresh cookie is made for every answer (one SipHash), rather than echoing a recent one as
 //! RFC 9018 §4.3 allows, so that a client always holds the longest-lived cookie. Queries
 //! without a COOKIE option cost nothing here.

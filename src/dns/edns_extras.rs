@@ -54,6 +54,11 @@ impl EdnsExtras {
         }
     }
 
+    /// Whether replies carry server cookies (a secret is set).
+    pub fn makes_cookies(&self) -> bool {
+        self.cookies.is_some()
+    }
+
     /// Whether `edns` holds a server cookie we made for `client`, valid at `now`.
     pub fn verified(&self, edns: &Edns<'_>, client: IpAddr, now: u32) -> bool {
         match (edns.cookie, &self.cookies) {

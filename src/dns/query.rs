@@ -41,7 +41,8 @@ pub struct Query<'a> {
     /// The header's flags as sent (RD and CD are copied into the answer).
     pub flags: u16,
     /// The question as sent (name, type, class), copied verbatim into the answer so that the
-    /// question's case is preserved. Empty in a [`Refusal`] whose question could not be read.
+    /// question's case is preserved. Empty in a [`Refusal`] whose question could not be read,
+    /// and in a query for a server cookie alone (QDCOUNT 0 with a COOKIE, RFC 7873 §5.4).
     pub question: &'a [u8],
     /// The query name in wire form (labels), as sent.
     pub name: &'a [u8],
@@ -226,7 +227,8 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal<'_>> {
     if ((flags >> 11) & 0xf) as u8 != OPCODE_QUERY {
         return Err(Refusal::Reply { rcode: NOTIMP, query: q });
     }
-    if fault || qdcount == 0 {
+    // QDCOUNT 0 is a query only when it asks for a server cookie (RFC 7873 §5.4, RFC 9619 §3).
+    if fault || (qdcount == 0 && q.edns.and_then(|e| e.cookie).is_none()) {
         return formerr(q);
     }
     Ok(q)

@@ -103,11 +103,10 @@ fn error_replies_keep_the_question_and_edns_rfc6891_s7() {
     has(&out, "status: NOTIMP");
     has(&out, "; EDNS: version: 0, flags:; udp: 1232");
     has(&out, ";cdn.example.net.\t\tIN\tSOA");
-    // No question, a cookie: FORMERR, with the OPT and a server cookie to learn.
-    let out = ask("dig", &server, &["+header-only", "+cookie"]);
+    // No question, no cookie: FORMERR, with the OPT.
+    let out = ask("dig", &server, &["+header-only", "+nocookie"]);
     has(&out, "status: FORMERR");
     has(&out, "; EDNS: version: 0");
-    has(&out, "(good)");
     // A bad Client Subnet (bits set past the prefix): FORMERR with question and OPT.
     // (Family 1, source /24, scope /8: a scope is for answers.)
     let out = ask("dig", &server, &["+ednsopt=8:00011808c00002", "www.shop.example", "A"]);
@@ -205,6 +204,11 @@ fn dig_cookies_rfc7873_s5_2() {
     // §5.2.4: a server cookie that is not ours: still answered (no BADCOOKIE).
     let forged = format!("{}{}", &cookie[..16], "01000000aabbccdd0011223344556677");
     has(&ask("dig", &server, &[&format!("+cookie={forged}"), "edge-1.cdn.example.net", "A"]), "status: NOERROR");
+    // §5.4: no question, just a client cookie: NOERROR and a server cookie, nothing else.
+    let out = ask("dig", &server, &["+header-only", "+cookie"]);
+    has(&out, "status: NOERROR");
+    has(&out, "QUERY: 0, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1");
+    has(&out, "(good)");
     // §5.2.2: malformed (5 bytes): FORMERR, with an OPT.
     let out = ask("dig", &server, &["+ednsopt=10:0102030405", "edge-1.cdn.example.net", "A"]);
     has(&out, "status: FORMERR");

@@ -76,14 +76,24 @@ fn error_replies_carry_the_question_and_the_opt_rfc6891_s7() {
 }
 
 #[test]
-fn no_question_with_a_cookie_is_formerr_with_a_server_cookie_rfc7873_s5_4() {
+fn no_question_with_a_cookie_gets_a_server_cookie_rfc7873_s5_4() {
     let mut a = with_extras();
-    let mut m = Message::new(7, MessageType::Query, OpCode::Query);
-    m.set_edns(edns(&[(10, &[1, 2, 3, 4, 5, 6, 7, 8])]));
-    let m = answer(&mut a, &m.to_vec().unwrap(), Transport::Udp);
-    assert_eq!((m.metadata.response_code, m.queries.len()), (ResponseCode::FormErr, 0));
-    let cookie = option(&m, EdnsCode::Cookie).expect("a cookie in the FORMERR");
+    let ping = |cookie: Option<&[u8]>| {
+        let mut m = Message::new(7, MessageType::Query, OpCode::Query);
+        m.set_edns(edns(&cookie.map(|c| vec![(10, c)]).unwrap_or_default()));
+        m.to_vec().unwrap()
+    };
+    let m = answer(&mut a, &ping(Some(&[1, 2, 3, 4, 5, 6, 7, 8])), Transport::Udp);
+    assert_eq!((m.metadata.response_code, m.queries.len(), m.answers.len()), (ResponseCode::NoError, 0, 0));
+    assert!(!m.metadata.authoritative);
+    let cookie = option(&m, EdnsCode::Cookie).expect("a server cookie");
     assert_eq!((cookie.len(), &cookie[..8]), (24, &[1, 2, 3, 4, 5, 6, 7, 8][..]));
+    // Without a cookie, or from a server that makes none, no question is FORMERR (with the OPT).
+    let m = answer(&mut a, &ping(None), Transport::Udp);
+    assert_eq!((m.metadata.response_code, m.edns.is_some()), (ResponseCode::FormErr, true));
+    a.answerer.set_extras(Arc::new(EdnsExtras::default()));
+    let m = answer(&mut a, &ping(Some(&[1, 2, 3, 4, 5, 6, 7, 8])), Transport::Udp);
+    assert_eq!((m.metadata.response_code, m.edns.is_some()), (ResponseCode::FormErr, true));
 }
 
 #[test]
