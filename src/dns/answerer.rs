@@ -203,7 +203,7 @@ impl Answerer {
 
     /// Writes a reply with no records (an error, REFUSED) into `out`.
     fn write_empty(&mut self, q: &Query<'_>, rcode: u8, transport: Transport) -> (Option<&[u8]>, Outcome) {
-        let reply = Reply { rcode, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        let reply = Reply { rcode, ..Reply::default() };
         response::write_extended(q, &reply, &self.options, transport, &mut self.out);
         (Some(&self.out), Outcome::Other)
     }

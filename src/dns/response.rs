@@ -93,7 +93,7 @@ pub fn wire_name(name: &str) -> Vec<u8> {
 }
 
 /// What goes into one response.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Reply<'a> {
     pub rcode: u8,
     /// Authoritative answer (everything inside our zones).
@@ -188,7 +188,7 @@ fn size_limit(query: &Query<'_>, transport: Transport) -> usize {
 /// with an unsigned TSIG (MAC size 0, §5.3.2) carrying error BADKEY and the query's key name,
 /// algorithm, time signed, fudge and original id, after the OPT if the query had one.
 pub fn write_badkey(query: &Query<'_>, options: &[u8], transport: Transport, out: &mut Vec<u8>) {
-    let reply = Reply { rcode: NOTAUTH, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+    let reply = Reply { rcode: NOTAUTH, ..Reply::default() };
     write_extended(query, &reply, options, transport, out);
     let Some(tsig) = query.tsig else {
         return;
@@ -403,8 +403,7 @@ mod tests {
     #[test]
     fn refusals_without_a_question() {
         let mut out = Vec::new();
-        let formerr =
-            Reply { rcode: query::FORMERR, authoritative: false, answers: &[], authority: None, ecs_scope: None };
+        let formerr = Reply { rcode: query::FORMERR, ..Reply::default() };
         write(&bare(9, 0x0100), &formerr, Transport::Udp, &mut out);
         let m = Message::from_vec(&out).unwrap();
         assert_eq!((m.metadata.id, m.metadata.response_code, m.queries.len()), (9, ResponseCode::FormErr, 0));
