@@ -1,6 +1,8 @@
 //! Fuzzes the DNS packet path: any bytes go through the query parser and the answerer (over the
 //! bundled example zones, with a sale's fraction set), and whatever we would send back must be
-//! a well-formed DNS message with the query's id.
+//! a well-formed DNS message with the query's id, that fits the payload the query allows, and
+//! carries an OPT whenever the query had one we could read (RFC 6891 §7), error replies too.
+//! The answerer has an NSID and a cookie secret, so those options are fuzzed as well.
 //!
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run packet -- -max_total_time=600` (see the README).
 
@@ -14,6 +16,9 @@ use std::sync::Arc;
 use libfuzzer_sys::fuzz_target;
 use surplus::config::Config;
 use surplus::dns::answerer::{Answerer, Live};
+use surplus::dns::cookie::CookieSecret;
+use surplus::dns::edns_extras::EdnsExtras;
+use surplus::dns::query::{self, Refusal};
 use surplus::dns::response::Transport;
 use surplus::dns::zone_data::{Learned, ZoneData};
 
@@ -26,12 +31,19 @@ thread_local! {
         let zone = Arc::new(ZoneData::new(&config, &learned, 1).expect("the example zones build"));
         let live = Arc::new(Live::new(config.buyers.len(), &[40, 30, 20]));
         live.set_fraction(0, 500_000);
-        (Answerer::new(&zone, live, 2), zone)
+        let mut answerer = Answerer::new(&zone, live, 2);
+        answerer.set_extras(Arc::new(EdnsExtras::new(b"fuzz-node", Some(CookieSecret::new([7; 16])))));
+        answerer.set_clock(1_764_640_000);
+        (answerer, zone)
     });
 }
 
 fuzz_target!(|data: &[u8]| {
     let client = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    let had_opt = match query::parse(data) {
+        Ok(q) | Err(Refusal::Reply { query: q, .. }) => q.edns.is_some(),
+        Err(Refusal::Drop) => false,
+    };
     for transport in [Transport::Udp, Transport::Tcp] {
         ANSWERER.with(|a| {
             let (answerer, zone) = &mut *a.borrow_mut();
@@ -39,8 +51,9 @@ fuzz_target!(|data: &[u8]| {
                 let message = hickory_proto::op::Message::from_vec(reply).expect("we only send valid DNS");
                 assert_eq!(message.metadata.id, u16::from_be_bytes([data[0], data[1]]), "the query's id");
                 if transport == Transport::Udp {
-                    assert!(reply.len() <= 1232, "UDP answers fit the EDNS payload");
+                    assert!(reply.len() <= if had_opt { 1232 } else { 512 }, "UDP answers fit the payload");
                 }
+                assert_eq!(message.edns.is_some(), had_opt, "an OPT exactly when the query had one");
             }
         });
     }

@@ -19,7 +19,9 @@ use crate::config::Config;
 use crate::core::control::{Params, Reading};
 use crate::core::control_loop::{Buyer, ControlLoop, Readings};
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
+use crate::dns::cookie::CookieSecret;
 use crate::dns::counters::{Registry, Totals};
+use crate::dns::edns_extras::EdnsExtras;
 use crate::dns::fallback_learner;
 use crate::dns::generation::Generation;
 use crate::dns::metrics;
@@ -42,7 +44,11 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     let ledger_path = config.database_path(db);
     let mut ledger = super::open_ledger(&config, db, Access::Write)?;
     let serials = zone_serials(&mut ledger, &config)?;
-    let first = Generation::new(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?;
+    // Made once per start, so a reload keeps clients' cookies valid.
+    let generated = random_secret()?;
+    let extras = edns_extras(&config, &generated)?;
+    let first =
+        Generation::new(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?.with_extras(extras);
     let config = Arc::clone(&first.config);
     let addresses = if args.listen.is_empty() { config.dns_addresses() } else { args.listen.clone() };
     let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
@@ -74,7 +80,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     fallback_learner::start(Arc::clone(&serving), Arc::clone(&learned));
     let signaller = {
         let (serving, path, db) = (Arc::clone(&serving), config_path.to_path_buf(), db.map(Path::to_path_buf));
-        std::thread::spawn(move || handle_signals(signals, &serving, &path, db.as_deref(), &learned))
+        std::thread::spawn(move || handle_signals(signals, &serving, &path, db.as_deref(), &learned, &generated))
     };
     tracing::info!(
         "serving {} ({} zones), {} proxies, {} buyers, {threads} threads per address",
@@ -92,14 +98,21 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
 
 /// SIGHUP: reload the config (a bad one is reported and the running one kept). SIGINT,
 /// SIGTERM: stop serving.
-fn handle_signals(mut signals: Signals, serving: &Serving, path: &Path, db: Option<&Path>, learned: &Mutex<Learned>) {
+fn handle_signals(
+    mut signals: Signals,
+    serving: &Serving,
+    path: &Path,
+    db: Option<&Path>,
+    learned: &Mutex<Learned>,
+    generated: &CookieSecret,
+) {
     for signal in signals.forever() {
         if signal != SIGHUP {
             tracing::info!("stopping (signal {signal})");
             serving.stop();
             return;
         }
-        match reload(serving, path, db, learned) {
+        match reload(serving, path, db, learned, generated) {
             Ok(summary) => tracing::info!("reloaded {}: {summary}", path.display()),
             Err(e) => tracing::error!("reload failed, still serving the previous config: {e:#}"),
         }
@@ -107,8 +120,15 @@ fn handle_signals(mut signals: Signals, serving: &Serving, path: &Path, db: Opti
 }
 
 /// Loads `path` and swaps in a generation built from it.
-fn reload(serving: &Serving, path: &Path, db: Option<&Path>, learned: &Mutex<Learned>) -> anyhow::Result<String> {
+fn reload(
+    serving: &Serving,
+    path: &Path,
+    db: Option<&Path>,
+    learned: &Mutex<Learned>,
+    generated: &CookieSecret,
+) -> anyhow::Result<String> {
     let config = Config::load(path)?;
+    let extras = edns_extras(&config, generated)?;
     let (_, current) = serving.current();
     if config.database_path(db) != current.config.database_path(db) {
         anyhow::bail!("`database` changed; restart to use another ledger");
@@ -126,7 +146,8 @@ fn reload(serving: &Serving, path: &Path, db: Option<&Path>, learned: &Mutex<Lea
             fallback
         }
     };
-    let next = current.reloaded(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?;
+    let next =
+        current.reloaded(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?.with_extras(extras);
     crate::dns::health::start(&next.config, &next.live);
     let summary = format!("{} proxies, {} buyers", next.config.proxies.len(), next.config.buyers.len());
     serving.replace(next);
@@ -155,6 +176,61 @@ fn unrecorded_serials(current: &Generation, config: &Config) -> anyhow::Result<V
             }
         })
         .collect())
+}
+
+/// The NSID (`dns.nsid`, else the host name) and cookie secret (`dns.cookie_secret_file`, else
+/// `generated`) the server answers with.
+fn edns_extras(config: &Config, generated: &CookieSecret) -> anyhow::Result<EdnsExtras> {
+    let nsid = match &config.dns.nsid {
+        Some(nsid) => nsid.clone(),
+        None => host_name(),
+    };
+    let secret = match config.cookie_secret_path() {
+        Some(path) => read_secret(&path)?,
+        None => generated.clone(),
+    };
+    Ok(EdnsExtras::new(nsid.as_bytes(), Some(secret)))
+}
+
+/// The host name, as NSID: printable ASCII only, at most 255 bytes; empty if there is none.
+fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer it is given.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return String::new();
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf[..len.min(crate::dns::edns_extras::MAX_NSID)]
+        .iter()
+        .filter(|b| (0x20..=0x7e).contains(*b))
+        .map(|&b| char::from(b))
+        .collect()
+}
+
+/// A cookie secret file: 32 hex digits (surrounding white space allowed). The error names the
+/// file but never shows its content.
+fn read_secret(path: &Path) -> anyhow::Result<CookieSecret> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read dns.cookie_secret_file {}", path.display()))?;
+    let hex = text.trim();
+    let bad = || anyhow::anyhow!("{}: expected 32 hex digits (a 128-bit cookie secret)", path.display());
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let mut key = [0u8; 16];
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(CookieSecret::new(key))
+}
+
+/// A cookie secret from the system's random source.
+fn random_secret() -> anyhow::Result<CookieSecret> {
+    use rand::TryRngCore;
+    let mut key = [0u8; 16];
+    rand::rngs::OsRng.try_fill_bytes(&mut key).context("cannot get random bytes for the cookie secret")?;
+    Ok(CookieSecret::new(key))
 }
 
 /// Until the server stops: re-reads sales every [`SALES_REFRESH`], follows the monitor, and at

@@ -7,6 +7,9 @@
 //! query goes out from a fresh UDP port. The split is per client subnet, so from one host every
 //! answer falls on the same side; `--subnet` asks for another client, as a public resolver does.
 //!
+//! Every query asks for the server's NSID (RFC 5001), and each answer is counted with the NSID
+//! it came with: behind one anycast address, that says which node gave which answer.
+//!
 //! Queries go out [`IN_FLIGHT`] at a time under one deadline (`--timeout`), so a server that
 //! does not answer costs the timeout once, not once per query; one that never answers is an
 //! error.
@@ -23,7 +26,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::udp::UdpClientStream;
 use hickory_resolver::net::xfer::DnsHandle;
 use hickory_resolver::proto::op::{DnsRequest, DnsRequestOptions, Edns, Query, ResponseCode};
-use hickory_resolver::proto::rr::rdata::opt::{ClientSubnet, EdnsOption};
+use hickory_resolver::proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption, NSIDPayload};
 use hickory_resolver::proto::rr::{DNSClass, Name, RData, RecordType};
 use serde::Serialize;
 
@@ -35,11 +38,13 @@ use crate::output::{self, Rows};
 /// not to be a flood to a server on the network.
 const IN_FLIGHT: usize = 64;
 
-/// One distinct answer and how often it came.
+/// One distinct answer (from one server, by its NSID) and how often it came.
 #[derive(Debug, Serialize)]
 struct Seen {
     answer: String,
     kind: &'static str,
+    /// The answering server's NSID, if it sent one.
+    nsid: Option<String>,
     count: u64,
 }
 
@@ -69,9 +74,12 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     let proxies: HashSet<IpAddr> = config.proxies.iter().flat_map(|p| p.addresses.iter().copied()).collect();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut seen: Vec<Seen> = Vec::new();
-    let mut count = |answer: String, kind: &'static str| match seen.iter_mut().find(|s| s.answer == answer) {
+    let mut count = |answer: String, kind: &'static str, nsid: Option<String>| match seen
+        .iter_mut()
+        .find(|s| s.answer == answer && s.nsid == nsid)
+    {
         Some(s) => s.count += 1,
-        None => seen.push(Seen { answer, kind, count: 1 }),
+        None => seen.push(Seen { answer, kind, nsid, count: 1 }),
     };
     let mut done = 0u32;
     runtime.block_on(async {
@@ -89,6 +97,7 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
             let mut request = DnsRequest::from_query(query, DnsRequestOptions::default());
             let mut edns = Edns::new();
             edns.set_max_payload(1232);
+            edns.options_mut().insert(EdnsOption::NSID(NSIDPayload::new(Vec::new()).expect("empty fits")));
             if let Some((addr, len)) = args.subnet {
                 edns.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(addr, len, 0)));
             }
@@ -108,9 +117,9 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
                 match answer.unwrap_or_else(|| Err(hickory_resolver::net::NetError::from("no response"))) {
                     Ok(response) => {
                         let (answer, kind) = describe(&response, &proxies);
-                        count(answer, kind);
+                        count(answer, kind, nsid(&response));
                     }
-                    Err(e) => count(format!("error: {e}"), "error"),
+                    Err(e) => count(format!("error: {e}"), "error", None),
                 }
             }
         })
@@ -119,13 +128,13 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
     let unanswered = args.count - done;
     if unanswered > 0 {
         let answer = format!("error: no answer within {}s", args.timeout);
-        seen.push(Seen { answer, kind: "error", count: u64::from(unanswered) });
+        seen.push(Seen { answer, kind: "error", nsid: None, count: u64::from(unanswered) });
     }
     if !seen.iter().any(|s| s.kind != "error") {
         let why = seen.first().map_or(String::new(), |s| format!(" ({})", s.answer.trim_start_matches("error: ")));
         anyhow::bail!("{server} answered none of {} queries for {}{why}", args.count, args.name);
     }
-    seen.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.answer.cmp(&b.answer)));
+    seen.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.answer.cmp(&b.answer)).then_with(|| a.nsid.cmp(&b.nsid)));
     let total = |kind: &str| seen.iter().filter(|s| s.kind == kind).map(|s| s.count).sum::<u64>();
     let summary = Summary {
         name: &args.name,
@@ -138,11 +147,12 @@ pub fn query(config: &Config, args: &QueryArgs) -> anyhow::Result<()> {
         proxy_share: output::round3(total("proxy") as f64 / f64::from(args.count)),
         answers: seen,
     };
-    let mut rows = Rows::new(&["answer", "kind", "count#", "share_%#"]);
+    let mut rows = Rows::new(&["answer", "kind", "nsid", "count#", "share_%#"]);
     for s in &summary.answers {
         rows.push(vec![
             s.answer.clone(),
             s.kind.into(),
+            s.nsid.clone().unwrap_or_default(),
             s.count.to_string(),
             format!("{:.1}", 100.0 * s.count as f64 / f64::from(args.count)),
         ]);
@@ -205,6 +215,14 @@ fn describe(response: &hickory_resolver::proto::op::Message, proxies: &HashSet<I
     }
     parts.sort();
     (parts.join(" "), if to_proxy { "proxy" } else { "fallback" })
+}
+
+/// The NSID a response carried, as text (bytes that are not printable ASCII as `\xNN`).
+fn nsid(response: &hickory_resolver::proto::op::Message) -> Option<String> {
+    let Some(EdnsOption::NSID(id)) = response.edns.as_ref()?.option(EdnsCode::NSID) else {
+        return None;
+    };
+    Some(id.as_ref().iter().flat_map(|&b| std::ascii::escape_default(b)).map(char::from).collect())
 }
 
 /// The code as dig prints it (`REFUSED`, not "Query Refused").

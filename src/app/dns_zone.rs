@@ -14,8 +14,8 @@ use serde::Serialize;
 use crate::cli::{ZoneArgs, ZoneFormat};
 use crate::config::Config;
 use crate::dns::zone_data::{self, Learned, ZoneData};
-use crate::ledger::Access;
 use crate::dns::zone_file::{self, Zone, ZoneJson};
+use crate::ledger::Access;
 
 /// `--format json`.
 #[derive(Debug, Serialize)]

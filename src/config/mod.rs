@@ -136,6 +136,12 @@ impl Config {
             let at = host.unwrap_or_else(|| root.key("network").key("zone"));
             return Some((at, format!("{name} is both {first} and {second}")));
         }
+        if let Some(nsid) = &self.dns.nsid
+            && (nsid.len() > crate::dns::edns_extras::MAX_NSID || !nsid.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+        {
+            let message = format!("expected printable ASCII of at most 255 bytes, got {nsid:?}");
+            return Some((root.key("dns").key("nsid"), message));
+        }
         if self.market.margin.0 >= 1.0 {
             return Some((root.key("market").key("margin"), "expected a margin below 1 (1 would sell nothing)".into()));
         }
@@ -162,6 +168,11 @@ impl Config {
             .iter()
             .flat_map(|n| n.addresses.iter().map(|a| std::net::SocketAddr::new(*a, 53)))
             .collect()
+    }
+
+    /// `dns.cookie_secret_file`, resolved against the config's directory.
+    pub fn cookie_secret_path(&self) -> Option<PathBuf> {
+        self.dns.cookie_secret_file.as_ref().map(|p| self.base_dir.join(p))
     }
 
     /// The ledger path: `--db` wins, then `database:`, then `surplus.db` beside the config.

@@ -1,6 +1,7 @@
 //! `market:`, `dns:` and `control:` — the knobs of selling, serving and control.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,13 +76,28 @@ pub struct Dns {
     /// /etc/resolv.conf).
     #[serde(deserialize_with = "super::values::socket_addrs")]
     pub resolvers: Vec<SocketAddr>,
-    /// Response rate limiting per client /24 or /56 over UDP (default: off).
+    /// Response rate limiting per client /24 or /56 over UDP (default: off). Clients with a
+    /// valid DNS server cookie are exempt.
     pub rate_limit: Option<RateLimit>,
+    /// The name server identifier answered to queries that ask for it (RFC 5001): printable
+    /// ASCII, up to 255 bytes; `""` turns it off (default: the host name).
+    pub nsid: Option<String>,
+    /// A file holding the DNS cookie secret, 32 hex digits (RFC 9018); give every node the same
+    /// one to keep clients' cookies valid across them (default: a random secret per start).
+    pub cookie_secret_file: Option<PathBuf>,
 }
 
 impl Default for Dns {
     fn default() -> Dns {
-        Dns { listen: Vec::new(), metrics: None, answers: 2, resolvers: Vec::new(), rate_limit: None }
+        Dns {
+            listen: Vec::new(),
+            metrics: None,
+            answers: 2,
+            resolvers: Vec::new(),
+            rate_limit: None,
+            nsid: None,
+            cookie_secret_file: None,
+        }
     }
 }
 

@@ -237,3 +237,19 @@ fn soa_timers_default_inside_rfc1912_s2_2_and_bad_ones_are_named() {
     assert!(error(&with("{refresh: 30000d}")).contains("network.soa.refresh"));
     assert!(error(&with("{ttl: 1h}")).contains("unknown field `ttl`"));
 }
+
+#[test]
+fn nsid_is_printable_ascii_and_the_cookie_secret_file_is_beside_the_config_rfc5001() {
+    let bad = format!("{MINIMAL}dns:\n  nsid: \"node\\u0007\"\n");
+    assert_eq!(
+        error(&bad),
+        "surplus.yaml:11:9: dns.nsid: expected printable ASCII of at most 255 bytes, got \"node\\u{7}\""
+    );
+    let long = format!("{MINIMAL}dns:\n  nsid: {}\n", "n".repeat(256));
+    assert!(error(&long).starts_with("surplus.yaml:11:9: dns.nsid: expected printable ASCII"), "{}", error(&long));
+    let c = parse(&format!("{MINIMAL}dns:\n  nsid: \"\"\n  cookie_secret_file: cookie.secret\n")).unwrap();
+    assert_eq!(c.dns.nsid.as_deref(), Some(""));
+    assert_eq!(c.cookie_secret_path(), Some(PathBuf::from("/etc/surplus/cookie.secret")));
+    let c = parse(MINIMAL).unwrap();
+    assert_eq!((c.dns.nsid.as_deref(), c.cookie_secret_path()), (None, None));
+}

@@ -11,7 +11,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use super::query::{self, Refusal};
+use super::edns_extras::EdnsExtras;
+use super::query::{self, Query, Refusal, TYPE_AXFR, TYPE_IXFR};
 use super::response::{
     self, NOERROR, NXDOMAIN, REFUSED, Record, Reply, SERVFAIL, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_NS, TYPE_SOA,
     Transport,
@@ -24,8 +25,9 @@ use crate::core::proxy_line::{MAX_BANDS, ProxyLine};
 use crate::core::smooth_weighted::SmoothWeighted;
 use crate::core::zone_index::NameKind;
 
-/// Class IN.
+/// Class IN, and the QCLASS that matches any class (RFC 1035 §3.2.5).
 const CLASS_IN: u16 = 1;
+const CLASS_ANY: u16 = 255;
 
 /// Values other parts change while serving.
 #[derive(Debug)]
@@ -129,6 +131,12 @@ pub struct Answerer {
     weights: Vec<u64>,
     name: String,
     out: Vec<u8>,
+    /// NSID and the cookie secret, from the generation; and the clock cookies are made and
+    /// checked by (Unix seconds, set by the serving thread: [`Answerer::set_clock`]).
+    extras: Arc<EdnsExtras>,
+    now: u32,
+    /// The EDNS options of the reply in hand (NSID, COOKIE); empty for most queries.
+    options: Vec<u8>,
 }
 
 impl Answerer {
@@ -156,7 +164,49 @@ impl Answerer {
             weights: Vec::new(),
             name: String::new(),
             out: Vec::with_capacity(1232),
+            extras: Arc::default(),
+            now: 0,
+            options: Vec::new(),
         }
+    }
+
+    /// Answers with this NSID and these cookies from now on (none until set).
+    pub fn set_extras(&mut self, extras: Arc<EdnsExtras>) {
+        self.options = Vec::with_capacity(extras.capacity());
+        self.extras = extras;
+    }
+
+    /// The time cookies are made and checked by, Unix seconds. A serving thread sets it from
+    /// a clock it reads once per batch, not once per query; tests set what they need.
+    #[inline]
+    pub fn set_clock(&mut self, now: u32) {
+        self.now = now;
+    }
+
+    /// Whether `packet` is a query holding a server cookie we made for `client`, valid now
+    /// (RFC 7873 §5.2.5). Parses the packet: for the rate limiter to ask about the few queries
+    /// it would limit, not for every query.
+    pub fn has_valid_cookie(&self, packet: &[u8], client: IpAddr) -> bool {
+        query::parse(packet).ok().and_then(|q| q.edns).is_some_and(|e| self.extras.verified(&e, client, self.now))
+    }
+
+    /// Fills `options` for the reply to `q`: cleared, and only queries that ask for NSID or
+    /// send a cookie go further.
+    #[inline]
+    fn edns_options(&mut self, q: &Query<'_>, client: IpAddr) {
+        self.options.clear();
+        if let Some(e) = q.edns
+            && (e.nsid || e.cookie.is_some())
+        {
+            self.extras.write(&e, client, self.now, &mut self.options);
+        }
+    }
+
+    /// Writes a reply with no records (an error, REFUSED) into `out`.
+    fn write_empty(&mut self, q: &Query<'_>, rcode: u8, transport: Transport) -> (Option<&[u8]>, Outcome) {
+        let reply = Reply { rcode, ..Reply::default() };
+        response::write_extended(q, &reply, &self.options, transport, &mut self.out);
+        (Some(&self.out), Outcome::Other)
     }
 
     /// Answers `packet` from `client` over `zone` (the one given to [`Answerer::new`]): the bytes
@@ -171,15 +221,29 @@ impl Answerer {
         let q = match query::parse(packet) {
             Ok(q) => q,
             Err(Refusal::Drop) => return (None, Outcome::Dropped),
-            Err(Refusal::Reply { id, flags, rcode }) => {
-                response::write_refusal(id, flags, rcode, &mut self.out);
-                return (Some(&self.out), Outcome::Other);
+            Err(Refusal::Reply { rcode, query }) => {
+                // With the question and OPT as far as they were read (RFC 6891 §7).
+                self.edns_options(&query, client);
+                return self.write_empty(&query, rcode, transport);
             }
         };
-        let refused = Reply { rcode: REFUSED, ..Reply::default() };
-        if q.qclass != CLASS_IN {
-            response::write(&q, &refused, transport, &mut self.out);
+        self.edns_options(&q, client);
+        if q.tsig.is_some() {
+            // We hold no keys: NOTAUTH with BADKEY, unsigned (RFC 8945 §5.2.1).
+            response::write_badkey(&q, &self.options, transport, &mut self.out);
             return (Some(&self.out), Outcome::Other);
+        }
+        if q.question.is_empty() {
+            // No question, a cookie: the client asks for a server cookie alone, which a server
+            // that makes cookies answers with NOERROR (RFC 7873 §5.4); one that does not has
+            // nothing to say but FORMERR.
+            let rcode = if self.extras.makes_cookies() { NOERROR } else { query::FORMERR };
+            return self.write_empty(&q, rcode, transport);
+        }
+        // No zone transfers from here, over TCP (RFC 5936 §2.2) or UDP (§4.2); other classes
+        // than IN have no data here, and QCLASS ANY gets the IN data (RFC 1035 §3.2.5).
+        if matches!(q.qtype, TYPE_AXFR | TYPE_IXFR) || !matches!(q.qclass, CLASS_IN | CLASS_ANY) {
+            return self.write_empty(&q, REFUSED, transport);
         }
         q.lower_name(&mut self.name);
         let kind = zone.index.classify(&self.name);
@@ -191,10 +255,7 @@ impl Answerer {
         let nodata = |z: usize| (NOERROR, Vec::<&Record>::new(), Some(z), Outcome::Other, None);
         let (rcode, answers, soa_of, outcome, scope): (u8, Vec<&Record>, Option<usize>, Outcome, Option<u8>) =
             match kind {
-                NameKind::Outside => {
-                    response::write(&q, &refused, transport, &mut self.out);
-                    return (Some(&self.out), Outcome::Other);
-                }
+                NameKind::Outside => return self.write_empty(&q, REFUSED, transport),
                 NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
                 NameKind::Empty { zone: z } => nodata(z),
                 // The network's apex NS, with the glue.
@@ -243,7 +304,7 @@ impl Answerer {
         // SERVFAIL says nothing about the data: not authoritative (as NSD and Knot send it).
         let reply =
             Reply { rcode, authoritative: rcode != SERVFAIL, answers: &answers, authority, additional, ecs_scope };
-        response::write(&q, &reply, transport, &mut self.out);
+        response::write_extended(&q, &reply, &self.options, transport, &mut self.out);
         (Some(&self.out), outcome)
     }
 

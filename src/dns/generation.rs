@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::answerer::Live;
 use super::counters::Registry;
+use super::edns_extras::EdnsExtras;
 use super::zone_data::{Learned, ZoneData};
 use crate::config::Config;
 use crate::core::zone_index::ZoneError;
@@ -22,6 +23,8 @@ pub struct Generation {
     pub registry: Registry,
     /// Proxies per proxy answer (`dns.answers`).
     pub per_answer: usize,
+    /// NSID and the cookie secret (none until [`Generation::with_extras`]).
+    pub extras: Arc<EdnsExtras>,
 }
 
 impl Generation {
@@ -33,7 +36,19 @@ impl Generation {
         let live = Live::new(config.buyers.len(), &capacities);
         let registry = Registry::new(config.buyers.len());
         let per_answer = usize::from(config.dns.answers);
-        Ok(Generation { config: Arc::new(config), zone: Arc::new(zone), live: Arc::new(live), registry, per_answer })
+        Ok(Generation {
+            config: Arc::new(config),
+            zone: Arc::new(zone),
+            live: Arc::new(live),
+            registry,
+            per_answer,
+            extras: Arc::default(),
+        })
+    }
+
+    /// The same generation answering with this NSID and these cookies.
+    pub fn with_extras(self, extras: EdnsExtras) -> Generation {
+        Generation { extras: Arc::new(extras), ..self }
     }
 
     /// The generation after a reload to `config`: buyers and proxies that keep their names keep
@@ -63,6 +78,7 @@ impl Generation {
             live: Arc::clone(&self.live),
             registry: self.registry.clone(),
             per_answer: self.per_answer,
+            extras: Arc::clone(&self.extras),
         })
     }
 }

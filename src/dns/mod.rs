@@ -2,7 +2,8 @@
 //!
 //! - wire: queries read off the wire in place ([`query`]); answers written from records encoded
 //!   once per generation ([`response`], [`zone_data`]), negative answers' SOA and the glue
-//!   compressed as the peers write them ([`negative_soa`], [`additional`]);
+//!   compressed as the peers write them ([`negative_soa`], [`additional`]), with this server's
+//!   NSID and DNS cookies ([`edns_extras`], [`cookie`]);
 //! - the decision per query ([`answerer`]): zone data, or a buyer's name split between proxies
 //!   and the buyer's fallback by the controller's line;
 //! - the running server: listeners and their threads ([`server`], [`udp_batch`]), the
@@ -20,7 +21,9 @@
 pub mod additional;
 pub mod answerer;
 pub mod control_board;
+pub mod cookie;
 pub mod counters;
+pub mod edns_extras;
 pub mod fallback_learner;
 pub mod generation;
 pub mod health;

@@ -1,6 +1,8 @@
-//! Parsing a DNS query in place: the header, the one question, and the EDNS OPT record with its
-//! Client Subnet option. Strict, allocation-free, and total: every input is a query, a reason to
-//! answer FORMERR or NOTIMP, or a reason to stay silent.
+//! Parsing a DNS query in place: the header, the one question, and the additional section's
+//! EDNS OPT record (with its Client Subnet, NSID and COOKIE options) and TSIG record. Strict,
+//! allocation-free, and total: every input is a query, a reason to answer FORMERR or NOTIMP
+//! (with as much of the query as could be read, so that the error carries the question and
+//! the OPT, RFC 6891 §7), or a reason to stay silent.
 
 use std::net::IpAddr;
 
@@ -10,41 +12,60 @@ pub const AA: u16 = 0x0400;
 pub const TC: u16 = 0x0200;
 pub const RD: u16 = 0x0100;
 pub const CD: u16 = 0x0010;
+/// The opcode bits of the header's flags.
+pub const OPCODE_BITS: u16 = 0x7800;
 /// The opcode of a standard query.
 pub const OPCODE_QUERY: u8 = 0;
 /// RR type of the EDNS OPT pseudo-record.
 pub const TYPE_OPT: u16 = 41;
-/// EDNS option code of Client Subnet (RFC 7871).
+/// RR type of a transaction signature (RFC 8945).
+pub const TYPE_TSIG: u16 = 250;
+/// Query types of the zone transfers (RFC 1995, RFC 5936).
+pub const TYPE_IXFR: u16 = 251;
+pub const TYPE_AXFR: u16 = 252;
+/// EDNS option codes: Name Server Identifier (RFC 5001), Client Subnet (RFC 7871), COOKIE
+/// (RFC 7873).
+pub const OPTION_NSID: u16 = 3;
 pub const OPTION_ECS: u16 = 8;
+pub const OPTION_COOKIE: u16 = 10;
 /// Response codes.
 pub const FORMERR: u8 = 1;
 pub const NOTIMP: u8 = 4;
+/// RR type SOA, the one record an IXFR query carries (in its authority section).
+const TYPE_SOA: u16 = 6;
 
 /// A parsed query; borrows the packet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query<'a> {
     pub id: u16,
     /// The header's flags as sent (RD and CD are copied into the answer).
     pub flags: u16,
     /// The question as sent (name, type, class), copied verbatim into the answer so that the
-    /// question's case is preserved.
+    /// question's case is preserved. Empty in a [`Refusal`] whose question could not be read,
+    /// and in a query for a server cookie alone (QDCOUNT 0 with a COOKIE, RFC 7873 §5.4).
     pub question: &'a [u8],
     /// The query name in wire form (labels), as sent.
     pub name: &'a [u8],
     pub qtype: u16,
     pub qclass: u16,
-    pub edns: Option<Edns>,
+    pub edns: Option<Edns<'a>>,
+    /// The TSIG record that ended the additional section, if any.
+    pub tsig: Option<Tsig<'a>>,
 }
 
 /// What the OPT record said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Edns {
+pub struct Edns<'a> {
     /// The requester's UDP payload size (at least 512).
     pub payload: u16,
     pub version: u8,
     /// DNSSEC OK, copied into the answer (RFC 3225).
     pub dnssec_ok: bool,
     pub client_subnet: Option<ClientSubnet>,
+    /// Whether the query asked for the server's NSID (RFC 5001 §2.1).
+    pub nsid: bool,
+    /// The COOKIE option, well formed (RFC 7873 §4).
+    pub cookie: Option<Cookie<'a>>,
 }
 
 /// An EDNS Client Subnet option from a query.
@@ -54,14 +75,37 @@ pub struct ClientSubnet {
     pub source_prefix: u8,
 }
 
+/// A COOKIE option from a query: the client's 8 bytes and the server cookie it holds (empty
+/// when it has none yet; else 8 to 32 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cookie<'a> {
+    pub client: [u8; 8],
+    pub server: &'a [u8],
+}
+
+/// A query's TSIG record (RFC 8945 §4.2), as much of it as an unsigned error reply echoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tsig<'a> {
+    /// The key name as sent: labels, possibly ending in a compression pointer into the
+    /// question's name, which is valid in the reply too (its question sits at the same offset).
+    pub key: &'a [u8],
+    /// The algorithm name, uncompressed.
+    pub algorithm: &'a [u8],
+    pub time_signed: [u8; 6],
+    pub fudge: u16,
+    pub original_id: u16,
+}
+
 /// Why a packet is not a query we answer normally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub enum Refusal<'a> {
     /// Not worth an answer: too short for a header, or itself a response (answering responses
     /// invites loops and reflection).
     Drop,
-    /// Answer with this rcode (FORMERR, NOTIMP), echoing the id and opcode.
-    Reply { id: u16, flags: u16, rcode: u8 },
+    /// Answer with this rcode (FORMERR, NOTIMP). `query` holds what could be read: always the
+    /// id and flags (whose opcode is echoed), the question when it parsed (else empty), the OPT
+    /// when it parsed (without the option that was wrong, if that was the fault).
+    Reply { rcode: u8, query: Query<'a> },
 }
 
 impl Query<'_> {
@@ -95,8 +139,26 @@ impl Query<'_> {
     }
 }
 
+/// One resource record's fixed parts, found in place.
+struct RawRecord<'a> {
+    /// Where its owner name starts and ends in the packet.
+    owner: (usize, usize),
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    rdata: &'a [u8],
+    next: usize,
+}
+
 /// Parses a query packet.
-pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal> {
+///
+/// The whole packet is walked even when the opcode is not QUERY, so that a NOTIMP (a NOTIFY,
+/// an UPDATE) carries the question and OPT like any other error (RFC 6891 §7). The one record
+/// allowed outside the additional section is the SOA of an IXFR query (RFC 1995 §3).
+// The error holds a `Query` as the value does, so the two are the same size; boxing it would
+// allocate for every bad packet, which the hot path never does.
+#[allow(clippy::result_large_err)]
+pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal<'_>> {
     let Some(header) = packet.get(..12) else {
         return Err(Refusal::Drop);
     };
@@ -105,34 +167,71 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal> {
     if flags & QR != 0 {
         return Err(Refusal::Drop);
     }
-    let formerr = Refusal::Reply { id, flags, rcode: FORMERR };
-    if ((flags >> 11) & 0xf) as u8 != OPCODE_QUERY {
-        return Err(Refusal::Reply { id, flags, rcode: NOTIMP });
-    }
+    let mut q = Query { id, flags, question: &[], name: &[], qtype: 0, qclass: 0, edns: None, tsig: None };
     let (qdcount, ancount, nscount, arcount) = (word(4), word(6), word(8), word(10));
-    if qdcount != 1 || ancount != 0 || nscount != 0 {
-        return Err(formerr);
+    let formerr = |query| Err(Refusal::Reply { rcode: FORMERR, query });
+    if qdcount > 1 {
+        return formerr(q); // where the records start is anyone's guess
     }
-    let name_len = name_length(&packet[12..]).ok_or(formerr)?;
-    let fixed = packet.get(12 + name_len..12 + name_len + 4).ok_or(formerr)?;
-    let (qtype, qclass) = (u16::from_be_bytes([fixed[0], fixed[1]]), u16::from_be_bytes([fixed[2], fixed[3]]));
-    let question_end = 12 + name_len + 4;
-    let mut edns = None;
-    let mut at = question_end;
-    for _ in 0..arcount {
-        let (record, next) = additional(packet, at).ok_or(formerr)?;
-        if let Some(opt) = record {
-            if edns.is_some() {
-                return Err(formerr); // RFC 6891 6.1.1: more than one OPT
-            }
-            edns = Some(opt);
+    let mut at = 12;
+    if qdcount == 1 {
+        let Some(name_len) = name_length(&packet[12..]) else {
+            return formerr(q);
+        };
+        let Some(fixed) = packet.get(12 + name_len..12 + name_len + 4) else {
+            return formerr(q);
+        };
+        q.qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+        q.qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
+        at = 12 + name_len + 4;
+        q.question = &packet[12..at];
+        q.name = &packet[12..12 + name_len];
+    }
+    // The fault to answer once the walk is done (the first one found), so that the reply still
+    // gets the OPT when it comes after the fault.
+    let mut fault = false;
+    let (before_additional, total) =
+        (u32::from(ancount) + u32::from(nscount), u32::from(ancount) + u32::from(nscount) + u32::from(arcount));
+    for i in 0..total {
+        let Some(record) = raw_record(packet, at) else {
+            return formerr(q);
+        };
+        at = record.next;
+        if i < before_additional {
+            // An IXFR query's SOA (RFC 1995 §3) is the only record expected before the additional section.
+            let ixfr_soa = q.qtype == TYPE_IXFR && ancount == 0 && nscount == 1 && record.rtype == TYPE_SOA;
+            fault |= !ixfr_soa;
+            continue;
         }
-        at = next;
+        match record.rtype {
+            TYPE_OPT => {
+                if q.edns.is_some() || record.owner.1 != record.owner.0 + 1 {
+                    fault = true; // RFC 6891 §6.1.1: one OPT, owned by the root
+                    continue;
+                }
+                let (edns, ok) = edns(record.class, record.ttl, record.rdata);
+                q.edns = Some(edns);
+                fault |= !ok;
+            }
+            TYPE_TSIG => match tsig(packet, &q, &record) {
+                // RFC 8945 §5.1: the TSIG comes last, else FORMERR.
+                Some(t) if i + 1 == total => q.tsig = Some(t),
+                _ => fault = true,
+            },
+            _ => {}
+        }
     }
     if at != packet.len() {
-        return Err(formerr);
+        return formerr(q);
     }
-    Ok(Query { id, flags, question: &packet[12..question_end], name: &packet[12..12 + name_len], qtype, qclass, edns })
+    if ((flags >> 11) & 0xf) as u8 != OPCODE_QUERY {
+        return Err(Refusal::Reply { rcode: NOTIMP, query: q });
+    }
+    // QDCOUNT 0 is a query only when it asks for a server cookie (RFC 7873 §5.4, RFC 9619 §3).
+    if fault || (qdcount == 0 && q.edns.and_then(|e| e.cookie).is_none()) {
+        return formerr(q);
+    }
+    Ok(q)
 }
 
 /// Length of an uncompressed wire name at the start of `buf`, root label included. A question
@@ -155,8 +254,8 @@ fn name_length(buf: &[u8]) -> Option<usize> {
     }
 }
 
-/// Length of a possibly compressed name in an additional record (its owner); pointers are
-/// followed only to check they point backwards, which rules out loops.
+/// Length of a possibly compressed name in a record (its owner); pointers are followed only
+/// to check they point backwards, which rules out loops.
 fn skip_name(packet: &[u8], mut at: usize) -> Option<usize> {
     loop {
         let len = *packet.get(at)?;
@@ -172,50 +271,113 @@ fn skip_name(packet: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
-/// Reads one additional record at `at`: `Some(edns)` for an OPT, `None` for anything else (a
-/// TSIG, say, which we do not check); and where the next record starts.
-fn additional(packet: &[u8], at: usize) -> Option<(Option<Edns>, usize)> {
+/// The record at `at`: owner, type, class, TTL, data, and where the next starts.
+fn raw_record(packet: &[u8], at: usize) -> Option<RawRecord<'_>> {
     let after_name = skip_name(packet, at)?;
     let fixed = packet.get(after_name..after_name + 10)?;
-    let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
-    let class = u16::from_be_bytes([fixed[2], fixed[3]]);
-    let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
     let rdlen = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
-    let rdata = packet.get(after_name + 10..after_name + 10 + rdlen)?;
-    let next = after_name + 10 + rdlen;
-    if rtype != TYPE_OPT {
-        return Some((None, next));
-    }
-    if after_name != at + 1 {
-        return None; // an OPT's owner is the root
-    }
-    let client_subnet = options(rdata)?;
-    let edns = Edns {
+    Some(RawRecord {
+        owner: (at, after_name),
+        rtype: u16::from_be_bytes([fixed[0], fixed[1]]),
+        class: u16::from_be_bytes([fixed[2], fixed[3]]),
+        ttl: u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
+        rdata: packet.get(after_name + 10..after_name + 10 + rdlen)?,
+        next: after_name + 10 + rdlen,
+    })
+}
+
+/// The OPT record's EDNS parameters and options; `false` when an option is malformed (the
+/// `Edns` then holds the rest, for the FORMERR to carry).
+fn edns(class: u16, ttl: u32, rdata: &[u8]) -> (Edns<'_>, bool) {
+    let mut edns = Edns {
         payload: class.max(512),
         version: ((ttl >> 16) & 0xff) as u8,
         dnssec_ok: ttl & 0x8000 != 0,
-        client_subnet,
+        client_subnet: None,
+        nsid: false,
+        cookie: None,
     };
-    Some((Some(edns), next))
+    let ok = options(rdata, &mut edns).is_some();
+    if !ok {
+        (edns.client_subnet, edns.cookie) = (None, None);
+    }
+    (edns, ok)
 }
 
-/// Walks the OPT options, returning the Client Subnet one if present and well formed.
-fn options(mut rdata: &[u8]) -> Option<Option<ClientSubnet>> {
-    let mut subnet = None;
+/// Walks the OPT options into `edns`: Client Subnet, NSID and COOKIE, each at most once and
+/// well formed. Others are ignored (RFC 6891 §6.1.2).
+fn options<'a>(mut rdata: &'a [u8], edns: &mut Edns<'a>) -> Option<()> {
+    let (mut subnet, mut cookie) = (false, false);
     while !rdata.is_empty() {
         let head = rdata.get(..4)?;
         let code = u16::from_be_bytes([head[0], head[1]]);
         let len = usize::from(u16::from_be_bytes([head[2], head[3]]));
         let data = rdata.get(4..4 + len)?;
-        if code == OPTION_ECS {
-            if subnet.is_some() {
-                return None;
+        match code {
+            OPTION_ECS if !subnet => {
+                subnet = true;
+                edns.client_subnet = Some(client_subnet(data)?);
             }
-            subnet = Some(client_subnet(data)?);
+            // RFC 7873 §5.2.2: a client cookie alone (8), or with a server cookie of 8 to 32.
+            OPTION_COOKIE if !cookie => {
+                cookie = true;
+                if len != 8 && !(16..=40).contains(&len) {
+                    return None;
+                }
+                let mut client = [0u8; 8];
+                client.copy_from_slice(&data[..8]);
+                edns.cookie = Some(Cookie { client, server: &data[8..] });
+            }
+            OPTION_ECS | OPTION_COOKIE => return None,
+            OPTION_NSID => edns.nsid = true,
+            _ => {}
         }
         rdata = &rdata[4 + len..];
     }
-    Some(subnet)
+    Some(())
+}
+
+/// A TSIG record's fields (RFC 8945 §4.2), if well formed and its key name can be echoed: a
+/// name of labels, optionally ending in a pointer to a label of the question's name.
+fn tsig<'a>(packet: &'a [u8], q: &Query<'a>, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
+    let key = &packet[record.owner.0..record.owner.1];
+    // Where the name's last label byte is: the root (0), or a pointer's first byte. (The key's
+    // last byte alone cannot tell: a pointer may well end in 0.)
+    let mut end = 0;
+    while let Some(&len) = key.get(end)
+        && (1..=63).contains(&len)
+    {
+        end += 1 + usize::from(len);
+    }
+    if key.get(end) != Some(&0) {
+        let target = usize::from(u16::from_be_bytes([key[end], key[end + 1]]) & 0x3fff);
+        let mut label = 12;
+        while label != target {
+            let len = usize::from(*q.name.get(label - 12).filter(|&&l| l != 0)?);
+            label += 1 + len;
+        }
+        if key.len() - 2 + q.name.len() - (target - 12) > 255 {
+            return None; // too long once the pointer is followed
+        }
+    }
+    let rdata = record.rdata;
+    let alg_len = name_length(rdata)?;
+    let fixed = rdata.get(alg_len..alg_len + 10)?;
+    let mac_len = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
+    let rest = rdata.get(alg_len + 10 + mac_len..)?;
+    let (tail, other) = (rest.get(..6)?, &rest[6..]);
+    if other.len() != usize::from(u16::from_be_bytes([tail[4], tail[5]])) {
+        return None;
+    }
+    let mut time_signed = [0u8; 6];
+    time_signed.copy_from_slice(&fixed[..6]);
+    Some(Tsig {
+        key,
+        algorithm: &rdata[..alg_len],
+        time_signed,
+        fudge: u16::from_be_bytes([fixed[6], fixed[7]]),
+        original_id: u16::from_be_bytes([tail[0], tail[1]]),
+    })
 }
 
 /// RFC 7871 6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH (0 in queries), then exactly
@@ -316,7 +478,9 @@ mod tests {
         let response = message(MessageType::Response, OpCode::Query, "a.example.", RecordType::A);
         assert_eq!(parse(&response.to_vec().unwrap()), Err(Refusal::Drop));
         let notify = message(MessageType::Query, OpCode::Notify, "a.example.", RecordType::SOA);
-        assert!(matches!(parse(&notify.to_vec().unwrap()), Err(Refusal::Reply { id: 0x1234, rcode: NOTIMP, .. })));
+        let notify = notify.to_vec().unwrap();
+        let Err(Refusal::Reply { rcode: NOTIMP, query }) = parse(&notify) else { panic!("not NOTIMP") };
+        assert_eq!((query.id, query.qtype), (0x1234, 6), "the question is kept for the reply (RFC 6891 §7)");
     }
 
     #[test]
@@ -360,11 +524,50 @@ mod tests {
         formerr(&loose);
     }
 
+    /// A query for www.shop.example with a TSIG whose key name is `key_name` (wire form).
+    fn signed(key_name: &[u8]) -> Vec<u8> {
+        let mut p = query("www.shop.example.", RecordType::A).to_vec().unwrap();
+        p[11] = 1;
+        p.extend_from_slice(key_name);
+        let rdata = [
+            &b"\x0bhmac-sha256\x00"[..],
+            &[0, 0, 0x6b, 0x0f, 0x79, 0xb0, 1, 44, 0, 2, 0xab, 0xab, 0x12, 0x34, 0, 0, 0, 0],
+        ]
+        .concat();
+        p.extend([0, 250, 0, 255, 0, 0, 0, 0]);
+        p.extend((rdata.len() as u16).to_be_bytes());
+        p.extend(rdata);
+        p
+    }
+
+    #[test]
+    fn tsig_key_names_are_read_as_far_as_a_reply_can_echo_them_rfc8945_s4_2() {
+        let plain = signed(b"\x03key\x07example\x00");
+        let t = parse(&plain).unwrap().tsig.unwrap();
+        assert_eq!((t.key, t.fudge, t.original_id), (&b"\x03key\x07example\x00"[..], 300, 0x1234));
+        assert_eq!(t.time_signed, [0, 0, 0x6b, 0x0f, 0x79, 0xb0]);
+        // A pointer to a label of the question (offset 16: "shop.example") is valid in the reply too.
+        let pointer = signed(b"\x03key\xc0\x10");
+        assert_eq!(parse(&pointer).unwrap().tsig.unwrap().key, b"\x03key\xc0\x10");
+        // One into the header (found by the fuzzer: a pointer ending in 0 is no root label), or
+        // into the middle of a label, cannot be echoed: FORMERR.
+        formerr(&signed(b"\x03key\x07example\xc0\x00"));
+        formerr(&signed(b"\x03key\xc0\x0d"));
+    }
+
     #[test]
     fn odd_bytes_in_names_never_match() {
         let mut name = String::new();
-        let q =
-            Query { id: 0, flags: 0, question: b"", name: b"\x03a.b\x07example\x00", qtype: 1, qclass: 1, edns: None };
+        let q = Query {
+            id: 0,
+            flags: 0,
+            question: b"",
+            name: b"\x03a.b\x07example\x00",
+            qtype: 1,
+            qclass: 1,
+            edns: None,
+            tsig: None,
+        };
         q.lower_name(&mut name);
         assert_eq!(name, "a\u{FFFD}b.example");
     }

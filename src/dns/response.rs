@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub use super::additional::{Additional, Dictionary, apex_ns};
 pub use super::negative_soa::NegativeSoa;
-use super::query::{AA, CD, ClientSubnet, OPTION_ECS, QR, Query, RD, TC, TYPE_OPT};
+use super::query::{AA, CD, ClientSubnet, OPCODE_BITS, OPTION_ECS, QR, Query, RD, TC, TYPE_OPT, TYPE_TSIG};
 
 /// The EDNS UDP payload we offer and honour (the DNS flag day 2020 value).
 pub const EDNS_PAYLOAD: u16 = 1232;
@@ -25,6 +25,9 @@ pub const NOERROR: u8 = 0;
 pub const SERVFAIL: u8 = 2;
 pub const NXDOMAIN: u8 = 3;
 pub const REFUSED: u8 = 5;
+pub const NOTAUTH: u8 = 9;
+/// TSIG error: the key is not known here (RFC 8945 §5.2.1).
+pub const BADKEY: u16 = 17;
 /// Record types.
 pub const TYPE_A: u16 = 1;
 pub const TYPE_NS: u16 = 2;
@@ -133,16 +136,28 @@ pub enum Transport {
 /// Writes the response to `query` into `out` (cleared first). Returns whether it was truncated
 /// (TC set, sections left out, for the client to retry over TCP).
 pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &mut Vec<u8>) -> bool {
+    write_extended(query, reply, &[], transport, out)
+}
+
+/// [`write`], with `options` (encoded EDNS options: NSID, COOKIE) added to the OPT record when
+/// the query had one.
+///
+/// Also writes the error replies to what [`super::query::parse`] refused: the opcode is echoed
+/// and a question that could not be read is left out (QDCOUNT 0), while an OPT that was read
+/// is answered with an OPT (RFC 6891 §6.1.1, §7).
+pub fn write_extended(
+    query: &Query<'_>,
+    reply: &Reply<'_>,
+    options: &[u8],
+    transport: Transport,
+    out: &mut Vec<u8>,
+) -> bool {
     out.clear();
     let badvers = query.edns.is_some_and(|e| e.version > 0);
-    let limit = match (transport, query.edns) {
-        (Transport::Tcp, _) => usize::from(u16::MAX),
-        (Transport::Udp, Some(e)) => usize::from(e.payload.min(EDNS_PAYLOAD)),
-        (Transport::Udp, None) => CLASSIC_PAYLOAD,
-    };
+    let limit = size_limit(query, transport);
     let rcode = if badvers { (BADVERS & 0xf) as u8 } else { reply.rcode };
     let (answers, authority) = if badvers { (&[][..], None) } else { (reply.answers, reply.authority) };
-    let opt_len = query.edns.map_or(0, |e| opt_length(e.client_subnet, reply.ecs_scope));
+    let opt_len = query.edns.map_or(0, |e| opt_length(e.client_subnet, reply.ecs_scope) + options.len());
     let body_len = answers.iter().map(|r| 12 + r.rdata.len()).sum::<usize>()
         + authority.map_or(0, |soa| soa.len_in(query.question));
     let truncated = 12 + query.question.len() + body_len + opt_len > limit;
@@ -151,8 +166,9 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
     let additional =
         if 12 + query.question.len() + body_len + additional_len + opt_len > limit { &[][..] } else { additional };
 
-    let mut flags = QR | (query.flags & (RD | CD));
-    if reply.authoritative {
+    let mut flags = QR | (query.flags & (OPCODE_BITS | RD | CD));
+    // BADVERS answers nothing of the zone, so it is no authoritative answer.
+    if reply.authoritative && !badvers {
         flags |= AA;
     }
     if truncated {
@@ -162,7 +178,8 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
     let (ancount, nscount) = if truncated { (0, 0) } else { (answers.len() as u16, u16::from(authority.is_some())) };
     out.extend(query.id.to_be_bytes());
     out.extend(flags.to_be_bytes());
-    for count in [1, ancount, nscount, additional.len() as u16 + u16::from(query.edns.is_some())] {
+    let qdcount = u16::from(!query.question.is_empty());
+    for count in [qdcount, ancount, nscount, additional.len() as u16 + u16::from(query.edns.is_some())] {
         out.extend(count.to_be_bytes());
     }
     out.extend_from_slice(query.question);
@@ -178,9 +195,49 @@ pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &m
         }
     }
     if let Some(e) = query.edns {
-        write_opt(e.dnssec_ok, badvers, e.client_subnet.filter(|_| !badvers), reply.ecs_scope, out);
+        write_opt(e.dnssec_ok, badvers, e.client_subnet.filter(|_| !badvers), reply.ecs_scope, options, out);
     }
     truncated
+}
+
+/// The most a reply to `query` may take: UDP answers are bounded by the payload the client
+/// accepts.
+fn size_limit(query: &Query<'_>, transport: Transport) -> usize {
+    match (transport, query.edns) {
+        (Transport::Tcp, _) => usize::from(u16::MAX),
+        (Transport::Udp, Some(e)) => usize::from(e.payload.min(EDNS_PAYLOAD)),
+        (Transport::Udp, None) => CLASSIC_PAYLOAD,
+    }
+}
+
+/// The answer to a TSIG-signed query when no key is configured (RFC 8945 §5.2.1): NOTAUTH,
+/// with an unsigned TSIG (MAC size 0, §5.3.2) carrying error BADKEY and the query's key name,
+/// algorithm, time signed, fudge and original id, after the OPT if the query had one.
+pub fn write_badkey(query: &Query<'_>, options: &[u8], transport: Transport, out: &mut Vec<u8>) {
+    let reply = Reply { rcode: NOTAUTH, ..Reply::default() };
+    write_extended(query, &reply, options, transport, out);
+    let Some(tsig) = query.tsig else {
+        return;
+    };
+    if out.len() + tsig.key.len() + 10 + tsig.algorithm.len() + 16 > size_limit(query, transport) {
+        // Long key and algorithm names in a small UDP payload: "ask over TCP".
+        out[2] |= (TC >> 8) as u8;
+        return;
+    }
+    out.extend_from_slice(tsig.key);
+    out.extend(TYPE_TSIG.to_be_bytes());
+    out.extend(255u16.to_be_bytes()); // class ANY
+    out.extend(0u32.to_be_bytes());
+    out.extend(((tsig.algorithm.len() + 16) as u16).to_be_bytes());
+    out.extend_from_slice(tsig.algorithm);
+    out.extend_from_slice(&tsig.time_signed);
+    out.extend(tsig.fudge.to_be_bytes());
+    out.extend(0u16.to_be_bytes()); // MAC size
+    out.extend(tsig.original_id.to_be_bytes());
+    out.extend(BADKEY.to_be_bytes());
+    out.extend(0u16.to_be_bytes()); // other data
+    let arcount = u16::from_be_bytes([out[10], out[11]]) + 1;
+    out[10..12].copy_from_slice(&arcount.to_be_bytes());
 }
 
 /// Cuts a UDP reply down to its header and question, with TC set: "ask again over TCP".
@@ -192,20 +249,12 @@ pub fn truncate(reply: &mut [u8]) -> usize {
     while at < reply.len() && reply[at] != 0 {
         at += 1 + usize::from(reply[at]);
     }
-    let end = (at + 5).min(reply.len());
+    let has_question = reply.get(4..6).is_some_and(|n| n != [0, 0]);
+    let end = if has_question { (at + 5).min(reply.len()) } else { 12.min(reply.len()) };
     let flags = u16::from_be_bytes([reply[2], reply[3]]) | TC;
     reply[2..4].copy_from_slice(&flags.to_be_bytes());
     reply[6..12].fill(0); // no answer, authority or additional records
     end
-}
-
-/// A response with no question (the query could not be read): FORMERR or NOTIMP.
-pub fn write_refusal(id: u16, flags: u16, rcode: u8, out: &mut Vec<u8>) {
-    out.clear();
-    let flags = QR | (flags & (0x7800 | RD)) | u16::from(rcode);
-    out.extend(id.to_be_bytes());
-    out.extend(flags.to_be_bytes());
-    out.extend([0u8; 8]);
 }
 
 fn subnet_bytes(s: &ClientSubnet) -> usize {
@@ -216,7 +265,14 @@ fn opt_length(subnet: Option<ClientSubnet>, scope: Option<u8>) -> usize {
     11 + subnet.filter(|_| scope.is_some()).map_or(0, |s| 8 + subnet_bytes(&s))
 }
 
-fn write_opt(dnssec_ok: bool, badvers: bool, subnet: Option<ClientSubnet>, scope: Option<u8>, out: &mut Vec<u8>) {
+fn write_opt(
+    dnssec_ok: bool,
+    badvers: bool,
+    subnet: Option<ClientSubnet>,
+    scope: Option<u8>,
+    options: &[u8],
+    out: &mut Vec<u8>,
+) {
     out.push(0); // root owner
     out.extend(TYPE_OPT.to_be_bytes());
     out.extend(EDNS_PAYLOAD.to_be_bytes());
@@ -225,19 +281,27 @@ fn write_opt(dnssec_ok: bool, badvers: bool, subnet: Option<ClientSubnet>, scope
     match (subnet, scope) {
         (Some(s), Some(scope)) => {
             let n = subnet_bytes(&s);
-            out.extend(((8 + n) as u16).to_be_bytes());
+            out.extend(((8 + n + options.len()) as u16).to_be_bytes());
             out.extend(OPTION_ECS.to_be_bytes());
             out.extend(((4 + n) as u16).to_be_bytes());
-            let (family, bytes) = match s.address {
-                std::net::IpAddr::V4(a) => (1u16, a.octets().to_vec()),
-                std::net::IpAddr::V6(a) => (2u16, a.octets().to_vec()),
+            let mut bytes = [0u8; 16]; // no allocation per query
+            let family = match s.address {
+                std::net::IpAddr::V4(a) => {
+                    bytes[..4].copy_from_slice(&a.octets());
+                    1u16
+                }
+                std::net::IpAddr::V6(a) => {
+                    bytes = a.octets();
+                    2u16
+                }
             };
             out.extend(family.to_be_bytes());
             out.extend([s.source_prefix, scope.min(s.source_prefix)]);
             out.extend_from_slice(&bytes[..n]);
         }
-        _ => out.extend(0u16.to_be_bytes()),
+        _ => out.extend((options.len() as u16).to_be_bytes()),
     }
+    out.extend_from_slice(options);
 }
 
 #[cfg(test)]
@@ -442,14 +506,48 @@ mod tests {
         assert!(!truncated, "{}", m.answers.len());
     }
 
+    fn bare(id: u16, flags: u16) -> Query<'static> {
+        Query { id, flags, question: &[], name: &[], qtype: 0, qclass: 0, edns: None, tsig: None }
+    }
+
     #[test]
     fn refusals_without_a_question() {
         let mut out = Vec::new();
-        write_refusal(9, 0x0100, query::FORMERR, &mut out);
+        let formerr = Reply { rcode: query::FORMERR, ..Reply::default() };
+        write(&bare(9, 0x0100), &formerr, Transport::Udp, &mut out);
         let m = Message::from_vec(&out).unwrap();
         assert_eq!((m.metadata.id, m.metadata.response_code, m.queries.len()), (9, ResponseCode::FormErr, 0));
-        write_refusal(9, 0x2000, query::NOTIMP, &mut out); // opcode 4 (NOTIFY) echoed
+        let notimp = Reply { rcode: query::NOTIMP, ..formerr };
+        write(&bare(9, 0x2000), &notimp, Transport::Udp, &mut out); // opcode 4 (NOTIFY) echoed
         let m = Message::from_vec(&out).unwrap();
         assert_eq!((m.metadata.op_code, m.metadata.response_code), (OpCode::Notify, ResponseCode::NotImp));
+        assert_eq!(truncate(&mut out), 12, "a reply without a question truncates to its header");
+    }
+
+    #[test]
+    fn badvers_is_not_authoritative_rfc6891_s7() {
+        let a = Record::a(Ipv4Addr::LOCALHOST, 20);
+        let (m, _) = answer(&ask("a.example.", RecordType::A, Some((1232, 1, None))), &plain(&[&a]), Transport::Udp);
+        assert_eq!(u16::from(m.metadata.response_code), BADVERS);
+        assert!(!m.metadata.authoritative, "BADVERS answers nothing of the zone");
+    }
+
+    #[test]
+    fn options_go_into_the_opt_and_count_towards_the_size() {
+        let a = Record::a(Ipv4Addr::LOCALHOST, 20);
+        let q = ask("a.example.", RecordType::A, Some((1232, 0, None)));
+        let nsid = [0, 3, 0, 4, b'n', b'o', b'd', b'e'];
+        let mut out = Vec::new();
+        write_extended(&query::parse(&q).unwrap(), &plain(&[&a]), &nsid, Transport::Udp, &mut out);
+        let m = Message::from_vec(&out).unwrap();
+        let Some(EdnsOption::NSID(id)) = m.edns.as_ref().unwrap().option(EdnsCode::NSID) else { panic!("no NSID") };
+        assert_eq!(id.as_ref(), b"node");
+        let many: Vec<Record> = (0..42).map(|i| Record::a(Ipv4Addr::new(192, 0, 2, i), 20)).collect();
+        let refs: Vec<&Record> = many.iter().collect();
+        // 12 + 15 (question) + 42 × 16 + 11 (OPT) = 710 fits 1232; with 600 bytes of options it does not.
+        let q = ask("a.example.", RecordType::A, Some((1232, 0, None)));
+        let big = [&[0u8, 3, 2, 84][..], &[b'x'; 596]].concat();
+        assert!(!write_extended(&query::parse(&q).unwrap(), &plain(&refs), &[], Transport::Udp, &mut out));
+        assert!(write_extended(&query::parse(&q).unwrap(), &plain(&refs), &big, Transport::Udp, &mut out));
     }
 }

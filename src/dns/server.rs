@@ -15,7 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, U
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -175,13 +175,16 @@ struct Follower {
     /// UDP threads on this address, which share the rate limit.
     share: usize,
     epoch: Instant,
+    /// Unix seconds, for cookies: read once per UDP batch or TCP query ([`unix_now`]).
+    now: u32,
 }
 
 impl Follower {
     /// A follower for TCP (`share` 0: no rate limit) or for one of `share` UDP threads.
     fn new(serving: &Serving, share: usize) -> Follower {
         let (number, generation) = serving.current();
-        let answerer = Answerer::new(&generation.zone, Arc::clone(&generation.live), generation.per_answer);
+        let mut answerer = Answerer::new(&generation.zone, Arc::clone(&generation.live), generation.per_answer);
+        answerer.set_extras(Arc::clone(&generation.extras));
         let counters = generation.registry.thread();
         // Each UDP thread limits its own share. SO_REUSEPORT spreads a client's packets over
         // the threads by source port, so the shares add up to the limit for a client that
@@ -193,7 +196,7 @@ impl Follower {
             .as_ref()
             .filter(|_| share > 0)
             .map(|r| RateLimiter::new(f64::from(r.responses_per_second) / share as f64, r.slip));
-        Follower { number, generation, answerer, counters, limiter, share, epoch: Instant::now() }
+        Follower { number, generation, answerer, counters, limiter, share, epoch: Instant::now(), now: unix_now() }
     }
 
     /// Catches up with `serving` if its generation was replaced.
@@ -206,6 +209,7 @@ impl Follower {
             if before.generation.config.dns.rate_limit == self.generation.config.dns.rate_limit {
                 (self.limiter, self.epoch) = (before.limiter, before.epoch);
             }
+            self.now = before.now;
         }
     }
 
@@ -213,10 +217,17 @@ impl Follower {
     #[inline]
     fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport, reply: &mut [u8]) -> usize {
         let started = Instant::now();
-        let verdict = match &mut self.limiter {
+        self.answerer.set_clock(self.now);
+        let mut verdict = match &mut self.limiter {
             Some(limiter) => limiter.check(client, self.epoch.elapsed().as_millis() as u64),
             None => Verdict::Answer,
         };
+        // A valid server cookie proves the client sees our answers at its address, which a
+        // forger does not (RFC 7873 §5.2.5): never limited. Checked only for the queries the
+        // limiter would limit, so the rest pay nothing for it; their tokens are still counted.
+        if verdict != Verdict::Answer && self.answerer.has_valid_cookie(packet, client) {
+            verdict = Verdict::Answer;
+        }
         if verdict == Verdict::Drop {
             self.counters.record(Outcome::RateLimited, started.elapsed());
             return 0;
@@ -244,6 +255,7 @@ fn serve_udp(socket: &UdpSocket, serving: &Serving, share: usize) {
     while !serving.stopping() {
         // Followed per packet, after the wait: a thread that slept through a reload must not
         // answer its first packet from the generation before. (One atomic load.)
+        follower.now = unix_now();
         let _ = batch.exchange(socket, |packet, client, reply| {
             follower.follow(serving);
             follower.answer(packet, client, Transport::Udp, reply)
@@ -296,6 +308,7 @@ fn serve_connection(mut stream: TcpStream, serving: &Serving) -> io::Result<()> 
             return Ok(());
         }
         follower.follow(serving);
+        follower.now = unix_now();
         let written = follower.answer(&query[..len], peer, Transport::Tcp, &mut reply[2..]);
         if written == 0 {
             return Ok(());
@@ -328,4 +341,9 @@ fn read_waiting(stream: &mut TcpStream, buf: &mut [u8], serving: &Serving) -> io
         }
     }
     Ok(true)
+}
+
+/// The clock cookies go by: Unix seconds, truncated to 32 bits as RFC 9018 timestamps are.
+fn unix_now() -> u32 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32)
 }

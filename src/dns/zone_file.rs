@@ -109,11 +109,7 @@ impl Zone {
             file: self.file_name(),
             serial: self.serial,
             ttl: self.ttl,
-            records: self
-                .names
-                .iter()
-                .flat_map(|o| o.records.iter().map(|r| record(r, o.dynamic.is_some())))
-                .collect(),
+            records: self.names.iter().flat_map(|o| o.records.iter().map(|r| record(r, o.dynamic.is_some()))).collect(),
             dynamic: self
                 .names
                 .iter()
@@ -343,7 +339,10 @@ mod tests {
             "  - name: api\n    hosts: [api.example.net]\n    fallback:\n      resolve: origin.api.example.net\n    estimate: 0.5\n",
         );
         let before = &files(&config, &Learned::new())[1];
-        assert!(before.contains("until the first answer (as here, where nothing is looked up) A and AAAA are SERVFAIL"), "{before}");
+        assert!(
+            before.contains("until the first answer (as here, where nothing is looked up) A and AAAA are SERVFAIL"),
+            "{before}"
+        );
         assert!(!before.contains("CNAME origin") && !before.contains(" IN A "), "{before}");
         let learned =
             Learned::from([("api".to_string(), vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()])]);

@@ -562,3 +562,5 @@ fn the_soa_carries_the_configured_timers_and_negative_answers_its_minimum_rfc230
         assert_eq!(m.authorities.first().map(|r| r.ttl), Some(5), "{name} {rtype}: {m:?}");
     }
 }
+
+mod edns;
