@@ -168,11 +168,11 @@ fn qclass_any_gets_the_in_data_rfc1035_s3_2_5() {
 #[test]
 fn nsid_only_when_asked_rfc5001_s2_1() {
     let mut a = with_extras();
-    let asked = message(OpCode::Query, "www.shop.example.", T::A, DNSClass::IN, Some(edns(&[(3, b"")])));
+    let asked = message(OpCode::Query, "shop.cdn.example.net.", T::A, DNSClass::IN, Some(edns(&[(3, b"")])));
     let m = answer(&mut a, &asked.to_vec().unwrap(), Transport::Udp);
     assert_eq!(option(&m, EdnsCode::NSID).as_deref(), Some(&b"node-1"[..]));
     assert_eq!(addresses(&m), ["cname origin.shop.example."]);
-    let plain = message(OpCode::Query, "www.shop.example.", T::A, DNSClass::IN, Some(edns(&[])));
+    let plain = message(OpCode::Query, "shop.cdn.example.net.", T::A, DNSClass::IN, Some(edns(&[])));
     assert_eq!(option(&answer(&mut a, &plain.to_vec().unwrap(), Transport::Udp), EdnsCode::NSID), None);
     // Off (`dns.nsid: ""`): not answered.
     a.answerer.set_extras(Arc::new(EdnsExtras::new(b"", None)));
