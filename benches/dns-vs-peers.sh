@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs ../shared/bench/dns-vs-peers.sh against `surplus dns serve` with a live sale, so the
-# queried name (www.shop.example, estimate 0.5) gets fraction-controlled answers.
+# queried name (news.example.org, estimate 0.3) gets fraction-controlled answers: proxies for
+# some client subnets, one of the buyer's servers by weight for the rest, A records either way
+# as the peers answer. (www.shop.example, queried until issue 17, is a delegated `handback`
+# host whose fallback answers SERVFAIL here, where nothing answers its `dns.resolvers`.)
 #
 # usage: benches/dns-vs-peers.sh [-l SECONDS] [-r ROUNDS] [-t THREADS] [-Q RATE]
 #   THREADS: UDP serving threads (default 1, as gdnsd and NSD are set up by the script).
@@ -25,8 +28,8 @@ s() { "$bin" -c examples/surplus.yaml --db "$db" "$@" >/dev/null; }
 hour=$(date -u +%Y-%m-%dT%H:00Z)
 s capacity measure --for "$hour/2h" --save
 s market auction create --window "$hour/2h" --rps 10
-s market auction bid 1 --buyer shop --rps 10 --price 1
+s market auction bid 1 --buyer news --rps 10 --price 1
 s market auction run 1
 port=5390
-bash "$kit/dns-vs-peers.sh" -l "$secs" -r "$rounds" "${rate[@]}" -q www.shop.example -p "$port" -- \
+bash "$kit/dns-vs-peers.sh" -l "$secs" -r "$rounds" "${rate[@]}" -q news.example.org -p "$port" -- \
   "$bin" -c examples/surplus.yaml --db "$db" dns serve --listen "127.0.0.1:$port" --threads "$threads"
