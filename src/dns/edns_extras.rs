@@ -49,8 +49,9 @@ impl EdnsExtras {
         if let (Some(cookie), Some(secret)) = (edns.cookie, &self.cookies) {
             out.extend(OPTION_COOKIE.to_be_bytes());
             out.extend(((8 + SERVER_COOKIE_LEN) as u16).to_be_bytes());
-            out.extend_from_slice(&cookie.client);
-            out.extend_from_slice(&secret.server_cookie(&cookie.client, client, now));
+            let client_cookie = cookie.client();
+            out.extend_from_slice(&client_cookie);
+            out.extend_from_slice(&secret.server_cookie(&client_cookie, client, now));
         }
     }
 
@@ -62,7 +63,7 @@ impl EdnsExtras {
     /// Whether `edns` holds a server cookie we made for `client`, valid at `now`.
     pub fn verified(&self, edns: &Edns<'_>, client: IpAddr, now: u32) -> bool {
         match (edns.cookie, &self.cookies) {
-            (Some(c), Some(secret)) => secret.is_valid(&c.client, c.server, client, now),
+            (Some(c), Some(secret)) => secret.is_valid(&c.client(), c.server(), client, now),
             _ => false,
         }
     }

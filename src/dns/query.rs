@@ -75,25 +75,71 @@ pub struct ClientSubnet {
     pub source_prefix: u8,
 }
 
-/// A COOKIE option from a query: the client's 8 bytes and the server cookie it holds (empty
-/// when it has none yet; else 8 to 32 bytes).
+/// A COOKIE option's data from a query, of a valid length (8, or 16 to 40). Kept as the slice
+/// alone, so that a query without one carries little: every query's `Query` is moved around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cookie<'a> {
-    pub client: [u8; 8],
-    pub server: &'a [u8],
+pub struct Cookie<'a>(&'a [u8]);
+
+impl<'a> Cookie<'a> {
+    /// The client cookie (8 bytes).
+    pub fn client(&self) -> [u8; 8] {
+        let mut client = [0u8; 8];
+        client.copy_from_slice(&self.0[..8]);
+        client
+    }
+
+    /// The server cookie the client holds: empty when it has none yet, else 8 to 32 bytes.
+    pub fn server(&self) -> &'a [u8] {
+        &self.0[8..]
+    }
 }
 
-/// A query's TSIG record (RFC 8945 §4.2), as much of it as an unsigned error reply echoes.
+/// A query's TSIG record (RFC 8945 §4.2), checked well formed, read for what an unsigned
+/// error reply echoes. Kept as the record's bytes and two lengths, small for the same reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tsig<'a> {
+    /// Owner name, type, class, TTL, RDLENGTH, RDATA.
+    record: &'a [u8],
+    key_len: u16,
+    algorithm_len: u16,
+}
+
+impl<'a> Tsig<'a> {
     /// The key name as sent: labels, possibly ending in a compression pointer into the
     /// question's name, which is valid in the reply too (its question sits at the same offset).
-    pub key: &'a [u8],
+    pub fn key(&self) -> &'a [u8] {
+        &self.record[..usize::from(self.key_len)]
+    }
+
     /// The algorithm name, uncompressed.
-    pub algorithm: &'a [u8],
-    pub time_signed: [u8; 6],
-    pub fudge: u16,
-    pub original_id: u16,
+    pub fn algorithm(&self) -> &'a [u8] {
+        &self.rdata()[..usize::from(self.algorithm_len)]
+    }
+
+    /// Time signed (48 bits, as sent).
+    pub fn time_signed(&self) -> &'a [u8] {
+        let at = usize::from(self.algorithm_len);
+        &self.rdata()[at..at + 6]
+    }
+
+    pub fn fudge(&self) -> u16 {
+        self.word(usize::from(self.algorithm_len) + 6)
+    }
+
+    /// The id of the message as the client signed it.
+    pub fn original_id(&self) -> u16 {
+        let mac_len = usize::from(self.word(usize::from(self.algorithm_len) + 8));
+        self.word(usize::from(self.algorithm_len) + 10 + mac_len)
+    }
+
+    fn rdata(&self) -> &'a [u8] {
+        &self.record[usize::from(self.key_len) + 10..]
+    }
+
+    fn word(&self, at: usize) -> u16 {
+        let rdata = self.rdata();
+        u16::from_be_bytes([rdata[at], rdata[at + 1]])
+    }
 }
 
 /// Why a packet is not a query we answer normally.
@@ -324,9 +370,7 @@ fn options<'a>(mut rdata: &'a [u8], edns: &mut Edns<'a>) -> Option<()> {
                 if len != 8 && !(16..=40).contains(&len) {
                     return None;
                 }
-                let mut client = [0u8; 8];
-                client.copy_from_slice(&data[..8]);
-                edns.cookie = Some(Cookie { client, server: &data[8..] });
+                edns.cookie = Some(Cookie(data));
             }
             OPTION_ECS | OPTION_COOKIE => return None,
             OPTION_NSID => edns.nsid = true,
@@ -341,6 +385,9 @@ fn options<'a>(mut rdata: &'a [u8], edns: &mut Edns<'a>) -> Option<()> {
 /// name of labels, optionally ending in a pointer to a label of the question's name.
 fn tsig<'a>(packet: &'a [u8], q: &Query<'a>, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
     let key = &packet[record.owner.0..record.owner.1];
+    if key.len() > 255 {
+        return None; // a name longer than names may be (RFC 1035 §3.1)
+    }
     // Where the name's last label byte is: the root (0), or a pointer's first byte. (The key's
     // last byte alone cannot tell: a pointer may well end in 0.)
     let mut end = 0;
@@ -365,18 +412,15 @@ fn tsig<'a>(packet: &'a [u8], q: &Query<'a>, record: &RawRecord<'a>) -> Option<T
     let fixed = rdata.get(alg_len..alg_len + 10)?;
     let mac_len = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
     let rest = rdata.get(alg_len + 10 + mac_len..)?;
-    let (tail, other) = (rest.get(..6)?, &rest[6..]);
+    let (tail, other) = (rest.get(..6)?, &rest[6..]); // original id, error, other length
     if other.len() != usize::from(u16::from_be_bytes([tail[4], tail[5]])) {
         return None;
     }
-    let mut time_signed = [0u8; 6];
-    time_signed.copy_from_slice(&fixed[..6]);
+    // Names are at most 255 octets, so the lengths fit.
     Some(Tsig {
-        key,
-        algorithm: &rdata[..alg_len],
-        time_signed,
-        fudge: u16::from_be_bytes([fixed[6], fixed[7]]),
-        original_id: u16::from_be_bytes([tail[0], tail[1]]),
+        record: &packet[record.owner.0..record.next],
+        key_len: key.len() as u16,
+        algorithm_len: alg_len as u16,
     })
 }
 
@@ -544,11 +588,14 @@ mod tests {
     fn tsig_key_names_are_read_as_far_as_a_reply_can_echo_them_rfc8945_s4_2() {
         let plain = signed(b"\x03key\x07example\x00");
         let t = parse(&plain).unwrap().tsig.unwrap();
-        assert_eq!((t.key, t.fudge, t.original_id), (&b"\x03key\x07example\x00"[..], 300, 0x1234));
-        assert_eq!(t.time_signed, [0, 0, 0x6b, 0x0f, 0x79, 0xb0]);
+        assert_eq!((t.key(), t.fudge(), t.original_id()), (&b"\x03key\x07example\x00"[..], 300, 0x1234));
+        assert_eq!(
+            (t.time_signed(), t.algorithm()),
+            (&[0, 0, 0x6b, 0x0f, 0x79, 0xb0][..], &b"\x0bhmac-sha256\x00"[..])
+        );
         // A pointer to a label of the question (offset 16: "shop.example") is valid in the reply too.
         let pointer = signed(b"\x03key\xc0\x10");
-        assert_eq!(parse(&pointer).unwrap().tsig.unwrap().key, b"\x03key\xc0\x10");
+        assert_eq!(parse(&pointer).unwrap().tsig.unwrap().key(), b"\x03key\xc0\x10");
         // One into the header (found by the fuzzer: a pointer ending in 0 is no root label), or
         // into the middle of a label, cannot be echoed: FORMERR.
         formerr(&signed(b"\x03key\x07example\xc0\x00"));

@@ -219,21 +219,22 @@ pub fn write_badkey(query: &Query<'_>, options: &[u8], transport: Transport, out
     let Some(tsig) = query.tsig else {
         return;
     };
-    if out.len() + tsig.key.len() + 10 + tsig.algorithm.len() + 16 > size_limit(query, transport) {
+    let (key, algorithm) = (tsig.key(), tsig.algorithm());
+    if out.len() + key.len() + 10 + algorithm.len() + 16 > size_limit(query, transport) {
         // Long key and algorithm names in a small UDP payload: "ask over TCP".
         out[2] |= (TC >> 8) as u8;
         return;
     }
-    out.extend_from_slice(tsig.key);
+    out.extend_from_slice(key);
     out.extend(TYPE_TSIG.to_be_bytes());
     out.extend(255u16.to_be_bytes()); // class ANY
     out.extend(0u32.to_be_bytes());
-    out.extend(((tsig.algorithm.len() + 16) as u16).to_be_bytes());
-    out.extend_from_slice(tsig.algorithm);
-    out.extend_from_slice(&tsig.time_signed);
-    out.extend(tsig.fudge.to_be_bytes());
+    out.extend(((algorithm.len() + 16) as u16).to_be_bytes());
+    out.extend_from_slice(algorithm);
+    out.extend_from_slice(tsig.time_signed());
+    out.extend(tsig.fudge().to_be_bytes());
     out.extend(0u16.to_be_bytes()); // MAC size
-    out.extend(tsig.original_id.to_be_bytes());
+    out.extend(tsig.original_id().to_be_bytes());
     out.extend(BADKEY.to_be_bytes());
     out.extend(0u16.to_be_bytes()); // other data
     let arcount = u16::from_be_bytes([out[10], out[11]]) + 1;
