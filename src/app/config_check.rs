@@ -40,7 +40,7 @@ fn notes(config: &Config) -> Vec<String> {
         .iter()
         .filter_map(|b| b.fallback.handback.as_ref().map(|target| (b, target)))
         .flat_map(|(b, target)| {
-            b.hosts.iter().filter(|h| !h.is_within(&config.network.zone)).map(move |host| {
+            config.delegated_hosts(b).map(move |host| {
                 format!(
                     "{host} is delegated to us: a zone apex cannot be a CNAME (RFC 1034 §3.6.2), so its fallback answers are {target}'s addresses, learned from {from}"
                 )

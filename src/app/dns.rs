@@ -18,6 +18,7 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::core::control::{Params, Reading};
 use crate::core::control_loop::{Buyer, ControlLoop, Readings};
+use crate::core::zone_serial;
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
 use crate::dns::cookie::CookieSecret;
 use crate::dns::counters::{Registry, Totals};
@@ -160,20 +161,20 @@ pub fn zone_serials(ledger: &mut Ledger, config: &Config) -> anyhow::Result<Vec<
     ledger.zone_serials(&fingerprints, Timestamp::now().as_second()).context("cannot record the zones' serials")
 }
 
-/// Serials without the ledger: the current one for a zone whose data is unchanged, else
-/// `max(current + 1, now)`.
+/// Serials without the ledger: the rule the ledger applies ([`zone_serial::serial_for`]), after
+/// the serials being served.
 fn unrecorded_serials(current: &Generation, config: &Config) -> anyhow::Result<Vec<u32>> {
     let before = zone_data::fingerprints(&current.config)?;
-    let now = u32::try_from(Timestamp::now().as_second()).unwrap_or(u32::MAX);
+    let now = Timestamp::now().as_second();
     Ok(zone_data::fingerprints(config)?
         .iter()
         .map(|(apex, fingerprint)| {
-            let z = before.iter().position(|(a, _)| a == apex);
-            let serial = z.and_then(|z| current.zone.serials.get(z).copied());
-            match (z.map(|z| &before[z].1 == fingerprint), serial) {
-                (Some(true), Some(serial)) => serial,
-                (_, serial) => serial.map_or(now, |s| s.saturating_add(1).max(now)),
-            }
+            let latest = before
+                .iter()
+                .zip(&current.zone.serials)
+                .find(|((a, _), _)| a == apex)
+                .map(|((_, known), &serial)| (serial, known.as_str()));
+            zone_serial::serial_for(latest, fingerprint, now).0
         })
         .collect())
 }

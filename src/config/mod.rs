@@ -148,6 +148,11 @@ impl Config {
         None
     }
 
+    /// `buyer`'s hosts delegated to us (outside the network's zone): each a zone apex of ours.
+    pub fn delegated_hosts<'a>(&'a self, buyer: &'a Buyer) -> impl Iterator<Item = &'a values::DomainName> {
+        buyer.hosts.iter().filter(|h| !h.is_within(&self.network.zone))
+    }
+
     /// The names of our zones: the network's zone, its name servers and proxies, buyers' hosts.
     pub fn zone_index(&self) -> Result<ZoneIndex, ZoneError> {
         let nameservers: Vec<&str> = self.network.nameservers.iter().map(|n| n.name.as_str()).collect();

@@ -41,7 +41,8 @@ pub struct Soa {
     pub hostmaster: Option<DomainName>,
 }
 
-/// The SOA timers in force, seconds.
+/// The SOA timers in force, seconds (RFC 1035 §3.3.13); `minimum` is the TTL of negative
+/// answers (RFC 2308 §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SoaTimes {
     pub refresh: u32,

@@ -28,3 +28,4 @@ pub mod usage_report;
 pub mod window;
 pub mod window_report;
 pub mod zone_index;
+pub mod zone_serial;

@@ -205,7 +205,7 @@ impl Answerer {
     /// Writes a reply with no records (an error, REFUSED) into `out`.
     fn write_empty(&mut self, q: &Query<'_>, rcode: u8, transport: Transport) -> (Option<&[u8]>, Outcome) {
         let reply = Reply { rcode, ..Reply::default() };
-        response::write_extended(q, &reply, &self.options, transport, &mut self.out);
+        response::write(q, &reply, &self.options, transport, &mut self.out);
         (Some(&self.out), Outcome::Other)
     }
 
@@ -304,7 +304,7 @@ impl Answerer {
         // SERVFAIL says nothing about the data: not authoritative (as NSD and Knot send it).
         let reply =
             Reply { rcode, authoritative: rcode != SERVFAIL, answers: &answers, authority, additional, ecs_scope };
-        response::write_extended(&q, &reply, &self.options, transport, &mut self.out);
+        response::write(&q, &reply, &self.options, transport, &mut self.out);
         (Some(&self.out), outcome)
     }
 

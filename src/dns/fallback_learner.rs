@@ -205,12 +205,12 @@ pub fn start(serving: Arc<Serving>, learned: Arc<Mutex<Learned>>) {
     });
 }
 
-/// A buyer's hosts delegated to us (outside the network's zone).
+/// A buyer's hosts delegated to us, named.
 fn delegated_hosts(config: &crate::config::Config, buyer: &str) -> Vec<String> {
     config
         .buyers
         .iter()
         .filter(|b| b.name == buyer)
-        .flat_map(|b| b.hosts.iter().filter(|h| !h.is_within(&config.network.zone)).map(ToString::to_string))
+        .flat_map(|b| config.delegated_hosts(b).map(ToString::to_string))
         .collect()
 }

@@ -50,15 +50,11 @@ pub(super) struct Compressed {
 
 impl Compressed {
     pub(super) fn of(name: &[u8], apex: &[u8]) -> Compressed {
-        // Whole labels only: walk the name's label boundaries for the apex.
-        let mut at = 0;
-        while at < name.len() && name[at] != 0 {
-            if name[at..].eq_ignore_ascii_case(apex) {
-                return Compressed { whole: name.to_vec(), labels: name[..at].to_vec(), below_apex: true };
-            }
-            at += 1 + usize::from(name[at]);
+        // Whole labels only: the apex at one of the name's label boundaries.
+        match label_starts(name).find(|&at| name[at..].eq_ignore_ascii_case(apex)) {
+            Some(at) => Compressed { whole: name.to_vec(), labels: name[..at].to_vec(), below_apex: true },
+            None => Compressed { whole: name.to_vec(), labels: name.to_vec(), below_apex: false },
         }
-        Compressed { whole: name.to_vec(), labels: name.to_vec(), below_apex: false }
     }
 
     /// Where in the question's name (`qname`, wire form) all of this name is, if it is: the
@@ -68,12 +64,8 @@ impl Compressed {
         if !qname[at..].eq_ignore_ascii_case(&self.whole) {
             return None;
         }
-        // At a label boundary: walk the labels to it.
-        let mut label = 0;
-        while label < at {
-            label += 1 + usize::from(qname[label]);
-        }
-        (label == at).then_some((12 + at) as u16)
+        // At a label boundary only.
+        label_starts(qname).any(|l| l == at).then_some((12 + at) as u16)
     }
 
     fn len(&self, qname: &[u8]) -> usize {

@@ -233,8 +233,8 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, Refusal<'_>> {
         q.question = &packet[12..at];
         q.name = &packet[12..12 + name_len];
     }
-    // The fault to answer once the walk is done (the first one found), so that the reply still
-    // gets the OPT when it comes after the fault.
+    // A fault is answered once the walk is done, so that the FORMERR still carries the OPT
+    // when the OPT comes after the fault.
     let mut fault = false;
     let (before_additional, total) =
         (u32::from(ancount) + u32::from(nscount), u32::from(ancount) + u32::from(nscount) + u32::from(arcount));

@@ -13,6 +13,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub use super::additional::{Additional, Dictionary, apex_ns};
 pub use super::negative_soa::NegativeSoa;
 use super::query::{AA, CD, ClientSubnet, OPCODE_BITS, OPTION_ECS, QR, Query, RD, TC, TYPE_OPT, TYPE_TSIG};
+use crate::config::SoaTimes;
 
 /// The EDNS UDP payload we offer and honour (the DNS flag day 2020 value).
 pub const EDNS_PAYLOAD: u16 = 1232;
@@ -68,7 +69,7 @@ impl Record {
     }
 
     /// An SOA record; `timers.minimum` is the negative-caching TTL (RFC 2308).
-    pub fn soa(mname: &str, rname: &str, serial: u32, ttl: u32, timers: &SoaTimers) -> Record {
+    pub fn soa(mname: &str, rname: &str, serial: u32, ttl: u32, timers: &SoaTimes) -> Record {
         let mut rdata = wire_name(mname);
         rdata.extend(wire_name(rname));
         for v in [serial, timers.refresh, timers.retry, timers.expire, timers.minimum] {
@@ -85,16 +86,6 @@ impl Record {
         out.extend((self.rdata.len() as u16).to_be_bytes());
         out.extend_from_slice(&self.rdata);
     }
-}
-
-/// The SOA's timers, seconds (RFC 1035 §3.3.13).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SoaTimers {
-    pub refresh: u32,
-    pub retry: u32,
-    pub expire: u32,
-    /// The TTL of negative answers (RFC 2308 §4).
-    pub minimum: u32,
 }
 
 /// A dotted name (`cdn.example.net`, trailing dot optional) in uncompressed wire form.
@@ -133,25 +124,14 @@ pub enum Transport {
     Tcp,
 }
 
-/// Writes the response to `query` into `out` (cleared first). Returns whether it was truncated
-/// (TC set, sections left out, for the client to retry over TCP).
-pub fn write(query: &Query<'_>, reply: &Reply<'_>, transport: Transport, out: &mut Vec<u8>) -> bool {
-    write_extended(query, reply, &[], transport, out)
-}
-
-/// [`write`], with `options` (encoded EDNS options: NSID, COOKIE) added to the OPT record when
-/// the query had one.
+/// Writes the response to `query` into `out` (cleared first), with `options` (encoded EDNS
+/// options: NSID, COOKIE) added to the OPT record when the query had one. Returns whether it
+/// was truncated (TC set, sections left out, for the client to retry over TCP).
 ///
 /// Also writes the error replies to what [`super::query::parse`] refused: the opcode is echoed
 /// and a question that could not be read is left out (QDCOUNT 0), while an OPT that was read
 /// is answered with an OPT (RFC 6891 §6.1.1, §7).
-pub fn write_extended(
-    query: &Query<'_>,
-    reply: &Reply<'_>,
-    options: &[u8],
-    transport: Transport,
-    out: &mut Vec<u8>,
-) -> bool {
+pub fn write(query: &Query<'_>, reply: &Reply<'_>, options: &[u8], transport: Transport, out: &mut Vec<u8>) -> bool {
     out.clear();
     let badvers = query.edns.is_some_and(|e| e.version > 0);
     let limit = size_limit(query, transport);
@@ -160,11 +140,12 @@ pub fn write_extended(
     let opt_len = query.edns.map_or(0, |e| opt_length(e.client_subnet, reply.ecs_scope) + options.len());
     let body_len = answers.iter().map(|r| 12 + r.rdata.len()).sum::<usize>()
         + authority.map_or(0, |soa| soa.len_in(query.question));
-    let truncated = 12 + query.question.len() + body_len + opt_len > limit;
-    let additional = if badvers || truncated { &[][..] } else { reply.additional };
-    let additional_len = additional.iter().map(Additional::len).sum::<usize>();
-    let additional =
-        if 12 + query.question.len() + body_len + additional_len + opt_len > limit { &[][..] } else { additional };
+    let fits = |more: usize| 12 + query.question.len() + body_len + more + opt_len <= limit;
+    let truncated = !fits(0);
+    // The additional section (glue) goes only whole and only where it fits: it is a courtesy,
+    // never a reason to truncate.
+    let additional_len = reply.additional.iter().map(Additional::len).sum::<usize>();
+    let additional = if !badvers && fits(additional_len) { reply.additional } else { &[][..] };
 
     let mut flags = QR | (query.flags & (OPCODE_BITS | RD | CD));
     // BADVERS answers nothing of the zone, so it is no authoritative answer.
@@ -215,7 +196,7 @@ fn size_limit(query: &Query<'_>, transport: Transport) -> usize {
 /// algorithm, time signed, fudge and original id, after the OPT if the query had one.
 pub fn write_badkey(query: &Query<'_>, options: &[u8], transport: Transport, out: &mut Vec<u8>) {
     let reply = Reply { rcode: NOTAUTH, ..Reply::default() };
-    write_extended(query, &reply, options, transport, out);
+    write(query, &reply, options, transport, out);
     let Some(tsig) = query.tsig else {
         return;
     };
@@ -330,7 +311,7 @@ mod tests {
     fn answer(packet: &[u8], reply: &Reply<'_>, transport: Transport) -> (Message, bool) {
         let q = query::parse(packet).unwrap();
         let mut out = Vec::new();
-        let truncated = write(&q, reply, transport, &mut out);
+        let truncated = write(&q, reply, &[], transport, &mut out);
         (Message::from_vec(&out).expect("hickory reads our answer"), truncated)
     }
 
@@ -354,7 +335,7 @@ mod tests {
         assert_eq!(got.len(), 2);
     }
 
-    const TIMERS: SoaTimers = SoaTimers { refresh: 3600, retry: 600, expire: 1_209_600, minimum: 20 };
+    const TIMERS: SoaTimes = SoaTimes { refresh: 3600, retry: 600, expire: 1_209_600, minimum: 20 };
 
     #[test]
     fn nxdomain_and_nodata_carry_the_soa() {
@@ -376,7 +357,7 @@ mod tests {
     fn the_negative_soa_ttl_is_the_smaller_of_ttl_and_minimum_rfc2308_s5() {
         let apex = wire_name("cdn.example.net");
         for (ttl, minimum, want) in [(20, 300, 20), (300, 20, 20), (60, 60, 60)] {
-            let timers = SoaTimers { minimum, ..TIMERS };
+            let timers = SoaTimes { minimum, ..TIMERS };
             let soa = Record::soa("ns1.cdn.example.net", "hostmaster.cdn.example.net", 7, ttl, &timers);
             let negative = NegativeSoa::new(&apex, &soa);
             let reply = Reply { rcode: NXDOMAIN, authoritative: true, authority: Some(&negative), ..Reply::default() };
@@ -400,7 +381,7 @@ mod tests {
             let packet = ask(name, RecordType::A, None);
             let q = query::parse(&packet).unwrap();
             let mut out = Vec::new();
-            write(&q, &reply, Transport::Udp, &mut out);
+            write(&q, &reply, &[], Transport::Udp, &mut out);
             assert_eq!(out.len(), packet.len() + 12 + 6 + 13 + 20, "{name}");
             let m = Message::from_vec(&out).unwrap();
             assert_eq!(m.queries[0].name().to_ascii(), case);
@@ -424,7 +405,7 @@ mod tests {
         );
         assert_eq!(s.rname.to_ascii(), "hostmaster.cdn.example.net.");
         let mut out = Vec::new();
-        write(&query::parse(&packet).unwrap(), &reply, Transport::Udp, &mut out);
+        write(&query::parse(&packet).unwrap(), &reply, &[], Transport::Udp, &mut out);
         assert_eq!(out.len(), 105);
     }
 
@@ -515,11 +496,11 @@ mod tests {
     fn refusals_without_a_question() {
         let mut out = Vec::new();
         let formerr = Reply { rcode: query::FORMERR, ..Reply::default() };
-        write(&bare(9, 0x0100), &formerr, Transport::Udp, &mut out);
+        write(&bare(9, 0x0100), &formerr, &[], Transport::Udp, &mut out);
         let m = Message::from_vec(&out).unwrap();
         assert_eq!((m.metadata.id, m.metadata.response_code, m.queries.len()), (9, ResponseCode::FormErr, 0));
         let notimp = Reply { rcode: query::NOTIMP, ..formerr };
-        write(&bare(9, 0x2000), &notimp, Transport::Udp, &mut out); // opcode 4 (NOTIFY) echoed
+        write(&bare(9, 0x2000), &notimp, &[], Transport::Udp, &mut out); // opcode 4 (NOTIFY) echoed
         let m = Message::from_vec(&out).unwrap();
         assert_eq!((m.metadata.op_code, m.metadata.response_code), (OpCode::Notify, ResponseCode::NotImp));
         assert_eq!(truncate(&mut out), 12, "a reply without a question truncates to its header");
@@ -539,7 +520,7 @@ mod tests {
         let q = ask("a.example.", RecordType::A, Some((1232, 0, None)));
         let nsid = [0, 3, 0, 4, b'n', b'o', b'd', b'e'];
         let mut out = Vec::new();
-        write_extended(&query::parse(&q).unwrap(), &plain(&[&a]), &nsid, Transport::Udp, &mut out);
+        write(&query::parse(&q).unwrap(), &plain(&[&a]), &nsid, Transport::Udp, &mut out);
         let m = Message::from_vec(&out).unwrap();
         let Some(EdnsOption::NSID(id)) = m.edns.as_ref().unwrap().option(EdnsCode::NSID) else { panic!("no NSID") };
         assert_eq!(id.as_ref(), b"node");
@@ -548,7 +529,7 @@ mod tests {
         // 12 + 15 (question) + 42 × 16 + 11 (OPT) = 710 fits 1232; with 600 bytes of options it does not.
         let q = ask("a.example.", RecordType::A, Some((1232, 0, None)));
         let big = [&[0u8, 3, 2, 84][..], &[b'x'; 596]].concat();
-        assert!(!write_extended(&query::parse(&q).unwrap(), &plain(&refs), &[], Transport::Udp, &mut out));
-        assert!(write_extended(&query::parse(&q).unwrap(), &plain(&refs), &big, Transport::Udp, &mut out));
+        assert!(!write(&query::parse(&q).unwrap(), &plain(&refs), &[], Transport::Udp, &mut out));
+        assert!(write(&query::parse(&q).unwrap(), &plain(&refs), &big, Transport::Udp, &mut out));
     }
 }

@@ -175,8 +175,6 @@ struct Follower {
     /// UDP threads on this address, which share the rate limit.
     share: usize,
     epoch: Instant,
-    /// Unix seconds, for cookies: read once per UDP batch or TCP query ([`unix_now`]).
-    now: u32,
 }
 
 impl Follower {
@@ -185,6 +183,7 @@ impl Follower {
         let (number, generation) = serving.current();
         let mut answerer = Answerer::new(&generation.zone, Arc::clone(&generation.live), generation.per_answer);
         answerer.set_extras(Arc::clone(&generation.extras));
+        answerer.set_clock(unix_now());
         let counters = generation.registry.thread();
         // Each UDP thread limits its own share. SO_REUSEPORT spreads a client's packets over
         // the threads by source port, so the shares add up to the limit for a client that
@@ -196,7 +195,7 @@ impl Follower {
             .as_ref()
             .filter(|_| share > 0)
             .map(|r| RateLimiter::new(f64::from(r.responses_per_second) / share as f64, r.slip));
-        Follower { number, generation, answerer, counters, limiter, share, epoch: Instant::now(), now: unix_now() }
+        Follower { number, generation, answerer, counters, limiter, share, epoch: Instant::now() }
     }
 
     /// Catches up with `serving` if its generation was replaced.
@@ -209,7 +208,6 @@ impl Follower {
             if before.generation.config.dns.rate_limit == self.generation.config.dns.rate_limit {
                 (self.limiter, self.epoch) = (before.limiter, before.epoch);
             }
-            self.now = before.now;
         }
     }
 
@@ -217,7 +215,6 @@ impl Follower {
     #[inline]
     fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport, reply: &mut [u8]) -> usize {
         let started = Instant::now();
-        self.answerer.set_clock(self.now);
         let mut verdict = match &mut self.limiter {
             Some(limiter) => limiter.check(client, self.epoch.elapsed().as_millis() as u64),
             None => Verdict::Answer,
@@ -253,9 +250,10 @@ fn serve_udp(socket: &UdpSocket, serving: &Serving, share: usize) {
     let mut follower = Follower::new(serving, share);
     let mut batch = UdpBatch::new();
     while !serving.stopping() {
+        // The clock cookies go by, once per batch: seconds are all they need.
+        follower.answerer.set_clock(unix_now());
         // Followed per packet, after the wait: a thread that slept through a reload must not
         // answer its first packet from the generation before. (One atomic load.)
-        follower.now = unix_now();
         let _ = batch.exchange(socket, |packet, client, reply| {
             follower.follow(serving);
             follower.answer(packet, client, Transport::Udp, reply)
@@ -308,7 +306,7 @@ fn serve_connection(mut stream: TcpStream, serving: &Serving) -> io::Result<()> 
             return Ok(());
         }
         follower.follow(serving);
-        follower.now = unix_now();
+        follower.answerer.set_clock(unix_now());
         let written = follower.answer(&query[..len], peer, Transport::Tcp, &mut reply[2..]);
         if written == 0 {
             return Ok(());

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::response::{self, Additional, NegativeSoa, Record, SoaTimers, wire_name};
+use super::response::{self, Additional, NegativeSoa, Record, wire_name};
 use crate::config::{Algorithm, BuyerServer, Config};
 use crate::core::zone_index::{NameKind, ZoneError, ZoneIndex};
 
@@ -135,8 +135,7 @@ impl ZoneData {
     pub fn with_serials(config: &Config, learned: &Learned, serials: &[u32]) -> Result<ZoneData, ZoneError> {
         let index = config.zone_index()?;
         let ttl = u32::try_from(config.network.ttl.secs()).unwrap_or(u32::MAX);
-        let t = config.network.soa_times();
-        let timers = SoaTimers { refresh: t.refresh, retry: t.retry, expire: t.expire, minimum: t.minimum };
+        let timers = config.network.soa_times();
         let primary = config.network.nameservers.first().map_or("ns.invalid", |n| n.name.as_str());
         let hostmaster = config.network.hostmaster();
         let apexes: Vec<Vec<u8>> = (0..index.zones()).map(|z| wire_name(index.apex(z))).collect();
@@ -163,23 +162,22 @@ impl ZoneData {
             .collect();
         let nameservers = config.network.nameservers.iter().map(|n| Addresses::of(&n.addresses, ttl)).collect();
         let proxies = config.proxies.iter().map(|p| Addresses::of(&p.addresses, ttl)).collect();
+        let servers_fallback = |servers: &[BuyerServer], algorithm: Option<Algorithm>| Fallback::Servers {
+            families: [ServerFamily::of(servers, false, ttl), ServerFamily::of(servers, true, ttl)],
+            algorithm: algorithm.unwrap_or(Algorithm::RoundRobin),
+        };
+        // Learned addresses answer as servers of equal weight.
         let servers_of = |addresses: &[IpAddr], algorithm: Option<Algorithm>| {
             let servers: Vec<BuyerServer> =
                 addresses.iter().map(|&address| BuyerServer { address, weight: 1 }).collect();
-            Fallback::Servers {
-                families: [ServerFamily::of(&servers, false, ttl), ServerFamily::of(&servers, true, ttl)],
-                algorithm: algorithm.unwrap_or(Algorithm::RoundRobin),
-            }
+            servers_fallback(&servers, algorithm)
         };
         let mut fallbacks = Vec::new();
         let mut apex_fallbacks = Vec::new();
         for b in &config.buyers {
             let f = &b.fallback;
             if let Some(servers) = &f.servers {
-                let fallback = Fallback::Servers {
-                    families: [ServerFamily::of(servers, false, ttl), ServerFamily::of(servers, true, ttl)],
-                    algorithm: f.algorithm.unwrap_or(Algorithm::RoundRobin),
-                };
+                let fallback = servers_fallback(servers, f.algorithm);
                 apex_fallbacks.push(Some(fallback.clone()));
                 fallbacks.push(fallback);
                 continue;
@@ -224,7 +222,7 @@ pub fn names_to_learn(config: &Config) -> Vec<(String, String)> {
         .iter()
         .filter_map(|b| {
             let f = &b.fallback;
-            let delegated = b.hosts.iter().any(|h| !h.is_within(&config.network.zone));
+            let delegated = config.delegated_hosts(b).next().is_some();
             let name = f.resolve.as_ref().or(f.handback.as_ref().filter(|_| delegated))?;
             Some((b.name.clone(), name.to_string()))
         })

@@ -5,12 +5,12 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Ledger, LedgerError};
+use crate::core::zone_serial;
 
 impl Ledger {
-    /// The serial of each `(apex, fingerprint)`: the latest recorded for the apex when its
-    /// fingerprint is this one, else a new one, `max(latest + 1, now)`, recorded. `now` (unix
-    /// seconds) keeps serials above the clock-time serials served before they were recorded.
-    /// One transaction: two servers starting at once agree.
+    /// The serial of each `(apex, fingerprint)` after the latest recorded for the apex, by
+    /// [`zone_serial::serial_for`] (the same when the fingerprint is, else `max(latest + 1,
+    /// now)`), a new one recorded. One transaction: two servers starting at once agree.
     pub fn zone_serials(&mut self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut serials = Vec::with_capacity(zones.len());
@@ -46,17 +46,10 @@ fn latest(conn: &rusqlite::Connection, apex: &str) -> Result<Option<(i64, String
         .optional()?)
 }
 
-/// The serial for data with `fingerprint` after `latest`, and whether it is a new one.
+/// [`zone_serial::serial_for`] after what the ledger holds.
 fn serial_for(latest: Option<(i64, String)>, fingerprint: &str, now: i64) -> (u32, bool) {
-    match latest {
-        Some((serial, known)) if known == fingerprint => (u32::try_from(serial).unwrap_or(u32::MAX), false),
-        // RFC 1982 arithmetic would wrap past 2^32 - 1; a serial that large means a clock far
-        // off, and staying at the top is the safer error.
-        latest => {
-            let next = latest.map_or(1, |(s, _)| s + 1).max(now).clamp(1, i64::from(u32::MAX));
-            (u32::try_from(next).unwrap_or(u32::MAX), true)
-        }
-    }
+    let latest = latest.as_ref().map(|(s, f)| (u32::try_from(*s).unwrap_or(u32::MAX), f.as_str()));
+    zone_serial::serial_for(latest, fingerprint, now)
 }
 
 #[cfg(test)]
