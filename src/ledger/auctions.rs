@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use super::db::{Db, Row, TxKind, args};
 
 use super::supply::{self, Excluding};
 use super::{Ledger, LedgerError, MarketError};
@@ -30,12 +30,12 @@ impl AuctionStatus {
         }
     }
 
-    fn parse(text: &str) -> rusqlite::Result<AuctionStatus> {
+    fn parse(text: &str) -> Result<AuctionStatus, LedgerError> {
         match text {
             "open" => Ok(AuctionStatus::Open),
             "cleared" => Ok(AuctionStatus::Cleared),
             "cancelled" => Ok(AuctionStatus::Cancelled),
-            other => Err(rusqlite::Error::InvalidColumnType(0, other.to_string(), rusqlite::types::Type::Text)),
+            other => Err(LedgerError::Corrupt(format!("auctions.status {other:?}"))),
         }
     }
 }
@@ -93,31 +93,29 @@ pub struct StoredBid {
 
 const AUCTION_COLUMNS: &str = "id, window_start, window_end, rps, rule, reserve, closes_at, status, created_at, ended_at, clearing_price, service, currency";
 
-fn auction_from(r: &Row<'_>) -> rusqlite::Result<Auction> {
+fn auction_from(r: &Row<'_>) -> Result<Auction, LedgerError> {
     let rule: String = r.get(4)?;
     Ok(Auction {
         id: r.get(0)?,
         window: Window { start: r.get(1)?, end: r.get(2)? },
         rps: r.get(3)?,
-        rule: Rule::from_str(&rule)
-            .map_err(|_| rusqlite::Error::InvalidColumnType(4, rule, rusqlite::types::Type::Text))?,
+        rule: Rule::from_str(&rule).map_err(|_| LedgerError::Corrupt(format!("auctions.rule {rule:?}")))?,
         reserve: Money(r.get(5)?),
         closes_at: r.get(6)?,
-        status: AuctionStatus::parse(&r.get::<_, String>(7)?)?,
+        status: AuctionStatus::parse(&r.get::<String>(7)?)?,
         created_at: r.get(8)?,
         ended_at: r.get(9)?,
-        clearing_price: r.get::<_, Option<i64>>(10)?.map(Money),
+        clearing_price: r.get::<Option<i64>>(10)?.map(Money),
         service: {
             let text: String = r.get(11)?;
-            text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(11, text, rusqlite::types::Type::Text))?
+            text.parse().map_err(|_| LedgerError::Corrupt(format!("auctions.service {text:?}")))?
         },
         currency: r.get(12)?,
     })
 }
 
-fn load(tx: &Transaction<'_>, id: i64) -> Result<Auction, MarketError> {
-    tx.query_row(&format!("SELECT {AUCTION_COLUMNS} FROM auctions WHERE id = ?1"), [id], auction_from)
-        .optional()?
+fn load(db: &Db, id: i64) -> Result<Auction, MarketError> {
+    db.query_opt(&format!("SELECT {AUCTION_COLUMNS} FROM auctions WHERE id = ?1"), args![id], auction_from)?
         .ok_or(MarketError::NoAuction(id))
 }
 
@@ -149,78 +147,37 @@ impl Ledger {
     pub fn create_auction(&mut self, new: &NewAuction, now: i64) -> Result<Auction, MarketError> {
         money::check_window_secs(new.window.secs(), new.window)?;
         money::check_price(new.reserve)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let rps = match (new.service, new.rps) {
-            (Service::BestEffort, Some(rps)) => rps,
-            (Service::BestEffort, None) => return Err(MarketError::BestEffortRps),
-            (Service::Guaranteed, wanted) => {
-                let available = unsold(new.window, &supply::slots(&tx, new.window, Excluding::default())?)?;
-                let rps = wanted.unwrap_or(available);
-                if rps == 0 {
-                    return Err(MarketError::NothingUnsold { window: new.window.to_string() });
-                }
-                if rps > available {
-                    return Err(MarketError::Oversold {
-                        window: new.window.to_string(),
-                        wanted: rps,
-                        unsold: available,
-                    });
-                }
-                rps
-            }
-        };
-        tx.execute(
-            "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at, service,
-                                   currency)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9)",
-            params![
-                new.window.start,
-                new.window.end,
-                rps,
-                new.rule.name(),
-                new.reserve.micros(),
-                new.closes_at,
-                now,
-                new.service.name(),
-                new.currency
-            ],
-        )?;
-        let auction = load(&tx, tx.last_insert_rowid())?;
-        tx.commit()?;
-        Ok(auction)
+        self.db.transaction(TxKind::Write, |db| create(db, new, now))
     }
 
     /// Auctions, newest first, optionally of one status.
     pub fn auctions(&self, status: Option<AuctionStatus>) -> Result<Vec<Auction>, LedgerError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {AUCTION_COLUMNS} FROM auctions WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
-        ))?;
-        let rows = stmt.query_map([status.map(AuctionStatus::name)], auction_from)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db.query(
+            &format!(
+                "SELECT {AUCTION_COLUMNS} FROM auctions WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY id DESC"
+            ),
+            args![status.map(AuctionStatus::name)],
+            auction_from,
+        )
     }
 
     /// One auction and its bids (in the order placed).
     pub fn auction(&mut self, id: i64) -> Result<(Auction, Vec<StoredBid>), MarketError> {
-        let tx = self.conn.transaction()?;
-        let auction = load(&tx, id)?;
-        let bids = bids_of(&tx, id)?;
-        Ok((auction, bids))
+        self.db.transaction(TxKind::Read, |db| Ok((load(db, id)?, bids_of(db, id)?)))
     }
 
     /// One auction without its bids (which may be many), for checks made before a write.
     pub fn auction_terms(&mut self, id: i64) -> Result<Auction, MarketError> {
-        let tx = self.conn.transaction()?;
-        load(&tx, id)
+        load(&self.db, id)
     }
 
     /// Cancels an open auction, releasing the capacity it held.
     pub fn cancel_auction(&mut self, id: i64, now: i64) -> Result<Auction, MarketError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        require_open(&load(&tx, id)?)?;
-        tx.execute("UPDATE auctions SET status = 'cancelled', ended_at = ?2 WHERE id = ?1", params![id, now])?;
-        let auction = load(&tx, id)?;
-        tx.commit()?;
-        Ok(auction)
+        self.db.transaction(TxKind::Write, |db| {
+            require_open(&load(db, id)?)?;
+            db.execute("UPDATE auctions SET status = 'cancelled', ended_at = ?2 WHERE id = ?1", args![id, now])?;
+            load(db, id)
+        })
     }
 
     /// Places bids priced in `currency` on an open auction, all or none; returns their ids. An
@@ -230,134 +187,181 @@ impl Ledger {
             money::check_rps(b.rps)?;
             money::check_price(b.price)?;
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let auction = load(&tx, id)?;
-        require_open(&auction)?;
-        if auction.currency != currency {
-            return Err(MarketError::Currency {
-                what: format!("auction #{id}"),
-                theirs: auction.currency,
-                given: currency.to_string(),
-            });
-        }
-        if let Some(closes) = auction.closes_at
-            && now >= closes
-        {
-            return Err(MarketError::Closed { id, at: format_instant(closes) });
-        }
-        let mut ids = Vec::with_capacity(bids.len());
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at, currency)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for b in bids {
-                insert.execute(params![id, b.buyer, b.rps, b.min_rps, b.price.micros(), now, currency])?;
-                ids.push(tx.last_insert_rowid());
+        self.db.transaction(TxKind::Write, |db| {
+            let auction = load(db, id)?;
+            require_open(&auction)?;
+            if auction.currency != currency {
+                return Err(MarketError::Currency {
+                    what: format!("auction #{id}"),
+                    theirs: auction.currency,
+                    given: currency.to_string(),
+                });
             }
-        }
-        tx.commit()?;
-        Ok(ids)
+            if let Some(closes) = auction.closes_at
+                && now >= closes
+            {
+                return Err(MarketError::Closed { id, at: format_instant(closes) });
+            }
+            let mut ids = Vec::with_capacity(bids.len());
+            for b in bids {
+                ids.push(db.query_row(
+                    "INSERT INTO bids (auction_id, buyer, rps, min_rps, price, placed_at, currency)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                    args![id, b.buyer, b.rps, b.min_rps, b.price.micros(), now, currency],
+                    |r| r.get(0),
+                )?);
+            }
+            Ok(ids)
+        })
     }
 
     /// Clears an open auction with `clear` and, unless `dry_run`, records the sales and closes
-    /// it, all in one transaction.
+    /// it, all in one transaction (`clear` runs again if PostgreSQL makes the transaction
+    /// retry).
     pub fn settle_auction(
         &mut self,
         id: i64,
         now: i64,
         dry_run: bool,
-        clear: impl FnOnce(&Auction, &[Bid]) -> Clearing,
+        clear: impl Fn(&Auction, &[Bid]) -> Clearing,
     ) -> Result<Settlement, MarketError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut auction = load(&tx, id)?;
-        require_open(&auction)?;
-        let bids = bids_of(&tx, id)?;
-        let core_bids: Vec<Bid> =
-            bids.iter().map(|b| Bid { id: b.id, rps: b.rps, min_rps: b.min_rps, price: b.price }).collect();
-        let clearing = clear(&auction, &core_bids);
-        // The auction's own promise is released by the sale: check what it sells against the
-        // supply without it, in this same transaction. Best effort draws on no offer.
-        let guaranteed = auction.service == Service::Guaranteed;
-        let available = if guaranteed {
-            unsold(auction.window, &supply::slots(&tx, auction.window, Excluding { auction: Some(id), order: None })?)?
-        } else {
-            auction.rps
-        };
-        if clearing.sold_rps > available {
-            return Err(MarketError::Oversold {
-                window: auction.window.to_string(),
-                wanted: clearing.sold_rps,
-                unsold: available,
-            });
-        }
-        let secs = auction.window.secs();
-        // Every total is worked out, and checked, before the first row is written.
-        let mut totals = Vec::with_capacity(clearing.awards.len());
-        for a in clearing.awards.iter().filter(|a| a.rps > 0) {
-            let what = || format!("auction #{id}: bid #{}'s total", a.bid_id);
-            let total = total_for_window(a.payment_per_hour, secs)
-                .map_err(|e| money::Overflow(format!("{}: {}", what(), e.0)))?;
-            let unit = Money::from_i128(a.payment_per_hour / i128::from(a.rps), what)?;
-            totals.push((a, unit, total));
-        }
-        let revenue = Money::sum(totals.iter().map(|(_, _, t)| *t), || format!("auction #{id}'s revenue"))?;
-        if !dry_run {
-            let mut insert = tx.prepare(
-                "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
-                                    source_id, bid_id, created_at, service, currency)
-                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
-            for (a, unit, total) in &totals {
-                insert.execute(params![
-                    bids[a.index].buyer,
-                    auction.window.start,
-                    auction.window.end,
-                    a.rps,
-                    unit.micros(),
-                    total.micros(),
-                    auction.rule.name(),
-                    id,
-                    a.bid_id,
-                    now,
-                    auction.service.name(),
-                    auction.currency
-                ])?;
-            }
-            drop(insert);
-            // What the sales draw on the offers, in one statement (the per-row trigger covers
-            // trades only); the auction's hold is released by its status change below.
-            if guaranteed {
-                tx.execute(
-                    "UPDATE offers SET sold = sold + ?3 WHERE slot_start < ?2 AND slot_end > ?1",
-                    params![auction.window.start, auction.window.end, clearing.sold_rps],
-                )?;
-            }
-            tx.execute(
-                "UPDATE auctions SET status = 'cleared', ended_at = ?2, clearing_price = ?3 WHERE id = ?1",
-                params![id, now, clearing.clearing_price.map(Money::micros)],
-            )?;
-            auction = load(&tx, id)?;
-            tx.commit()?;
-        }
-        Ok(Settlement { auction, bids, clearing, revenue })
+        let kind = if dry_run { TxKind::Read } else { TxKind::Write };
+        self.db.transaction(kind, |db| settle(db, id, now, dry_run, &clear))
     }
 }
 
-fn bids_of(tx: &Transaction<'_>, auction: i64) -> Result<Vec<StoredBid>, LedgerError> {
-    let mut stmt =
-        tx.prepare("SELECT id, buyer, rps, min_rps, price, placed_at FROM bids WHERE auction_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([auction], |r| {
-        Ok(StoredBid {
-            id: r.get(0)?,
-            buyer: r.get(1)?,
-            rps: r.get(2)?,
-            min_rps: r.get(3)?,
-            price: Money(r.get(4)?),
-            placed_at: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// [`Ledger::create_auction`] inside its transaction.
+fn create(db: &Db, new: &NewAuction, now: i64) -> Result<Auction, MarketError> {
+    let rps = match (new.service, new.rps) {
+        (Service::BestEffort, Some(rps)) => rps,
+        (Service::BestEffort, None) => return Err(MarketError::BestEffortRps),
+        (Service::Guaranteed, wanted) => {
+            let available = unsold(new.window, &supply::slots(db, new.window, Excluding::default())?)?;
+            let rps = wanted.unwrap_or(available);
+            if rps == 0 {
+                return Err(MarketError::NothingUnsold { window: new.window.to_string() });
+            }
+            if rps > available {
+                return Err(MarketError::Oversold { window: new.window.to_string(), wanted: rps, unsold: available });
+            }
+            rps
+        }
+    };
+    let id: i64 = db.query_row(
+        "INSERT INTO auctions (window_start, window_end, rps, rule, reserve, closes_at, status, created_at, service,
+                               currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9) RETURNING id",
+        args![
+            new.window.start,
+            new.window.end,
+            rps,
+            new.rule.name(),
+            new.reserve.micros(),
+            new.closes_at,
+            now,
+            new.service.name(),
+            new.currency
+        ],
+        |r| r.get(0),
+    )?;
+    load(db, id)
+}
+
+/// [`Ledger::settle_auction`] inside its transaction.
+fn settle(
+    db: &Db,
+    id: i64,
+    now: i64,
+    dry_run: bool,
+    clear: &impl Fn(&Auction, &[Bid]) -> Clearing,
+) -> Result<Settlement, MarketError> {
+    let mut auction = load(db, id)?;
+    require_open(&auction)?;
+    let bids = bids_of(db, id)?;
+    let core_bids: Vec<Bid> =
+        bids.iter().map(|b| Bid { id: b.id, rps: b.rps, min_rps: b.min_rps, price: b.price }).collect();
+    let clearing = clear(&auction, &core_bids);
+    // The auction's own promise is released by the sale: check what it sells against the
+    // supply without it, in this same transaction. Best effort draws on no offer.
+    let guaranteed = auction.service == Service::Guaranteed;
+    let available = if guaranteed {
+        unsold(auction.window, &supply::slots(db, auction.window, Excluding { auction: Some(id), order: None })?)?
+    } else {
+        auction.rps
+    };
+    if clearing.sold_rps > available {
+        return Err(MarketError::Oversold {
+            window: auction.window.to_string(),
+            wanted: clearing.sold_rps,
+            unsold: available,
+        });
+    }
+    let secs = auction.window.secs();
+    // Every total is worked out, and checked, before the first row is written.
+    let mut totals = Vec::with_capacity(clearing.awards.len());
+    for a in clearing.awards.iter().filter(|a| a.rps > 0) {
+        let what = || format!("auction #{id}: bid #{}'s total", a.bid_id);
+        let total =
+            total_for_window(a.payment_per_hour, secs).map_err(|e| money::Overflow(format!("{}: {}", what(), e.0)))?;
+        let unit = Money::from_i128(a.payment_per_hour / i128::from(a.rps), what)?;
+        totals.push((a, unit, total));
+    }
+    let revenue = Money::sum(totals.iter().map(|(_, _, t)| *t), || format!("auction #{id}'s revenue"))?;
+    if dry_run {
+        return Ok(Settlement { auction, bids, clearing, revenue });
+    }
+    for (a, unit, total) in &totals {
+        db.execute(
+            "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, rule,
+                                source_id, bid_id, created_at, service, currency)
+             VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, 'auction', ?7, ?8, ?9, ?10, ?11, ?12)",
+            args![
+                bids[a.index].buyer,
+                auction.window.start,
+                auction.window.end,
+                a.rps,
+                unit.micros(),
+                total.micros(),
+                auction.rule.name(),
+                id,
+                a.bid_id,
+                now,
+                auction.service.name(),
+                auction.currency
+            ],
+        )?;
+    }
+    // What the sales draw on the offers, in one statement (the per-row trigger covers
+    // trades only); the auction's hold is released by its status change below.
+    if guaranteed {
+        db.execute(
+            "UPDATE offers SET sold = sold + ?3 WHERE slot_start < ?2 AND slot_end > ?1",
+            args![auction.window.start, auction.window.end, clearing.sold_rps],
+        )?;
+    }
+    db.execute(
+        "UPDATE auctions SET status = 'cleared', ended_at = ?2, clearing_price = ?3 WHERE id = ?1",
+        args![id, now, clearing.clearing_price.map(Money::micros)],
+    )?;
+    auction = load(db, id)?;
+    Ok(Settlement { auction, bids, clearing, revenue })
+}
+
+fn bids_of(db: &Db, auction: i64) -> Result<Vec<StoredBid>, LedgerError> {
+    db.query(
+        "SELECT id, buyer, rps, min_rps, price, placed_at FROM bids WHERE auction_id = ?1 ORDER BY id",
+        args![auction],
+        |r| {
+            Ok(StoredBid {
+                id: r.get(0)?,
+                buyer: r.get(1)?,
+                rps: r.get(2)?,
+                min_rps: r.get(3)?,
+                price: Money(r.get(4)?),
+                placed_at: r.get(5)?,
+            })
+        },
+    )
 }
 
 #[cfg(test)]
@@ -489,40 +493,8 @@ mod tests {
                     }
                     Step::Cancel { auction } => l.cancel_auction(*auction, now).map(|_| ()),
                 };
-                let oversold: i64 = l
-                    .conn
-                    .query_row(
-                        "SELECT COUNT(*) FROM offers o WHERE o.rps < (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
-                           WHERE s.service = 'guaranteed' AND s.window_start < o.slot_end AND s.window_end > o.slot_start)",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .unwrap();
-                proptest::prop_assert_eq!(oversold, 0, "after step {} ({:?})", t, s);
-                let unbacked: i64 = l
-                    .conn
-                    .query_row(
-                        "SELECT COUNT(*) FROM sales s WHERE s.service = 'guaranteed' AND (SELECT COALESCE(SUM(o.slot_end - o.slot_start), 0) FROM offers o
-                           WHERE o.slot_start < s.window_end AND o.slot_end > s.window_start) < s.window_end - s.window_start",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .unwrap();
-                proptest::prop_assert_eq!(unbacked, 0, "a sale lost its offers after step {}", t);
-                let drifted: i64 = l
-                    .conn
-                    .query_row(
-                        "SELECT COUNT(*) FROM offers o WHERE o.sold <> (SELECT COALESCE(SUM(s.rps), 0) FROM sales s
-                           WHERE s.seller IS NULL AND s.service = 'guaranteed'
-                             AND s.window_start < o.slot_end AND s.window_end > o.slot_start)
-                         OR o.reserved <> (SELECT COALESCE(SUM(a.rps), 0) FROM auctions a
-                           WHERE a.status = 'open' AND a.service = 'guaranteed'
-                             AND a.window_start < o.slot_end AND a.window_end > o.slot_start)",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .unwrap();
-                proptest::prop_assert_eq!(drifted, 0, "offer counters drifted after step {}", t);
+                let broken: Vec<_> = l.check_invariants().unwrap().into_iter().filter(|i| i.violations > 0).collect();
+                proptest::prop_assert!(broken.is_empty(), "after step {} ({:?}): {:?}", t, s, broken);
             }
         }
     }
@@ -534,8 +506,10 @@ mod tests {
         l.place_bids(g.id, &[bid("x", 100, 5)], "EUR", 1).unwrap();
         l.settle_auction(g.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
         let offers = |l: &Ledger| -> Vec<(i64, i64)> {
-            let mut stmt = l.conn.prepare("SELECT sold, reserved FROM offers ORDER BY slot_start").unwrap();
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+            l.db.query("SELECT sold, reserved FROM offers ORDER BY slot_start", crate::ledger::db::args![], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
         };
         assert_eq!(offers(&l), [(100, 0), (100, 0)], "everything guaranteed is sold");
 

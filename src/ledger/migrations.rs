@@ -441,7 +441,7 @@ mod tests {
         // Now current, it reads; and a later writer with another currency changes nothing.
         drop(Ledger::open(&path, OpenOptions::write("USD")).unwrap());
         let ledger = Ledger::open(&path, OpenOptions::read()).unwrap();
-        assert_eq!(currencies(&ledger.conn), ["SEK", "SEK", "SEK", "SEK"]);
+        assert_eq!(currencies(ledger.db.sqlite_conn().unwrap()), ["SEK", "SEK", "SEK", "SEK"]);
         assert_eq!(ledger.sale_currencies().unwrap(), [("SEK".to_string(), 1)]);
     }
 
@@ -452,7 +452,9 @@ mod tests {
         {
             let ledger = Ledger::open(&path, OpenOptions::write("EUR")).unwrap();
             ledger
-                .conn
+                .db
+                .sqlite_conn()
+                .unwrap()
                 .execute(
                     "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (0, 3600, 5, 0, 'x')",
                     [],
@@ -460,9 +462,10 @@ mod tests {
                 .unwrap();
         }
         let ledger = Ledger::open(&path, OpenOptions::write("EUR")).unwrap();
-        let n: i64 = ledger.conn.query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();
+        let n: i64 =
+            ledger.db.sqlite_conn().unwrap().query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
-        let mode: String = ledger.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = ledger.db.sqlite_conn().unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
     }
 }

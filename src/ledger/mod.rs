@@ -29,6 +29,8 @@
 //! is not SQLite) is refused before anything is written, and the error says what it is.
 
 pub mod auctions;
+pub mod db;
+pub mod invariants;
 pub mod market_error;
 pub mod migrations;
 pub mod offers;
@@ -115,6 +117,30 @@ pub enum LedgerError {
     ReadOnly { path: Option<PathBuf>, why: Option<String> },
     #[error("ledger: {0}")]
     Sqlite(rusqlite::Error),
+    #[error("ledger: {}", postgres_message(.0))]
+    Postgres(postgres::Error),
+    #[error("ledger: a query that returns one row returned none")]
+    NoRow,
+    #[error("ledger: unreadable {0}")]
+    Corrupt(String),
+}
+
+/// A PostgreSQL error as one line: the server's message (and detail) when it sent one, the
+/// client's otherwise.
+fn postgres_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
+}
+
+impl From<postgres::Error> for LedgerError {
+    fn from(e: postgres::Error) -> LedgerError {
+        LedgerError::Postgres(e)
+    }
 }
 
 // Not `#[from]`: that would also make the SQLite error the `source`, and the message, which
@@ -141,7 +167,7 @@ enum Reader {
 /// An open ledger, at the current schema.
 #[derive(Debug)]
 pub struct Ledger {
-    conn: Connection,
+    db: db::Db,
     /// How more read-only connections to it are opened (parallel readers); `None`: in memory.
     reader: Option<Reader>,
 }
@@ -176,18 +202,25 @@ impl Ledger {
         let mut conn = Connection::open_in_memory()?;
         tune(&conn)?;
         migrations::migrate(&mut conn, Path::new(":memory:"), "EUR")?;
-        Ok(Ledger { conn, reader: None })
+        Ok(Ledger { db: db::Db::sqlite(conn), reader: None })
     }
 
     /// The schema version (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        match self.db.sqlite_conn() {
+            Some(conn) => Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?),
+            None => Ok(0),
+        }
     }
 }
 
 impl Reader {
     /// A read-only connection to the ledger, opened as this says.
-    fn connect(&self) -> Result<Connection, rusqlite::Error> {
+    fn connect(&self) -> Result<db::Db, rusqlite::Error> {
+        Ok(db::Db::sqlite(self.connect_sqlite()?))
+    }
+
+    fn connect_sqlite(&self) -> Result<Connection, rusqlite::Error> {
         let conn = match self {
             Reader::File(path) => Connection::open_with_flags(path, FILE_FLAGS | OpenFlags::SQLITE_OPEN_READ_ONLY)?,
             Reader::Immutable(uri) => Connection::open_with_flags(
@@ -255,7 +288,7 @@ fn open_write(path: &Path, currency: &str) -> Result<Ledger, LedgerError> {
         migrations::migrate(conn, path, currency)
     };
     setup(&mut conn).map_err(with_path)?;
-    Ok(Ledger { conn, reader: Some(Reader::File(path.to_path_buf())) })
+    Ok(Ledger { db: db::Db::sqlite(conn), reader: Some(Reader::File(path.to_path_buf())) })
 }
 
 /// The directory `path` is in.
@@ -322,7 +355,7 @@ fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
         }
         Err(e) => return Err(e),
     };
-    Ok(Ledger { conn, reader: Some(reader) })
+    Ok(Ledger { db: db::Db::sqlite(conn), reader: Some(reader) })
 }
 
 /// Whether the `-shm` beside `path` is missing and may not be created.
@@ -333,7 +366,7 @@ fn cannot_make_shm(path: &Path) -> bool {
 /// One read-only connection, the ledger checked: ours, and at the schema this surplus knows.
 fn read_connection(path: &Path, reader: &Reader) -> Result<Connection, LedgerError> {
     let open_err = |error| LedgerError::Open { path: path.to_path_buf(), error, why: std::fs::File::open(path).err() };
-    let conn = reader.connect().map_err(open_err)?;
+    let conn = reader.connect_sqlite().map_err(open_err)?;
     tune(&conn).map_err(|e| if is_not_sqlite(&e) { not_sqlite(path) } else { open_err(e) })?;
     let identity = identify(&conn, path).map_err(|e| match e {
         LedgerError::Sqlite(error) => open_err(error),
@@ -439,7 +472,10 @@ mod tests {
         assert!(matches!(err, LedgerError::Missing { empty: true, .. }), "{err}");
         // An empty file is where a writer starts one.
         let ledger = write(&path).unwrap();
-        assert_eq!(ledger.conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0)).unwrap(), APPLICATION_ID);
+        assert_eq!(
+            ledger.db.sqlite_conn().unwrap().query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0)).unwrap(),
+            APPLICATION_ID
+        );
         drop(ledger);
         assert!(Ledger::open(&path, OpenOptions::read()).is_ok());
     }
@@ -491,7 +527,7 @@ mod tests {
             .unwrap();
         drop(ledger);
         let uri = format!("file:{}?immutable=1", uri_path(&path));
-        let conn = Reader::Immutable(uri).connect().unwrap();
+        let conn = Reader::Immutable(uri).connect_sqlite().unwrap();
         let n: i64 = conn.query_row("SELECT count(*) FROM offers", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
     }

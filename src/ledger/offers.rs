@@ -1,6 +1,6 @@
 //! Offers: the capacity the network puts up for sale, per slot.
 
-use rusqlite::{TransactionBehavior, params};
+use super::db::{Db, TxKind, args};
 use serde::Serialize;
 
 use super::{Ledger, LedgerError, supply};
@@ -44,54 +44,57 @@ impl Ledger {
         measured_at: i64,
         method: &str,
     ) -> Result<SavedOffers, LedgerError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (mut saved, mut replaced, mut kept) = (0, 0, 0);
-        {
-            let mut overlapping =
-                tx.prepare("SELECT slot_start, slot_end FROM offers WHERE slot_start < ?2 AND slot_end > ?1")?;
-            let mut delete = tx.prepare("DELETE FROM offers WHERE slot_start < ?2 AND slot_end > ?1")?;
-            let mut insert = tx.prepare(
-                "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for offer in offers {
-                let earlier: Vec<(i64, i64)> = overlapping
-                    .query_map(params![offer.slot.start, offer.slot.end], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<Result<_, _>>()?;
-                let mut in_use = false;
-                for (start, end) in earlier {
-                    in_use |= supply::committed(&tx, start, end)?;
-                }
-                if in_use {
-                    kept += 1;
-                    continue;
-                }
-                replaced += delete.execute(params![offer.slot.start, offer.slot.end])?;
-                insert.execute(params![offer.slot.start, offer.slot.end, offer.rps, measured_at, method])?;
-                saved += 1;
-            }
-        }
-        tx.commit()?;
-        Ok(SavedOffers { saved, replaced, kept })
+        self.db.transaction(TxKind::Write, |db| save(db, offers, measured_at, method))
     }
 
     /// Offers overlapping `range` (all offers when `None`), by slot.
     pub fn offers(&self, range: Option<Window>) -> Result<Vec<Offer>, LedgerError> {
         let (from, to) = range.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
-        let mut stmt = self.conn.prepare(
+        self.db.query(
             "SELECT slot_start, slot_end, rps, measured_at, method FROM offers
              WHERE slot_start < ?2 AND slot_end > ?1 ORDER BY slot_start",
-        )?;
-        let rows = stmt.query_map(params![from, to], |r| {
-            Ok(Offer {
-                slot_start: r.get(0)?,
-                slot_end: r.get(1)?,
-                rps: r.get(2)?,
-                measured_at: r.get(3)?,
-                method: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            args![from, to],
+            |r| {
+                Ok(Offer {
+                    slot_start: r.get(0)?,
+                    slot_end: r.get(1)?,
+                    rps: r.get(2)?,
+                    measured_at: r.get(3)?,
+                    method: r.get(4)?,
+                })
+            },
+        )
     }
+}
+
+/// [`Ledger::save_offers`] inside its transaction.
+fn save(db: &Db, offers: &[NewOffer], measured_at: i64, method: &str) -> Result<SavedOffers, LedgerError> {
+    let (mut saved, mut replaced, mut kept) = (0, 0, 0);
+    for offer in offers {
+        let earlier = db.query(
+            "SELECT slot_start, slot_end FROM offers WHERE slot_start < ?2 AND slot_end > ?1",
+            args![offer.slot.start, offer.slot.end],
+            |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
+        )?;
+        let mut in_use = false;
+        for (start, end) in earlier {
+            in_use |= supply::committed(db, start, end)?;
+        }
+        if in_use {
+            kept += 1;
+            continue;
+        }
+        replaced += db.execute(
+            "DELETE FROM offers WHERE slot_start < ?2 AND slot_end > ?1",
+            args![offer.slot.start, offer.slot.end],
+        )? as usize;
+        db.execute(
+            "INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![offer.slot.start, offer.slot.end, offer.rps, measured_at, method],
+        )?;
+        saved += 1;
+    }
+    Ok(SavedOffers { saved, replaced, kept })
 }
 
 #[cfg(test)]

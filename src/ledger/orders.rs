@@ -1,5 +1,6 @@
 //! The continuous market in the ledger: each order is checked, matched and recorded in one
-//! `BEGIN IMMEDIATE` transaction, so concurrent invocations never oversell or lose an order.
+//! writing transaction (`BEGIN IMMEDIATE` on SQLite, `SERIALIZABLE` on PostgreSQL), so
+//! concurrent invocations never oversell or lose an order.
 //!
 //! A batch (`--file`) shares one transaction per group of orders, each order in a savepoint of
 //! its own; see [`Ledger::place_orders`].
@@ -7,11 +8,12 @@
 //! Matching runs on an in-memory [`Book`] rebuilt from the open orders of the window. A
 //! [`BookCache`] keeps books between orders of one process (a `--file` batch). It throws them
 //! away whenever `PRAGMA data_version` says another connection has committed since, so a cached
-//! book is always the ledger's book.
+//! book is always the ledger's book. PostgreSQL has no such counter: there the cache lasts one
+//! transaction (a group of a batch), whose snapshot no other writer can change under it.
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use super::db::{Db, Dialect, Row, TxKind, args};
 
 use super::supply::{self, Excluding};
 use super::{Ledger, LedgerError, MarketError};
@@ -150,8 +152,8 @@ fn tif_name(tif: TimeInForce) -> &'static str {
     }
 }
 
-fn order_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredOrder> {
-    let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+fn order_from(r: &Row<'_>) -> Result<StoredOrder, LedgerError> {
+    let text = |i: usize| -> Result<String, LedgerError> { r.get(i) };
     Ok(StoredOrder {
         id: r.get(0)?,
         side: if text(1)? == "buy" { Side::Buy } else { Side::Sell },
@@ -175,39 +177,50 @@ const ORDER_COLUMNS: &str =
     "id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at, currency";
 
 /// Loads the open orders of `window` placed before order `before`, in priority (id) order.
-fn load_book(tx: &Connection, window: Window, before: i64) -> Result<OwnedBook, MarketError> {
+fn load_book(db: &Db, window: Window, before: i64) -> Result<OwnedBook, MarketError> {
     let mut owned = OwnedBook::default();
-    let mut stmt = tx.prepare_cached(
+    let mut failure = None;
+    db.for_each(
         "SELECT id, side, owner, remaining, limit_price, tif, currency FROM orders
          WHERE window_start = ?1 AND window_end = ?2 AND status = 'open' AND id < ?3 ORDER BY id",
-    )?;
-    let mut rows = stmt.query(params![window.start, window.end, before])?;
-    while let Some(r) = rows.next()? {
-        let owner: Option<String> = r.get(2)?;
-        let currency: String = r.get(6)?;
-        match &owned.currency {
-            None => owned.currency = Some(currency),
-            Some(c) if *c != currency => {
-                return Err(MarketError::Corrupt(format!("the book of {window} holds orders in {c} and {currency}")));
+        args![window.start, window.end, before],
+        |r| {
+            if failure.is_some() {
+                return Ok(());
             }
-            Some(_) => {}
-        }
-        let order = Order {
-            id: r.get(0)?,
-            side: if r.get::<_, String>(1)? == "buy" { Side::Buy } else { Side::Sell },
-            owner: owned.owner_id(owner.as_deref()),
-            rps: r.get(3)?,
-            limit: Money(r.get(4)?),
-            tif: if r.get::<_, String>(5)? == "ioc" { TimeInForce::Ioc } else { TimeInForce::Gtc },
-        };
-        owned.book.rest(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
+            let owner: Option<String> = r.get(2)?;
+            let currency: String = r.get(6)?;
+            match &owned.currency {
+                None => owned.currency = Some(currency),
+                Some(c) if *c != currency => {
+                    failure = Some(format!("the book of {window} holds orders in {c} and {currency}"));
+                    return Ok(());
+                }
+                Some(_) => {}
+            }
+            let order = Order {
+                id: r.get(0)?,
+                side: if r.get::<String>(1)? == "buy" { Side::Buy } else { Side::Sell },
+                owner: owned.owner_id(owner.as_deref()),
+                rps: r.get(3)?,
+                limit: Money(r.get(4)?),
+                tif: if r.get::<String>(5)? == "ioc" { TimeInForce::Ioc } else { TimeInForce::Gtc },
+            };
+            if let Err(e) = owned.book.rest(order) {
+                failure = Some(e.to_string());
+            }
+            Ok(())
+        },
+    )?;
+    match failure {
+        Some(why) => Err(MarketError::Corrupt(why)),
+        None => Ok(owned),
     }
-    Ok(owned)
 }
 
 /// What `buyer` holds over `window` net of what it sold and offers for resale.
-fn holding(tx: &Connection, buyer: &str, window: Window) -> Result<i64, MarketError> {
-    let mut stmt = tx.prepare_cached(
+fn holding(db: &Db, buyer: &str, window: Window) -> Result<i64, MarketError> {
+    let changes = db.query(
         "SELECT window_start, window_end, rps FROM sales
           WHERE buyer = ?1 AND service = 'guaranteed' AND window_start < ?3 AND window_end > ?2
          UNION ALL
@@ -215,12 +228,9 @@ fn holding(tx: &Connection, buyer: &str, window: Window) -> Result<i64, MarketEr
          UNION ALL
          SELECT window_start, window_end, -remaining FROM orders
           WHERE owner = ?1 AND side = 'sell' AND status = 'open' AND window_start < ?3 AND window_end > ?2",
+        args![buyer, window.start, window.end],
+        |r| Ok(HoldingChange { start: r.get(0)?, end: r.get(1)?, rps: r.get(2)? }),
     )?;
-    let changes: Vec<HoldingChange> = stmt
-        .query_map(params![buyer, window.start, window.end], |r| {
-            Ok(HoldingChange { start: r.get(0)?, end: r.get(1)?, rps: r.get(2)? })
-        })?
-        .collect::<Result<_, _>>()?;
     Ok(least_holding(window, &changes))
 }
 
@@ -252,36 +262,14 @@ impl Ledger {
         mut each: impl FnMut(usize, Result<Placed, MarketError>),
     ) -> Result<(), MarketError> {
         for (group, chunk) in orders.chunks(GROUP).enumerate() {
-            let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let version: i64 = tx.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
-            if cache.data_version != Some(version) {
-                cache.books.clear();
-                cache.data_version = Some(version);
-            }
-            let mut results = Vec::with_capacity(chunk.len());
-            let mut fatal = None;
-            for new in chunk {
-                let savepoint = tx.savepoint()?;
-                match place_one(&savepoint, new, now, cache) {
-                    Ok(placed) => {
-                        savepoint.commit()?;
-                        results.push(Ok(placed));
-                    }
-                    Err(e) => {
-                        drop(savepoint); // rolls the order back
-                        cache.books.remove(&new.window);
-                        if matches!(e, MarketError::Ledger(_) | MarketError::Corrupt(_)) {
-                            fatal = Some(e);
-                            break;
-                        }
-                        results.push(Err(e));
-                    }
+            let placed = self.db.transaction(TxKind::Write, |db| place_group(db, chunk, now, cache));
+            let (results, fatal) = match placed {
+                Ok(placed) => placed,
+                Err(e) => {
+                    cache.books.clear();
+                    return Err(e);
                 }
-            }
-            if let Err(e) = tx.commit() {
-                cache.books.clear();
-                return Err(e.into());
-            }
+            };
             for (i, result) in results.into_iter().enumerate() {
                 each(group * GROUP + i, result);
             }
@@ -294,43 +282,77 @@ impl Ledger {
 
     /// Cancels an open order.
     pub fn cancel_order(&mut self, id: i64) -> Result<StoredOrder, MarketError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let order = load_order(&tx, id)?;
-        if order.status != OrderStatus::Open {
-            return Err(MarketError::OrderClosed { id, status: order.status.name().into() });
-        }
-        tx.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?1", [id])?;
-        let order = load_order(&tx, id)?;
-        tx.commit()?;
-        Ok(order)
+        self.db.transaction(TxKind::Write, |db| {
+            let order = load_order(db, id)?;
+            if order.status != OrderStatus::Open {
+                return Err(MarketError::OrderClosed { id, status: order.status.name().into() });
+            }
+            db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?1", args![id])?;
+            load_order(db, id)
+        })
     }
 
     /// Orders, newest first; only open ones when `open_only`.
     pub fn orders(&self, open_only: bool) -> Result<Vec<StoredOrder>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE NOT ?1 OR status = 'open' ORDER BY id DESC"))?;
-        let rows = stmt.query_map([open_only], order_from)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db.query(
+            &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE NOT ?1 OR status = 'open' ORDER BY id DESC"),
+            args![open_only],
+            order_from,
+        )
     }
 
     /// The book of `window` as it stands.
     pub fn book(&mut self, window: Window) -> Result<OwnedBook, MarketError> {
-        let tx = self.conn.transaction()?;
-        load_book(&tx, window, i64::MAX)
+        self.db.transaction(TxKind::Read, |db| load_book(db, window, i64::MAX))
     }
 }
 
+/// One group of a batch, in its transaction: each order's result, and the ledger failure that
+/// stopped the group early, if one did.
+type GroupResult = (Vec<Result<Placed, MarketError>>, Option<MarketError>);
+
+/// [`Ledger::place_orders`]'s group `chunk`, inside its transaction.
+fn place_group(db: &Db, chunk: &[NewOrder], now: i64, cache: &mut BookCache) -> Result<GroupResult, MarketError> {
+    let version = match db.dialect() {
+        Dialect::Sqlite => Some(db.query_row("PRAGMA data_version", args![], |r| r.get::<i64>(0))?),
+        // No counter of other writers' commits: a book cached by an earlier transaction (or
+        // by an attempt of this one that was rolled back) is not trusted.
+        Dialect::Postgres => None,
+    };
+    if version.is_none() || cache.data_version != version {
+        cache.books.clear();
+        cache.data_version = version;
+    }
+    let mut results = Vec::with_capacity(chunk.len());
+    for new in chunk {
+        match db.savepoint(|db| place_one(db, new, now, cache)) {
+            Ok(placed) => results.push(Ok(placed)),
+            Err(e) => {
+                // Rolled back; the book may be half-matched.
+                cache.books.remove(&new.window);
+                if db.must_retry() {
+                    return Err(e);
+                }
+                if matches!(e, MarketError::Ledger(_) | MarketError::Corrupt(_)) {
+                    return Ok((results, Some(e)));
+                }
+                results.push(Err(e));
+            }
+        }
+    }
+    Ok((results, None))
+}
+
 /// One order: check, record, match against the (cached) book, record the trades.
-fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
+fn place_one(db: &Db, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
     money::check_rps(new.rps)?;
     money::check_price(new.limit)?;
     money::check_window_secs(new.window.secs(), new.window)?;
-    check_can_sell(conn, new)?;
+    check_can_sell(db, new)?;
     // Every open order of the window is older than this one, which is not written yet.
     let mut owned = match cache.books.remove(&new.window) {
         Some(owned) => owned,
-        None => load_book(conn, new.window, i64::MAX)?,
+        None => load_book(db, new.window, i64::MAX)?,
     };
     // One book, one currency: a price in another is not comparable with those resting.
     if let Some(theirs) = owned.currency.as_ref().filter(|c| !owned.book.is_empty() && **c != new.currency) {
@@ -341,12 +363,11 @@ fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache)
         });
     }
     owned.currency = Some(new.currency.clone());
-    conn.prepare_cached(
+    let id: i64 = db.query_row(
         "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at,
                              currency)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8, ?9)",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8, ?9) RETURNING id",
+        args![
         side_name(new.side),
         new.owner,
         new.window.start,
@@ -356,28 +377,28 @@ fn place_one(conn: &Connection, new: &NewOrder, now: i64, cache: &mut BookCache)
         tif_name(new.tif),
         now,
         new.currency
-    ])?;
-    let id = conn.last_insert_rowid();
+        ],
+        |r| r.get(0),
+    )?;
     // The book goes back into the cache only if the order went through: on an error it is
     // dropped (it may be half-matched) and rebuilt from the ledger next time.
-    let placed = match_and_record(conn, &mut owned, new, id, now)?;
+    let placed = match_and_record(db, &mut owned, new, id, now)?;
     cache.books.insert(new.window, owned);
     Ok(placed)
 }
 
-fn load_order(tx: &Transaction<'_>, id: i64) -> Result<StoredOrder, MarketError> {
-    tx.query_row(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"), [id], order_from)
-        .optional()?
+fn load_order(db: &Db, id: i64) -> Result<StoredOrder, MarketError> {
+    db.query_opt(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"), args![id], order_from)?
         .ok_or(MarketError::NoOrder(id))
 }
 
 /// The operator sells only unsold offered capacity; a buyer only what it holds.
-fn check_can_sell(tx: &Connection, new: &NewOrder) -> Result<(), MarketError> {
+fn check_can_sell(db: &Db, new: &NewOrder) -> Result<(), MarketError> {
     match (new.side, &new.owner) {
         (Side::Buy, None) => Err(MarketError::BuyerNeeded),
         (Side::Buy, Some(_)) => Ok(()),
         (Side::Sell, None) => {
-            let available = unsold(new.window, &supply::slots(tx, new.window, Excluding::default())?)?;
+            let available = unsold(new.window, &supply::slots(db, new.window, Excluding::default())?)?;
             if new.rps > available {
                 return Err(MarketError::Oversold {
                     window: new.window.to_string(),
@@ -388,7 +409,7 @@ fn check_can_sell(tx: &Connection, new: &NewOrder) -> Result<(), MarketError> {
             Ok(())
         }
         (Side::Sell, Some(buyer)) => {
-            let held = holding(tx, buyer, new.window)?;
+            let held = holding(db, buyer, new.window)?;
             if new.rps > held {
                 return Err(MarketError::NotHeld {
                     buyer: buyer.clone(),
@@ -402,26 +423,10 @@ fn check_can_sell(tx: &Connection, new: &NewOrder) -> Result<(), MarketError> {
     }
 }
 
-fn match_and_record(
-    tx: &Connection,
-    owned: &mut OwnedBook,
-    new: &NewOrder,
-    id: i64,
-    now: i64,
-) -> Result<Placed, MarketError> {
+fn match_and_record(db: &Db, owned: &mut OwnedBook, new: &NewOrder, id: i64, now: i64) -> Result<Placed, MarketError> {
     let owner = owned.owner_id(new.owner.as_deref());
     let order = Order { id, side: new.side, owner, rps: new.rps, limit: new.limit, tif: new.tif };
     let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
-    let mut insert_sale = tx.prepare_cached(
-        "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id,
-                            buy_order, sell_order, created_at, currency)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    let mut fill_resting = tx.prepare_cached(
-        "UPDATE orders SET remaining = remaining - ?2,
-                           status = CASE WHEN remaining - ?2 = 0 THEN 'filled' ELSE status END
-         WHERE id = ?1 AND status = 'open' AND remaining >= ?2",
-    )?;
     let mut trades = Vec::with_capacity(submission.fills.len());
     for fill in &submission.fills {
         let (buy_order, sell_order) = match new.side {
@@ -437,28 +442,40 @@ fn match_and_record(
         // order is refused (its savepoint rolls back), never recorded with a saturated total.
         let total = total_for_window(per_hour, new.window.secs())
             .map_err(|e| money::Overflow(format!("the trade of order #{id} with #{}: {}", fill.resting, e.0)))?;
-        insert_sale.execute(params![
-            buyer,
-            seller,
-            new.window.start,
-            new.window.end,
-            fill.rps,
-            fill.price.micros(),
-            total.micros(),
-            id,
-            buy_order,
-            sell_order,
-            now,
-            new.currency
-        ])?;
-        if fill_resting.execute(params![fill.resting, fill.rps])? != 1 {
+        let sale_id: i64 = db.query_row(
+            "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id,
+                                buy_order, sell_order, created_at, currency)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11, ?12) RETURNING id",
+            args![
+                buyer,
+                seller,
+                new.window.start,
+                new.window.end,
+                fill.rps,
+                fill.price.micros(),
+                total.micros(),
+                id,
+                buy_order,
+                sell_order,
+                now,
+                new.currency
+            ],
+            |r| r.get(0),
+        )?;
+        let filled = db.execute(
+            "UPDATE orders SET remaining = remaining - ?2,
+                               status = CASE WHEN remaining - ?2 = 0 THEN 'filled' ELSE status END
+             WHERE id = ?1 AND status = 'open' AND remaining >= ?2",
+            args![fill.resting, fill.rps],
+        )?;
+        if filled != 1 {
             return Err(MarketError::Corrupt(format!(
                 "resting order #{} is not open with {} rps",
                 fill.resting, fill.rps
             )));
         }
         trades.push(Trade {
-            sale_id: tx.last_insert_rowid(),
+            sale_id,
             buy_order,
             sell_order,
             buyer: buyer.to_string(),
@@ -474,8 +491,7 @@ fn match_and_record(
         _ => "open",
     };
     let remaining = submission.rested + submission.cancelled;
-    tx.prepare_cached("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1")?
-        .execute(params![id, remaining, status])?;
+    db.execute("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1", args![id, remaining, status])?;
     let order = StoredOrder {
         id,
         side: new.side,
@@ -583,7 +599,7 @@ mod tests {
         assert!(matches!(results[2], (2, Ok(1))));
         let kept: Vec<(i64, i64)> = l.orders(false).unwrap().iter().map(|o| (o.id, o.rps)).collect();
         assert_eq!(kept, [(2, 10), (1, 60)]);
-        let reserved: i64 = l.conn.query_row("SELECT MAX(reserved) FROM offers", [], |r| r.get(0)).unwrap();
+        let reserved: i64 = l.db.query_row("SELECT MAX(reserved) FROM offers", args![], |r| r.get(0)).unwrap();
         assert_eq!(reserved, 50, "the refused ask promised nothing");
     }
 

@@ -1,7 +1,7 @@
 //! Usage samples: per DNS server, buyer and control interval, what was bought, the answers
 //! given, the fraction of proxy answers, and what the proxies served (when a monitor says).
 
-use rusqlite::{Connection, params};
+use super::db::{Db, TxKind, args};
 
 use super::{Ledger, LedgerError};
 use crate::core::usage_bucket::UsageBucket;
@@ -29,10 +29,10 @@ impl Ledger {
     /// Records `samples` in one transaction. A sample for an interval already recorded (a
     /// server restarted within it) adds its answers to the row and takes its other values.
     pub fn record_usage(&mut self, samples: &[UsageSample]) -> Result<(), LedgerError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO usage_samples (server, buyer, start, seconds, purchased_rps, proxy_answers,
+        self.db.transaction(TxKind::Additive, |db| {
+            for s in samples {
+                db.execute(
+                    "INSERT INTO usage_samples (server, buyer, start, seconds, purchased_rps, proxy_answers,
                                             fallback_answers, fraction, served_requests, monitor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (server, buyer, start) DO UPDATE SET
@@ -42,30 +42,28 @@ impl Ledger {
                      fraction = excluded.fraction,
                      served_requests = coalesce(served_requests, 0) + excluded.served_requests,
                      monitor = excluded.monitor",
-            )?;
-            for s in samples {
-                insert.execute(params![
-                    s.server,
-                    s.buyer,
-                    s.start,
-                    s.seconds,
-                    s.purchased_rps,
-                    s.proxy_answers as i64,
-                    s.fallback_answers as i64,
-                    s.fraction.clamp(0.0, 1.0),
-                    s.served_requests.map(|n| n as i64),
-                    s.monitor,
-                ])?;
+                    args![
+                        s.server,
+                        s.buyer,
+                        s.start,
+                        s.seconds,
+                        s.purchased_rps,
+                        s.proxy_answers as i64,
+                        s.fallback_answers as i64,
+                        s.fraction.clamp(0.0, 1.0),
+                        s.served_requests.map(|n| n as i64),
+                        s.monitor,
+                    ],
+                )?;
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok::<_, LedgerError>(())
+        })
     }
 
     /// Each buyer's newest sample (of any server), by buyer.
     pub fn latest_usage(&self) -> Result<Vec<UsageSample>, LedgerError> {
         let Some(to) =
-            self.conn.query_row("SELECT max(start) FROM usage_samples", [], |r| r.get::<_, Option<i64>>(0))?
+            self.db.query_row("SELECT max(start) FROM usage_samples", args![], |r| r.get::<Option<i64>>(0))?
         else {
             return Ok(Vec::new());
         };
@@ -82,27 +80,27 @@ impl Ledger {
 
     /// Samples starting in `[from, to)`, optionally of one buyer, by start then server and buyer.
     pub fn usage(&self, buyer: Option<&str>, from: i64, to: i64) -> Result<Vec<UsageSample>, LedgerError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.db.query(
             "SELECT server, buyer, start, seconds, purchased_rps, proxy_answers, fallback_answers, fraction,
                     served_requests, monitor
-             FROM usage_samples WHERE (?1 IS NULL OR buyer = ?1) AND start >= ?2 AND start < ?3
+             FROM usage_samples WHERE (CAST(?1 AS TEXT) IS NULL OR buyer = ?1) AND start >= ?2 AND start < ?3
              ORDER BY start, server, buyer",
-        )?;
-        let rows = stmt.query_map(params![buyer, from, to], |r| {
-            Ok(UsageSample {
-                server: r.get(0)?,
-                buyer: r.get(1)?,
-                start: r.get(2)?,
-                seconds: r.get(3)?,
-                purchased_rps: r.get(4)?,
-                proxy_answers: r.get::<_, i64>(5)? as u64,
-                fallback_answers: r.get::<_, i64>(6)? as u64,
-                fraction: r.get(7)?,
-                served_requests: r.get::<_, Option<i64>>(8)?.map(|n| n as u64),
-                monitor: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            args![buyer, from, to],
+            |r| {
+                Ok(UsageSample {
+                    server: r.get(0)?,
+                    buyer: r.get(1)?,
+                    start: r.get(2)?,
+                    seconds: r.get(3)?,
+                    purchased_rps: r.get(4)?,
+                    proxy_answers: r.get::<i64>(5)? as u64,
+                    fallback_answers: r.get::<i64>(6)? as u64,
+                    fraction: r.get(7)?,
+                    served_requests: r.get::<Option<i64>>(8)?.map(|n| n as u64),
+                    monitor: r.get(9)?,
+                })
+            },
+        )
     }
 }
 
@@ -135,7 +133,7 @@ impl Ledger {
         let Some(reader) = self.reader.as_ref().filter(|_| threads > 1) else {
             return buyers
                 .into_iter()
-                .map(|b| Ok((buyer_buckets(&self.conn, &b, from, to, span)?, b)))
+                .map(|b| Ok((buyer_buckets(&self.db, &b, from, to, span)?, b)))
                 .map(|r: Result<_, LedgerError>| r.map(|(usage, b)| (b, usage)))
                 .collect();
         };
@@ -144,8 +142,8 @@ impl Ledger {
                 .map(|t| {
                     let mine = buyers.iter().skip(t).step_by(threads);
                     scope.spawn(move || -> Result<Vec<BuyerUsage>, LedgerError> {
-                        let conn = reader.connect()?;
-                        mine.map(|b| Ok((b.clone(), buyer_buckets(&conn, b, from, to, span)?))).collect()
+                        let db = reader.connect()?;
+                        mine.map(|b| Ok((b.clone(), buyer_buckets(&db, b, from, to, span)?))).collect()
                     })
                 })
                 .collect();
@@ -161,11 +159,14 @@ impl Ledger {
 
     /// The end of the newest minute with a sample, of any buyer: one index seek per buyer.
     pub fn usage_end(&self) -> Result<Option<i64>, LedgerError> {
-        let mut newest =
-            self.conn.prepare_cached("SELECT max(start) FROM usage_rollups WHERE buyer = ?1 AND span = 60")?;
         let mut end: Option<i64> = None;
         for buyer in self.usage_buyers()? {
-            if let Some(start) = newest.query_row([&buyer], |r| r.get::<_, Option<i64>>(0))? {
+            let newest = self.db.query_row(
+                "SELECT max(start) FROM usage_rollups WHERE buyer = ?1 AND span = 60",
+                args![buyer],
+                |r| r.get::<Option<i64>>(0),
+            )?;
+            if let Some(start) = newest {
                 end = Some(end.unwrap_or(i64::MIN).max(start + 60));
             }
         }
@@ -174,11 +175,12 @@ impl Ledger {
 
     /// Every buyer with usage rollups, by name: one index seek per buyer.
     fn usage_buyers(&self) -> Result<Vec<String>, LedgerError> {
-        let mut next = self.conn.prepare_cached("SELECT min(buyer) FROM usage_rollups WHERE buyer > ?1")?;
         let mut buyers: Vec<String> = Vec::new();
-        while let Some(b) =
-            next.query_row([buyers.last().map_or("", String::as_str)], |r| r.get::<_, Option<String>>(0))?
-        {
+        while let Some(b) = self.db.query_row(
+            "SELECT min(buyer) FROM usage_rollups WHERE buyer > ?1",
+            args![buyers.last().map_or("", String::as_str)],
+            |r| r.get::<Option<String>>(0),
+        )? {
             buyers.push(b);
         }
         Ok(buyers)
@@ -186,20 +188,8 @@ impl Ledger {
 }
 
 /// One buyer's usage in `[from, to)`, as [`Ledger::usage_buckets`] says.
-fn buyer_buckets(
-    conn: &Connection,
-    buyer: &str,
-    from: i64,
-    to: i64,
-    span: i64,
-) -> Result<Vec<UsageBucket>, LedgerError> {
+fn buyer_buckets(db: &Db, buyer: &str, from: i64, to: i64, span: i64) -> Result<Vec<UsageBucket>, LedgerError> {
     let stored = if span % 300 == 0 { 300 } else { 60 };
-    let mut stmt = conn.prepare_cached(
-        "SELECT start, seconds, purchased, measured_seconds, served_requests, above_seconds, above_requests,
-                peak_rps, proxy_answers, fallback_answers, fraction_seconds, fraction_min, fraction_max
-         FROM usage_rollups WHERE buyer = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 ORDER BY start, server",
-    )?;
-    let mut rows = stmt.query(params![buyer, stored, from, to])?;
     let mut buckets: Vec<UsageBucket> = Vec::new();
     // The rollup being merged across servers, then added to its stretch.
     let mut minute: Option<UsageBucket> = None;
@@ -210,33 +200,40 @@ fn buyer_buckets(
             _ => buckets.push(UsageBucket { start, ..minute }),
         }
     };
-    while let Some(r) = rows.next()? {
-        let seconds: i64 = r.get(1)?;
-        let row = UsageBucket {
-            start: r.get(0)?,
-            seconds,
-            purchased: r.get(2)?,
-            measured_seconds: r.get(3)?,
-            served: r.get::<_, i64>(4)? as u64,
-            above_seconds: r.get(5)?,
-            above_requests: r.get::<_, i64>(6)? as u64,
-            peak_rps: r.get(7)?,
-            proxy_answers: r.get::<_, i64>(8)? as u64,
-            fallback_answers: r.get::<_, i64>(9)? as u64,
-            fraction_seconds: r.get(10)?,
-            fraction_weight: seconds as f64,
-            fraction_min: r.get(11)?,
-            fraction_max: r.get(12)?,
-        };
-        match &mut minute {
-            Some(m) if m.start == row.start => m.merge_server(&row),
-            _ => {
-                if let Some(m) = minute.replace(row) {
-                    flush(m);
+    db.for_each(
+        "SELECT start, seconds, purchased, measured_seconds, served_requests, above_seconds, above_requests,
+                peak_rps, proxy_answers, fallback_answers, fraction_seconds, fraction_min, fraction_max
+         FROM usage_rollups WHERE buyer = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 ORDER BY start, server",
+        args![buyer, stored, from, to],
+        |r| {
+            let seconds: i64 = r.get(1)?;
+            let row = UsageBucket {
+                start: r.get(0)?,
+                seconds,
+                purchased: r.get(2)?,
+                measured_seconds: r.get(3)?,
+                served: r.get::<i64>(4)? as u64,
+                above_seconds: r.get(5)?,
+                above_requests: r.get::<i64>(6)? as u64,
+                peak_rps: r.get(7)?,
+                proxy_answers: r.get::<i64>(8)? as u64,
+                fallback_answers: r.get::<i64>(9)? as u64,
+                fraction_seconds: r.get(10)?,
+                fraction_weight: seconds as f64,
+                fraction_min: r.get(11)?,
+                fraction_max: r.get(12)?,
+            };
+            match &mut minute {
+                Some(m) if m.start == row.start => m.merge_server(&row),
+                _ => {
+                    if let Some(m) = minute.replace(row) {
+                        flush(m);
+                    }
                 }
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     if let Some(m) = minute {
         flush(m);
     }
@@ -343,7 +340,7 @@ mod tests {
 
     #[test]
     fn migration_5_rolls_up_the_samples_already_written() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         for (version, sql) in super::super::migrations::MIGRATIONS.iter().enumerate().take(4) {
             conn.execute_batch(sql).unwrap();
             conn.pragma_update(None, "user_version", version as i64 + 1).unwrap();
@@ -354,7 +351,7 @@ mod tests {
         )
         .unwrap();
         super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
-        let ledger = Ledger { conn, reader: None };
+        let ledger = Ledger { db: crate::ledger::db::Db::sqlite(conn), reader: None };
         let b = &ledger.usage_buckets(None, 1_795_564_800, 1_795_565_100, 300).unwrap()[0].1[0];
         assert_eq!((b.seconds, b.measured_seconds, b.served, b.above_requests), (10, 5, 600, 100));
         assert_eq!((b.fraction_min, b.fraction_max, b.fraction_mean()), (0.5, 0.7, Some(0.6)));

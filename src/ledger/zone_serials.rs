@@ -2,7 +2,7 @@
 //! every server of the same data on one ledger serves the same serial (RFC 1996 and the
 //! conformance tools compare serials across a zone's servers), and a larger one when it changes.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use super::db::{Db, TxKind, args};
 
 use super::{Ledger, LedgerError};
 use crate::core::zone_serial;
@@ -12,38 +12,37 @@ impl Ledger {
     /// [`zone_serial::serial_for`] (the same when the fingerprint is, else `max(latest + 1,
     /// now)`), a new one recorded. One transaction: two servers starting at once agree.
     pub fn zone_serials(&mut self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut serials = Vec::with_capacity(zones.len());
-        for (apex, fingerprint) in zones {
-            let (serial, new) = serial_for(latest(&tx, apex)?, fingerprint, now);
-            if new {
-                tx.execute(
-                    "INSERT OR IGNORE INTO zone_serials (apex, serial, fingerprint, recorded_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![apex, serial, fingerprint, now],
-                )?;
+        self.db.transaction(TxKind::Write, |db| {
+            let mut serials = Vec::with_capacity(zones.len());
+            for (apex, fingerprint) in zones {
+                let (serial, new) = serial_for(latest(db, apex)?, fingerprint, now);
+                if new {
+                    db.execute(
+                        "INSERT INTO zone_serials (apex, serial, fingerprint, recorded_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT DO NOTHING",
+                        args![apex, i64::from(serial), fingerprint, now],
+                    )?;
+                }
+                serials.push(serial);
             }
-            serials.push(serial);
-        }
-        tx.commit()?;
-        Ok(serials)
+            Ok(serials)
+        })
     }
 
     /// The serials [`Ledger::zone_serials`] would give, recording nothing (for a read-only
     /// look, as `dns zone` wants): what a server starting now would serve.
     pub fn peek_zone_serials(&self, zones: &[(String, String)], now: i64) -> Result<Vec<u32>, LedgerError> {
-        zones.iter().map(|(apex, fingerprint)| Ok(serial_for(latest(&self.conn, apex)?, fingerprint, now).0)).collect()
+        zones.iter().map(|(apex, fingerprint)| Ok(serial_for(latest(&self.db, apex)?, fingerprint, now).0)).collect()
     }
 }
 
 /// The latest serial recorded for `apex`, with its fingerprint.
-fn latest(conn: &rusqlite::Connection, apex: &str) -> Result<Option<(i64, String)>, LedgerError> {
-    Ok(conn
-        .query_row(
-            "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
-            [apex],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+fn latest(db: &Db, apex: &str) -> Result<Option<(i64, String)>, LedgerError> {
+    db.query_opt(
+        "SELECT serial, fingerprint FROM zone_serials WHERE apex = ?1 ORDER BY serial DESC LIMIT 1",
+        args![apex],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// [`zone_serial::serial_for`] after what the ledger holds.
