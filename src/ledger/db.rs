@@ -115,7 +115,7 @@ pub struct Db {
 
 enum Backend {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<Postgres>),
+    Postgres(Box<RefCell<Postgres>>),
 }
 
 struct Postgres {
@@ -137,7 +137,7 @@ impl Db {
 
     pub fn postgres(client: postgres::Client) -> Db {
         let pg = Postgres { client, statements: HashMap::new() };
-        Db { backend: Backend::Postgres(RefCell::new(pg)), retryable: Cell::new(false), depth: Cell::new(0) }
+        Db { backend: Backend::Postgres(Box::new(RefCell::new(pg))), retryable: Cell::new(false), depth: Cell::new(0) }
     }
 
     pub fn dialect(&self) -> Dialect {
