@@ -29,11 +29,14 @@
 //! is not SQLite) is refused before anything is written, and the error says what it is.
 
 pub mod auctions;
+pub mod location;
 pub mod market_error;
 pub mod migrations;
 pub mod offers;
 pub mod orders;
+pub mod postgres;
 pub mod sales;
+pub mod sqlite;
 pub mod supply;
 pub mod usage;
 pub mod zone_serials;
