@@ -31,11 +31,14 @@
 pub mod auctions;
 pub mod db;
 pub mod invariants;
+pub mod location;
 pub mod market_error;
 pub mod migrations;
 pub mod offers;
 pub mod orders;
+pub mod postgres;
 pub mod sales;
+pub mod sqlite;
 pub mod supply;
 pub mod usage;
 pub mod zone_serials;
