@@ -185,14 +185,14 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs, now: i64)
                 rps: capacity::offerable_rps(e.unused_rps),
             })
             .collect();
-        let path = config.database_path(db);
+        let location = config.ledger_location(db)?;
         let mut ledger = super::open_ledger(config, db, Access::Write)?;
         let saved = ledger.save_offers(&offers, now, &method)?;
         eprintln!(
             "saved {} offers for {window} ({} rps-slots in all) to {}; replaced {} earlier{}",
             saved.saved,
             offers.iter().map(|o| o.rps).sum::<i64>(),
-            path.display(),
+            location,
             saved.replaced,
             if saved.kept > 0 {
                 format!("; kept {} earlier that sales or open auctions draw on", saved.kept)

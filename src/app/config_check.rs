@@ -20,6 +20,8 @@ struct Summary<'a> {
     total_capacity_rps: f64,
     buyers: &'a [Buyer],
     database: String,
+    /// `sqlite` or `postgres`.
+    ledger_backend: &'static str,
     currency: &'a str,
     /// Sales in the ledger per currency; `None` when there is no ledger (or it cannot be read).
     ledger_sales_by_currency: Option<std::collections::BTreeMap<String, i64>>,
@@ -51,6 +53,7 @@ fn notes(config: &Config) -> Vec<String> {
 
 /// Prints the summary of a config that has already loaded (and so is valid).
 pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -> anyhow::Result<()> {
+    let location = config.ledger_location(db)?;
     let summary = Summary {
         file: path.display().to_string(),
         zone: config.network.zone.as_str(),
@@ -58,7 +61,8 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
         proxies: &config.proxies,
         total_capacity_rps: config.total_capacity(),
         buyers: &config.buyers,
-        database: config.database_path(db).display().to_string(),
+        database: location.to_string(),
+        ledger_backend: location.backend(),
         currency: &config.market.currency.0,
         ledger_sales_by_currency: ledger_currencies(config, db)?,
         notes: notes(config),
@@ -84,13 +88,14 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
     if args.format == Format::Table {
         writeln!(
             out,
-            "{} is valid: zone {}, {} proxies with {} rps in all, {} buyers; ledger {}",
+            "{} is valid: zone {}, {} proxies with {} rps in all, {} buyers; ledger {} ({})",
             summary.file,
             summary.zone,
             config.proxies.len(),
             output::rps(summary.total_capacity_rps),
             config.buyers.len(),
-            summary.database
+            summary.database,
+            summary.ledger_backend
         )?;
         for note in &summary.notes {
             writeln!(out, "note: {note}")?;

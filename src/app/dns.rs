@@ -3,6 +3,7 @@
 //! answers, and the usage samples), proxy health checks, `resolve:` learning, and signals
 //! (SIGHUP reloads, SIGINT/SIGTERM stop).
 
+use crate::ledger::location::Location;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -42,7 +43,7 @@ const POLL: Duration = Duration::from_millis(100);
 pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
     let learned = Arc::new(Mutex::new(Learned::new()));
     // The ledger before the zones: it holds their serials. It also takes the usage samples.
-    let ledger_path = config.database_path(db);
+    let ledger_location = config.ledger_location(db)?;
     let mut ledger = super::open_ledger(&config, db, Access::Write)?;
     let serials = zone_serials(&mut ledger, &config)?;
     // Made once per start, so a reload keeps clients' cookies valid.
@@ -76,7 +77,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     control.refresh_sales(&mut ledger, &serving.current().1, Timestamp::now().as_second())?;
     let watcher = {
         let serving = Arc::clone(&serving);
-        std::thread::spawn(move || watch(&serving, &mut ledger, &ledger_path, &mut usage, &mut control))
+        std::thread::spawn(move || watch(&serving, &mut ledger, &ledger_location, &mut usage, &mut control))
     };
     fallback_learner::start(Arc::clone(&serving), Arc::clone(&learned));
     let signaller = {
@@ -131,7 +132,7 @@ fn reload(
     let config = Config::load(path)?;
     let extras = edns_extras(&config, generated)?;
     let (_, current) = serving.current();
-    if config.database_path(db) != current.config.database_path(db) {
+    if config.ledger_location(db)?.to_string() != current.config.ledger_location(db)?.to_string() {
         anyhow::bail!("`database` changed; restart to use another ledger");
     }
     if config.dns.listen != current.config.dns.listen {
@@ -237,9 +238,15 @@ fn random_secret() -> anyhow::Result<CookieSecret> {
 /// Until the server stops: re-reads sales every [`SALES_REFRESH`], follows the monitor, and at
 /// every `control.interval` boundary writes the usage samples and steps each buyer's
 /// controller; then writes the last (partial) interval.
-fn watch(serving: &Serving, ledger: &mut Ledger, ledger_path: &Path, usage: &mut UsageWriter, control: &mut Control) {
+fn watch(
+    serving: &Serving,
+    ledger: &mut Ledger,
+    ledger_location: &Location,
+    usage: &mut UsageWriter,
+    control: &mut Control,
+) {
     let mut next_sales = Instant::now() + SALES_REFRESH;
-    let warn = |e: anyhow::Error| tracing::warn!("ledger {}: {e:#}", ledger_path.display());
+    let warn = |e: anyhow::Error| tracing::warn!("ledger {ledger_location}: {e:#}");
     loop {
         let stopping = serving.stopping();
         if !stopping {

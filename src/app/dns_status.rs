@@ -84,7 +84,7 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
         }
         (None, None) => "no --metrics, and no dns.metrics in the configuration".to_string(),
     };
-    let path = config.database_path(db);
+    let location = config.ledger_location(db)?;
     let ledger = super::open_ledger(config, db, Access::Read)?;
     let samples = ledger.latest_usage()?;
     let from = samples.iter().map(|s| s.start).max().and_then(|t| jiff::Timestamp::from_second(t).ok());
@@ -107,7 +107,7 @@ fn read(config: &Config, db: Option<&Path>, args: &StatusArgs) -> anyhow::Result
         .collect();
     let when = from.map_or("no samples yet".to_string(), |t| format!("newest samples from {t}"));
     Ok(Status {
-        source: format!("ledger {} ({when}; {why_ledger})", path.display()),
+        source: format!("ledger {location} ({when}; {why_ledger})"),
         buyers,
         monitors: Vec::new(),
         load_rps: None,

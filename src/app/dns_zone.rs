@@ -5,6 +5,7 @@
 //! addresses learned yet, nothing sold), so what is printed is what a server started on the
 //! same config and ledger serves until the first sale.
 
+use crate::ledger::location::Location;
 use std::io::Write;
 use std::path::Path;
 
@@ -65,7 +66,7 @@ pub fn zone(config: &Config, db: Option<&Path>, args: &ZoneArgs) -> anyhow::Resu
 fn serials(config: &Config, db: Option<&Path>) -> anyhow::Result<Vec<u32>> {
     let fingerprints = zone_data::fingerprints(config)?;
     let now = jiff::Timestamp::now().as_second();
-    if !config.database_path(db).exists() {
+    if matches!(config.ledger_location(db)?, Location::Sqlite(path) if !path.exists()) {
         let now = u32::try_from(now).unwrap_or(u32::MAX);
         return Ok(vec![now; fingerprints.len()]);
     }

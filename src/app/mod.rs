@@ -34,8 +34,10 @@ use crate::ledger::{Access, Ledger, OpenOptions};
 /// if there is none and migrates it; rows from before the ledger stored currencies take the
 /// config's `market.currency`.
 pub fn open_ledger(config: &Config, db: Option<&Path>, access: Access) -> anyhow::Result<Ledger> {
-    let path = config.database_path(db);
-    Ok(Ledger::open(&path, OpenOptions { access, currency: &config.market.currency.0 })?)
+    let location = config.ledger_location(db)?;
+    let password_file = config.password_file_path();
+    let options = OpenOptions { access, currency: &config.market.currency.0, password_file: password_file.as_deref() };
+    Ok(Ledger::open_location(&location, options)?)
 }
 
 /// Parses the command line, runs the command, and reports an error as one line, its causes

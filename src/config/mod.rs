@@ -24,6 +24,8 @@ pub use settings::{Control, Dns, Market};
 
 use crate::core::zone_index::{ZoneError, ZoneIndex};
 use crate::ingest::{JsonFields, LogFormat, log_format::UnknownFormat};
+use crate::ledger::location::Location;
+use crate::ledger::postgres::ConnectError;
 
 /// The whole configuration document.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -39,9 +41,14 @@ pub struct Config {
     pub dns: Dns,
     #[serde(default)]
     pub control: Control,
-    /// The ledger (SQLite file), relative to the config file's directory.
+    /// The ledger: an SQLite file (a path, relative to the config file's directory, or
+    /// `sqlite:PATH`) or a PostgreSQL URL (`postgres://…`).
     #[serde(default)]
-    pub database: Option<PathBuf>,
+    pub database: Option<String>,
+    /// A file holding the PostgreSQL password (its first line), relative to the config file's
+    /// directory; else `PGPASSWORD`, then `PGPASSFILE` / `~/.pgpass`, as libpq looks.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     /// The directory relative paths are resolved against (the config file's).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -84,6 +91,9 @@ impl Config {
     /// The first problem that no single value could see by itself, with where it is.
     fn check(&self) -> Option<(YamlPath, String)> {
         let root = YamlPath::default();
+        if let Some(Err(e)) = self.database.as_deref().map(|d| Location::parse(d, Path::new(""))) {
+            return Some((root.key("database"), e.to_string()));
+        }
         let nonempty = |len: usize, path: YamlPath, what: &str| {
             (len == 0).then(|| (path, format!("expected at least one {what}")))
         };
@@ -180,13 +190,20 @@ impl Config {
         self.dns.cookie_secret_file.as_ref().map(|p| self.base_dir.join(p))
     }
 
-    /// The ledger path: `--db` wins, then `database:`, then `surplus.db` beside the config.
-    pub fn database_path(&self, flag: Option<&Path>) -> PathBuf {
+    /// Where the ledger is: `--db` wins (a path relative to the working directory, or a URL),
+    /// then `database:` (a path relative to the config's directory), then `surplus.db` beside
+    /// the config.
+    pub fn ledger_location(&self, flag: Option<&Path>) -> Result<Location, ConnectError> {
         match (flag, &self.database) {
-            (Some(p), _) => p.to_path_buf(),
-            (None, Some(p)) => self.base_dir.join(p),
-            (None, None) => self.base_dir.join("surplus.db"),
+            (Some(p), _) => Location::parse(&p.to_string_lossy(), Path::new("")),
+            (None, Some(text)) => Location::parse(text, &self.base_dir),
+            (None, None) => Ok(Location::Sqlite(self.base_dir.join("surplus.db"))),
         }
+    }
+
+    /// `password_file:`, resolved against the config's directory.
+    pub fn password_file_path(&self) -> Option<PathBuf> {
+        self.password_file.as_ref().map(|p| self.base_dir.join(p))
     }
 
     /// A proxy's log path or glob, resolved against the config's directory.

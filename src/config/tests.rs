@@ -37,7 +37,10 @@ fn the_example_is_valid_and_on_loopback() {
     }
     addresses.extend(config.dns.listen.iter().map(|a| a.ip()));
     assert!(addresses.iter().all(|a| a.is_loopback()), "{addresses:?}");
-    assert_eq!(config.database_path(None), path.parent().unwrap().join("surplus.db"));
+    assert_eq!(
+        config.ledger_location(None).unwrap().to_string(),
+        path.parent().unwrap().join("surplus.db").display().to_string()
+    );
 }
 
 #[test]
@@ -50,8 +53,13 @@ fn defaults() {
     let c = parse(&format!("{MINIMAL}market:\n  overage_price: 1.20\n")).unwrap();
     assert_eq!(c.market.overage_price, Some(crate::core::money::Money(1_200_000)));
     assert_eq!(c.control.interval.secs(), 5);
-    assert_eq!(c.database_path(None), PathBuf::from("/etc/surplus/surplus.db"));
-    assert_eq!(c.database_path(Some(Path::new("x.db"))), PathBuf::from("x.db"));
+    assert_eq!(c.ledger_location(None).unwrap().to_string(), "/etc/surplus/surplus.db");
+    assert_eq!(c.ledger_location(Some(Path::new("x.db"))).unwrap().to_string(), "x.db");
+    let pg = parse(&format!("{MINIMAL}database: postgres://surplus:secret@db.example.net/surplus\n")).unwrap();
+    let at = pg.ledger_location(None).unwrap();
+    assert_eq!(at.backend(), "postgres");
+    assert!(!at.to_string().contains("secret"), "{at}");
+    assert_eq!(c.ledger_location(Some(Path::new("sqlite:y.db"))).unwrap().to_string(), "y.db");
 }
 
 #[test]

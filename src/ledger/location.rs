@@ -8,8 +8,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::postgres::{ConnectError, PostgresUrl};
 use super::postgres::postgres_url::is_postgres_url;
+use super::postgres::{ConnectError, PostgresUrl};
 
 /// The ledger's location.
 #[derive(Debug, Clone)]

@@ -79,17 +79,19 @@ pub struct OpenOptions<'a> {
     /// The currency prices were in before the ledger stored one with each (the config's
     /// `market.currency`): what a migration gives the rows it finds. Unused by [`Access::Read`].
     pub currency: &'a str,
+    /// The config's `password_file:` (PostgreSQL only).
+    pub password_file: Option<&'a Path>,
 }
 
 impl OpenOptions<'_> {
     /// Read-only.
     pub fn read() -> OpenOptions<'static> {
-        OpenOptions { access: Access::Read, currency: "" }
+        OpenOptions { access: Access::Read, currency: "", password_file: None }
     }
 
     /// For writing; rows from before the currency was stored take `currency`.
     pub fn write(currency: &str) -> OpenOptions<'_> {
-        OpenOptions { access: Access::Write, currency }
+        OpenOptions { access: Access::Write, currency, password_file: None }
     }
 }
 
@@ -121,7 +123,11 @@ pub enum LedgerError {
     #[error("ledger: {0}")]
     Sqlite(rusqlite::Error),
     #[error("ledger: {}", postgres_message(.0))]
-    Postgres(postgres::Error),
+    Postgres(::postgres::Error),
+    #[error(transparent)]
+    Connect(#[from] postgres::ConnectError),
+    #[error("{at}: {error}")]
+    Schema { at: String, error: postgres::SchemaError },
     #[error("ledger: a query that returns one row returned none")]
     NoRow,
     #[error("ledger: unreadable {0}")]
@@ -130,7 +136,7 @@ pub enum LedgerError {
 
 /// A PostgreSQL error as one line: the server's message (and detail) when it sent one, the
 /// client's otherwise.
-fn postgres_message(e: &postgres::Error) -> String {
+fn postgres_message(e: &::postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{} ({detail})", db.message()),
@@ -140,8 +146,8 @@ fn postgres_message(e: &postgres::Error) -> String {
     }
 }
 
-impl From<postgres::Error> for LedgerError {
-    fn from(e: postgres::Error) -> LedgerError {
+impl From<::postgres::Error> for LedgerError {
+    fn from(e: ::postgres::Error) -> LedgerError {
         LedgerError::Postgres(e)
     }
 }
@@ -158,13 +164,15 @@ impl From<rusqlite::Error> for LedgerError {
     }
 }
 
-/// How a read-only ledger was opened, so that more connections (parallel readers) open alike.
+/// How the ledger was opened, so that more connections (parallel readers) open alike.
 #[derive(Debug, Clone)]
 enum Reader {
     /// The file, SQLite's read-only mode.
     File(PathBuf),
     /// A `file:…?immutable=1` URI.
     Immutable(String),
+    /// The PostgreSQL database, and where its password came from.
+    Postgres(postgres::PostgresUrl, postgres::PasswordSources),
 }
 
 /// An open ledger, at the current schema.
@@ -200,6 +208,24 @@ impl Ledger {
         }
     }
 
+    /// Opens the ledger at `location`: an SQLite file as [`Ledger::open`] does, or a
+    /// PostgreSQL database (connected within [`postgres::DEFAULT_WAIT`], migrated when
+    /// writing, checked to be current when reading).
+    pub fn open_location(location: &location::Location, options: OpenOptions<'_>) -> Result<Ledger, LedgerError> {
+        match location {
+            location::Location::Sqlite(path) => Ledger::open(path, options),
+            location::Location::Postgres(url) => {
+                let sources = postgres::PasswordSources::from_env(options.password_file);
+                open_postgres(url, sources, options.access)
+            }
+        }
+    }
+
+    /// Which SQL the ledger's database speaks.
+    pub fn dialect(&self) -> db::Dialect {
+        self.db.dialect()
+    }
+
     /// A private in-memory ledger, for tests and dry runs.
     pub fn open_in_memory() -> Result<Ledger, LedgerError> {
         let mut conn = Connection::open_in_memory()?;
@@ -219,12 +245,16 @@ impl Ledger {
 
 impl Reader {
     /// A read-only connection to the ledger, opened as this says.
-    fn connect(&self) -> Result<db::Db, rusqlite::Error> {
-        Ok(db::Db::sqlite(self.connect_sqlite()?))
+    fn connect(&self) -> Result<db::Db, LedgerError> {
+        match self {
+            Reader::Postgres(url, sources) => Ok(db::Db::postgres(connect_postgres(url, sources, Access::Read)?)),
+            _ => Ok(db::Db::sqlite(self.connect_sqlite()?)),
+        }
     }
 
     fn connect_sqlite(&self) -> Result<Connection, rusqlite::Error> {
         let conn = match self {
+            Reader::Postgres(..) => unreachable!("an SQLite connection to a PostgreSQL ledger"),
             Reader::File(path) => Connection::open_with_flags(path, FILE_FLAGS | OpenFlags::SQLITE_OPEN_READ_ONLY)?,
             Reader::Immutable(uri) => Connection::open_with_flags(
                 uri,
@@ -234,6 +264,35 @@ impl Reader {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         Ok(conn)
     }
+}
+
+/// Opens a PostgreSQL ledger; see [`Ledger::open_location`].
+fn open_postgres(
+    url: &postgres::PostgresUrl,
+    sources: postgres::PasswordSources,
+    access: Access,
+) -> Result<Ledger, LedgerError> {
+    let client = connect_postgres(url, &sources, access)?;
+    Ok(Ledger { db: db::Db::postgres(client), reader: Some(Reader::Postgres(url.clone(), sources)) })
+}
+
+/// A connection to a PostgreSQL ledger, migrated (writers) or checked current (readers). A
+/// reader's session is read-only, as SQLite's `query_only` makes it.
+fn connect_postgres(
+    url: &postgres::PostgresUrl,
+    sources: &postgres::PasswordSources,
+    access: Access,
+) -> Result<::postgres::Client, LedgerError> {
+    let mut client = postgres::connect(url, sources, postgres::DEFAULT_WAIT)?;
+    let schema = |error| LedgerError::Schema { at: url.to_string(), error };
+    match access {
+        Access::Write => postgres::migrations::migrate(&mut client).map_err(schema)?,
+        Access::Read => {
+            postgres::migrations::check_current(&mut client).map_err(schema)?;
+            client.batch_execute("SET default_transaction_read_only = on")?;
+        }
+    }
+    Ok(client)
 }
 
 /// Connection settings, none of which writes the file (they are safe on a file that turns out

@@ -66,7 +66,10 @@ pub fn classify(url: &PostgresUrl, e: &postgres::Error) -> ConnectError {
             ConnectError::WrongPassword { at, user }
         } else if *code == SqlState::INVALID_CATALOG_NAME {
             ConnectError::NoDatabase { at, dbname: url.dbname().to_string() }
-        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION && reason.starts_with("role ") && reason.ends_with("does not exist") {
+        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            && reason.starts_with("role ")
+            && reason.ends_with("does not exist")
+        {
             ConnectError::NoRole { at, user }
         } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
             ConnectError::Refused { at, reason }
@@ -77,11 +80,7 @@ pub fn classify(url: &PostgresUrl, e: &postgres::Error) -> ConnectError {
     let text = e.to_string();
     let cause = e.source().map(|s| s.to_string()).unwrap_or_default();
     if text.starts_with("error connecting to server") {
-        let reason = e
-            .source()
-            .and_then(|s| s.downcast_ref::<std::io::Error>())
-            .map(io_reason)
-            .unwrap_or(cause);
+        let reason = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).map(io_reason).unwrap_or(cause);
         return ConnectError::Unreachable { at, reason };
     }
     if text.starts_with("error performing TLS handshake") {

@@ -40,9 +40,10 @@ pub fn connector(url: &PostgresUrl) -> Result<MakeRustlsConnect, ConnectError> {
         .map_err(|e| tls_error(url, e.to_string()))?;
     let root_cert = url.root_cert().filter(|p| *p != Path::new("system"));
     let config = match (url.ssl_mode(), root_cert) {
-        (SslMode::Disable, _) | (SslMode::Prefer | SslMode::Require, None) => {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(AnyCertificate::new(provider))).with_no_client_auth()
-        }
+        (SslMode::Disable, _) | (SslMode::Prefer | SslMode::Require, None) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new(provider)))
+            .with_no_client_auth(),
         (SslMode::VerifyFull, _) => builder.with_webpki_verifier(webpki(url, provider)?).with_no_client_auth(),
         (SslMode::VerifyCa | SslMode::Prefer | SslMode::Require, _) => builder
             .dangerous()
@@ -65,8 +66,10 @@ fn roots(url: &PostgresUrl) -> Result<RootCertStore, ConnectError> {
     match url.root_cert().filter(|p| *p != Path::new("system")) {
         Some(path) => {
             let bad = |reason: String| ConnectError::RootCert { path: path.to_path_buf(), reason };
-            let certs: Vec<CertificateDer<'static>> =
-                CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))?.collect::<Result<_, _>>().map_err(|e| bad(e.to_string()))?;
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| bad(e.to_string()))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| bad(e.to_string()))?;
             if certs.is_empty() {
                 return Err(bad("no certificate in it".into()));
             }
@@ -78,7 +81,10 @@ fn roots(url: &PostgresUrl) -> Result<RootCertStore, ConnectError> {
             let found = rustls_native_certs::load_native_certs();
             store.add_parsable_certificates(found.certs);
             if store.is_empty() {
-                return Err(tls_error(url, "no trusted root certificates on this system; give one with sslrootcert=".into()));
+                return Err(tls_error(
+                    url,
+                    "no trusted root certificates on this system; give one with sslrootcert=".into(),
+                ));
             }
         }
     }

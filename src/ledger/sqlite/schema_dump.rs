@@ -34,8 +34,10 @@ pub(crate) fn check_or_bless(path: &str, actual: &str, test: &str) {
 pub(crate) fn dump() -> String {
     let conn = Connection::open_in_memory().unwrap();
     // What migration 6 reads (see ledger/migrations.rs): any currency, no row takes it.
-    conn.execute_batch("CREATE TEMP TABLE migration_params (currency TEXT NOT NULL); INSERT INTO migration_params VALUES ('EUR');")
-        .unwrap();
+    conn.execute_batch(
+        "CREATE TEMP TABLE migration_params (currency TEXT NOT NULL); INSERT INTO migration_params VALUES ('EUR');",
+    )
+    .unwrap();
     for sql in MIGRATIONS {
         conn.execute_batch(sql).unwrap();
     }
