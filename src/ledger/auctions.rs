@@ -370,8 +370,7 @@ mod tests {
     use crate::core::auction::clear;
     use crate::ledger::NewOffer;
 
-    fn ledger_with_offers(rps: &[i64]) -> Ledger {
-        let mut l = Ledger::open_in_memory().unwrap();
+    fn ledger_with_offers(mut l: Ledger, rps: &[i64]) -> Ledger {
         let offers: Vec<NewOffer> = rps
             .iter()
             .enumerate()
@@ -399,43 +398,47 @@ mod tests {
 
     #[test]
     fn an_auction_takes_the_least_unsold_and_holds_it() {
-        let mut l = ledger_with_offers(&[100, 60, 80]);
-        let a = l.create_auction(&new_auction(3, None), 10).unwrap();
-        assert_eq!((a.rps, a.status), (60, AuctionStatus::Open));
-        let err = l.create_auction(&new_auction(2, Some(1)), 10).unwrap_err();
-        assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/2h; asked for 1");
-        l.cancel_auction(a.id, 11).unwrap();
-        assert_eq!(l.create_auction(&new_auction(1, Some(100)), 12).unwrap().rps, 100);
-        let err =
-            l.create_auction(&NewAuction { window: Window::new(0, 4 * 3600).unwrap(), ..new_auction(1, None) }, 0);
-        assert!(matches!(err, Err(MarketError::Supply(_))));
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger_with_offers(fresh, &[100, 60, 80]);
+            let a = l.create_auction(&new_auction(3, None), 10).unwrap();
+            assert_eq!((a.rps, a.status), (60, AuctionStatus::Open));
+            let err = l.create_auction(&new_auction(2, Some(1)), 10).unwrap_err();
+            assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/2h; asked for 1");
+            l.cancel_auction(a.id, 11).unwrap();
+            assert_eq!(l.create_auction(&new_auction(1, Some(100)), 12).unwrap().rps, 100);
+            let err =
+                l.create_auction(&NewAuction { window: Window::new(0, 4 * 3600).unwrap(), ..new_auction(1, None) }, 0);
+            assert!(matches!(err, Err(MarketError::Supply(_))));
+        });
     }
 
     #[test]
     fn settling_writes_sales_once() {
-        let mut l = ledger_with_offers(&[100, 100]);
-        let a = l.create_auction(&new_auction(2, Some(100)), 0).unwrap();
-        l.place_bids(a.id, &[bid("x", 60, 10), bid("y", 60, 8), bid("z", 10, 2)], "EUR", 1).unwrap();
-        let run = |l: &mut Ledger, dry| l.settle_auction(a.id, 5, dry, |a, b| clear(a.rps, a.reserve, a.rule, b));
-        let dry = run(&mut l, true).unwrap();
-        assert_eq!(dry.revenue, Money(2 * (60 + 40) * 2)); // clearing price 2 per rps-hour, 2 hours
-        assert!(l.sales(None, None).unwrap().is_empty());
-        let s = run(&mut l, false).unwrap();
-        assert_eq!(s.auction.status, AuctionStatus::Cleared);
-        assert_eq!(s.auction.clearing_price, Some(Money(2)));
-        let sales = l.sales(None, None).unwrap();
-        assert_eq!(
-            sales.iter().map(|s| (s.buyer.as_str(), s.rps, s.total.micros())).collect::<Vec<_>>(),
-            [("x", 60, 240), ("y", 40, 160)]
-        );
-        let err = run(&mut l, false).unwrap_err();
-        assert_eq!(err.to_string(), "auction #1 was cleared at 1970-01-01T00:00:05Z");
-        assert!(matches!(l.place_bids(a.id, &[bid("x", 1, 1)], "EUR", 6), Err(MarketError::Ended { .. })));
-        // The sold capacity is gone from supply, and its offers can no longer be replaced.
-        let err = l.create_auction(&new_auction(1, Some(1)), 7).unwrap_err();
-        assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/1h; asked for 1");
-        let saved = l.save_offers(&[NewOffer { slot: Window::new(0, 3600).unwrap(), rps: 5 }], 8, "again").unwrap();
-        assert_eq!((saved.saved, saved.kept), (0, 1));
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger_with_offers(fresh, &[100, 100]);
+            let a = l.create_auction(&new_auction(2, Some(100)), 0).unwrap();
+            l.place_bids(a.id, &[bid("x", 60, 10), bid("y", 60, 8), bid("z", 10, 2)], "EUR", 1).unwrap();
+            let run = |l: &mut Ledger, dry| l.settle_auction(a.id, 5, dry, |a, b| clear(a.rps, a.reserve, a.rule, b));
+            let dry = run(&mut l, true).unwrap();
+            assert_eq!(dry.revenue, Money(2 * (60 + 40) * 2)); // clearing price 2 per rps-hour, 2 hours
+            assert!(l.sales(None, None).unwrap().is_empty());
+            let s = run(&mut l, false).unwrap();
+            assert_eq!(s.auction.status, AuctionStatus::Cleared);
+            assert_eq!(s.auction.clearing_price, Some(Money(2)));
+            let sales = l.sales(None, None).unwrap();
+            assert_eq!(
+                sales.iter().map(|s| (s.buyer.as_str(), s.rps, s.total.micros())).collect::<Vec<_>>(),
+                [("x", 60, 240), ("y", 40, 160)]
+            );
+            let err = run(&mut l, false).unwrap_err();
+            assert_eq!(err.to_string(), "auction #1 was cleared at 1970-01-01T00:00:05Z");
+            assert!(matches!(l.place_bids(a.id, &[bid("x", 1, 1)], "EUR", 6), Err(MarketError::Ended { .. })));
+            // The sold capacity is gone from supply, and its offers can no longer be replaced.
+            let err = l.create_auction(&new_auction(1, Some(1)), 7).unwrap_err();
+            assert_eq!(err.to_string(), "only 0 rps are unsold in every slot of 1970-01-01T00:00Z/1h; asked for 1");
+            let saved = l.save_offers(&[NewOffer { slot: Window::new(0, 3600).unwrap(), rps: 5 }], 8, "again").unwrap();
+            assert_eq!((saved.saved, saved.kept), (0, 1));
+        });
     }
 
     #[derive(Debug, Clone)]
@@ -501,60 +504,66 @@ mod tests {
 
     #[test]
     fn best_effort_sells_shares_without_touching_the_offers() {
-        let mut l = ledger_with_offers(&[100, 100]);
-        let g = l.create_auction(&new_auction(2, None), 0).unwrap();
-        l.place_bids(g.id, &[bid("x", 100, 5)], "EUR", 1).unwrap();
-        l.settle_auction(g.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
-        let offers = |l: &Ledger| -> Vec<(i64, i64)> {
-            l.db.query("SELECT sold, reserved FROM offers ORDER BY slot_start", crate::ledger::db::args![], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap()
-        };
-        assert_eq!(offers(&l), [(100, 0), (100, 0)], "everything guaranteed is sold");
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger_with_offers(fresh, &[100, 100]);
+            let g = l.create_auction(&new_auction(2, None), 0).unwrap();
+            l.place_bids(g.id, &[bid("x", 100, 5)], "EUR", 1).unwrap();
+            l.settle_auction(g.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+            let offers = |l: &Ledger| -> Vec<(i64, i64)> {
+                l.db.query("SELECT sold, reserved FROM offers ORDER BY slot_start", crate::ledger::db::args![], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+            };
+            assert_eq!(offers(&l), [(100, 0), (100, 0)], "everything guaranteed is sold");
 
-        let best_effort = |rps| NewAuction { service: Service::BestEffort, ..new_auction(2, rps) };
-        let err = l.create_auction(&best_effort(None), 3).unwrap_err();
-        assert_eq!(err.to_string(), "a best-effort auction needs --rps: there is no offer to take it from");
-        let a = l.create_auction(&best_effort(Some(50)), 3).unwrap();
-        assert_eq!((a.rps, a.service), (50, Service::BestEffort));
-        assert_eq!(offers(&l), [(100, 0), (100, 0)], "a best-effort auction holds nothing");
-        l.place_bids(a.id, &[bid("x", 20, 3), bid("y", 40, 2)], "EUR", 4).unwrap();
-        let s = l.settle_auction(a.id, 5, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
-        assert_eq!(s.clearing.sold_rps, 50);
-        assert_eq!(offers(&l), [(100, 0), (100, 0)], "nor do its sales");
-        let sales = l.sales(None, None).unwrap();
-        assert_eq!(
-            sales.iter().map(|s| (s.buyer.as_str(), s.rps, s.service)).collect::<Vec<_>>(),
-            [("x", 100, Service::Guaranteed), ("x", 20, Service::BestEffort), ("y", 30, Service::BestEffort)]
-        );
-        let held = l.holdings_at(3600).unwrap();
-        let x = crate::ledger::Holding { buyer: "x".into(), guaranteed_rps: 100, best_effort_rps: 20 };
-        let y = crate::ledger::Holding { buyer: "y".into(), guaranteed_rps: 0, best_effort_rps: 30 };
-        assert_eq!(held, [x, y]);
-        assert!(l.holdings_at(2 * 3600).unwrap().is_empty(), "the windows have ended");
+            let best_effort = |rps| NewAuction { service: Service::BestEffort, ..new_auction(2, rps) };
+            let err = l.create_auction(&best_effort(None), 3).unwrap_err();
+            assert_eq!(err.to_string(), "a best-effort auction needs --rps: there is no offer to take it from");
+            let a = l.create_auction(&best_effort(Some(50)), 3).unwrap();
+            assert_eq!((a.rps, a.service), (50, Service::BestEffort));
+            assert_eq!(offers(&l), [(100, 0), (100, 0)], "a best-effort auction holds nothing");
+            l.place_bids(a.id, &[bid("x", 20, 3), bid("y", 40, 2)], "EUR", 4).unwrap();
+            let s = l.settle_auction(a.id, 5, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+            assert_eq!(s.clearing.sold_rps, 50);
+            assert_eq!(offers(&l), [(100, 0), (100, 0)], "nor do its sales");
+            let sales = l.sales(None, None).unwrap();
+            assert_eq!(
+                sales.iter().map(|s| (s.buyer.as_str(), s.rps, s.service)).collect::<Vec<_>>(),
+                [("x", 100, Service::Guaranteed), ("x", 20, Service::BestEffort), ("y", 30, Service::BestEffort)]
+            );
+            let held = l.holdings_at(3600).unwrap();
+            let x = crate::ledger::Holding { buyer: "x".into(), guaranteed_rps: 100, best_effort_rps: 20 };
+            let y = crate::ledger::Holding { buyer: "y".into(), guaranteed_rps: 0, best_effort_rps: 30 };
+            assert_eq!(held, [x, y]);
+            assert!(l.holdings_at(2 * 3600).unwrap().is_empty(), "the windows have ended");
+        });
     }
 
     #[test]
     fn bids_are_in_the_auctions_currency() {
-        let mut l = ledger_with_offers(&[100]);
-        let a = l.create_auction(&NewAuction { currency: "USD".into(), ..new_auction(1, None) }, 0).unwrap();
-        let err = l.place_bids(a.id, &[bid("x", 10, 5)], "EUR", 1).unwrap_err();
-        assert_eq!(err.to_string(), "auction #1 is priced in USD, not EUR: prices in two currencies cannot meet");
-        l.place_bids(a.id, &[bid("x", 10, 5)], "USD", 1).unwrap();
-        l.settle_auction(a.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
-        assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger_with_offers(fresh, &[100]);
+            let a = l.create_auction(&NewAuction { currency: "USD".into(), ..new_auction(1, None) }, 0).unwrap();
+            let err = l.place_bids(a.id, &[bid("x", 10, 5)], "EUR", 1).unwrap_err();
+            assert_eq!(err.to_string(), "auction #1 is priced in USD, not EUR: prices in two currencies cannot meet");
+            l.place_bids(a.id, &[bid("x", 10, 5)], "USD", 1).unwrap();
+            l.settle_auction(a.id, 2, false, |a, b| clear(a.rps, a.reserve, a.rule, b)).unwrap();
+            assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+        });
     }
 
     #[test]
     fn bids_go_in_whole_or_not_at_all() {
-        let mut l = ledger_with_offers(&[100]);
-        let a = l.create_auction(&new_auction(1, None), 0).unwrap();
-        let bad = [bid("x", 10, 5), NewBid { buyer: "y".into(), rps: 5, min_rps: 9, price: Money(5) }];
-        assert!(l.place_bids(a.id, &bad, "EUR", 1).is_err());
-        assert!(l.auction(a.id).unwrap().1.is_empty());
-        let closing = l.create_auction(&NewAuction { closes_at: Some(50), ..new_auction(1, Some(0)) }, 0);
-        assert!(closing.is_err(), "0 rps");
-        assert!(matches!(l.place_bids(99, &[bid("x", 1, 1)], "EUR", 1), Err(MarketError::NoAuction(99))));
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger_with_offers(fresh, &[100]);
+            let a = l.create_auction(&new_auction(1, None), 0).unwrap();
+            let bad = [bid("x", 10, 5), NewBid { buyer: "y".into(), rps: 5, min_rps: 9, price: Money(5) }];
+            assert!(l.place_bids(a.id, &bad, "EUR", 1).is_err());
+            assert!(l.auction(a.id).unwrap().1.is_empty());
+            let closing = l.create_auction(&NewAuction { closes_at: Some(50), ..new_auction(1, Some(0)) }, 0);
+            assert!(closing.is_err(), "0 rps");
+            assert!(matches!(l.place_bids(99, &[bid("x", 1, 1)], "EUR", 1), Err(MarketError::NoAuction(99))));
+        });
     }
 }

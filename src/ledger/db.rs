@@ -40,20 +40,36 @@ pub enum Dialect {
     Postgres,
 }
 
-/// A value that binds as a parameter on both backends: integers (`i64`, which PostgreSQL
-/// binds to `BIGINT` columns only: the schema uses no other integer type), `f64`, text,
-/// `bool`, and `Option`s of them.
-pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {
+/// A value that binds as a parameter on both backends: `i64` (PostgreSQL binds integers to
+/// `BIGINT` columns only by their width, and the schema has no other integer type, so a
+/// narrower Rust integer is refused here, at compile time, rather than by the server), `f64`,
+/// `bool`, text, and `Option`s of them.
+pub trait Param {
     fn as_sqlite(&self) -> &dyn rusqlite::ToSql;
     fn as_postgres(&self) -> &(dyn postgres::types::ToSql + Sync);
 }
 
-impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {
+macro_rules! params_of {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn as_postgres(&self) -> &(dyn postgres::types::ToSql + Sync) {
+                self
+            }
+        }
+    )*};
+}
+
+params_of!(i64, f64, bool, String, &str, Option<i64>, Option<f64>, Option<bool>, Option<String>, Option<&str>);
+
+impl<T: Param + ?Sized> Param for &T {
     fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
-        self
+        (**self).as_sqlite()
     }
     fn as_postgres(&self) -> &(dyn postgres::types::ToSql + Sync) {
-        self
+        (**self).as_postgres()
     }
 }
 

@@ -93,36 +93,43 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
-    use crate::ledger::Ledger;
     use crate::ledger::usage::UsageSample;
 
     #[test]
     fn a_fresh_ledger_holds_every_invariant_and_a_drifted_counter_is_found() {
-        let mut l = Ledger::open_in_memory().unwrap();
-        l.save_offers(
-            &[crate::ledger::NewOffer { slot: crate::core::window::Window::new(0, 3600).unwrap(), rps: 5 }],
-            0,
-            "t",
-        )
-        .unwrap();
-        l.record_usage(&[UsageSample {
-            server: "a".into(),
-            buyer: "shop".into(),
-            start: 1_795_564_800,
-            seconds: 5,
-            purchased_rps: 10,
-            proxy_answers: 3,
-            fallback_answers: 1,
-            fraction: 0.5,
-            served_requests: Some(40),
-            monitor: "ok".into(),
-        }])
-        .unwrap();
-        assert!(l.check_invariants().unwrap().iter().all(|i| i.violations == 0), "{:?}", l.check_invariants());
-        l.db.execute("UPDATE offers SET sold = 1", crate::ledger::db::args![]).unwrap();
-        l.db.execute("UPDATE usage_rollups SET proxy_answers = 4 WHERE span = 60", crate::ledger::db::args![]).unwrap();
-        let broken: Vec<(&str, i64)> =
-            l.check_invariants().unwrap().iter().filter(|i| i.violations > 0).map(|i| (i.name, i.violations)).collect();
-        assert_eq!(broken, [("sold-counter", 1), ("rollups-equal-samples", 1)]);
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = fresh;
+            l.save_offers(
+                &[crate::ledger::NewOffer { slot: crate::core::window::Window::new(0, 3600).unwrap(), rps: 5 }],
+                0,
+                "t",
+            )
+            .unwrap();
+            l.record_usage(&[UsageSample {
+                server: "a".into(),
+                buyer: "shop".into(),
+                start: 1_795_564_800,
+                seconds: 5,
+                purchased_rps: 10,
+                proxy_answers: 3,
+                fallback_answers: 1,
+                fraction: 0.5,
+                served_requests: Some(40),
+                monitor: "ok".into(),
+            }])
+            .unwrap();
+            assert!(l.check_invariants().unwrap().iter().all(|i| i.violations == 0), "{:?}", l.check_invariants());
+            l.db.execute("UPDATE offers SET sold = 1", crate::ledger::db::args![]).unwrap();
+            l.db.execute("UPDATE usage_rollups SET proxy_answers = 4 WHERE span = 60", crate::ledger::db::args![])
+                .unwrap();
+            let broken: Vec<(&str, i64)> = l
+                .check_invariants()
+                .unwrap()
+                .iter()
+                .filter(|i| i.violations > 0)
+                .map(|i| (i.name, i.violations))
+                .collect();
+            assert_eq!(broken, [("sold-counter", 1), ("rollups-equal-samples", 1)]);
+        });
     }
 }

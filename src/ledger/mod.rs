@@ -40,6 +40,8 @@ pub mod postgres;
 pub mod sales;
 pub mod sqlite;
 pub mod supply;
+#[cfg(test)]
+pub mod test_backends;
 pub mod usage;
 pub mod zone_serials;
 

@@ -100,6 +100,7 @@ fn save(db: &Db, offers: &[NewOffer], measured_at: i64, method: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::test_backends::each_backend;
 
     fn hour(h: i64, rps: i64) -> NewOffer {
         NewOffer { slot: Window::new(h * 3600, 3600).unwrap(), rps }
@@ -107,37 +108,41 @@ mod tests {
 
     #[test]
     fn saves_and_replaces_overlapping_offers() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        let first = ledger.save_offers(&[hour(0, 10), hour(1, 20), hour(2, 30)], 100, "m1").unwrap();
-        assert_eq!(first, SavedOffers { saved: 3, replaced: 0, kept: 0 });
-        let second = ledger.save_offers(&[hour(1, 21), hour(2, 31), hour(3, 41)], 200, "m2").unwrap();
-        assert_eq!(second, SavedOffers { saved: 3, replaced: 2, kept: 0 });
-        let all = ledger.offers(None).unwrap();
-        let rps: Vec<(i64, i64, &str)> = all.iter().map(|o| (o.slot_start / 3600, o.rps, o.method.as_str())).collect();
-        assert_eq!(rps, [(0, 10, "m1"), (1, 21, "m2"), (2, 31, "m2"), (3, 41, "m2")]);
-        let some = ledger.offers(Some(Window::new(3600, 2 * 3600).unwrap())).unwrap();
-        assert_eq!(some.len(), 2);
+        each_backend(|mut ledger| {
+            let first = ledger.save_offers(&[hour(0, 10), hour(1, 20), hour(2, 30)], 100, "m1").unwrap();
+            assert_eq!(first, SavedOffers { saved: 3, replaced: 0, kept: 0 });
+            let second = ledger.save_offers(&[hour(1, 21), hour(2, 31), hour(3, 41)], 200, "m2").unwrap();
+            assert_eq!(second, SavedOffers { saved: 3, replaced: 2, kept: 0 });
+            let all = ledger.offers(None).unwrap();
+            let rps: Vec<(i64, i64, &str)> =
+                all.iter().map(|o| (o.slot_start / 3600, o.rps, o.method.as_str())).collect();
+            assert_eq!(rps, [(0, 10, "m1"), (1, 21, "m2"), (2, 31, "m2"), (3, 41, "m2")]);
+            let some = ledger.offers(Some(Window::new(3600, 2 * 3600).unwrap())).unwrap();
+            assert_eq!(some.len(), 2);
+        });
     }
 
     #[test]
     fn a_coarser_slot_replaces_the_finer_ones_it_covers() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        ledger.save_offers(&[hour(0, 10), hour(1, 20)], 100, "hourly").unwrap();
-        let daily = NewOffer { slot: Window::new(0, 86_400).unwrap(), rps: 5 };
-        assert_eq!(ledger.save_offers(&[daily], 200, "daily").unwrap().replaced, 2);
-        assert_eq!(ledger.offers(None).unwrap().len(), 1);
+        each_backend(|mut ledger| {
+            ledger.save_offers(&[hour(0, 10), hour(1, 20)], 100, "hourly").unwrap();
+            let daily = NewOffer { slot: Window::new(0, 86_400).unwrap(), rps: 5 };
+            assert_eq!(ledger.save_offers(&[daily], 200, "daily").unwrap().replaced, 2);
+            assert_eq!(ledger.offers(None).unwrap().len(), 1);
+        });
     }
 
     #[test]
     fn a_failed_save_writes_nothing() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        ledger.save_offers(&[hour(0, 10)], 100, "m1").unwrap();
-        // The second offer violates `rps >= 0`: the whole batch, including the replacement of
-        // hour 0, must roll back.
-        let err = ledger.save_offers(&[hour(0, 99), hour(1, -1)], 200, "m2");
-        assert!(err.is_err());
-        let all = ledger.offers(None).unwrap();
-        assert_eq!(all.len(), 1);
-        assert_eq!((all[0].rps, all[0].method.as_str()), (10, "m1"));
+        each_backend(|mut ledger| {
+            ledger.save_offers(&[hour(0, 10)], 100, "m1").unwrap();
+            // The second offer violates `rps >= 0`: the whole batch, including the replacement of
+            // hour 0, must roll back.
+            let err = ledger.save_offers(&[hour(0, 99), hour(1, -1)], 200, "m2");
+            assert!(err.is_err());
+            let all = ledger.offers(None).unwrap();
+            assert_eq!(all.len(), 1);
+            assert_eq!((all[0].rps, all[0].method.as_str()), (10, "m1"));
+        });
     }
 }

@@ -521,8 +521,7 @@ mod tests {
         Window::new(0, 2 * 3600).unwrap()
     }
 
-    fn ledger(offered: i64) -> Ledger {
-        let mut l = Ledger::open_in_memory().unwrap();
+    fn ledger(mut l: Ledger, offered: i64) -> Ledger {
         let offers: Vec<NewOffer> =
             (0..2).map(|h| NewOffer { slot: Window::new(h * 3600, 3600).unwrap(), rps: offered }).collect();
         l.save_offers(&offers, 0, "t").unwrap();
@@ -543,64 +542,74 @@ mod tests {
 
     #[test]
     fn asks_are_bounded_by_unsold_capacity_and_trades_are_sales() {
-        let mut l = ledger(100);
-        let mut cache = BookCache::default();
-        l.place_order(&order(Side::Sell, None, 60, 10, TimeInForce::Gtc), 1, &mut cache).unwrap();
-        let err = l.place_order(&order(Side::Sell, None, 41, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
-        assert_eq!(err.to_string(), "only 40 rps are unsold in every slot of 1970-01-01T00:00Z/2h; asked for 41");
-        // An auction cannot take what the ask holds either.
-        let auction = NewAuction {
-            window: window(),
-            rps: Some(41),
-            rule: crate::core::auction::Rule::Uniform,
-            reserve: Money(0),
-            closes_at: None,
-            service: Default::default(),
-            currency: "EUR".into(),
-        };
-        assert!(l.create_auction(&auction, 3).is_err());
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger(fresh, 100);
+            let mut cache = BookCache::default();
+            l.place_order(&order(Side::Sell, None, 60, 10, TimeInForce::Gtc), 1, &mut cache).unwrap();
+            let err = l.place_order(&order(Side::Sell, None, 41, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
+            assert_eq!(err.to_string(), "only 40 rps are unsold in every slot of 1970-01-01T00:00Z/2h; asked for 41");
+            // An auction cannot take what the ask holds either.
+            let auction = NewAuction {
+                window: window(),
+                rps: Some(41),
+                rule: crate::core::auction::Rule::Uniform,
+                reserve: Money(0),
+                closes_at: None,
+                service: Default::default(),
+                currency: "EUR".into(),
+            };
+            assert!(l.create_auction(&auction, 3).is_err());
 
-        let placed = l.place_order(&order(Side::Buy, Some("shop"), 25, 12, TimeInForce::Ioc), 4, &mut cache).unwrap();
-        assert_eq!((placed.trades.len(), placed.rested, placed.cancelled), (1, 0, 0));
-        assert_eq!(
-            (placed.trades[0].rps, placed.trades[0].price, placed.trades[0].seller.as_deref()),
-            (25, Money(10), None)
-        );
-        let sales = l.sales(Some("shop"), None).unwrap();
-        assert_eq!(
-            (sales[0].rps, sales[0].unit_price, sales[0].total, sales[0].mechanism.as_str()),
-            (25, Money(10), Money(500), "order")
-        );
-        // Resale: shop holds 25 and may sell them, not more.
-        let err = l.place_order(&order(Side::Sell, Some("shop"), 26, 20, TimeInForce::Gtc), 5, &mut cache).unwrap_err();
-        assert_eq!(err.to_string(), "shop holds only 25 rps in every slot of 1970-01-01T00:00Z/2h; asked to sell 26");
-        l.place_order(&order(Side::Sell, Some("shop"), 25, 20, TimeInForce::Gtc), 6, &mut cache).unwrap();
-        let resale = l.place_order(&order(Side::Buy, Some("news"), 30, 25, TimeInForce::Gtc), 7, &mut cache).unwrap();
-        // news buys the operator's remaining 35 at 10 first (best price), not shop's at 20.
-        assert_eq!(resale.trades.iter().map(|t| (t.rps, t.price)).collect::<Vec<_>>(), [(30, Money(10))]);
-        let open: Vec<(i64, i64)> = l.orders(true).unwrap().iter().map(|o| (o.id, o.remaining)).collect();
-        assert_eq!(open, [(3, 25), (1, 5)]);
+            let placed =
+                l.place_order(&order(Side::Buy, Some("shop"), 25, 12, TimeInForce::Ioc), 4, &mut cache).unwrap();
+            assert_eq!((placed.trades.len(), placed.rested, placed.cancelled), (1, 0, 0));
+            assert_eq!(
+                (placed.trades[0].rps, placed.trades[0].price, placed.trades[0].seller.as_deref()),
+                (25, Money(10), None)
+            );
+            let sales = l.sales(Some("shop"), None).unwrap();
+            assert_eq!(
+                (sales[0].rps, sales[0].unit_price, sales[0].total, sales[0].mechanism.as_str()),
+                (25, Money(10), Money(500), "order")
+            );
+            // Resale: shop holds 25 and may sell them, not more.
+            let err =
+                l.place_order(&order(Side::Sell, Some("shop"), 26, 20, TimeInForce::Gtc), 5, &mut cache).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "shop holds only 25 rps in every slot of 1970-01-01T00:00Z/2h; asked to sell 26"
+            );
+            l.place_order(&order(Side::Sell, Some("shop"), 25, 20, TimeInForce::Gtc), 6, &mut cache).unwrap();
+            let resale =
+                l.place_order(&order(Side::Buy, Some("news"), 30, 25, TimeInForce::Gtc), 7, &mut cache).unwrap();
+            // news buys the operator's remaining 35 at 10 first (best price), not shop's at 20.
+            assert_eq!(resale.trades.iter().map(|t| (t.rps, t.price)).collect::<Vec<_>>(), [(30, Money(10))]);
+            let open: Vec<(i64, i64)> = l.orders(true).unwrap().iter().map(|o| (o.id, o.remaining)).collect();
+            assert_eq!(open, [(3, 25), (1, 5)]);
+        });
     }
 
     #[test]
     fn a_refused_order_in_a_batch_leaves_no_trace() {
-        let mut l = ledger(100);
-        let batch = [
-            order(Side::Sell, None, 60, 10, TimeInForce::Gtc),
-            order(Side::Sell, None, 50, 10, TimeInForce::Gtc), // only 40 left: refused
-            order(Side::Buy, Some("shop"), 10, 10, TimeInForce::Gtc),
-        ];
-        let mut results = Vec::new();
-        l.place_orders(&batch, 1, &mut BookCache::default(), |i, r| results.push((i, r.map(|p| p.trades.len()))))
-            .unwrap();
-        assert_eq!(results.len(), 3);
-        assert!(matches!(results[0], (0, Ok(0))));
-        assert!(matches!(results[1], (1, Err(MarketError::Oversold { unsold: 40, .. }))));
-        assert!(matches!(results[2], (2, Ok(1))));
-        let kept: Vec<(i64, i64)> = l.orders(false).unwrap().iter().map(|o| (o.id, o.rps)).collect();
-        assert_eq!(kept, [(2, 10), (1, 60)]);
-        let reserved: i64 = l.db.query_row("SELECT MAX(reserved) FROM offers", args![], |r| r.get(0)).unwrap();
-        assert_eq!(reserved, 50, "the refused ask promised nothing");
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger(fresh, 100);
+            let batch = [
+                order(Side::Sell, None, 60, 10, TimeInForce::Gtc),
+                order(Side::Sell, None, 50, 10, TimeInForce::Gtc), // only 40 left: refused
+                order(Side::Buy, Some("shop"), 10, 10, TimeInForce::Gtc),
+            ];
+            let mut results = Vec::new();
+            l.place_orders(&batch, 1, &mut BookCache::default(), |i, r| results.push((i, r.map(|p| p.trades.len()))))
+                .unwrap();
+            assert_eq!(results.len(), 3);
+            assert!(matches!(results[0], (0, Ok(0))));
+            assert!(matches!(results[1], (1, Err(MarketError::Oversold { unsold: 40, .. }))));
+            assert!(matches!(results[2], (2, Ok(1))));
+            let kept: Vec<(i64, i64)> = l.orders(false).unwrap().iter().map(|o| (o.id, o.rps)).collect();
+            assert_eq!(kept, [(2, 10), (1, 60)]);
+            let reserved: i64 = l.db.query_row("SELECT MAX(reserved) FROM offers", args![], |r| r.get(0)).unwrap();
+            assert_eq!(reserved, 50, "the refused ask promised nothing");
+        });
     }
 
     #[test]
@@ -625,25 +634,29 @@ mod tests {
 
     #[test]
     fn a_book_trades_in_one_currency() {
-        let mut l = ledger(100);
-        let mut cache = BookCache::default();
-        let usd = |o: NewOrder| NewOrder { currency: "USD".into(), ..o };
-        l.place_order(&usd(order(Side::Sell, None, 10, 5, TimeInForce::Gtc)), 1, &mut cache).unwrap();
-        let err = l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the book of 1970-01-01T00:00Z/2h is priced in USD, not EUR: prices in two currencies cannot meet"
-        );
-        // A cold cache reads the same from the ledger.
-        let err = l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut BookCache::default());
-        assert!(matches!(err, Err(MarketError::Currency { .. })));
-        let placed =
-            l.place_order(&usd(order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc)), 3, &mut cache).unwrap();
-        assert_eq!(placed.trades.len(), 1);
-        assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
-        // Emptied, the book takes any currency.
-        l.place_order(&order(Side::Sell, None, 10, 5, TimeInForce::Gtc), 4, &mut cache).unwrap();
-        assert_eq!(l.orders(true).unwrap()[0].currency, "EUR");
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger(fresh, 100);
+            let mut cache = BookCache::default();
+            let usd = |o: NewOrder| NewOrder { currency: "USD".into(), ..o };
+            l.place_order(&usd(order(Side::Sell, None, 10, 5, TimeInForce::Gtc)), 1, &mut cache).unwrap();
+            let err =
+                l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut cache).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "the book of 1970-01-01T00:00Z/2h is priced in USD, not EUR: prices in two currencies cannot meet"
+            );
+            // A cold cache reads the same from the ledger.
+            let err =
+                l.place_order(&order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc), 2, &mut BookCache::default());
+            assert!(matches!(err, Err(MarketError::Currency { .. })));
+            let placed =
+                l.place_order(&usd(order(Side::Buy, Some("shop"), 10, 9, TimeInForce::Gtc)), 3, &mut cache).unwrap();
+            assert_eq!(placed.trades.len(), 1);
+            assert_eq!(l.sales(None, None).unwrap()[0].currency, "USD");
+            // Emptied, the book takes any currency.
+            l.place_order(&order(Side::Sell, None, 10, 5, TimeInForce::Gtc), 4, &mut cache).unwrap();
+            assert_eq!(l.orders(true).unwrap()[0].currency, "EUR");
+        });
     }
 
     use crate::ledger::NewAuction;

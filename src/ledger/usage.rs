@@ -37,10 +37,10 @@ impl Ledger {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (server, buyer, start) DO UPDATE SET
                      seconds = excluded.seconds, purchased_rps = excluded.purchased_rps,
-                     proxy_answers = proxy_answers + excluded.proxy_answers,
-                     fallback_answers = fallback_answers + excluded.fallback_answers,
+                     proxy_answers = usage_samples.proxy_answers + excluded.proxy_answers,
+                     fallback_answers = usage_samples.fallback_answers + excluded.fallback_answers,
                      fraction = excluded.fraction,
-                     served_requests = coalesce(served_requests, 0) + excluded.served_requests,
+                     served_requests = coalesce(usage_samples.served_requests, 0) + excluded.served_requests,
                      monitor = excluded.monitor",
                     args![
                         s.server,
@@ -189,7 +189,7 @@ impl Ledger {
 
 /// One buyer's usage in `[from, to)`, as [`Ledger::usage_buckets`] says.
 fn buyer_buckets(db: &Db, buyer: &str, from: i64, to: i64, span: i64) -> Result<Vec<UsageBucket>, LedgerError> {
-    let stored = if span % 300 == 0 { 300 } else { 60 };
+    let stored: i64 = if span % 300 == 0 { 300 } else { 60 };
     let mut buckets: Vec<UsageBucket> = Vec::new();
     // The rollup being merged across servers, then added to its stretch.
     let mut minute: Option<UsageBucket> = None;
@@ -261,28 +261,36 @@ mod tests {
 
     #[test]
     fn records_and_reads_back_by_buyer_and_time() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        ledger.record_usage(&[sample("shop", 100, 3, 4), sample("api", 100, 1, 0), sample("shop", 105, 5, 5)]).unwrap();
-        let shop = ledger.usage(Some("shop"), 0, 1000).unwrap();
-        assert_eq!(shop, vec![sample("shop", 100, 3, 4), sample("shop", 105, 5, 5)]);
-        assert_eq!(ledger.usage(None, 100, 105).unwrap().len(), 2);
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            ledger
+                .record_usage(&[sample("shop", 100, 3, 4), sample("api", 100, 1, 0), sample("shop", 105, 5, 5)])
+                .unwrap();
+            let shop = ledger.usage(Some("shop"), 0, 1000).unwrap();
+            assert_eq!(shop, vec![sample("shop", 100, 3, 4), sample("shop", 105, 5, 5)]);
+            assert_eq!(ledger.usage(None, 100, 105).unwrap().len(), 2);
+        });
     }
 
     #[test]
     fn a_second_write_to_one_interval_adds_its_answers() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        ledger.record_usage(&[sample("shop", 100, 3, 4)]).unwrap();
-        ledger.record_usage(&[sample("shop", 100, 2, 1)]).unwrap();
-        assert_eq!(ledger.usage(Some("shop"), 0, 1000).unwrap(), vec![sample("shop", 100, 5, 5)]);
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            ledger.record_usage(&[sample("shop", 100, 3, 4)]).unwrap();
+            ledger.record_usage(&[sample("shop", 100, 2, 1)]).unwrap();
+            assert_eq!(ledger.usage(Some("shop"), 0, 1000).unwrap(), vec![sample("shop", 100, 5, 5)]);
+        });
     }
 
     #[test]
     fn a_bad_sample_leaves_the_batch_unwritten() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        let mut bad = sample("api", 100, 1, 1);
-        bad.seconds = 0;
-        assert!(ledger.record_usage(&[sample("shop", 100, 3, 4), bad]).is_err());
-        assert!(ledger.usage(None, 0, 1000).unwrap().is_empty());
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            let mut bad = sample("api", 100, 1, 1);
+            bad.seconds = 0;
+            assert!(ledger.record_usage(&[sample("shop", 100, 3, 4), bad]).is_err());
+            assert!(ledger.usage(None, 0, 1000).unwrap().is_empty());
+        });
     }
 
     fn measured(server: &str, start: i64, served: Option<u64>, purchased: i64) -> UsageSample {
@@ -297,45 +305,49 @@ mod tests {
 
     #[test]
     fn samples_roll_up_into_minutes_and_five_minutes_as_they_are_written() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        // 2026-11-25T00:00:00Z; samples at 0, 5 and 60 s, and one in the next bucket (300 s).
-        let t = 1_795_564_800;
-        ledger
-            .record_usage(&[
-                measured("a", t, Some(400), 100),     // 80 rps
-                measured("a", t + 5, Some(600), 100), // 120 rps: 100 above for 5 s
-                measured("a", t + 60, None, 100),     // stale: a gap
-                measured("a", t + 300, Some(50), 100),
-            ])
-            .unwrap();
-        let usage = ledger.usage_buckets(None, t, t + 600, 300).unwrap();
-        assert_eq!(usage.len(), 1);
-        let b = &usage[0].1;
-        assert_eq!(b.len(), 2);
-        assert_eq!((b[0].start, b[0].seconds, b[0].measured_seconds, b[0].served), (t, 15, 10, 1000));
-        assert_eq!((b[0].above_seconds, b[0].above_requests, b[0].peak_rps), (5, 100, Some(120.0)));
-        assert_eq!((b[0].proxy_answers, b[0].fallback_answers, b[0].purchased), (30, 15, 1500));
-        assert_eq!((b[1].start, b[1].served), (t + 300, 50));
-        // The same samples by the minute: 0 and 5 s in the first, 60 s in the second.
-        let minutes = &ledger.usage_buckets(None, t, t + 600, 60).unwrap()[0].1;
-        let got: Vec<(i64, i64, u64)> = minutes.iter().map(|m| (m.start - t, m.seconds, m.served)).collect();
-        assert_eq!(got, [(0, 10, 1000), (60, 5, 0), (300, 5, 50)]);
-        // A server restarted within the interval rewrites it: the rollup follows.
-        ledger.record_usage(&[measured("a", t + 60, Some(700), 100)]).unwrap();
-        let b = &ledger.usage_buckets(Some("shop"), t, t + 300, 300).unwrap()[0].1;
-        assert_eq!((b[0].measured_seconds, b[0].served, b[0].above_requests), (15, 1700, 300));
-        assert_eq!(ledger.usage_end().unwrap(), Some(t + 360));
-        assert_eq!(Ledger::open_in_memory().unwrap().usage_end().unwrap(), None);
-        assert_eq!((b[0].proxy_answers, b[0].seconds), (40, 15));
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            // 2026-11-25T00:00:00Z; samples at 0, 5 and 60 s, and one in the next bucket (300 s).
+            let t = 1_795_564_800;
+            ledger
+                .record_usage(&[
+                    measured("a", t, Some(400), 100),     // 80 rps
+                    measured("a", t + 5, Some(600), 100), // 120 rps: 100 above for 5 s
+                    measured("a", t + 60, None, 100),     // stale: a gap
+                    measured("a", t + 300, Some(50), 100),
+                ])
+                .unwrap();
+            let usage = ledger.usage_buckets(None, t, t + 600, 300).unwrap();
+            assert_eq!(usage.len(), 1);
+            let b = &usage[0].1;
+            assert_eq!(b.len(), 2);
+            assert_eq!((b[0].start, b[0].seconds, b[0].measured_seconds, b[0].served), (t, 15, 10, 1000));
+            assert_eq!((b[0].above_seconds, b[0].above_requests, b[0].peak_rps), (5, 100, Some(120.0)));
+            assert_eq!((b[0].proxy_answers, b[0].fallback_answers, b[0].purchased), (30, 15, 1500));
+            assert_eq!((b[1].start, b[1].served), (t + 300, 50));
+            // The same samples by the minute: 0 and 5 s in the first, 60 s in the second.
+            let minutes = &ledger.usage_buckets(None, t, t + 600, 60).unwrap()[0].1;
+            let got: Vec<(i64, i64, u64)> = minutes.iter().map(|m| (m.start - t, m.seconds, m.served)).collect();
+            assert_eq!(got, [(0, 10, 1000), (60, 5, 0), (300, 5, 50)]);
+            // A server restarted within the interval rewrites it: the rollup follows.
+            ledger.record_usage(&[measured("a", t + 60, Some(700), 100)]).unwrap();
+            let b = &ledger.usage_buckets(Some("shop"), t, t + 300, 300).unwrap()[0].1;
+            assert_eq!((b[0].measured_seconds, b[0].served, b[0].above_requests), (15, 1700, 300));
+            assert_eq!(ledger.usage_end().unwrap(), Some(t + 360));
+            assert_eq!(Ledger::open_in_memory().unwrap().usage_end().unwrap(), None);
+            assert_eq!((b[0].proxy_answers, b[0].seconds), (40, 15));
+        });
     }
 
     #[test]
     fn two_servers_are_the_same_requests_seen_twice_but_their_own_answers() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        let t = 1_795_564_800;
-        ledger.record_usage(&[measured("a", t, Some(500), 100), measured("b", t, Some(495), 100)]).unwrap();
-        let b = &ledger.usage_buckets(None, t, t + 300, 300).unwrap()[0].1[0];
-        assert_eq!((b.served, b.measured_seconds, b.proxy_answers, b.fallback_answers), (500, 5, 20, 10));
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            let t = 1_795_564_800;
+            ledger.record_usage(&[measured("a", t, Some(500), 100), measured("b", t, Some(495), 100)]).unwrap();
+            let b = &ledger.usage_buckets(None, t, t + 300, 300).unwrap()[0].1[0];
+            assert_eq!((b.served, b.measured_seconds, b.proxy_answers, b.fallback_answers), (500, 5, 20, 10));
+        });
     }
 
     #[test]
@@ -347,7 +359,7 @@ mod tests {
         }
         conn.execute_batch(
             "INSERT INTO usage_samples VALUES ('a', 'shop', 1795564800, 5, 100, 10, 5, 0.5, 600, 'ok'),
-                                              ('a', 'shop', 1795564805, 5, 100, 10, 5, 0.7, NULL, 'stale');",
+                                          ('a', 'shop', 1795564805, 5, 100, 10, 5, 0.7, NULL, 'stale');",
         )
         .unwrap();
         super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();

@@ -53,7 +53,6 @@ fn serial_for(latest: Option<(i64, String)>, fingerprint: &str, now: i64) -> (u3
 
 #[cfg(test)]
 mod tests {
-    use crate::ledger::Ledger;
 
     fn zone(fingerprint: &str) -> Vec<(String, String)> {
         vec![("cdn.example.net".into(), fingerprint.into()), ("www.shop.example".into(), "b".into())]
@@ -61,19 +60,21 @@ mod tests {
 
     #[test]
     fn one_serial_per_version_of_the_data_increasing_when_it_changes() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        assert_eq!(ledger.peek_zone_serials(&zone("a"), 1_800_000_000).unwrap(), [1_800_000_000, 1_800_000_000]);
-        let first = ledger.zone_serials(&zone("a"), 1_800_000_000).unwrap();
-        assert_eq!(first, [1_800_000_000, 1_800_000_000]);
-        // The same data later, on another server: the same serial.
-        assert_eq!(ledger.zone_serials(&zone("a"), 1_800_000_500).unwrap(), first);
-        assert_eq!(ledger.peek_zone_serials(&zone("a"), 1_800_000_900).unwrap(), first);
-        assert_eq!(ledger.peek_zone_serials(&zone("x"), 1_700_000_000).unwrap()[0], 1_800_000_001);
-        // Changed data: the clock, which is ahead.
-        assert_eq!(ledger.zone_serials(&zone("c"), 1_800_000_600).unwrap(), [1_800_000_600, 1_800_000_000]);
-        // Changed twice within a second, or a clock behind: one more than the latest.
-        assert_eq!(ledger.zone_serials(&zone("d"), 1_700_000_000).unwrap()[0], 1_800_000_601);
-        // Back to earlier data is a change too: serials never go back.
-        assert_eq!(ledger.zone_serials(&zone("a"), 1_700_000_000).unwrap()[0], 1_800_000_602);
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            assert_eq!(ledger.peek_zone_serials(&zone("a"), 1_800_000_000).unwrap(), [1_800_000_000, 1_800_000_000]);
+            let first = ledger.zone_serials(&zone("a"), 1_800_000_000).unwrap();
+            assert_eq!(first, [1_800_000_000, 1_800_000_000]);
+            // The same data later, on another server: the same serial.
+            assert_eq!(ledger.zone_serials(&zone("a"), 1_800_000_500).unwrap(), first);
+            assert_eq!(ledger.peek_zone_serials(&zone("a"), 1_800_000_900).unwrap(), first);
+            assert_eq!(ledger.peek_zone_serials(&zone("x"), 1_700_000_000).unwrap()[0], 1_800_000_001);
+            // Changed data: the clock, which is ahead.
+            assert_eq!(ledger.zone_serials(&zone("c"), 1_800_000_600).unwrap(), [1_800_000_600, 1_800_000_000]);
+            // Changed twice within a second, or a clock behind: one more than the latest.
+            assert_eq!(ledger.zone_serials(&zone("d"), 1_700_000_000).unwrap()[0], 1_800_000_601);
+            // Back to earlier data is a change too: serials never go back.
+            assert_eq!(ledger.zone_serials(&zone("a"), 1_700_000_000).unwrap()[0], 1_800_000_602);
+        });
     }
 }

@@ -395,3 +395,17 @@ mod tests {
         let _ = std::io::stderr().flush();
     }
 }
+
+impl Cluster {
+    /// A new database copied from `template` (which no session may be connected to); its URL.
+    /// Much faster than migrating a fresh one: a proptest can have one per case.
+    pub fn copy_database(&self, template: &str) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("c{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut admin = self.admin.lock().unwrap_or_else(|e| e.into_inner());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name} TEMPLATE {template}: {e}"));
+        self.url(&name)
+    }
+}
