@@ -73,6 +73,59 @@ impl<T: Param + ?Sized> Param for &T {
     }
 }
 
+/// A value of any column, for copying rows between backends without knowing their types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl Param for Value {
+    fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+        self
+    }
+    fn as_postgres(&self) -> &(dyn postgres::types::ToSql + Sync) {
+        self
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(n) => ValueRef::Integer(*n),
+            Value::Real(x) => ValueRef::Real(*x),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
+    }
+}
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Integer(n) => n.to_sql(ty, out),
+            Value::Real(x) => x.to_sql(ty, out),
+            Value::Text(t) => t.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &postgres::types::Type) -> bool {
+        <i64 as postgres::types::ToSql>::accepts(ty)
+            || <f64 as postgres::types::ToSql>::accepts(ty)
+            || <String as postgres::types::ToSql>::accepts(ty)
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
 /// A column value that reads from both backends.
 pub trait Column: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> {}
 
@@ -93,6 +146,34 @@ pub enum Row<'a> {
 }
 
 impl Row<'_> {
+    /// Column `index`, whatever its type (integers, reals and text: all the ledger has).
+    pub fn value(&self, index: usize) -> Result<Value, LedgerError> {
+        match self {
+            Row::Sqlite(row) => Ok(match row.get_ref(index)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(n) => Value::Integer(n),
+                rusqlite::types::ValueRef::Real(x) => Value::Real(x),
+                rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                rusqlite::types::ValueRef::Blob(_) => return Err(LedgerError::Corrupt("a blob".into())),
+            }),
+            Row::Postgres(row) => {
+                use postgres::types::Type;
+                let ty = row.columns()[index].type_().clone();
+                Ok(match ty {
+                    Type::INT8 => row.try_get::<_, Option<i64>>(index)?.map_or(Value::Null, Value::Integer),
+                    Type::INT4 => {
+                        row.try_get::<_, Option<i32>>(index)?.map_or(Value::Null, |n| Value::Integer(n.into()))
+                    }
+                    Type::FLOAT8 => row.try_get::<_, Option<f64>>(index)?.map_or(Value::Null, Value::Real),
+                    Type::TEXT | Type::VARCHAR => {
+                        row.try_get::<_, Option<String>>(index)?.map_or(Value::Null, Value::Text)
+                    }
+                    other => return Err(LedgerError::Corrupt(format!("a column of type {other}"))),
+                })
+            }
+        }
+    }
+
     /// Column `index`, as `T`.
     pub fn get<T: Column>(&self, index: usize) -> Result<T, LedgerError> {
         match self {
