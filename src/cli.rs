@@ -30,8 +30,9 @@ pub struct Cli {
     #[arg(short, long, global = true, env = "SURPLUS_CONFIG", default_value = "surplus.yaml", value_name = "FILE")]
     pub config: PathBuf,
 
-    /// The ledger (SQLite file); overrides `database:` in the configuration.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides
+    /// `database:` in the configuration.
+    #[arg(long, global = true, value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
 
     /// More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`).
@@ -76,6 +77,9 @@ pub enum Command {
     Report(ReportCommand),
     /// Run the controller on simulated time against caching resolvers, before going live.
     Simulate(SimulateArgs),
+    /// The ledger itself: its schema, its invariants, and moving it to another database.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Write shell completions or man pages (for packagers).
     #[command(subcommand, hide = true)]
     Generate(GenerateCommand),
@@ -86,6 +90,28 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Validate the configuration and print a summary; changes nothing.
     Check(FormatArgs),
+}
+
+/// `surplus ledger …`
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Create the ledger if there is none and bring its schema up to date (every command that
+    /// writes does this too); prints the schema version.
+    Migrate,
+    /// Recount what the ledger keeps incrementally and check its invariants (nothing oversold,
+    /// counters equal a recount, rollups equal their samples); exits 1 if one is broken.
+    Check(FormatArgs),
+    /// Copy the whole ledger into an empty one (SQLite to PostgreSQL, or back), in one
+    /// transaction on the target: ids, sales, samples and rollups as they are.
+    Copy(CopyArgs),
+}
+
+/// `surplus ledger copy`
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The target ledger: an SQLite file (created) or a PostgreSQL URL (an empty database).
+    #[arg(long, value_name = "FILE|URL")]
+    pub to: String,
 }
 
 /// `surplus capacity …`

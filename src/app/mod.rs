@@ -12,6 +12,7 @@ pub mod dns_query;
 pub mod dns_status;
 pub mod dns_zone;
 pub mod generate;
+pub mod ledger;
 pub mod log_inputs;
 pub mod market;
 pub mod orders;
@@ -25,7 +26,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, MarketCommand, ReportCommand,
+    AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, LedgerCommand, MarketCommand,
+    ReportCommand,
 };
 use crate::config::Config;
 use crate::ledger::{Access, Ledger, OpenOptions};
@@ -149,6 +151,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Capacity, now)
         }
         Command::Simulate(args) => simulate::run(args),
+        Command::Ledger(LedgerCommand::Migrate) => ledger::migrate(&load()?, cli.db.as_deref()),
+        Command::Ledger(LedgerCommand::Check(args)) => ledger::check(&load()?, cli.db.as_deref(), args),
+        Command::Ledger(LedgerCommand::Copy(args)) => ledger::copy(&load()?, cli.db.as_deref(), args),
         Command::Generate(command) => generate::run(command),
     }
 }

@@ -237,11 +237,16 @@ impl Ledger {
         Ok(Ledger { db: db::Db::sqlite(conn), reader: None })
     }
 
-    /// The schema version (`PRAGMA user_version`).
+    /// The schema version: `PRAGMA user_version` on SQLite, the latest row of the version
+    /// table on PostgreSQL (the two dialects number their migrations apart).
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
         match self.db.sqlite_conn() {
             Some(conn) => Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?),
-            None => Ok(0),
+            None => self.db.query_row(
+                &format!("SELECT COALESCE(MAX(version), 0) FROM {}", postgres::migrations::VERSION_TABLE),
+                db::args![],
+                |r| r.get(0),
+            ),
         }
     }
 }

@@ -14,6 +14,7 @@ mod faults;
 mod generate;
 mod hardening;
 mod install;
+mod ledger;
 mod ledger_file;
 mod limits;
 mod market;
@@ -21,6 +22,8 @@ mod messages;
 mod money;
 mod nginx;
 mod orders;
+#[path = "../support/pg_cluster.rs"]
+mod pg_cluster;
 mod report;
 mod simulate;
 mod test;

@@ -148,27 +148,70 @@ pub const NOW: &str = "2026-11-30T12:00Z";
 /// A clock after every window the tests sell, for reports of what happened in them.
 pub const AFTER: &str = "2026-12-02T00:00Z";
 
+/// Which database a test's ledger is on: one test body runs on each of [`backends`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite, and PostgreSQL when the test cluster can start (required under
+/// `SURPLUS_REQUIRE_SYSTEM_TESTS=1`).
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if crate::pg_cluster::shared().is_some() {
+        all.push(Backend::Postgres);
+    }
+    all
+}
+
 /// A scratch directory with a ledger in it, holding the example's offers for [`WINDOW`].
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    /// The ledger's PostgreSQL URL; `None`: `ledger.db` in the directory.
+    postgres: Option<String>,
 }
 
 impl Scratch {
     /// An empty scratch directory (no ledger yet).
     pub fn empty() -> Scratch {
-        Scratch { dir: tempfile::tempdir().unwrap() }
+        Scratch { dir: tempfile::tempdir().unwrap(), postgres: None }
+    }
+
+    /// An empty scratch directory whose ledger is on `backend` (an empty database of the test
+    /// cluster for PostgreSQL).
+    pub fn empty_on(backend: Backend) -> Scratch {
+        let postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(crate::pg_cluster::shared().expect("PostgreSQL").fresh_database()),
+        };
+        Scratch { dir: tempfile::tempdir().unwrap(), postgres }
     }
 
     /// A ledger holding the example's offers for [`WINDOW`].
     pub fn with_offers() -> Scratch {
-        let s = Scratch::empty();
+        Scratch::with_offers_on(Backend::Sqlite)
+    }
+
+    /// A ledger on `backend` holding the example's offers for [`WINDOW`].
+    pub fn with_offers_on(backend: Backend) -> Scratch {
+        let s = Scratch::empty_on(backend);
         s.surplus(&["capacity", "measure", "--for", WINDOW, "--save"]).stderr_contains("saved 4 offers").run();
         s
     }
 
-    /// The ledger's path.
+    /// The ledger: its path, or its PostgreSQL URL.
     pub fn db(&self) -> String {
-        self.dir.path().join("ledger.db").display().to_string()
+        match &self.postgres {
+            Some(url) => url.clone(),
+            None => self.dir.path().join("ledger.db").display().to_string(),
+        }
+    }
+
+    /// The ledger, opened for writing (as a test writes what `dns serve` would).
+    pub fn ledger(&self) -> surplus::ledger::Ledger {
+        let location = surplus::ledger::location::Location::parse(&self.db(), Path::new("")).unwrap();
+        surplus::ledger::Ledger::open_location(&location, surplus::ledger::OpenOptions::write("EUR")).unwrap()
     }
 
     /// Writes `text` to a file in the directory.
