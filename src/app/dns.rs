@@ -483,12 +483,26 @@ fn until(due: i64, now: Timestamp) -> Duration {
     Duration::try_from(left).unwrap_or(Duration::ZERO).min(POLL)
 }
 
+/// The most usage samples held while the ledger is unreachable: an hour of 5-second samples
+/// for 200 buyers (about 150 bytes each in memory). The oldest go first beyond it.
+const HELD_SAMPLES: usize = 200 * 720;
+
+/// How long one attempt to reconnect to a lost PostgreSQL ledger may take: the watcher also
+/// steps the controllers, which must not stall for long (the answer path never waits on it).
+const RECONNECT_WAIT: Duration = Duration::from_secs(1);
+
 /// Turns the answer counters into usage samples, one per buyer and `control.interval`, on a
 /// grid of unix time (so samples of several servers line up).
 struct UsageWriter {
     server: String,
     /// Start of the interval being counted.
     start: i64,
+    /// Samples the ledger could not take yet (unreachable, restarting), oldest first, written
+    /// with the next interval's: at most [`HELD_SAMPLES`], the oldest dropped (and counted)
+    /// beyond that.
+    held: std::collections::VecDeque<UsageSample>,
+    /// Samples dropped from `held` since the ledger was last reachable.
+    dropped: u64,
     /// The registries counted: the current generation's, and one a reload replaced, which
     /// serving threads may still count into for a moment, so it is read once more after.
     sources: Vec<Source>,
@@ -517,7 +531,13 @@ impl Source {
 
 impl UsageWriter {
     fn new(server: String, g: &Generation) -> UsageWriter {
-        UsageWriter { server, start: Self::grid(g, Timestamp::now().as_second()), sources: vec![Source::of(g)] }
+        UsageWriter {
+            server,
+            start: Self::grid(g, Timestamp::now().as_second()),
+            sources: vec![Source::of(g)],
+            held: std::collections::VecDeque::new(),
+            dropped: 0,
+        }
     }
 
     fn interval(g: &Generation) -> i64 {
@@ -577,7 +597,8 @@ impl UsageWriter {
             }
             source.counted = totals;
         }
-        let holdings = ledger.holdings_at(self.start)?;
+        // Unreadable (the ledger is down): what the controllers were last told.
+        let holdings = ledger.holdings_at(self.start).ok();
         let samples: Vec<UsageSample> = answers
             .into_iter()
             .map(|(buyer, [proxy, fallback])| {
@@ -587,7 +608,11 @@ impl UsageWriter {
                     start: self.start,
                     seconds,
                     // What the buyer was held to: a best-effort cap is the one in force.
-                    purchased_rps: control.plan.purchased_under(&holdings, &buyer).round() as i64,
+                    purchased_rps: match &holdings {
+                        Some(h) => control.plan.purchased_under(h, &buyer),
+                        None => control.plan.purchased(&buyer),
+                    }
+                    .round() as i64,
                     proxy_answers: proxy,
                     fallback_answers: fallback,
                     fraction: index.map_or(0.0, |j| g.live.fraction(j)),
@@ -598,7 +623,6 @@ impl UsageWriter {
                 }
             })
             .collect();
-        ledger.record_usage(&samples)?;
         // A registry replaced before the previous write has had a whole interval for every
         // serving thread to move on; one replaced since is read once more.
         self.sources.retain(|s| !s.retired);
@@ -608,6 +632,36 @@ impl UsageWriter {
         if !last {
             self.start = Self::grid(g, now);
         }
+        self.record(ledger, samples)
+    }
+
+    /// Records `samples` after those held; holds them all if the ledger cannot take them.
+    fn record(&mut self, ledger: &mut Ledger, samples: Vec<UsageSample>) -> anyhow::Result<()> {
+        let fresh = samples.len();
+        self.held.extend(samples);
+        while self.held.len() > HELD_SAMPLES {
+            self.held.pop_front();
+            self.dropped += 1;
+        }
+        if let Err(e) = ledger.reconnect(RECONNECT_WAIT).map_err(anyhow::Error::from).and_then(|()| {
+            ledger.record_usage(self.held.make_contiguous())?;
+            Ok(())
+        }) {
+            let dropped = match self.dropped {
+                0 => String::new(),
+                n => format!(", {n} older ones dropped"),
+            };
+            return Err(e.context(format!("holding {} usage samples until it is back{dropped}", self.held.len())));
+        }
+        let earlier = self.held.len() - fresh;
+        if earlier > 0 {
+            tracing::info!(
+                "the ledger is back: wrote {earlier} usage samples held while it was unreachable ({} dropped)",
+                self.dropped
+            );
+        }
+        self.held.clear();
+        self.dropped = 0;
         Ok(())
     }
 }

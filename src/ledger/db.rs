@@ -244,6 +244,14 @@ impl Db {
         }
     }
 
+    /// Whether the connection is gone (PostgreSQL: the server closed it or went away).
+    pub fn is_closed(&self) -> bool {
+        match &self.backend {
+            Backend::Sqlite(_) => false,
+            Backend::Postgres(pg) => pg.borrow().client.is_closed(),
+        }
+    }
+
     /// The SQLite connection, for what only SQLite has (pragmas, its migrations).
     pub fn sqlite_conn(&self) -> Option<&rusqlite::Connection> {
         match &self.backend {

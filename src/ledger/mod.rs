@@ -224,6 +224,20 @@ impl Ledger {
         }
     }
 
+    /// Opens a new connection if the PostgreSQL one was lost (the server restarted, the
+    /// session was terminated), trying for at most `wait`; nothing to do on SQLite, or while
+    /// the connection is up. Not migrated again: it was current when first opened.
+    pub fn reconnect(&mut self, wait: Duration) -> Result<(), LedgerError> {
+        if !self.db.is_closed() {
+            return Ok(());
+        }
+        let Some(Reader::Postgres(url, sources)) = &self.reader else { return Ok(()) };
+        let client = postgres::connect(url, sources, wait)?;
+        tracing::info!("ledger {url}: reconnected");
+        self.db = db::Db::postgres(client);
+        Ok(())
+    }
+
     /// Which SQL the ledger's database speaks.
     pub fn dialect(&self) -> db::Dialect {
         self.db.dialect()

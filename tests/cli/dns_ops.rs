@@ -406,3 +406,58 @@ fn every_server_of_the_same_zone_data_serves_the_same_serial_rfc1035_s3_3_13() {
     again.signal(libc::SIGHUP);
     eventually(5, "the reload's serial", || serial(&again, "cdn.example.net.") > second);
 }
+
+/// The ledger on PostgreSQL goes away in the middle of `dns serve` (its session terminated and
+/// the database closed to new connections, as during a restart; the test's cluster serves
+/// other tests, so it is not itself restarted) and comes back: the server keeps answering,
+/// holds the usage samples it cannot write, reconnects, writes them, and every answer is in the
+/// ledger exactly once.
+#[test]
+fn usage_written_while_a_postgres_ledger_was_away_is_held_and_written_when_it_is_back() {
+    use crate::test::{Backend, backends};
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let scratch = Scratch::empty_on(Backend::Postgres);
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
+    );
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    let news = |server: &Server| addresses(&server.query("news.example.org.", RecordType::A));
+    let mut sent = 0;
+    let mut ask = |server: &Server, n: usize| {
+        for _ in 0..n {
+            assert!(["127.0.0.21", "127.0.0.22"].contains(&news(server)[0].as_str()));
+            sent += 1;
+        }
+    };
+    ask(&server, 10);
+    let url = scratch.db();
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let cluster = crate::pg_cluster::shared().unwrap();
+    let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls).unwrap();
+    admin.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).unwrap();
+    admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", &[&name]).unwrap();
+    // Answers go on while the ledger is away, and their samples are held.
+    ask(&server, 20);
+    server.wait_for_log("usage samples until it is back");
+    ask(&server, 5);
+    std::thread::sleep(Duration::from_millis(1500));
+    ask(&server, 5);
+    admin.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).unwrap();
+    server.wait_for_log("while it was unreachable");
+    ask(&server, 7);
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    let mut ledger = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let row = ledger
+        .query_one(
+            "SELECT sum(proxy_answers)::bigint, sum(fallback_answers)::bigint FROM usage_samples WHERE buyer = 'news'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{}", server.log());
+    assert!(server.log().contains("reconnected"), "{}", server.log());
+}
