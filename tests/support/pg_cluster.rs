@@ -215,7 +215,8 @@ fn bin_dir() -> Option<PathBuf> {
 /// `postgres` when we are root (initdb refuses root), else ourselves.
 fn run_as() -> Result<RunAs, String> {
     let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
-    let entries: Vec<Vec<&str>> = passwd.lines().map(|l| l.split(':').collect()).filter(|f: &Vec<&str>| f.len() > 3).collect();
+    let entries: Vec<Vec<&str>> =
+        passwd.lines().map(|l| l.split(':').collect()).filter(|f: &Vec<&str>| f.len() > 3).collect();
     let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0);
     if uid != 0 {
         let name = entries
@@ -388,10 +389,7 @@ mod tests {
         let mut ca = postgres::Client::connect(&a, postgres::NoTls).unwrap();
         ca.batch_execute("CREATE TABLE only_here (x BIGINT)").unwrap();
         let mut cb = postgres::Client::connect(&b, postgres::NoTls).unwrap();
-        let n: i64 = cb
-            .query_one("SELECT count(*) FROM pg_tables WHERE tablename = 'only_here'", &[])
-            .unwrap()
-            .get(0);
+        let n: i64 = cb.query_one("SELECT count(*) FROM pg_tables WHERE tablename = 'only_here'", &[]).unwrap().get(0);
         assert_eq!(n, 0);
         eprintln!("cluster started in {:?}; a fresh database in {one:?}", cluster.started_in);
         let _ = std::io::stderr().flush();

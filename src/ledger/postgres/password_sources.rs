@@ -59,7 +59,8 @@ impl PasswordSources {
 
 /// A password file's first line, without its line ending.
 fn read_password_file(path: &Path) -> Result<Vec<u8>, ConnectError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ConnectError::PasswordFile { path: path.into(), error })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|error| ConnectError::PasswordFile { path: path.into(), error })?;
     let line = text.lines().next().unwrap_or_default();
     Ok(line.as_bytes().to_vec())
 }

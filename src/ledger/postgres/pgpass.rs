@@ -29,11 +29,7 @@ impl PgPass {
     /// Parses a password file's text. Lines with fewer than five fields are skipped (libpq
     /// skips them too).
     pub fn parse(text: &str) -> PgPass {
-        let entries = text
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(fields)
-            .collect();
+        let entries = text.lines().filter(|line| !line.starts_with('#')).filter_map(fields).collect();
         PgPass { entries }
     }
 
@@ -115,7 +111,8 @@ fn field(text: String, raw_star: bool) -> Option<String> {
 mod tests {
     use super::*;
 
-    const KEY: PgPassKey<'static> = PgPassKey { host: "db.example.net", port: 5432, dbname: "surplus", user: "surplus" };
+    const KEY: PgPassKey<'static> =
+        PgPassKey { host: "db.example.net", port: 5432, dbname: "surplus", user: "surplus" };
 
     #[test]
     fn the_first_matching_line_wins() {
@@ -159,7 +156,9 @@ db.example.net:5432:surplus:surplus:first
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pgpass");
         std::fs::write(&path, "*:*:*:*:secret\n").unwrap();
-        for (mode, found) in [(0o600, true), (0o400, true), (0o640, false), (0o604, false), (0o700, true), (0o610, false)] {
+        for (mode, found) in
+            [(0o600, true), (0o400, true), (0o640, false), (0o604, false), (0o700, true), (0o610, false)]
+        {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
             let got = PgPass::load(&path).and_then(|f| f.find(KEY).map(str::to_string));
             assert_eq!(got.is_some(), found, "mode {mode:o}");

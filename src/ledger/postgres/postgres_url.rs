@@ -195,7 +195,8 @@ mod tests {
 
     #[test]
     fn takes_libpq_url_parts() {
-        let url = parse("postgresql://surplus:s3cret@db.example.net:6543/ledger?connect_timeout=3&application_name=dns");
+        let url =
+            parse("postgresql://surplus:s3cret@db.example.net:6543/ledger?connect_timeout=3&application_name=dns");
         assert_eq!((url.user(), url.dbname(), url.port()), ("surplus", "ledger", 6543));
         assert_eq!(url.endpoint(), "db.example.net:6543");
         assert_eq!(url.config().get_password(), Some(&b"s3cret"[..]));
@@ -226,12 +227,16 @@ mod tests {
 
     #[test]
     fn takes_sslmode_and_sslrootcert_out_of_the_query() {
-        let url = parse("postgres://u@h/d?sslmode=verify-ca&sslrootcert=%2Fetc%2Fca%20dir%2Froot.crt&application_name=x");
+        let url =
+            parse("postgres://u@h/d?sslmode=verify-ca&sslrootcert=%2Fetc%2Fca%20dir%2Froot.crt&application_name=x");
         assert_eq!(url.ssl_mode(), SslMode::VerifyCa);
         assert_eq!(url.root_cert(), Some(Path::new("/etc/ca dir/root.crt")));
         assert_eq!(url.config().get_ssl_mode(), postgres::config::SslMode::Require);
         assert_eq!(url.config().get_application_name(), Some("x"));
-        assert_eq!(parse("postgres://u@h/d?sslmode=disable").config().get_ssl_mode(), postgres::config::SslMode::Disable);
+        assert_eq!(
+            parse("postgres://u@h/d?sslmode=disable").config().get_ssl_mode(),
+            postgres::config::SslMode::Disable
+        );
     }
 
     #[test]
@@ -255,7 +260,11 @@ mod tests {
         );
         assert_eq!(err("mysql://u@h/d"), "invalid ledger URL: it must start with postgres:// or postgresql://");
         assert_eq!(err("postgres://u@h/d?sslrootcert=%zz"), "invalid ledger URL: bad percent-encoding in \"%zz\"");
-        assert!(err("postgres://u@h/d?frobnicate=1").contains("frobnicate"), "{}", err("postgres://u@h/d?frobnicate=1"));
+        assert!(
+            err("postgres://u@h/d?frobnicate=1").contains("frobnicate"),
+            "{}",
+            err("postgres://u@h/d?frobnicate=1")
+        );
         assert!(err("postgres://u@h:notaport/d").starts_with("invalid ledger URL: "));
     }
 }
