@@ -202,14 +202,24 @@ fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path) -> Result<(u16, ChildStd
     Err(last)
 }
 
-/// The PostgreSQL 15 binaries: Debian's directory, else wherever `initdb` is on the PATH.
+/// The PostgreSQL binaries: Debian's directory for 15 (what CI installs), else another
+/// version's there (the newest), else wherever `initdb` is on the PATH.
 fn bin_dir() -> Option<PathBuf> {
-    let debian = PathBuf::from("/usr/lib/postgresql/15/bin");
-    if debian.join("initdb").exists() {
-        return Some(debian);
+    let has_tools = |d: &Path| d.join("initdb").exists() && d.join("postgres").exists();
+    let debian = Path::new("/usr/lib/postgresql");
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(debian)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
+        .filter(|(_, bin)| has_tools(bin))
+        .collect();
+    versions.sort_by_key(|(v, _)| (*v == 15, *v));
+    if let Some((_, bin)) = versions.pop() {
+        return Some(bin);
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).find(|d| d.join("initdb").exists() && d.join("postgres").exists())
+    std::env::split_paths(&path).find(|d| has_tools(d))
 }
 
 /// `postgres` when we are root (initdb refuses root), else ourselves.
@@ -319,7 +329,7 @@ fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16) -> Result<Chi
     cmd.stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)
-        // Its own process group: a ^C to the test run reaches the watchdog, which stops it.
+        // Its own process group, out of a ^C's way: the watchdog stops it.
         .process_group(0)
         .spawn()
         .map_err(|e| format!("postgres: {e}"))
@@ -328,9 +338,13 @@ fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16) -> Result<Chi
 /// A shell that waits for the end of this process (EOF on its stdin), then stops the server and
 /// removes the directory.
 fn spawn_watchdog(dir: &Path, server: u32) -> Result<ChildStdin, String> {
+    // A ^C to the test run reaches the shell too: it ignores that and stops the server once the
+    // test process has gone. The server is our child, not the shell's: once this process is gone nobody may reap it
+    // soon, so a zombie counts as stopped (`kill -0` alone would wait for the reaper).
     let script = format!(
-        "read _ignored; kill -QUIT {server} 2>/dev/null; \
-         while kill -0 {server} 2>/dev/null; do sleep 0.05; done; rm -rf '{}'",
+        "trap '' INT TERM HUP; read _ignored; kill -QUIT {server} 2>/dev/null; \
+         while [ -e /proc/{server} ] && ! grep -q '^State:[[:space:]]*Z' /proc/{server}/status 2>/dev/null; \
+         do sleep 0.02; done; rm -rf '{}'",
         dir.display()
     );
     let mut child = Command::new("sh")
