@@ -99,7 +99,7 @@ fn tls_error(url: &PostgresUrl, reason: String) -> ConnectError {
 mod tests {
     use super::super::connect::connect;
     use super::super::password_sources::PasswordSources;
-    use super::super::pg_cluster::{self, CERT_HOST, Cluster, TLS_ROLE};
+    use super::super::pg_cluster::{self, CERT_HOST, Cluster, PASSWORD, PASSWORD_ROLE, TLS_ROLE};
     use super::*;
 
     const WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -178,6 +178,21 @@ mod tests {
         assert_eq!(encrypted(&url(cluster, user, "any.name", "sslmode=require")), Ok(true));
         assert_eq!(encrypted(&url(cluster, user, "any.name", "sslmode=prefer")), Ok(true));
         assert_eq!(encrypted(&url(cluster, user, "any.name", "sslmode=disable")), Ok(false));
+    }
+
+    #[test]
+    fn a_password_goes_over_tls_with_channel_binding() {
+        let Some(cluster) = pg_cluster::shared() else { return };
+        let with_password = format!("{PASSWORD_ROLE}:{}", PASSWORD.replace(' ', "%20"));
+        for mode in ["require", "verify-full"] {
+            let params = format!("sslmode={mode}&channel_binding=require&{}", root(cluster));
+            assert_eq!(encrypted(&url(cluster, &with_password, CERT_HOST, &params)), Ok(true), "{mode}");
+        }
+        let wrong = url(cluster, &format!("{PASSWORD_ROLE}:wrong"), CERT_HOST, "sslmode=require");
+        assert_eq!(
+            encrypted(&wrong),
+            Err(format!("the ledger at localhost:{} refused the password of user {PASSWORD_ROLE}", cluster.port))
+        );
     }
 
     #[test]
