@@ -15,6 +15,7 @@ use postgres::error::SqlState;
 use super::connect_error::ConnectError;
 use super::password_sources::PasswordSources;
 use super::postgres_url::PostgresUrl;
+use super::schema_error::describe;
 use super::tls;
 
 /// One attempt's bound, when the URL sets no `connect_timeout`.
@@ -89,7 +90,7 @@ pub fn classify(url: &PostgresUrl, e: &postgres::Error) -> ConnectError {
     if text.starts_with("invalid configuration") && cause == "password missing" {
         return ConnectError::NoPassword { at, user };
     }
-    ConnectError::Server { at, reason: text }
+    ConnectError::Server { at, reason: describe(e) }
 }
 
 /// "connection refused", "timed out", … without Rust's "(os error N)".

@@ -476,6 +476,13 @@ mod tests {
     }
 
     #[test]
+    fn a_database_error_reads_as_the_servers_message() {
+        let Some(mut client) = fresh() else { return };
+        let err: SchemaError = client.batch_execute("SELEC 1").unwrap_err().into();
+        assert_eq!(err.to_string(), "ledger: syntax error at or near \"SELEC\" (SQLSTATE 42601)");
+    }
+
+    #[test]
     fn currency_codes_are_checked_with_sqlites_message() {
         let Some(mut client) = fresh() else { return };
         migrate(&mut client).unwrap();
@@ -540,7 +547,10 @@ mod tests {
     /// The PostgreSQL triggers keep exactly what SQLite's keep, on the same statements.
     #[test]
     fn triggers_keep_what_sqlites_keep() {
-        let Some(mut pg) = fresh() else { return };
+        // In a schema of its own, which also shows the trigger functions find their tables by
+        // the connection's search_path.
+        let Some(cluster) = pg_cluster::shared() else { return };
+        let mut pg = postgres::Client::connect(&cluster.fresh_schema(), postgres::NoTls).unwrap();
         migrate(&mut pg).unwrap();
         pg.batch_execute(EXERCISE).unwrap();
         let sqlite = rusqlite::Connection::open_in_memory().unwrap();
