@@ -32,6 +32,10 @@ pub fn connect(url: &PostgresUrl, sources: &PasswordSources, wait: Duration) -> 
     if let Some(password) = sources.password_for(url)? {
         config.password(password);
     }
+    // So an operator's `pg_stat_activity` says whose connections these are.
+    if config.get_application_name().is_none() {
+        config.application_name("surplus");
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(DEFAULT_CONNECT_TIMEOUT.min(wait.max(Duration::from_secs(1))));
     }
@@ -148,8 +152,15 @@ mod tests {
     fn a_trusted_user_connects() {
         let Some(cluster) = pg_cluster::shared() else { return };
         let mut client = connect(&url(cluster, &cluster.user, None, "postgres"), &none(), WAIT).unwrap();
-        let one: i32 = client.query_one("SELECT 1", &[]).unwrap().get(0);
-        assert_eq!(one, 1);
+        let name: String = client.query_one("SELECT current_setting('application_name')", &[]).unwrap().get(0);
+        assert_eq!(name, "surplus");
+        let url = PostgresUrl::parse(&format!(
+            "postgres://{}@127.0.0.1:{}/postgres?application_name=dns-1",
+            cluster.user, cluster.port
+        ));
+        let mut client = connect(&url.unwrap(), &none(), WAIT).unwrap();
+        let name: String = client.query_one("SELECT current_setting('application_name')", &[]).unwrap().get(0);
+        assert_eq!(name, "dns-1");
     }
 
     #[test]
