@@ -175,7 +175,7 @@ enum Reader {
     /// A `file:…?immutable=1` URI.
     Immutable(String),
     /// The PostgreSQL database, and where its password came from.
-    Postgres(postgres::PostgresUrl, postgres::PasswordSources),
+    Postgres(Box<postgres::PostgresUrl>, postgres::PasswordSources),
 }
 
 /// An open ledger, at the current schema.
@@ -276,7 +276,8 @@ impl Reader {
 
     fn connect_sqlite(&self) -> Result<Connection, rusqlite::Error> {
         let conn = match self {
-            Reader::Postgres(..) => unreachable!("an SQLite connection to a PostgreSQL ledger"),
+            // Not asked for: a PostgreSQL ledger's readers go through `connect`.
+            Reader::Postgres(url, _) => return Err(rusqlite::Error::InvalidPath(url.to_string().into())),
             Reader::File(path) => Connection::open_with_flags(path, FILE_FLAGS | OpenFlags::SQLITE_OPEN_READ_ONLY)?,
             Reader::Immutable(uri) => Connection::open_with_flags(
                 uri,
@@ -295,7 +296,7 @@ fn open_postgres(
     access: Access,
 ) -> Result<Ledger, LedgerError> {
     let client = connect_postgres(url, &sources, access)?;
-    Ok(Ledger { db: db::Db::postgres(client), reader: Some(Reader::Postgres(url.clone(), sources)) })
+    Ok(Ledger { db: db::Db::postgres(client), reader: Some(Reader::Postgres(Box::new(url.clone()), sources)) })
 }
 
 /// A connection to a PostgreSQL ledger, migrated (writers) or checked current (readers). A

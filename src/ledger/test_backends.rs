@@ -6,7 +6,6 @@
 //! (`CREATE DATABASE … TEMPLATE`), so a proptest can afford one per case.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use super::location::Location;
 use super::postgres::pg_cluster;
@@ -50,17 +49,12 @@ impl Backend {
     }
 }
 
-/// The URL of a new database copied from the migrated template.
+/// The URL of a new database copied from a migrated template.
 pub fn fresh_postgres_url() -> String {
-    static TEMPLATE: OnceLock<String> = OnceLock::new();
     let cluster = pg_cluster::shared().expect("PostgreSQL");
-    let template = TEMPLATE.get_or_init(|| {
-        let url = cluster.fresh_database();
-        let location = Location::parse(&url, Path::new("")).expect("the cluster's URL");
-        drop(Ledger::open_location(&location, OpenOptions::write("EUR")).expect("the template ledger"));
-        url.rsplit('/').next().expect("a database name").to_string()
-    });
-    cluster.copy_database(template)
+    cluster.fresh_database_like("ledger", |client| {
+        super::postgres::migrations::migrate(client).expect("the template ledger");
+    })
 }
 
 /// A ledger of `backend` with rows in every table: offers, a settled and an open auction with

@@ -15,6 +15,7 @@ use postgres::error::SqlState;
 use super::connect_error::ConnectError;
 use super::password_sources::PasswordSources;
 use super::postgres_url::PostgresUrl;
+use super::schema_error::describe;
 use super::tls;
 
 /// One attempt's bound, when the URL sets no `connect_timeout`.
@@ -30,6 +31,10 @@ pub fn connect(url: &PostgresUrl, sources: &PasswordSources, wait: Duration) -> 
     let mut config = url.config().clone();
     if let Some(password) = sources.password_for(url)? {
         config.password(password);
+    }
+    // So an operator's `pg_stat_activity` says whose connections these are.
+    if config.get_application_name().is_none() {
+        config.application_name("surplus");
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(DEFAULT_CONNECT_TIMEOUT.min(wait.max(Duration::from_secs(1))));
@@ -89,7 +94,7 @@ pub fn classify(url: &PostgresUrl, e: &postgres::Error) -> ConnectError {
     if text.starts_with("invalid configuration") && cause == "password missing" {
         return ConnectError::NoPassword { at, user };
     }
-    ConnectError::Server { at, reason: text }
+    ConnectError::Server { at, reason: describe(e) }
 }
 
 /// "connection refused", "timed out", … without Rust's "(os error N)".
@@ -115,4 +120,124 @@ fn tls_reason(e: &postgres::Error) -> String {
         source = s.source();
     }
     reason
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::super::pg_cluster::{self, Cluster, PASSWORD, PASSWORD_ROLE};
+    use super::*;
+
+    const WAIT: Duration = Duration::from_millis(600);
+
+    /// `postgres://USER[:PASSWORD]@127.0.0.1:PORT/DB`.
+    fn url(cluster: &Cluster, user: &str, password: Option<&str>, db: &str) -> PostgresUrl {
+        let password = password.map(|p| format!(":{}", p.replace(' ', "%20"))).unwrap_or_default();
+        PostgresUrl::parse(&format!("postgres://{user}{password}@127.0.0.1:{}/{db}", cluster.port)).unwrap()
+    }
+
+    fn error(url: &PostgresUrl, sources: &PasswordSources) -> String {
+        match connect(url, sources, WAIT) {
+            Ok(_) => panic!("{url}: connected"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn none() -> PasswordSources {
+        PasswordSources::default()
+    }
+
+    #[test]
+    fn a_trusted_user_connects() {
+        let Some(cluster) = pg_cluster::shared() else { return };
+        let mut client = connect(&url(cluster, &cluster.user, None, "postgres"), &none(), WAIT).unwrap();
+        let name: String = client.query_one("SELECT current_setting('application_name')", &[]).unwrap().get(0);
+        assert_eq!(name, "surplus");
+        let url = PostgresUrl::parse(&format!(
+            "postgres://{}@127.0.0.1:{}/postgres?application_name=dns-1",
+            cluster.user, cluster.port
+        ));
+        let mut client = connect(&url.unwrap(), &none(), WAIT).unwrap();
+        let name: String = client.query_one("SELECT current_setting('application_name')", &[]).unwrap().get(0);
+        assert_eq!(name, "dns-1");
+    }
+
+    #[test]
+    fn nothing_listening_is_one_line_after_a_bounded_wait() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let url = PostgresUrl::parse(&format!("postgres://surplus@127.0.0.1:{port}/surplus")).unwrap();
+        let begun = Instant::now();
+        let err = error(&url, &none());
+        assert_eq!(err, format!("cannot reach the ledger at 127.0.0.1:{port}: connection refused"));
+        // Retried for the wait, and not much longer.
+        let took = begun.elapsed();
+        assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn a_server_that_comes_up_during_the_wait_is_reached() {
+        let Some(cluster) = pg_cluster::shared() else { return };
+        // A port that starts forwarding to the cluster only after a while.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let target = cluster.port;
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(400));
+            let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+            let (client, _) = listener.accept().unwrap();
+            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut upstream, mut downstream) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || std::io::copy(&mut upstream, &mut downstream));
+            let (mut from, mut to) = (server, client);
+            let _ = std::io::copy(&mut from, &mut to);
+        });
+        let url = PostgresUrl::parse(&format!("postgres://{}@127.0.0.1:{port}/postgres?sslmode=disable", cluster.user))
+            .unwrap();
+        let mut client = connect(&url, &none(), Duration::from_secs(5)).unwrap();
+        assert_eq!(client.query_one("SELECT 2", &[]).unwrap().get::<_, i32>(0), 2);
+    }
+
+    #[test]
+    fn a_wrong_password_a_missing_one_a_missing_role_and_database_are_one_line_each() {
+        let Some(cluster) = pg_cluster::shared() else { return };
+        let at = format!("127.0.0.1:{}", cluster.port);
+        assert_eq!(
+            error(&url(cluster, PASSWORD_ROLE, Some("wrong"), "postgres"), &none()),
+            format!("the ledger at {at} refused the password of user {PASSWORD_ROLE}")
+        );
+        assert_eq!(
+            error(&url(cluster, PASSWORD_ROLE, None, "postgres"), &none()),
+            format!(
+                "the ledger at {at} asks user {PASSWORD_ROLE} for a password and none was given (in the URL, password_file:, PGPASSWORD or ~/.pgpass)"
+            )
+        );
+        assert_eq!(
+            error(&url(cluster, "ghost", None, "postgres"), &none()),
+            format!("the ledger at {at} has no role ghost")
+        );
+        assert_eq!(
+            error(&url(cluster, &cluster.user, None, "no_such_db"), &none()),
+            format!("the ledger at {at} has no database no_such_db")
+        );
+    }
+
+    #[test]
+    fn the_password_comes_from_each_source() {
+        let Some(cluster) = pg_cluster::shared() else { return };
+        connect(&url(cluster, PASSWORD_ROLE, Some(PASSWORD), "postgres"), &none(), WAIT).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("password");
+        std::fs::write(&file, format!("{PASSWORD}\n")).unwrap();
+        let plain = url(cluster, PASSWORD_ROLE, None, "postgres");
+        connect(&plain, &PasswordSources { password_file: Some(file), ..none() }, WAIT).unwrap();
+        connect(&plain, &PasswordSources { pgpassword: Some(PASSWORD.into()), ..none() }, WAIT).unwrap();
+        let pgpass = dir.path().join("pgpass");
+        std::fs::write(&pgpass, format!("127.0.0.1:{}:*:{PASSWORD_ROLE}:{PASSWORD}\n", cluster.port)).unwrap();
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let sources = PasswordSources { pgpassfile: Some(pgpass.clone()), ..none() };
+        connect(&plain, &sources, WAIT).unwrap();
+        // Readable by others: ignored, so no password.
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(error(&plain, &sources).contains("none was given"));
+    }
 }

@@ -362,3 +362,240 @@ pub fn state(client: &mut impl postgres::GenericClient) -> Result<State, SchemaE
     };
     Ok(State::Foreign(format!("a PostgreSQL database with {listed} and no {VERSION_TABLE}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::pg_cluster;
+    use super::*;
+
+    fn fresh() -> Option<postgres::Client> {
+        let cluster = pg_cluster::shared()?;
+        Some(postgres::Client::connect(&cluster.fresh_database(), postgres::NoTls).unwrap())
+    }
+
+    fn versions(client: &mut postgres::Client) -> Vec<i64> {
+        client
+            .query(&format!("SELECT version FROM {VERSION_TABLE} ORDER BY version"), &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
+    /// Every object's definition in the current schema, to see a migration changed nothing.
+    fn objects(client: &mut postgres::Client) -> Vec<String> {
+        client
+            .query(
+                "SELECT c.relkind::text || ' ' || c.relname || ' ' || coalesce(pg_get_indexdef(c.oid), '')
+                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = current_schema()
+                 UNION ALL SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal
+                 ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
+    #[test]
+    fn migrates_a_new_database_and_twice_is_a_no_op() {
+        let Some(mut client) = fresh() else { return };
+        assert_eq!(state(&mut client).unwrap(), State::Empty);
+        assert!(matches!(check_current(&mut client), Err(SchemaError::Empty)));
+        migrate(&mut client).unwrap();
+        assert_eq!(state(&mut client).unwrap(), State::Ledger(known()));
+        check_current(&mut client).unwrap();
+        let before = objects(&mut client);
+        assert!(before.len() > 20, "{before:?}");
+        migrate(&mut client).unwrap();
+        assert_eq!(objects(&mut client), before);
+        assert_eq!(versions(&mut client), (1..=known()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn two_processes_migrating_at_once_migrate_once() {
+        let Some(cluster) = pg_cluster::shared() else { return };
+        let url = cluster.fresh_database();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (url, barrier) = (url.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    barrier.wait();
+                    migrate(&mut client).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), Ok(()));
+        }
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        assert_eq!(versions(&mut client), (1..=known()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn refuses_a_foreign_database_and_touches_nothing() {
+        let Some(mut client) = fresh() else { return };
+        client
+            .batch_execute("CREATE TABLE customers (id BIGINT); CREATE VIEW vip AS SELECT * FROM customers;")
+            .unwrap();
+        let err = migrate(&mut client).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "not a surplus ledger (a PostgreSQL database with tables customers, vip and no surplus_schema_version)"
+        );
+        assert_eq!(check_current(&mut client).unwrap_err().to_string(), err);
+        let n: i64 =
+            client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[]).unwrap().get(0);
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn refuses_a_newer_ledger_and_a_reader_wants_a_current_one() {
+        let Some(mut client) = fresh() else { return };
+        client
+            .batch_execute(&format!(
+                "CREATE TABLE {VERSION_TABLE} (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ)"
+            ))
+            .unwrap();
+        assert_eq!(
+            check_current(&mut client).unwrap_err().to_string(),
+            format!(
+                "the ledger needs migration (schema version 0, this surplus's is {}); run surplus ledger migrate, or any writing command",
+                known()
+            )
+        );
+        client.batch_execute(&format!("INSERT INTO {VERSION_TABLE} (version) VALUES (99)")).unwrap();
+        let expected =
+            format!("the ledger's schema version 99 is newer than this surplus knows ({}); upgrade surplus", known());
+        assert_eq!(migrate(&mut client).unwrap_err().to_string(), expected);
+        assert_eq!(check_current(&mut client).unwrap_err().to_string(), expected);
+    }
+
+    #[test]
+    fn a_database_error_reads_as_the_servers_message() {
+        let Some(mut client) = fresh() else { return };
+        let err: SchemaError = client.batch_execute("SELEC 1").unwrap_err().into();
+        assert_eq!(err.to_string(), "ledger: syntax error at or near \"SELEC\" (SQLSTATE 42601)");
+    }
+
+    #[test]
+    fn currency_codes_are_checked_with_sqlites_message() {
+        let Some(mut client) = fresh() else { return };
+        migrate(&mut client).unwrap();
+        let sale = "INSERT INTO sales (buyer, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at";
+        let err =
+            client.batch_execute(&format!("{sale}) VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0)")).unwrap_err();
+        let db = err.as_db_error().unwrap();
+        assert_eq!(db.constraint(), Some("sales.currency must be a 3-letter currency code"));
+        for bad in ["eur", "EURO", "E1R"] {
+            let sql = format!("{sale}, currency) VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0, '{bad}')");
+            assert!(client.batch_execute(&sql).is_err(), "{bad}");
+        }
+        client
+            .batch_execute(&format!("{sale}, currency) VALUES ('api', 0, 3600, 4, 1, 1, 'order', 9, 0, 'EUR')"))
+            .unwrap();
+    }
+
+    /// Statements valid in both dialects that exercise every trigger: the offer counters
+    /// (trades, guaranteed and best-effort auctions opened and closed, the operator's asks
+    /// placed, filled and cancelled, a buyer's resale ask) and the rollups (new samples, a
+    /// sample rewritten, unmonitored and over-serving ones, negative starts).
+    const EXERCISE: &str = "
+        INSERT INTO offers (slot_start, slot_end, rps, measured_at, method) VALUES
+            (0, 3600, 100, 0, 'q'), (3600, 7200, 80, 0, 'q'), (7200, 10800, 60, 0, 'q');
+        INSERT INTO auctions (window_start, window_end, rps, rule, reserve, status, created_at, currency)
+            VALUES (0, 7200, 10, 'uniform', 1, 'open', 0, 'EUR');
+        INSERT INTO auctions (window_start, window_end, rps, rule, reserve, status, created_at, service, currency)
+            VALUES (0, 7200, 7, 'uniform', 1, 'open', 0, 'best-effort', 'EUR');
+        INSERT INTO auctions (window_start, window_end, rps, rule, reserve, status, created_at, currency)
+            VALUES (3600, 10800, 5, 'vickrey', 1, 'open', 0, 'EUR');
+        UPDATE auctions SET status = 'cleared' WHERE id = 1;
+        UPDATE auctions SET status = 'cancelled' WHERE id = 2;
+        INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at, currency)
+            VALUES ('sell', NULL, 0, 10800, 20, 20, 5, 'gtc', 'open', 0, 'EUR'),
+                   ('sell', 'shop', 0, 3600, 3, 3, 5, 'gtc', 'open', 0, 'EUR'),
+                   ('buy', 'news', 0, 3600, 8, 8, 9, 'gtc', 'open', 0, 'EUR');
+        UPDATE orders SET remaining = 12 WHERE id = 1;
+        UPDATE orders SET remaining = 0, status = 'filled' WHERE id = 3;
+        INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id, created_at, currency)
+            VALUES ('news', NULL, 0, 3600, 8, 5, 40, 'order', 3, 0, 'EUR'),
+                   ('news', 'shop', 0, 3600, 2, 5, 10, 'order', 3, 0, 'EUR'),
+                   ('api', NULL, 3600, 7200, 6, 5, 30, 'auction', 1, 0, 'EUR');
+        INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at, currency)
+            VALUES ('sell', NULL, 3600, 7200, 9, 9, 5, 'gtc', 'open', 0, 'EUR');
+        UPDATE orders SET status = 'cancelled' WHERE id = 4;
+        INSERT INTO usage_samples VALUES
+            ('ns1', 'shop', 0, 10, 5, 40, 2, 0.9, 70, 'ok'),
+            ('ns1', 'shop', 10, 10, 5, 30, 1, 0.5, NULL, 'none'),
+            ('ns1', 'shop', 290, 20, 5, 10, 0, 1.0, 20, 'ok'),
+            ('ns1', 'shop', 300, 10, 2, 12, 3, 0.25, 30, 'ok'),
+            ('ns2', 'shop', 0, 10, 5, 5, 5, 0.0, 10, 'ok'),
+            ('ns1', 'news', -70, 15, 1, 3, 0, 0.75, 100, 'ok');
+        UPDATE usage_samples SET proxy_answers = 44, served_requests = 90, fraction = 0.95, seconds = 12
+         WHERE server = 'ns1' AND buyer = 'shop' AND start = 0;
+        UPDATE usage_samples SET served_requests = 5 WHERE server = 'ns1' AND buyer = 'shop' AND start = 10;";
+
+    const OFFERS: &str = "SELECT id, sold, reserved FROM offers ORDER BY id";
+    const ROLLUPS: &str = "SELECT buyer, span, start, server, samples, seconds, purchased, measured_seconds, served_requests,
+        above_seconds, above_requests, peak_rps, proxy_answers, fallback_answers, fraction_seconds, fraction_min, fraction_max
+        FROM usage_rollups ORDER BY buyer, span, start, server";
+
+    /// The PostgreSQL triggers keep exactly what SQLite's keep, on the same statements.
+    #[test]
+    fn triggers_keep_what_sqlites_keep() {
+        // In a schema of its own, which also shows the trigger functions find their tables by
+        // the connection's search_path.
+        let Some(cluster) = pg_cluster::shared() else { return };
+        let mut pg = postgres::Client::connect(&cluster.fresh_schema(), postgres::NoTls).unwrap();
+        migrate(&mut pg).unwrap();
+        pg.batch_execute(EXERCISE).unwrap();
+        let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+        sqlite
+            .execute_batch(
+                "CREATE TEMP TABLE migration_params (currency TEXT); INSERT INTO migration_params VALUES ('EUR');",
+            )
+            .unwrap();
+        for sql in crate::ledger::migrations::MIGRATIONS {
+            sqlite.execute_batch(sql).unwrap();
+        }
+        sqlite.execute_batch(EXERCISE).unwrap();
+        for query in [OFFERS, ROLLUPS] {
+            let from_pg: Vec<String> = pg.query(query, &[]).unwrap().iter().map(pg_row).collect();
+            let mut statement = sqlite.prepare(query).unwrap();
+            let from_sqlite: Vec<String> =
+                statement.query_map([], |r| Ok(sqlite_row(r))).unwrap().map(Result::unwrap).collect();
+            assert!(from_pg.len() >= 3, "{from_pg:?}");
+            assert_eq!(from_pg, from_sqlite, "{query}");
+        }
+    }
+
+    fn pg_row(row: &postgres::Row) -> String {
+        use postgres::types::Type;
+        let cells: Vec<String> = (0..row.len())
+            .map(|i| match *row.columns()[i].type_() {
+                Type::INT8 => row.get::<_, i64>(i).to_string(),
+                Type::FLOAT8 => format!("{:?}", row.get::<_, Option<f64>>(i)),
+                _ => row.get::<_, String>(i),
+            })
+            .collect();
+        cells.join("|")
+    }
+
+    fn sqlite_row(row: &rusqlite::Row) -> String {
+        use rusqlite::types::ValueRef;
+        let cells: Vec<String> = (0..row.as_ref().column_count())
+            .map(|i| match row.get_ref(i).unwrap() {
+                ValueRef::Integer(n) => n.to_string(),
+                ValueRef::Real(x) => format!("{:?}", Some(x)),
+                ValueRef::Null => "None".into(),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                ValueRef::Blob(_) => "blob".into(),
+            })
+            .collect();
+        cells.join("|")
+    }
+}

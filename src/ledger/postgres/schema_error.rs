@@ -14,8 +14,20 @@ pub enum SchemaError {
         "the ledger needs migration (schema version {found}, this surplus's is {known}); run surplus ledger migrate, or any writing command"
     )]
     NeedsMigration { found: i64, known: i64 },
-    #[error("ledger: {0}")]
+    #[error("ledger: {}", describe(.0))]
     Postgres(postgres::Error),
+}
+
+/// A postgres error as one line: the server's message and SQLSTATE for a database error (the
+/// crate's own Display says only "db error"), else the crate's text and its cause.
+pub fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
 }
 
 // Not `#[from]` on the variant: the message already carries the error; as a `source` too it

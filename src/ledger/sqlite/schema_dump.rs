@@ -20,7 +20,7 @@ pub(crate) fn check_or_bless(path: &str, actual: &str, test: &str) {
     let committed = std::fs::read_to_string(&full).unwrap_or_default();
     if committed != actual {
         let first = committed.lines().zip(actual.lines()).position(|(a, b)| a != b);
-        let line = first.map_or_else(|| committed.lines().count().min(actual.lines().count()), |n| n) + 1;
+        let line = first.unwrap_or_else(|| committed.lines().count().min(actual.lines().count())) + 1;
         panic!(
             "{path} differs from what the migrations produce (first at line {line}: committed {:?}, now {:?}); \
              if the change is meant, regenerate it with `SURPLUS_BLESS=1 cargo test --lib {test}` and commit it",
