@@ -88,7 +88,11 @@ fn killed_while_it_writes(backend: Backend) {
         match (status.as_str(), sales) {
             ("open", 0) => {
                 none += 1;
-                // Nothing was written: the auction runs again, whole.
+                if none > 1 {
+                    continue;
+                }
+                // Nothing was written: the auction runs again, whole (once is enough to show
+                // it; each run is seconds, tens of them on PostgreSQL in a debug build).
                 m.surplus(&["market", "auction", "run", "1"])
                     .stdout_contains(&format!("sold {BIDS} of {BIDS} rps"))
                     .run();
