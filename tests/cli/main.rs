@@ -24,6 +24,7 @@ mod nginx;
 mod orders;
 #[path = "../support/pg_cluster.rs"]
 mod pg_cluster;
+mod race;
 mod report;
 mod simulate;
 mod test;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::test::{Scratch, WINDOW};
+use crate::test::{Backend, Scratch, WINDOW, backends};
 
 #[test]
 fn usage_errors_found_after_parsing_exit_2_like_clap_errors() {
@@ -91,37 +91,41 @@ fn dns_query_against_a_silent_server_fails_after_one_timeout() {
 
 #[test]
 fn an_unknown_buyer_is_an_error_naming_the_buyers_there_are() {
-    let s = Scratch::with_offers();
-    s.surplus(&["market", "auction", "create", "--window", WINDOW]).run();
-    s.surplus(&["market", "auction", "bid", "1", "--buyer", "news", "--rps", "5", "--price", "1"]).run();
-    s.surplus(&["market", "auction", "run", "1"]).run();
-    for command in [&["report", "usage"][..], &["market", "sales"]] {
-        let mut args = command.to_vec();
-        args.extend(["--buyer", "nosuch"]);
-        s.surplus(&args).status(2).stderr("error: --buyer nosuch: no such buyer (buyers: api, news, shop)\n").run();
+    for backend in backends() {
+        eprintln!("backend: {backend:?}");
+        let s = Scratch::with_offers_on(backend);
+        s.surplus(&["market", "auction", "create", "--window", WINDOW]).run();
+        s.surplus(&["market", "auction", "bid", "1", "--buyer", "news", "--rps", "5", "--price", "1"]).run();
+        s.surplus(&["market", "auction", "run", "1"]).run();
+        for command in [&["report", "usage"][..], &["market", "sales"]] {
+            let mut args = command.to_vec();
+            args.extend(["--buyer", "nosuch"]);
+            s.surplus(&args).status(2).stderr("error: --buyer nosuch: no such buyer (buyers: api, news, shop)\n").run();
+        }
+        // A buyer with no sales in the time asked is not an error: it owes nothing there.
+        s.surplus(&["report", "usage", "--buyer", "api"]).stdout("no sales of api in that time\n").run();
+        // A buyer since removed from the configuration still has its sales, and is listed apart.
+        let text =
+            std::fs::read_to_string(crate::test::example_config()).unwrap().replace("- name: news", "- name: daily");
+        let renamed = s.file("renamed.yaml", &text);
+        let db = s.db();
+        let with_renamed = |args: &[&str]| {
+            crate::test::Test::new().now(crate::test::NOW).config(&renamed).args(["--db", db.as_str()]).args(args)
+        };
+        with_renamed(&["market", "sales", "--buyer", "news", "--format", "json"])
+            .stdout_contains("\"buyer\": \"news\"")
+            .run();
+        with_renamed(&["report", "usage", "--buyer", "nosuch"])
+            .status(2)
+            .stderr("error: --buyer nosuch: no such buyer (buyers: api, daily, shop; only in the ledger: news)\n")
+            .run();
     }
-    // A buyer with no sales in the time asked is not an error: it owes nothing there.
-    s.surplus(&["report", "usage", "--buyer", "api"]).stdout("no sales of api in that time\n").run();
-    // A buyer since removed from the configuration still has its sales, and is listed apart.
-    let text = std::fs::read_to_string(crate::test::example_config()).unwrap().replace("- name: news", "- name: daily");
-    let renamed = s.file("renamed.yaml", &text);
-    let db = s.db();
-    let with_renamed = |args: &[&str]| {
-        crate::test::Test::new().now(crate::test::NOW).config(&renamed).args(["--db", db.as_str()]).args(args)
-    };
-    with_renamed(&["market", "sales", "--buyer", "news", "--format", "json"])
-        .stdout_contains("\"buyer\": \"news\"")
-        .run();
-    with_renamed(&["report", "usage", "--buyer", "nosuch"])
-        .status(2)
-        .stderr("error: --buyer nosuch: no such buyer (buyers: api, daily, shop; only in the ledger: news)\n")
-        .run();
 }
 
 /// A ledger with something in every listing: offers, a cleared and an open auction, sales, and
 /// resting orders.
-fn busy() -> Scratch {
-    let s = Scratch::with_offers();
+fn busy(backend: Backend) -> Scratch {
+    let s = Scratch::with_offers_on(backend);
     s.surplus(&["market", "auction", "create", "--window", "2026-11-30T16:00Z/2h", "--rps", "20"]).run();
     s.surplus(&["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "10", "--price", "1.25"]).run();
     s.surplus(&["market", "auction", "run", "1"]).run();
@@ -134,7 +138,13 @@ fn busy() -> Scratch {
 
 #[test]
 fn every_csv_listing_follows_one_convention() {
-    let s = busy();
+    for backend in backends() {
+        eprintln!("backend: {backend:?}");
+        csv_listings_of(&busy(backend));
+    }
+}
+
+fn csv_listings_of(s: &Scratch) {
     let listings: &[&[&str]] = &[
         &["config", "check"],
         &["capacity", "offers"],

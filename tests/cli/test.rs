@@ -214,6 +214,70 @@ impl Scratch {
         surplus::ledger::Ledger::open_location(&location, surplus::ledger::OpenOptions::write("EUR")).unwrap()
     }
 
+    /// The backend the ledger is on.
+    pub fn backend(&self) -> Backend {
+        if self.postgres.is_some() { Backend::Postgres } else { Backend::Sqlite }
+    }
+
+    /// The one integer `sql` returns (a `COUNT(*)`), asked of the database directly, behind the
+    /// binary's back. The SQL must mean the same on both backends.
+    pub fn count(&self, sql: &str) -> i64 {
+        match &self.postgres {
+            Some(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                client.query_one(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
+            }
+            None => rusqlite::Connection::open(self.db())
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+        }
+    }
+
+    /// A copy of this ledger, taken while nothing uses it: a copy of the (checkpointed) file,
+    /// or a database made from this one as a template.
+    pub fn copy(&self) -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        let postgres = match &self.postgres {
+            Some(url) => {
+                let name = url.rsplit('/').next().unwrap();
+                Some(crate::pg_cluster::shared().expect("PostgreSQL").copy_database(name))
+            }
+            None => {
+                rusqlite::Connection::open(self.db())
+                    .unwrap()
+                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .unwrap();
+                std::fs::copy(self.db(), dir.path().join("ledger.db")).unwrap();
+                None
+            }
+        };
+        Scratch { dir, postgres }
+    }
+
+    /// Waits until no other session is connected to the PostgreSQL ledger (a killed client's
+    /// server process ends, and commits or rolls back, a moment after the client does); at
+    /// once on SQLite.
+    pub fn wait_for_no_sessions(&self) {
+        let Some(url) = &self.postgres else { return };
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let others: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            if others == 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{others} sessions still on {url}");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// Writes `text` to a file in the directory.
     pub fn file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(name);
