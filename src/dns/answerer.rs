@@ -129,7 +129,8 @@ pub struct Answerer {
     turns: Vec<[usize; 2]>,
     picks: Vec<usize>,
     weights: Vec<u64>,
-    name: String,
+    /// The query name in lower case, as names are looked up ([`Query::lower_name`]).
+    name: Vec<u8>,
     out: Vec<u8>,
     /// NSID and the cookie secret, from the generation; and the clock cookies are made and
     /// checked by (Unix seconds, set by the serving thread: [`Answerer::set_clock`]).
@@ -162,7 +163,7 @@ impl Answerer {
             turns: vec![[0; 2]; buyers],
             picks: Vec::new(),
             weights: Vec::new(),
-            name: String::new(),
+            name: Vec::new(),
             out: Vec::with_capacity(1232),
             extras: Arc::default(),
             now: 0,
