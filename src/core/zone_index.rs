@@ -9,7 +9,9 @@
 //! compared as bytes, so that the DNS server can look up a name it built without checking that
 //! it is UTF-8 (a configured name always is).
 
-use std::collections::HashMap;
+/// The name tables: read per query, and only read (queries look names up, never add any), so
+/// a fast hash with a per-process seed is enough; SipHash cost an eighth of an answer.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// What a name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
