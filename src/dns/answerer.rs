@@ -11,6 +11,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+use smallvec::{SmallVec, smallvec};
+
 use super::edns_extras::EdnsExtras;
 use super::query::{self, Query, Refusal, TYPE_AXFR, TYPE_IXFR};
 use super::response::{
@@ -100,6 +102,11 @@ impl Live {
         self.healthy[proxy].swap(healthy, Ordering::Relaxed)
     }
 }
+
+/// An answer's records. Held inline up to 8 (every answer of the example config, a proxy
+/// answer of `dns.answers: 8` with one address each too): a `Vec` here was a heap allocation
+/// and free per query, about a twentieth of an answer's instructions.
+type Answers<'z> = SmallVec<[&'z Record; 8]>;
 
 /// What an answer was, for metrics and usage samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,11 +260,11 @@ impl Answerer {
         let mut additional: &[response::Additional] = &[];
         // Every path that ends without an answer names the zone whose SOA goes in authority
         // (RFC 2308 §2.2, §3): NODATA and NXDOMAIN alike.
-        let nodata = |z: usize| (NOERROR, Vec::<&Record>::new(), Some(z), Outcome::Other, None);
-        let (rcode, answers, soa_of, outcome, scope): (u8, Vec<&Record>, Option<usize>, Outcome, Option<u8>) =
+        let nodata = |z: usize| (NOERROR, Answers::new(), Some(z), Outcome::Other, None);
+        let (rcode, answers, soa_of, outcome, scope): (u8, Answers<'_>, Option<usize>, Outcome, Option<u8>) =
             match kind {
                 NameKind::Outside => return self.write_empty(&q, REFUSED, transport),
-                NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
+                NameKind::Missing { zone: z } => (NXDOMAIN, Answers::new(), Some(z), Outcome::Other, None),
                 NameKind::Empty { zone: z } => nodata(z),
                 // The network's apex NS, with the glue.
                 NameKind::Apex { zone: 0 } if q.qtype == TYPE_NS => {
@@ -294,7 +301,7 @@ impl Answerer {
                                     let soa = answers.is_empty().then_some(z);
                                     (NOERROR, answers, soa, answer.outcome, answer.scope)
                                 }
-                                BuyerAnswers::Unknown => (SERVFAIL, Vec::new(), None, Outcome::Other, answer.scope),
+                                BuyerAnswers::Unknown => (SERVFAIL, Answers::new(), None, Outcome::Other, answer.scope),
                             }
                         }
                     }
@@ -345,7 +352,7 @@ impl Answerer {
         };
         if line.to_proxy(client_split::place(subnet, zone.split_keys[buyer])) && self.any_proxy_healthy() {
             if !address_query {
-                return records(Vec::new(), Outcome::Other, None);
+                return records(Answers::new(), Outcome::Other, None);
             }
             let answers = self.proxy_answer(zone, v6);
             if !answers.is_empty() {
@@ -355,16 +362,16 @@ impl Answerer {
             // CNAME for one type the name cannot have addresses for another, so a CNAMEd host
             // on the proxy side has none of the family.
             if cname {
-                return records(Vec::new(), Outcome::Other, None);
+                return records(Answers::new(), Outcome::Other, None);
             }
         }
         match fallback {
             Some(Fallback::Handback(target)) => {
                 let outcome = if address_query { Outcome::Fallback { buyer } } else { Outcome::Other };
-                records(vec![target], outcome, None)
+                records(smallvec![target], outcome, None)
             }
             // Not a CNAME, so only addresses: other types have no data, learned or not.
-            _ if !address_query => records(Vec::new(), Outcome::Other, None),
+            _ if !address_query => records(Answers::new(), Outcome::Other, None),
             None => BuyerAnswer { answers: BuyerAnswers::Unknown, outcome: Outcome::Other, scope: split_scope },
             Some(Fallback::Servers { families, algorithm }) => {
                 let (answers, scope) = self.server_answer(buyer, families, *algorithm, v6, subnet);
@@ -380,7 +387,7 @@ impl Answerer {
     }
 
     /// Addresses of `per_answer` healthy proxies, picked in proportion to their capacity.
-    fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Vec<&'z Record> {
+    fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Answers<'z> {
         self.weights.clear();
         self.weights.extend(zone.proxies.iter().enumerate().map(|(i, p)| {
             let usable = self.live.healthy[i].load(Ordering::Relaxed) && !p.family(v6).is_empty();
@@ -401,10 +408,10 @@ impl Answerer {
         algorithm: Algorithm,
         v6: bool,
         subnet: &Subnet,
-    ) -> (Vec<&'z Record>, Option<u8>) {
+    ) -> (Answers<'z>, Option<u8>) {
         let family = &families[usize::from(v6)];
         if family.members.is_empty() {
-            return (Vec::new(), None);
+            return (Answers::new(), None);
         }
         let (pick, scope) = match algorithm {
             Algorithm::RoundRobin => {
@@ -431,7 +438,7 @@ struct BuyerAnswer<'z> {
 
 enum BuyerAnswers<'z> {
     /// These records (none: NODATA).
-    Records(Vec<&'z Record>),
+    Records(Answers<'z>),
     /// A delegated host's fallback before its addresses are learned: SERVFAIL, as a
     /// secondary that has no copy of the zone would answer.
     Unknown,
@@ -439,7 +446,7 @@ enum BuyerAnswers<'z> {
 
 /// A host's addresses of the family asked for; for ANY, its IPv4 ones, else its IPv6 ones.
 /// `None`: it has none (NODATA).
-fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Vec<&Record>> {
+fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Answers<'_>> {
     let records = match addresses.family(v6) {
         [] if any => addresses.family(true),
         records => records,
@@ -448,9 +455,9 @@ fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Vec<&Record
 }
 
 /// The apex's own data: SOA, NS (ANY gets the SOA, minimally, as RFC 8482 allows).
-fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<Vec<&Record>> {
+fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<Answers<'_>> {
     match qtype {
-        TYPE_SOA | TYPE_ANY => Some(vec![&zone.soas[z]]),
+        TYPE_SOA | TYPE_ANY => Some(smallvec![&zone.soas[z]]),
         // Written compressed against the question, which is this apex.
         TYPE_NS => Some(zone.apex_ns[z].iter().collect()),
         _ => None,
