@@ -167,22 +167,22 @@ impl Query<'_> {
     pub fn lower_name(&self, out: &mut Vec<u8>) {
         out.clear();
         // The wire name without its first length byte and its root label is the dotted name
-        // with length bytes where the dots go: copied whole, then mended in one pass. (Pushed a
-        // character at a time into a `String`, this took a sixth of an answer's instructions.)
+        // with length bytes where the dots go: copied whole, lowered (or marked odd) in one
+        // branch-free pass, then the dots put in by walking the labels. (Pushed a character at
+        // a time into a `String`, this took a sixth of an answer's instructions.)
         let Some(body) = self.name.get(1..self.name.len().saturating_sub(1)) else {
             return; // the root, or no question
         };
         out.extend_from_slice(body);
-        let mut next_length = usize::from(self.name[0]); // where in `out` the next length byte is
-        for (i, b) in out.iter_mut().enumerate() {
-            if i == next_length {
-                next_length += 1 + usize::from(*b);
-                *b = b'.';
-            } else if matches!(*b, 0x21..=0x7e) && *b != b'.' {
-                b.make_ascii_lowercase();
-            } else {
-                *b = ODD;
-            }
+        for b in out.iter_mut() {
+            *b = if matches!(*b, 0x21..=0x7e) && *b != b'.' { b.to_ascii_lowercase() } else { ODD };
+        }
+        // `out[i]` is `self.name[i + 1]`: the length bytes after the first one.
+        let mut at = usize::from(self.name[0]);
+        while at < out.len() {
+            let Some(&len) = self.name.get(at + 1) else { break };
+            out[at] = b'.';
+            at += 1 + usize::from(len);
         }
     }
 }
