@@ -5,9 +5,13 @@
 //! delegated to us from outside it (`www.shop.example`, whose parent delegates it with NS
 //! records). Buyer hosts inside our zone (`shop.cdn.example.net`, CNAME'd to by the buyer) are
 //! names in our zone. Names are compared in lower case, without the trailing dot; the caller
-//! lowercases the query name once (the answer still carries the question's own case).
+//! lowercases the query name once (the answer still carries the question's own case). They are
+//! compared as bytes, so that the DNS server can look up a name it built without checking that
+//! it is UTF-8 (a configured name always is).
 
-use std::collections::HashMap;
+/// The name tables: read per query, and only read (queries look names up, never add any), so
+/// a fast hash with a per-process seed is enough; SipHash cost an eighth of an answer.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// What a name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,9 +40,9 @@ pub enum NameKind {
 pub struct ZoneIndex {
     /// Zone apexes; 0 is the network's zone.
     zones: Vec<String>,
-    zone_of_apex: HashMap<String, usize>,
+    zone_of_apex: HashMap<Vec<u8>, usize>,
     /// Each name, what it is, and how to describe it in an error.
-    names: HashMap<String, (NameKind, String)>,
+    names: HashMap<Vec<u8>, (NameKind, String)>,
 }
 
 /// Why the names of a configuration do not make a consistent set of zones.
@@ -87,13 +91,13 @@ impl ZoneIndex {
     fn add_empty_non_terminals(&mut self) {
         let mut found = Vec::new();
         for name in self.names.keys() {
-            let mut rest = name.as_str();
-            while let Some((_, parent)) = rest.split_once('.') {
+            let mut rest = name.as_slice();
+            while let Some(parent) = parent(rest) {
                 if self.names.contains_key(parent) {
                     break;
                 }
                 let Some(zone) = self.enclosing_zone(parent) else { break };
-                found.push((parent.to_string(), zone));
+                found.push((parent.to_vec(), zone));
                 rest = parent;
             }
         }
@@ -103,36 +107,37 @@ impl ZoneIndex {
     }
 
     /// The zone `name` is in (the closest apex at or above it).
-    fn enclosing_zone(&self, name: &str) -> Option<usize> {
+    fn enclosing_zone(&self, name: &[u8]) -> Option<usize> {
         let mut rest = name;
         loop {
             if let Some(&zone) = self.zone_of_apex.get(rest) {
                 return Some(zone);
             }
-            rest = rest.split_once('.')?.1;
+            rest = parent(rest)?;
         }
     }
 
     /// Every name of every zone (apexes, name servers, proxies, buyer hosts, empty
     /// non-terminals) and what it is, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = (&str, NameKind)> {
-        self.names.iter().map(|(name, (kind, _))| (name.as_str(), *kind))
+        // Every key was inserted from a `&str`, so each converts back.
+        self.names.iter().filter_map(|(name, (kind, _))| Some((std::str::from_utf8(name).ok()?, *kind)))
     }
 
     fn add_zone(&mut self, apex: &str) -> usize {
         let z = self.zones.len();
         self.zones.push(apex.to_string());
-        self.zone_of_apex.insert(apex.to_string(), z);
+        self.zone_of_apex.insert(apex.as_bytes().to_vec(), z);
         z
     }
 
     fn insert(&mut self, name: String, kind: NameKind, what: &str) -> Result<(), ZoneError> {
-        if let Some((old, described)) = self.names.get(&name)
+        if let Some((old, described)) = self.names.get(name.as_bytes())
             && *old != kind
         {
             return Err(ZoneError::Clash { name, first: described.clone(), second: what.to_string() });
         }
-        self.names.insert(name, (kind, what.to_string()));
+        self.names.insert(name.into_bytes(), (kind, what.to_string()));
         Ok(())
     }
 
@@ -146,14 +151,16 @@ impl ZoneIndex {
         self.zones.len()
     }
 
-    /// What `name` (lower case, no trailing dot) is.
-    pub fn classify(&self, name: &str) -> NameKind {
+    /// What `name` (lower case, dotted, no trailing dot) is. Any bytes: a name that is not
+    /// UTF-8 matches none of ours, but may still be below one of our zones.
+    pub fn classify(&self, name: impl AsRef<[u8]>) -> NameKind {
+        let name = name.as_ref();
         if let Some((kind, _)) = self.names.get(name) {
             return *kind;
         }
         // The closest enclosing zone: walk up label by label.
         let mut rest = name;
-        while let Some((_, parent)) = rest.split_once('.') {
+        while let Some(parent) = parent(rest) {
             if let Some(&zone) = self.zone_of_apex.get(parent) {
                 return NameKind::Missing { zone };
             }
@@ -161,6 +168,12 @@ impl ZoneIndex {
         }
         NameKind::Outside
     }
+}
+
+/// The name one label up (`example.net` for `cdn.example.net`); `None` for a single label.
+fn parent(name: &[u8]) -> Option<&[u8]> {
+    let dot = name.iter().position(|&b| b == b'.')?;
+    Some(&name[dot + 1..])
 }
 
 /// Whether `name` is `zone` or below it.

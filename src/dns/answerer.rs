@@ -10,6 +10,9 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use smallvec::{SmallVec, smallvec};
 
 use super::edns_extras::EdnsExtras;
 use super::query::{self, Query, Refusal, TYPE_AXFR, TYPE_IXFR};
@@ -101,6 +104,11 @@ impl Live {
     }
 }
 
+/// An answer's records. Held inline up to 8 (every answer of the example config, a proxy
+/// answer of `dns.answers: 8` with one address each too): a `Vec` here was a heap allocation
+/// and free per query, about a twentieth of an answer's instructions.
+type Answers<'z> = SmallVec<[&'z Record; 8]>;
+
 /// What an answer was, for metrics and usage samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -129,12 +137,14 @@ pub struct Answerer {
     turns: Vec<[usize; 2]>,
     picks: Vec<usize>,
     weights: Vec<u64>,
-    name: String,
+    /// The query name in lower case, as names are looked up ([`Query::lower_name`]).
+    name: Vec<u8>,
     out: Vec<u8>,
     /// NSID and the cookie secret, from the generation; and the clock cookies are made and
-    /// checked by (Unix seconds, set by the serving thread: [`Answerer::set_clock`]).
+    /// checked by: Unix seconds set by [`Answerer::set_clock`] (tests), else (`None`) the
+    /// system clock, read only for a query that needs it.
     extras: Arc<EdnsExtras>,
-    now: u32,
+    now: Option<u32>,
     /// The EDNS options of the reply in hand (NSID, COOKIE); empty for most queries.
     options: Vec<u8>,
 }
@@ -162,10 +172,10 @@ impl Answerer {
             turns: vec![[0; 2]; buyers],
             picks: Vec::new(),
             weights: Vec::new(),
-            name: String::new(),
+            name: Vec::new(),
             out: Vec::with_capacity(1232),
             extras: Arc::default(),
-            now: 0,
+            now: None,
             options: Vec::new(),
         }
     }
@@ -176,18 +186,24 @@ impl Answerer {
         self.extras = extras;
     }
 
-    /// The time cookies are made and checked by, Unix seconds. A serving thread sets it from
-    /// a clock it reads once per batch, not once per query; tests set what they need.
-    #[inline]
+    /// Makes and checks cookies by this time, Unix seconds, from now on, instead of the
+    /// system clock: for tests.
     pub fn set_clock(&mut self, now: u32) {
-        self.now = now;
+        self.now = Some(now);
+    }
+
+    /// The time cookies go by. Read per query that sends a cookie or asks for NSID, and only
+    /// then: the other queries, nearly all, pay nothing for it (reading it for every batch of
+    /// queries was a clock read per query at the rates a server usually sees).
+    fn clock(&self) -> u32 {
+        self.now.unwrap_or_else(unix_now)
     }
 
     /// Whether `packet` is a query holding a server cookie we made for `client`, valid now
     /// (RFC 7873 §5.2.5). Parses the packet: for the rate limiter to ask about the few queries
     /// it would limit, not for every query.
     pub fn has_valid_cookie(&self, packet: &[u8], client: IpAddr) -> bool {
-        query::parse(packet).ok().and_then(|q| q.edns).is_some_and(|e| self.extras.verified(&e, client, self.now))
+        query::parse(packet).ok().and_then(|q| q.edns).is_some_and(|e| self.extras.verified(&e, client, self.clock()))
     }
 
     /// Fills `options` for the reply to `q`: cleared, and only queries that ask for NSID or
@@ -198,7 +214,7 @@ impl Answerer {
         if let Some(e) = q.edns
             && (e.nsid || e.cookie.is_some())
         {
-            self.extras.write(&e, client, self.now, &mut self.options);
+            self.extras.write(&e, client, self.clock(), &mut self.options);
         }
     }
 
@@ -252,53 +268,51 @@ impl Answerer {
         let mut additional: &[response::Additional] = &[];
         // Every path that ends without an answer names the zone whose SOA goes in authority
         // (RFC 2308 §2.2, §3): NODATA and NXDOMAIN alike.
-        let nodata = |z: usize| (NOERROR, Vec::<&Record>::new(), Some(z), Outcome::Other, None);
-        let (rcode, answers, soa_of, outcome, scope): (u8, Vec<&Record>, Option<usize>, Outcome, Option<u8>) =
-            match kind {
-                NameKind::Outside => return self.write_empty(&q, REFUSED, transport),
-                NameKind::Missing { zone: z } => (NXDOMAIN, Vec::new(), Some(z), Outcome::Other, None),
-                NameKind::Empty { zone: z } => nodata(z),
-                // The network's apex NS, with the glue.
-                NameKind::Apex { zone: 0 } if q.qtype == TYPE_NS => {
-                    additional = &zone.glue;
-                    (NOERROR, zone.apex_ns[0].iter().collect(), None, Outcome::Other, None)
-                }
-                NameKind::Apex { zone: z } => match apex_answer(zone, z, q.qtype) {
+        let nodata = |z: usize| (NOERROR, Answers::new(), Some(z), Outcome::Other, None);
+        let (rcode, answers, soa_of, outcome, scope): (u8, Answers<'_>, Option<usize>, Outcome, Option<u8>) = match kind
+        {
+            NameKind::Outside => return self.write_empty(&q, REFUSED, transport),
+            NameKind::Missing { zone: z } => (NXDOMAIN, Answers::new(), Some(z), Outcome::Other, None),
+            NameKind::Empty { zone: z } => nodata(z),
+            // The network's apex NS, with the glue.
+            NameKind::Apex { zone: 0 } if q.qtype == TYPE_NS => {
+                additional = &zone.glue;
+                (NOERROR, zone.apex_ns[0].iter().collect(), None, Outcome::Other, None)
+            }
+            NameKind::Apex { zone: z } => match apex_answer(zone, z, q.qtype) {
+                Some(answers) => (NOERROR, answers, None, Outcome::Other, None),
+                None => nodata(z),
+            },
+            NameKind::Nameserver { index } if address_query => {
+                host_answer(&zone.nameservers[index], v6, q.qtype == TYPE_ANY)
+                    .map_or(nodata(0), |answers| (NOERROR, answers, None, Outcome::Other, None))
+            }
+            NameKind::Proxy { index } if address_query => host_answer(&zone.proxies[index], v6, q.qtype == TYPE_ANY)
+                .map_or(nodata(0), |answers| (NOERROR, answers, None, Outcome::Other, None)),
+            NameKind::Nameserver { .. } | NameKind::Proxy { .. } => nodata(0),
+            NameKind::BuyerHost { buyer, zone: z } => {
+                // A delegated host's apex data: SOA, NS, and (RFC 8482) the SOA for ANY,
+                // as the network's apex and NSD answer it.
+                let apex = (z != 0).then(|| apex_answer(zone, z, q.qtype)).flatten();
+                match apex {
                     Some(answers) => (NOERROR, answers, None, Outcome::Other, None),
-                    None => nodata(z),
-                },
-                NameKind::Nameserver { index } if address_query => {
-                    host_answer(&zone.nameservers[index], v6, q.qtype == TYPE_ANY)
-                        .map_or(nodata(0), |answers| (NOERROR, answers, None, Outcome::Other, None))
-                }
-                NameKind::Proxy { index } if address_query => {
-                    host_answer(&zone.proxies[index], v6, q.qtype == TYPE_ANY)
-                        .map_or(nodata(0), |answers| (NOERROR, answers, None, Outcome::Other, None))
-                }
-                NameKind::Nameserver { .. } | NameKind::Proxy { .. } => nodata(0),
-                NameKind::BuyerHost { buyer, zone: z } => {
-                    // A delegated host's apex data: SOA, NS, and (RFC 8482) the SOA for ANY,
-                    // as the network's apex and NSD answer it.
-                    let apex = (z != 0).then(|| apex_answer(zone, z, q.qtype)).flatten();
-                    match apex {
-                        Some(answers) => (NOERROR, answers, None, Outcome::Other, None),
-                        _ => {
-                            let subnet = q.edns.and_then(|e| e.client_subnet).map_or_else(
-                                || Subnet::of_resolver(client),
-                                |s| Subnet::of(s.address, s.source_prefix),
-                            );
-                            let answer = self.buyer_answer(zone, buyer, z != 0, q.qtype, &subnet);
-                            match answer.answers {
-                                BuyerAnswers::Records(answers) => {
-                                    let soa = answers.is_empty().then_some(z);
-                                    (NOERROR, answers, soa, answer.outcome, answer.scope)
-                                }
-                                BuyerAnswers::Unknown => (SERVFAIL, Vec::new(), None, Outcome::Other, answer.scope),
+                    _ => {
+                        let subnet = q
+                            .edns
+                            .and_then(|e| e.client_subnet)
+                            .map_or_else(|| Subnet::of_resolver(client), |s| Subnet::of(s.address, s.source_prefix));
+                        let answer = self.buyer_answer(zone, buyer, z != 0, q.qtype, &subnet);
+                        match answer.answers {
+                            BuyerAnswers::Records(answers) => {
+                                let soa = answers.is_empty().then_some(z);
+                                (NOERROR, answers, soa, answer.outcome, answer.scope)
                             }
+                            BuyerAnswers::Unknown => (SERVFAIL, Answers::new(), None, Outcome::Other, answer.scope),
                         }
                     }
                 }
-            };
+            }
+        };
         let authority = soa_of.map(|z| &zone.negative_soas[z]);
         let ecs_scope = q.edns.and_then(|e| e.client_subnet).map(|_| scope.unwrap_or(0));
         // SERVFAIL says nothing about the data: not authoritative (as NSD and Knot send it).
@@ -344,7 +358,7 @@ impl Answerer {
         };
         if line.to_proxy(client_split::place(subnet, zone.split_keys[buyer])) && self.any_proxy_healthy() {
             if !address_query {
-                return records(Vec::new(), Outcome::Other, None);
+                return records(Answers::new(), Outcome::Other, None);
             }
             let answers = self.proxy_answer(zone, v6);
             if !answers.is_empty() {
@@ -354,16 +368,16 @@ impl Answerer {
             // CNAME for one type the name cannot have addresses for another, so a CNAMEd host
             // on the proxy side has none of the family.
             if cname {
-                return records(Vec::new(), Outcome::Other, None);
+                return records(Answers::new(), Outcome::Other, None);
             }
         }
         match fallback {
             Some(Fallback::Handback(target)) => {
                 let outcome = if address_query { Outcome::Fallback { buyer } } else { Outcome::Other };
-                records(vec![target], outcome, None)
+                records(smallvec![target], outcome, None)
             }
             // Not a CNAME, so only addresses: other types have no data, learned or not.
-            _ if !address_query => records(Vec::new(), Outcome::Other, None),
+            _ if !address_query => records(Answers::new(), Outcome::Other, None),
             None => BuyerAnswer { answers: BuyerAnswers::Unknown, outcome: Outcome::Other, scope: split_scope },
             Some(Fallback::Servers { families, algorithm }) => {
                 let (answers, scope) = self.server_answer(buyer, families, *algorithm, v6, subnet);
@@ -379,7 +393,7 @@ impl Answerer {
     }
 
     /// Addresses of `per_answer` healthy proxies, picked in proportion to their capacity.
-    fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Vec<&'z Record> {
+    fn proxy_answer<'z>(&mut self, zone: &'z ZoneData, v6: bool) -> Answers<'z> {
         self.weights.clear();
         self.weights.extend(zone.proxies.iter().enumerate().map(|(i, p)| {
             let usable = self.live.healthy[i].load(Ordering::Relaxed) && !p.family(v6).is_empty();
@@ -400,10 +414,10 @@ impl Answerer {
         algorithm: Algorithm,
         v6: bool,
         subnet: &Subnet,
-    ) -> (Vec<&'z Record>, Option<u8>) {
+    ) -> (Answers<'z>, Option<u8>) {
         let family = &families[usize::from(v6)];
         if family.members.is_empty() {
-            return (Vec::new(), None);
+            return (Answers::new(), None);
         }
         let (pick, scope) = match algorithm {
             Algorithm::RoundRobin => {
@@ -430,15 +444,20 @@ struct BuyerAnswer<'z> {
 
 enum BuyerAnswers<'z> {
     /// These records (none: NODATA).
-    Records(Vec<&'z Record>),
+    Records(Answers<'z>),
     /// A delegated host's fallback before its addresses are learned: SERVFAIL, as a
     /// secondary that has no copy of the zone would answer.
     Unknown,
 }
 
+/// The clock cookies go by: Unix seconds, truncated to 32 bits as RFC 9018 timestamps are.
+fn unix_now() -> u32 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32)
+}
+
 /// A host's addresses of the family asked for; for ANY, its IPv4 ones, else its IPv6 ones.
 /// `None`: it has none (NODATA).
-fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Vec<&Record>> {
+fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Answers<'_>> {
     let records = match addresses.family(v6) {
         [] if any => addresses.family(true),
         records => records,
@@ -447,9 +466,9 @@ fn host_answer(addresses: &Addresses, v6: bool, any: bool) -> Option<Vec<&Record
 }
 
 /// The apex's own data: SOA, NS (ANY gets the SOA, minimally, as RFC 8482 allows).
-fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<Vec<&Record>> {
+fn apex_answer(zone: &ZoneData, z: usize, qtype: u16) -> Option<Answers<'_>> {
     match qtype {
-        TYPE_SOA | TYPE_ANY => Some(vec![&zone.soas[z]]),
+        TYPE_SOA | TYPE_ANY => Some(smallvec![&zone.soas[z]]),
         // Written compressed against the question, which is this apex.
         TYPE_NS => Some(zone.apex_ns[z].iter().collect()),
         _ => None,

@@ -15,7 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, U
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -183,7 +183,6 @@ impl Follower {
         let (number, generation) = serving.current();
         let mut answerer = Answerer::new(&generation.zone, Arc::clone(&generation.live), generation.per_answer);
         answerer.set_extras(Arc::clone(&generation.extras));
-        answerer.set_clock(unix_now());
         let counters = generation.registry.thread();
         // Each UDP thread limits its own share. SO_REUSEPORT spreads a client's packets over
         // the threads by source port, so the shares add up to the limit for a client that
@@ -211,12 +210,19 @@ impl Follower {
         }
     }
 
-    /// Answers one packet into `reply`; returns the length written (0: nothing to send).
+    /// Answers one packet, taken at `started`, into `reply`; returns the length written (0:
+    /// nothing to send) and when it was done.
     #[inline]
-    fn answer(&mut self, packet: &[u8], client: IpAddr, transport: Transport, reply: &mut [u8]) -> usize {
-        let started = Instant::now();
+    fn answer(
+        &mut self,
+        packet: &[u8],
+        client: IpAddr,
+        transport: Transport,
+        reply: &mut [u8],
+        started: Instant,
+    ) -> (usize, Instant) {
         let mut verdict = match &mut self.limiter {
-            Some(limiter) => limiter.check(client, self.epoch.elapsed().as_millis() as u64),
+            Some(limiter) => limiter.check(client, started.saturating_duration_since(self.epoch).as_millis() as u64),
             None => Verdict::Answer,
         };
         // A valid server cookie proves the client sees our answers at its address, which a
@@ -226,8 +232,7 @@ impl Follower {
             verdict = Verdict::Answer;
         }
         if verdict == Verdict::Drop {
-            self.counters.record(Outcome::RateLimited, started.elapsed());
-            return 0;
+            return (0, self.record(Outcome::RateLimited, started));
         }
         let (bytes, outcome) = self.answerer.answer(&self.generation.zone, packet, client, transport);
         let written = match bytes {
@@ -238,11 +243,17 @@ impl Follower {
             _ => 0,
         };
         if verdict == Verdict::Slip && written > 0 {
-            self.counters.record(Outcome::RateLimited, started.elapsed());
-            return response::truncate(&mut reply[..written]);
+            return (response::truncate(&mut reply[..written]), self.record(Outcome::RateLimited, started));
         }
-        self.counters.record(outcome, started.elapsed());
-        written
+        (written, self.record(outcome, started))
+    }
+
+    /// Counts an answer begun at `started`; returns the time now, when it was done.
+    #[inline]
+    fn record(&self, outcome: Outcome, started: Instant) -> Instant {
+        let done = Instant::now();
+        self.counters.record(outcome, done.saturating_duration_since(started));
+        done
     }
 }
 
@@ -250,13 +261,18 @@ fn serve_udp(socket: &UdpSocket, serving: &Serving, share: usize) {
     let mut follower = Follower::new(serving, share);
     let mut batch = UdpBatch::new();
     while !serving.stopping() {
-        // The clock cookies go by, once per batch: seconds are all they need.
-        follower.answerer.set_clock(unix_now());
+        // One clock read per answer, not two: an answer's end is the next one's start, and the
+        // batch's first starts when it is taken (read after the wait). The next answer's time
+        // then includes staging this one's datagram, a few nanoseconds.
+        let mut since: Option<Instant> = None;
         // Followed per packet, after the wait: a thread that slept through a reload must not
         // answer its first packet from the generation before. (One atomic load.)
         let _ = batch.exchange(socket, |packet, client, reply| {
             follower.follow(serving);
-            follower.answer(packet, client, Transport::Udp, reply)
+            let started = *since.get_or_insert_with(Instant::now);
+            let (written, done) = follower.answer(packet, client, Transport::Udp, reply, started);
+            since = Some(done);
+            written
         });
     }
 }
@@ -306,8 +322,7 @@ fn serve_connection(mut stream: TcpStream, serving: &Serving) -> io::Result<()> 
             return Ok(());
         }
         follower.follow(serving);
-        follower.answerer.set_clock(unix_now());
-        let written = follower.answer(&query[..len], peer, Transport::Tcp, &mut reply[2..]);
+        let (written, _) = follower.answer(&query[..len], peer, Transport::Tcp, &mut reply[2..], Instant::now());
         if written == 0 {
             return Ok(());
         }
@@ -339,9 +354,4 @@ fn read_waiting(stream: &mut TcpStream, buf: &mut [u8], serving: &Serving) -> io
         }
     }
     Ok(true)
-}
-
-/// The clock cookies go by: Unix seconds, truncated to 32 bits as RFC 9018 timestamps are.
-fn unix_now() -> u32 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32)
 }
