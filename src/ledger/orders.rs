@@ -500,7 +500,11 @@ fn match_and_record(db: &Db, owned: &mut OwnedBook, new: &NewOrder, id: i64, now
         _ => "open",
     };
     let remaining = submission.rested + submission.cancelled;
-    db.execute("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1", args![id, remaining, status])?;
+    // An order that rested whole is as it was inserted: no statement (one round trip fewer
+    // per order on PostgreSQL, where a batch of bids that rest is mostly round trips).
+    if (remaining, status) != (new.rps, "open") {
+        db.execute("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1", args![id, remaining, status])?;
+    }
     let order = StoredOrder {
         id,
         side: new.side,
