@@ -124,6 +124,17 @@ impl Cluster {
         self.url(&name)
     }
 
+    /// A new database copied from database `template` (which no session may be connected
+    /// to); its URL.
+    pub fn copy_database(&self, template: &str) -> String {
+        let name = Self::new_name();
+        let mut admin = self.admin.lock().unwrap_or_else(|e| e.into_inner());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name} TEMPLATE {template}: {}", describe(&e)));
+        self.url(&name)
+    }
+
     /// A new, empty schema of its own in the shared database `schemas`, and a URL whose
     /// connections work in it (`options=-csearch_path=…`). Some milliseconds instead of a
     /// database copy's tens to hundreds: for suites with many small tests whose code names no
