@@ -345,7 +345,7 @@ fn settle(
 /// it is in the caller's transaction: all or none.
 fn copy_bids(db: &Db, auction: i64, bids: &[NewBid], currency: &str, now: i64) -> Result<Vec<i64>, LedgerError> {
     let mut ids: Vec<i64> = db.query(
-        "SELECT nextval(pg_get_serial_sequence('bids', 'id')) FROM generate_series(1, ?1)",
+        "SELECT nextval(pg_get_serial_sequence('bids', 'id')) FROM generate_series(1, CAST(?1 AS BIGINT))",
         args![bids.len() as i64],
         |r| r.get(0),
     )?;
