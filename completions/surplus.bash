@@ -34,6 +34,9 @@ _surplus() {
             surplus,help)
                 cmd="surplus__subcmd__help"
                 ;;
+            surplus,ledger)
+                cmd="surplus__subcmd__ledger"
+                ;;
             surplus,market)
                 cmd="surplus__subcmd__market"
                 ;;
@@ -145,6 +148,9 @@ _surplus() {
             surplus__subcmd__help,help)
                 cmd="surplus__subcmd__help__subcmd__help"
                 ;;
+            surplus__subcmd__help,ledger)
+                cmd="surplus__subcmd__help__subcmd__ledger"
+                ;;
             surplus__subcmd__help,market)
                 cmd="surplus__subcmd__help__subcmd__market"
                 ;;
@@ -183,6 +189,15 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__generate,man)
                 cmd="surplus__subcmd__help__subcmd__generate__subcmd__man"
+                ;;
+            surplus__subcmd__help__subcmd__ledger,check)
+                cmd="surplus__subcmd__help__subcmd__ledger__subcmd__check"
+                ;;
+            surplus__subcmd__help__subcmd__ledger,copy)
+                cmd="surplus__subcmd__help__subcmd__ledger__subcmd__copy"
+                ;;
+            surplus__subcmd__help__subcmd__ledger,migrate)
+                cmd="surplus__subcmd__help__subcmd__ledger__subcmd__migrate"
                 ;;
             surplus__subcmd__help__subcmd__market,auction)
                 cmd="surplus__subcmd__help__subcmd__market__subcmd__auction"
@@ -234,6 +249,30 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__report,usage)
                 cmd="surplus__subcmd__help__subcmd__report__subcmd__usage"
+                ;;
+            surplus__subcmd__ledger,check)
+                cmd="surplus__subcmd__ledger__subcmd__check"
+                ;;
+            surplus__subcmd__ledger,copy)
+                cmd="surplus__subcmd__ledger__subcmd__copy"
+                ;;
+            surplus__subcmd__ledger,help)
+                cmd="surplus__subcmd__ledger__subcmd__help"
+                ;;
+            surplus__subcmd__ledger,migrate)
+                cmd="surplus__subcmd__ledger__subcmd__migrate"
+                ;;
+            surplus__subcmd__ledger__subcmd__help,check)
+                cmd="surplus__subcmd__ledger__subcmd__help__subcmd__check"
+                ;;
+            surplus__subcmd__ledger__subcmd__help,copy)
+                cmd="surplus__subcmd__ledger__subcmd__help__subcmd__copy"
+                ;;
+            surplus__subcmd__ledger__subcmd__help,help)
+                cmd="surplus__subcmd__ledger__subcmd__help__subcmd__help"
+                ;;
+            surplus__subcmd__ledger__subcmd__help,migrate)
+                cmd="surplus__subcmd__ledger__subcmd__help__subcmd__migrate"
                 ;;
             surplus__subcmd__market,auction)
                 cmd="surplus__subcmd__market__subcmd__auction"
@@ -395,7 +434,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -v -h -V --config --db --verbose --now --help --version demo config capacity market dns report simulate generate help"
+            opts="-c -v -h -V --config --db --verbose --now --help --version demo config capacity market dns report simulate ledger generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,7 +1326,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help)
-            opts="demo config capacity market dns report simulate generate help"
+            opts="demo config capacity market dns report simulate ledger generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1513,6 +1552,62 @@ _surplus() {
         surplus__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__ledger)
+            opts="migrate check copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__ledger__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__ledger__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__ledger__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1797,6 +1892,204 @@ _surplus() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger)
+            opts="-c -v -h --config --db --verbose --now --help migrate check copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__check)
+            opts="-c -v -h --format --config --db --verbose --now --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__copy)
+            opts="-c -v -h --to --config --db --verbose --now --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__help)
+            opts="migrate check copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__ledger__subcmd__migrate)
+            opts="-c -v -h --config --db --verbose --now --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -25,7 +25,7 @@ function __fish_surplus_using_subcommand
 end
 
 complete -c surplus -n "__fish_surplus_needs_command" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_needs_command" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_needs_command" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_needs_command" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_needs_command" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print help'
@@ -37,17 +37,18 @@ complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell of
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "ledger" -d 'The ledger itself: its schema, its invariants, and moving it to another database'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -l keep -d 'Keep the demo\'s ledger (surplus.db), configuration (surplus.yaml) and logs in DIR, to explore with the other commands (default: a temporary directory, removed at the end)' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -l seconds -d 'How long the load runs against the DNS server' -r
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand demo" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand demo" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
@@ -57,14 +58,14 @@ complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s h -l help -d 'Print help'
@@ -92,7 +93,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l by-proxy -d 'Show each proxy\'s capacity, forecast and unused capacity too'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l save -d 'Record the unused capacity as offers in the ledger (whole rps, rounded down)'
@@ -114,7 +115,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -123,7 +124,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -132,7 +133,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -s h -l help -d 'Print help'
@@ -143,7 +144,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_s
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and not __fish_seen_subcommand_from auction order book orders sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -s h -l help -d 'Print help'
@@ -156,7 +157,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from auction" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l file -d 'Place the orders of a CSV file in turn (header `side,buyer,window,rps,limit[,tif]`; an empty buyer on a sell is the operator). Every line is checked before the first is placed' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from order" -s h -l help -d 'Print help'
@@ -169,7 +170,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from book" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -177,7 +178,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -l open -d 'Only open orders'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from orders" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
@@ -188,7 +189,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -199,7 +200,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "sales" -d 'List sales, from auctions and trades'
 complete -c surplus -n "__fish_surplus_using_subcommand market; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status zone help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status zone help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status zone help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status zone help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status zone help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and not __fish_seen_subcommand_from serve query status zone help" -s h -l help -d 'Print help'
@@ -212,7 +213,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l threads -d 'UDP serving threads per address, 1 to 1024 (default: the number of cores)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
@@ -226,7 +227,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from query" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -236,7 +237,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -245,7 +246,7 @@ json\t'One JSON document'"
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -l zone -d 'Only this zone (its apex, like cdn.example.net or www.shop.example)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -l out -d 'Write one master file per zone into DIR, named APEX.zone (what NSD and Knot load), and print their names, instead of printing the zones' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from zone" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -255,7 +256,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_sub
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "zone" -d 'Print the zones `dns serve` answers from, as RFC 1035 master files (or JSON): the network\'s zone and each buyer host delegated to us, with SOA, NS, glue and the proxies\' names; each buyer host with a comment saying what decides its answer and the records it gets when nothing is sold. To review a config, diff two nodes, or load into NSD or Knot'
 complete -c surplus -n "__fish_surplus_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and not __fish_seen_subcommand_from usage sales capacity help" -s h -l help -d 'Print help'
@@ -281,7 +282,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from usage" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -293,7 +294,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -305,7 +306,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_subcommand_from capacity" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -321,13 +322,45 @@ complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l format -d '
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l open-loop -d 'Keep f at the buyer\'s estimate during the sale, as weighted DNS would, to compare'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -f -a "migrate" -d 'Create the ledger if there is none and bring its schema up to date (every command that writes does this too); prints the schema version'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -f -a "check" -d 'Recount what the ledger keeps incrementally and check its invariants (nothing oversold, counters equal a recount, rollups equal their samples); exits 1 if one is broken'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -f -a "copy" -d 'Copy the whole ledger into an empty one (SQLite to PostgreSQL, or back), in one transaction on the target: ids, sales, samples and rollups as they are'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from migrate" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from migrate" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from migrate" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from check" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'One JSON document, stable field names'
+csv\t'Comma-separated values with a header row'"
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from check" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from check" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from check" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from copy" -l to -d 'The target ledger: an SQLite file (created) or a PostgreSQL URL (an empty database)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from copy" -s c -l config -d 'The configuration file' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from copy" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from copy" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from copy" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Create the ledger if there is none and bring its schema up to date (every command that writes does this too); prints the schema version'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from help" -f -a "check" -d 'Recount what the ledger keeps incrementally and check its invariants (nothing oversold, counters equal a recount, rollups equal their samples); exits 1 if one is broken'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy the whole ledger into an empty one (SQLite to PostgreSQL, or back), in one transaction on the target: ids, sales, samples and rollups as they are'
+complete -c surplus -n "__fish_surplus_using_subcommand ledger; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
@@ -336,28 +369,29 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Directory to write into' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l dir -d 'Directory to write into' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s c -l config -d 'The configuration file' -r -F
-complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l db -d 'The ledger (SQLite file); overrides `database:` in the configuration' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (one per command) into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "demo" -d 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "demo" -d 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "config" -d 'Check the configuration'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "report" -d 'Reports: what each buyer bought, used and owes; the operator\'s sales and capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "simulate" -d 'Run the controller on simulated time against caching resolvers, before going live'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "ledger" -d 'The ledger itself: its schema, its invariants, and moving it to another database'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns report simulate ledger generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
@@ -374,5 +408,8 @@ complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_su
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from report" -f -a "usage" -d 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from report" -f -a "sales" -d 'The operator\'s view per slot or day: capacity sold by mechanism, used, revenue, unsold'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from report" -f -a "capacity" -d 'The operator\'s view per slot or day: capacity offered, sold, used and unsold'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "migrate" -d 'Create the ledger if there is none and bring its schema up to date (every command that writes does this too); prints the schema version'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "check" -d 'Recount what the ledger keeps incrementally and check its invariants (nothing oversold, counters equal a recount, rollups equal their samples); exits 1 if one is broken'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "copy" -d 'Copy the whole ledger into an empty one (SQLite to PostgreSQL, or back), in one transaction on the target: ids, sales, samples and rollups as they are'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write a completion script for SHELL into DIR'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (one per command) into DIR'
