@@ -1,4 +1,10 @@
 //! Auctions and their bids in the ledger: create, bid, cancel, and settle in one transaction.
+//!
+//! **Kept by triggers:** `offers.reserved` rises by a guaranteed auction's `rps` when it is
+//! created open and falls when its status leaves `open` (cleared or cancelled). `offers.sold`
+//! is not kept by a trigger for auction sales: settling adds their total to the offers in one
+//! statement (an auction's sales can number in the hundreds of thousands). `ledger check`
+//! recounts both (`ledger/invariants.rs`).
 
 use std::str::FromStr;
 

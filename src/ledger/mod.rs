@@ -1,7 +1,17 @@
-//! The ledger: one SQLite file holding offers, auctions and their bids, orders, sales, usage
-//! samples from the DNS server, and the serials of its zones.
+//! The ledger: offers, auctions and their bids, orders, sales, usage samples from the DNS
+//! server, and the serials of its zones, in an SQLite file (one host, the default) or a
+//! PostgreSQL database (several hosts), chosen at open by [`location::Location`].
 //!
-//! Opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
+//! **Two backends, one interface.** Like atuin's and vaultwarden's servers, the dialects'
+//! differences live beside each backend: `ledger/postgres/` (connecting, TLS, passwords, its
+//! migrations and version table) and SQLite's opening below with [`migrations`]; each has a
+//! committed `schema.sql`. Unlike them, there is no query layer between: every query is
+//! written once, in the SQL both speak, and runs through the small executor [`db::Db`], which
+//! also owns transactions (SERIALIZABLE with retries on PostgreSQL, `BEGIN IMMEDIATE` on
+//! SQLite). That keeps one copy of each statement, readable as SQL, for the price of a few
+//! casts both dialects accept; the handful of places that must differ ask [`db::Db::dialect`].
+//!
+//! **SQLite** is opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
 //! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The
 //! schema evolves only by appending to [`migrations::MIGRATIONS`]. Every change that writes more
 //! than one row is one transaction.

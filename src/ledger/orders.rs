@@ -2,6 +2,11 @@
 //! writing transaction (`BEGIN IMMEDIATE` on SQLite, `SERIALIZABLE` on PostgreSQL), so
 //! concurrent invocations never oversell or lose an order.
 //!
+//! **Kept by triggers:** `offers.sold` rises by each trade the operator sells (a sale with no
+//! seller, mechanism `order`); `offers.reserved` follows the operator's open asks (`remaining`
+//! while `status` is `open`, on insert and on every change of either). A buyer's resale ask
+//! holds no offer. `ledger check` recounts both (`ledger/invariants.rs`).
+//!
 //! A batch (`--file`) shares one transaction per group of orders, each order in a savepoint of
 //! its own; see [`Ledger::place_orders`].
 //!
