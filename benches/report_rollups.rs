@@ -74,7 +74,7 @@ fn build(bench: &bench_ledger::BenchLedger) {
             .unwrap();
     }
     drop(ledger);
-    if bench.name == "postgres" {
+    if bench.is_postgres() {
         let mut client = postgres::Client::connect(&bench.db, postgres::NoTls).unwrap();
         client.batch_execute(ROLLUPS).unwrap();
         client.batch_execute("VACUUM ANALYZE usage_rollups").unwrap();

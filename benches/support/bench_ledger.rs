@@ -1,6 +1,10 @@
-//! The ledgers a bench runs on: a fresh SQLite file, and a fresh database on the test
-//! cluster (`tests/support/pg_cluster.rs`, durability off as in the tests) when PostgreSQL is
+//! The ledgers a bench runs on: a fresh SQLite file (opened as surplus opens it in
+//! production: WAL, `synchronous=NORMAL`), and a fresh database on the test cluster
+//! (`tests/support/pg_cluster.rs`, durability off as in the tests) when PostgreSQL is
 //! installed. `SURPLUS_BENCH_BACKENDS=sqlite` or `=postgres` runs one of them only.
+//! `SURPLUS_BENCH_PG_DURABLE=1` runs PostgreSQL as operators do instead: `fsync`,
+//! `synchronous_commit` and `full_page_writes` at their defaults (a cluster of its own, the
+//! same otherwise); its figures are printed as `postgres-durable`.
 //!
 //! Included by path from each bench, beside `pg_cluster` (`crate::pg_cluster`).
 #![allow(dead_code)]
@@ -13,7 +17,7 @@ use surplus::ledger::{Ledger, OpenOptions};
 
 /// One ledger to measure on, and what it is called in the bench's output.
 pub struct BenchLedger {
-    /// `sqlite` or `postgres`.
+    /// `sqlite`, `postgres` or `postgres-durable`.
     pub name: &'static str,
     /// What `--db` is given: a file path or a `postgres://` URL.
     pub db: String,
@@ -26,6 +30,11 @@ impl BenchLedger {
     pub fn open(&self) -> Ledger {
         let location = Location::parse(&self.db, Path::new("")).expect("bench ledger location");
         Ledger::open_location(&location, OpenOptions::write("EUR")).expect("open bench ledger")
+    }
+
+    /// Whether this is a PostgreSQL ledger (durable or not).
+    pub fn is_postgres(&self) -> bool {
+        self.name.starts_with("postgres")
     }
 }
 
@@ -40,12 +49,16 @@ pub fn fresh_ledgers() -> Vec<BenchLedger> {
         out.push(BenchLedger { name: "sqlite", db, dir });
     }
     if wanted("postgres") {
-        match crate::pg_cluster::shared() {
-            Some(cluster) => out.push(BenchLedger {
-                name: "postgres",
-                db: cluster.fresh_database(),
-                dir: tempfile::tempdir().unwrap(),
-            }),
+        let durable = std::env::var("SURPLUS_BENCH_PG_DURABLE").as_deref() == Ok("1");
+        let (name, cluster) = if durable {
+            ("postgres-durable", crate::pg_cluster::shared_durable())
+        } else {
+            ("postgres", crate::pg_cluster::shared())
+        };
+        match cluster {
+            Some(cluster) => {
+                out.push(BenchLedger { name, db: cluster.fresh_database(), dir: tempfile::tempdir().unwrap() })
+            }
             None => eprintln!("PostgreSQL is not installed: the postgres runs are skipped"),
         }
     }

@@ -208,6 +208,9 @@ pub struct Db {
     retryable: Cell<bool>,
     /// How deep in transactions and savepoints this connection is.
     depth: Cell<u32>,
+    /// PostgreSQL: the depth of a savepoint that ended well and is not released yet; see
+    /// [`Db::savepoint`].
+    unreleased: Cell<Option<u32>>,
 }
 
 enum Backend {
@@ -229,12 +232,22 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     pub fn sqlite(conn: rusqlite::Connection) -> Db {
-        Db { backend: Backend::Sqlite(conn), retryable: Cell::new(false), depth: Cell::new(0) }
+        Db {
+            backend: Backend::Sqlite(conn),
+            retryable: Cell::new(false),
+            depth: Cell::new(0),
+            unreleased: Cell::new(None),
+        }
     }
 
     pub fn postgres(client: postgres::Client) -> Db {
         let pg = Postgres { client, statements: HashMap::new() };
-        Db { backend: Backend::Postgres(Box::new(RefCell::new(pg))), retryable: Cell::new(false), depth: Cell::new(0) }
+        Db {
+            backend: Backend::Postgres(Box::new(RefCell::new(pg))),
+            retryable: Cell::new(false),
+            depth: Cell::new(0),
+            unreleased: Cell::new(None),
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -383,6 +396,7 @@ impl Db {
         loop {
             attempt += 1;
             self.retryable.set(false);
+            self.unreleased.set(None);
             self.batch(self.begin(kind))?;
             self.depth.set(1);
             let result = f(self);
@@ -423,20 +437,36 @@ impl Db {
 
     /// Runs `f` in a savepoint of the transaction this connection is in: if `f` fails, what
     /// it wrote is undone and the transaction goes on.
+    ///
+    /// On PostgreSQL a savepoint that ended well is released with the start of the next one
+    /// at its depth, in one round trip (`RELEASE SAVEPOINT s1; SAVEPOINT s1`), or by the
+    /// commit: a batch of orders, one savepoint each, pays two round trips per order instead
+    /// of three. What runs in between runs inside the unreleased savepoint, which changes
+    /// nothing: it is kept or undone with the whole transaction, and a later savepoint's
+    /// rollback undoes only that savepoint's work.
     pub fn savepoint<T, E: From<LedgerError>>(&self, mut f: impl FnMut(&Db) -> Result<T, E>) -> Result<T, E> {
         let depth = self.depth.get();
         let name = format!("s{depth}");
-        self.batch(&format!("SAVEPOINT {name}"))?;
+        match self.unreleased.take() {
+            Some(d) if d == depth => self.batch(&format!("RELEASE SAVEPOINT {name}; SAVEPOINT {name}"))?,
+            _ => self.batch(&format!("SAVEPOINT {name}"))?,
+        }
         self.depth.set(depth + 1);
         let result = f(self);
         self.depth.set(depth);
         match result {
             Ok(value) => {
-                self.batch(&format!("RELEASE SAVEPOINT {name}"))?;
+                match self.dialect() {
+                    // In-process: nothing to save.
+                    Dialect::Sqlite => self.batch(&format!("RELEASE SAVEPOINT {name}"))?,
+                    // Releasing it also releases any left unreleased inside it.
+                    Dialect::Postgres => self.unreleased.set(Some(depth)),
+                }
                 Ok(value)
             }
             Err(e) => {
                 let retry = self.retryable.get();
+                self.unreleased.set(None);
                 self.batch(&format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"))?;
                 self.retryable.set(self.retryable.get() || retry);
                 Err(e)

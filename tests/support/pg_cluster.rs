@@ -9,7 +9,9 @@
 //! free port with its unix socket inside that directory. `initdb` refuses to run as root, so as
 //! root the cluster runs as the `postgres` user (the directory is handed to it); otherwise as
 //! the current user. Durability is off (`fsync`, `synchronous_commit`, `full_page_writes`):
-//! the data lives as long as the test process. Each test takes its own empty database from
+//! the data lives as long as the test process. [`shared_durable`] is a second cluster with
+//! those three at PostgreSQL's defaults, as operators run it, for the benches to measure
+//! (`SURPLUS_BENCH_PG_DURABLE=1`); no test uses it. Each test takes its own empty database from
 //! [`Cluster::fresh_database`], so tests running in parallel never see each other's rows.
 //!
 //! **Nothing outlives the test process.** A Rust static is never dropped, so the cluster cannot
@@ -76,7 +78,29 @@ pub struct Cluster {
 /// PostgreSQL is not installed and `SURPLUS_REQUIRE_SYSTEM_TESTS` is not `1`.
 pub fn shared() -> Option<&'static Cluster> {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    match CLUSTER.get_or_init(start) {
+    available(CLUSTER.get_or_init(|| start(Durability::Off)))
+}
+
+/// Like [`shared`], a cluster of the process's own, but with `fsync`, `synchronous_commit`
+/// and `full_page_writes` at PostgreSQL's defaults (on): what a commit costs where the data
+/// must survive a crash. For benches; tests use [`shared`].
+pub fn shared_durable() -> Option<&'static Cluster> {
+    static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+    available(CLUSTER.get_or_init(|| start(Durability::Defaults)))
+}
+
+/// Whether the server may lose what it committed when the machine stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// `fsync`, `synchronous_commit` and `full_page_writes` off: for data that lives as long
+    /// as the test process.
+    Off,
+    /// PostgreSQL's defaults.
+    Defaults,
+}
+
+fn available(started: &'static Result<Cluster, String>) -> Option<&'static Cluster> {
+    match started {
         Ok(cluster) => Some(cluster),
         Err(reason) if reason.starts_with(MISSING) => {
             assert!(std::env::var("SURPLUS_REQUIRE_SYSTEM_TESTS").as_deref() != Ok("1"), "{reason}");
@@ -200,7 +224,7 @@ struct RunAs {
     ids: Option<(u32, u32)>,
 }
 
-fn start() -> Result<Cluster, String> {
+fn start(durability: Durability) -> Result<Cluster, String> {
     let begun = Instant::now();
     let bin = bin_dir().ok_or_else(|| format!("{MISSING}: no initdb (apt-get install postgresql)"))?;
     let run_as = run_as()?;
@@ -209,7 +233,7 @@ fn start() -> Result<Cluster, String> {
         .tempdir()
         .map_err(|e| format!("temporary directory: {e}"))?
         .keep();
-    let watchdog = match init_and_run(&bin, &run_as, &dir) {
+    let watchdog = match init_and_run(&bin, &run_as, &dir, durability) {
         Ok(w) => w,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
@@ -236,7 +260,7 @@ fn start() -> Result<Cluster, String> {
 
 /// initdb, certificates, configuration, then the server under its watchdog (retried on a new
 /// port if another process took the one picked).
-fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path) -> Result<(u16, ChildStdin), String> {
+fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path, durability: Durability) -> Result<(u16, ChildStdin), String> {
     hand_over(dir, run_as)?;
     let data = dir.join("data");
     let out = as_user(Command::new(bin.join("initdb")), run_as)
@@ -258,7 +282,7 @@ fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path) -> Result<(u16, ChildStd
     let mut last = String::new();
     for _ in 0..5 {
         let port = free_port()?;
-        let mut server = spawn_server(bin, run_as, dir, port)?;
+        let mut server = spawn_server(bin, run_as, dir, port, durability)?;
         let watchdog = spawn_watchdog(dir, server.id())?;
         // Listening (or exited: the port was taken in the meantime).
         let deadline = Instant::now() + START_TIMEOUT;
@@ -379,15 +403,12 @@ fn free_port() -> Result<u16, String> {
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16) -> Result<Child, String> {
+fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16, durability: Durability) -> Result<Child, String> {
     let log = std::fs::File::create(dir.join("postgres.log")).map_err(|e| format!("postgres.log: {e}"))?;
-    let settings = [
+    let mut settings = vec![
         "listen_addresses=127.0.0.1".to_string(),
         format!("port={port}"),
         format!("unix_socket_directories={}", dir.join("sock").display()),
-        "fsync=off".into(),
-        "synchronous_commit=off".into(),
-        "full_page_writes=off".into(),
         "autovacuum=off".into(),
         "max_connections=200".into(),
         "shared_buffers=32MB".into(),
@@ -396,6 +417,9 @@ fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16) -> Result<Chi
         format!("ssl_key_file={}", dir.join("server.key").display()),
         "log_min_messages=warning".into(),
     ];
+    if durability == Durability::Off {
+        settings.extend(["fsync=off".into(), "synchronous_commit=off".into(), "full_page_writes=off".into()]);
+    }
     let mut cmd = as_user(Command::new(bin.join("postgres")), run_as);
     cmd.arg("-D").arg(dir.join("data"));
     for s in &settings {

@@ -4,7 +4,8 @@
 //! A dialect of its own, numbered on its own: migration 1 creates at once the schema the SQLite
 //! ledger reaches at its version 7 (`ledger/migrations.rs`), since no PostgreSQL ledger existed
 //! before. `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`; a landed migration is
-//! never edited; a later schema change appends a migration here and one to SQLite's list.
+//! never edited; a later schema change appends a migration here and one to SQLite's list
+//! (migration 2 has no SQLite twin: it gives PostgreSQL what SQLite has built in).
 //! `schema.sql` beside this file is what they produce (`pg_dump --schema-only`), checked by a
 //! test.
 //!
@@ -283,6 +284,22 @@ pub const MIGRATIONS: &[&str] = &[
         recorded_at BIGINT NOT NULL,
         PRIMARY KEY (apex, serial)
     );"#,
+    // 2: what PostgreSQL lacks of SQLite's `PRAGMA data_version`, a number that moves whenever
+    // a transaction changes `orders`; a batch of orders reads it at each group to know whether
+    // the books it keeps are still the ledger's (`BookCache`, ledger/orders.rs). A sequence,
+    // not a counter row: `nextval` never waits and never makes two writers conflict, and it is
+    // not rolled back, so a change that is rolled back costs a reload, never a stale book. Bumped
+    // before each statement that may change a row, so no change exists that the number has
+    // not counted.
+    r#"CREATE SEQUENCE orders_changes;
+
+    CREATE FUNCTION orders_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM nextval('orders_changes');
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER orders_change BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON orders
+      FOR EACH STATEMENT EXECUTE FUNCTION orders_change();"#,
 ];
 
 /// What the database is, as far as the ledger is concerned.
