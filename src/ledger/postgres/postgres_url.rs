@@ -3,7 +3,9 @@
 //! The postgres crate parses the URL (hosts, ports, user, password, dbname, `connect_timeout`,
 //! `application_name`, …) except what it does not know: its `sslmode` stops at `require`, and it
 //! has no `sslrootcert`. Those two are taken out of the query here and handled by
-//! [`super::tls`]; the rest goes to the crate as written.
+//! [`super::tls`]; libpq's `keepalives_count` is passed on under the crate's name for it
+//! (`keepalives_retries`); the rest goes to the crate as written. Which keys the query set is
+//! kept ([`PostgresUrl::sets`]): the crate's getters cannot tell a default from a value given.
 //!
 //! [`fmt::Display`] rebuilds the URL from the parsed parts, so it never carries the password,
 //! whatever the text held: it is what `config check` and error messages show.
@@ -23,6 +25,8 @@ pub struct PostgresUrl {
     config: postgres::Config,
     ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
+    /// The query's keys, decoded, as written (`keepalives_count`, not the crate's name).
+    given: Vec<String>,
 }
 
 impl PostgresUrl {
@@ -36,13 +40,17 @@ impl PostgresUrl {
         let mut ssl_mode = SslMode::default();
         let mut root_cert = None;
         let mut kept = Vec::new();
+        let mut given = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            match decode(key)?.as_str() {
+            let key = decode(key)?;
+            match key.as_str() {
                 "sslmode" => ssl_mode = decode(value)?.parse().map_err(ConnectError::Url)?,
                 "sslrootcert" => root_cert = Some(PathBuf::from(decode(value)?)),
-                _ => kept.push(pair),
+                "keepalives_count" => kept.push(format!("keepalives_retries={value}")),
+                _ => kept.push(pair.to_string()),
             }
+            given.push(key);
         }
         let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
         let mut config = postgres::Config::from_str(&rebuilt).map_err(|e| ConnectError::Url(crate_reason(&e)))?;
@@ -58,12 +66,17 @@ impl PostgresUrl {
             config.dbname(&user);
         }
         config.ssl_mode(ssl_mode.wire());
-        Ok(PostgresUrl { config, ssl_mode, root_cert })
+        Ok(PostgresUrl { config, ssl_mode, root_cert, given })
     }
 
     /// The postgres crate's configuration (without a password unless the URL had one).
     pub fn config(&self) -> &postgres::Config {
         &self.config
+    }
+
+    /// Whether the URL's query set `key` (libpq's name), whatever the value.
+    pub fn sets(&self, key: &str) -> bool {
+        self.given.iter().any(|k| k == key)
     }
 
     pub fn ssl_mode(&self) -> SslMode {
