@@ -287,6 +287,14 @@ pub const MIGRATIONS: &[&str] = &[
         recorded_at INTEGER NOT NULL,           -- unix seconds
         PRIMARY KEY (apex, serial)
     ) STRICT;",
+    // 8: usage_batches — the names of the usage batches `dns serve` wrote, so a batch written
+    // again (its commit's reply was lost) is skipped instead of counted twice.
+    "CREATE TABLE usage_batches (
+        writer     TEXT NOT NULL,               -- one `dns serve` process
+        seq        INTEGER NOT NULL,            -- increasing within the writer
+        written_at INTEGER NOT NULL,            -- unix seconds
+        PRIMARY KEY (writer, seq)
+    ) STRICT;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes

@@ -67,7 +67,7 @@ pub use market_error::MarketError;
 pub use offers::{NewOffer, Offer, SavedOffers};
 pub use orders::{BookCache, NewOrder, OrderStatus, Placed, StoredOrder};
 pub use sales::Sale;
-pub use usage::UsageSample;
+pub use usage::{UsageBatch, UsageSample};
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -283,6 +283,14 @@ pub const MIGRATIONS: &[&str] = &[
         recorded_at BIGINT NOT NULL,
         PRIMARY KEY (apex, serial)
     );"#,
+    // 2 (SQLite's 8): usage_batches, so a usage batch written again after a lost commit reply
+    // is skipped instead of counted twice (ledger/usage.rs).
+    r#"CREATE TABLE usage_batches (
+        writer     TEXT NOT NULL,
+        seq        BIGINT NOT NULL,
+        written_at BIGINT NOT NULL,
+        PRIMARY KEY (writer, seq)
+    );"#,
 ];
 
 /// What the database is, as far as the ledger is concerned.
