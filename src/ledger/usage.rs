@@ -445,7 +445,7 @@ mod tests {
     #[test]
     fn migration_5_rolls_up_the_samples_already_written() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        for (version, sql) in super::super::migrations::MIGRATIONS.iter().enumerate().take(4) {
+        for (version, sql) in super::super::sqlite::migrations::MIGRATIONS.iter().enumerate().take(4) {
             conn.execute_batch(sql).unwrap();
             conn.pragma_update(None, "user_version", version as i64 + 1).unwrap();
         }
@@ -454,7 +454,7 @@ mod tests {
                                           ('a', 'shop', 1795564805, 5, 100, 10, 5, 0.7, NULL, 'stale');",
         )
         .unwrap();
-        super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
+        super::super::sqlite::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
         let ledger = Ledger { db: crate::ledger::db::Db::sqlite(conn), reader: None };
         let b = &ledger.usage_buckets(None, 1_795_564_800, 1_795_565_100, 300).unwrap()[0].1[0];
         assert_eq!((b.seconds, b.measured_seconds, b.served, b.above_requests), (10, 5, 600, 100));

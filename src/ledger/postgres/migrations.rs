@@ -2,7 +2,7 @@
 //! (one row per migration applied).
 //!
 //! A dialect of its own, numbered on its own: migration 1 creates at once the schema the SQLite
-//! ledger reaches at its version 7 (`ledger/migrations.rs`), since no PostgreSQL ledger existed
+//! ledger reaches at its version 7 (`ledger/sqlite/migrations.rs`), since no PostgreSQL ledger existed
 //! before. `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`; a landed migration is
 //! never edited; a later schema change appends a migration here and one to SQLite's list.
 //! `schema.sql` beside this file is what they produce (`pg_dump --schema-only`), checked by a
@@ -567,7 +567,7 @@ mod tests {
                 "CREATE TEMP TABLE migration_params (currency TEXT); INSERT INTO migration_params VALUES ('EUR');",
             )
             .unwrap();
-        for sql in crate::ledger::migrations::MIGRATIONS {
+        for sql in crate::ledger::sqlite::migrations::MIGRATIONS {
             sqlite.execute_batch(sql).unwrap();
         }
         sqlite.execute_batch(EXERCISE).unwrap();

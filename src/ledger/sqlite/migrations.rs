@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::{APPLICATION_ID, LedgerError};
+use crate::ledger::{APPLICATION_ID, LedgerError};
 
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
