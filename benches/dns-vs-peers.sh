@@ -5,14 +5,17 @@
 # as the peers answer. (www.shop.example, queried until issue 17, is a delegated `handback`
 # host whose fallback answers SERVFAIL here, where nothing answers its `dns.resolvers`.)
 #
-# usage: benches/dns-vs-peers.sh [-l SECONDS] [-r ROUNDS] [-t THREADS] [-Q RATE]
+# usage: benches/dns-vs-peers.sh [-l SECONDS] [-r ROUNDS] [-t THREADS] [-Q RATE] [-d LEDGER]
 #   THREADS: UDP serving threads (default 1, as gdnsd and NSD are set up by the script).
 #   RATE: offer this many queries a second to each server and compare CPU per query.
+#   LEDGER: an empty ledger to sell and serve from, a `postgres://` URL (the database must exist
+#   and be empty or surplus's) or a file; default a new SQLite file. Run once with each to show
+#   that the ledger is never on the answer path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=10 rounds=3 threads=1 rate=()
-while getopts "l:r:t:Q:" o; do
-  case $o in l) secs=$OPTARG ;; r) rounds=$OPTARG ;; t) threads=$OPTARG ;; Q) rate=(-Q "$OPTARG") ;; *) exit 2 ;; esac
+secs=10 rounds=3 threads=1 rate=() db=
+while getopts "l:r:t:Q:d:" o; do
+  case $o in l) secs=$OPTARG ;; r) rounds=$OPTARG ;; t) threads=$OPTARG ;; Q) rate=(-Q "$OPTARG") ;; d) db=$OPTARG ;; *) exit 2 ;; esac
 done
 # The shared benchmark kit lives beside the clone, not in it (see the README's Speed section).
 kit=${SURPLUS_PEER_BENCH:-../shared/bench}
@@ -22,8 +25,9 @@ if [[ ! -f $kit/dns-vs-peers.sh ]]; then
 fi
 cargo build --release -q
 bin=$PWD/target/release/surplus
-db=$(mktemp -d)/bench.db
-trap 'rm -rf "$(dirname "$db")"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+db=${db:-$scratch/bench.db}
 s() { "$bin" -c examples/surplus.yaml --db "$db" "$@" >/dev/null; }
 hour=$(date -u +%Y-%m-%dT%H:00Z)
 s capacity measure --for "$hour/2h" --save

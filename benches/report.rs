@@ -30,7 +30,7 @@ fn ledger_path() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-ledgers");
     std::fs::create_dir_all(&dir).expect("create target/bench-ledgers");
     // Named after the schema (FNV-1a of every migration), so a changed schema builds anew.
-    let schema = surplus::ledger::migrations::MIGRATIONS.concat();
+    let schema = surplus::ledger::sqlite::migrations::MIGRATIONS.concat();
     let hash = schema.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     dir.join(format!("usage-{BUYERS}x{DAYS}d-{hash:016x}.db"))
 }

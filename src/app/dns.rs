@@ -30,7 +30,7 @@ use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::{self, Learned};
-use crate::ledger::{Access, Ledger, UsageSample};
+use crate::ledger::{Access, Ledger, UsageBatch, UsageSample};
 use crate::monitor::{Monitor, MonitorState, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
@@ -495,12 +495,20 @@ const RECONNECT_WAIT: Duration = Duration::from_secs(1);
 /// grid of unix time (so samples of several servers line up).
 struct UsageWriter {
     server: String,
+    /// This process's name for its batches in the ledger (`usage_batches`): the server, the
+    /// pid and a random part, so no two processes share one, even on one host.
+    writer: String,
+    /// The next batch's number.
+    seq: i64,
     /// Start of the interval being counted.
     start: i64,
-    /// Samples the ledger could not take yet (unreachable, restarting), oldest first, written
-    /// with the next interval's: at most [`HELD_SAMPLES`], the oldest dropped (and counted)
-    /// beyond that.
-    held: std::collections::VecDeque<UsageSample>,
+    /// Batches the ledger could not take yet (unreachable, restarting, or the reply to their
+    /// commit lost: then the ledger skips them when they come again), oldest first, written
+    /// with the next interval's: at most [`HELD_SAMPLES`] samples, the oldest batches dropped
+    /// (and their samples counted) beyond that.
+    held: std::collections::VecDeque<UsageBatch>,
+    /// Samples in `held`.
+    held_samples: usize,
     /// Samples dropped from `held` since the ledger was last reachable.
     dropped: u64,
     /// The registries counted: the current generation's, and one a reload replaced, which
@@ -532,10 +540,13 @@ impl Source {
 impl UsageWriter {
     fn new(server: String, g: &Generation) -> UsageWriter {
         UsageWriter {
+            writer: format!("{server}:{}:{:016x}", std::process::id(), rand::random::<u64>()),
             server,
+            seq: 1,
             start: Self::grid(g, Timestamp::now().as_second()),
             sources: vec![Source::of(g)],
             held: std::collections::VecDeque::new(),
+            held_samples: 0,
             dropped: 0,
         }
     }
@@ -632,35 +643,48 @@ impl UsageWriter {
         if !last {
             self.start = Self::grid(g, now);
         }
-        self.record(ledger, samples)
+        self.record(ledger, samples, now)
     }
 
-    /// Records `samples` after those held; holds them all if the ledger cannot take them.
-    fn record(&mut self, ledger: &mut Ledger, samples: Vec<UsageSample>) -> anyhow::Result<()> {
+    /// Records `samples` as a batch after those held; holds them all if the ledger cannot take
+    /// them.
+    fn record(&mut self, ledger: &mut Ledger, samples: Vec<UsageSample>, now: i64) -> anyhow::Result<()> {
         let fresh = samples.len();
-        self.held.extend(samples);
-        while self.held.len() > HELD_SAMPLES {
-            self.held.pop_front();
-            self.dropped += 1;
+        self.held.push_back(UsageBatch { seq: self.seq, samples });
+        self.seq += 1;
+        self.held_samples += fresh;
+        while self.held_samples > HELD_SAMPLES {
+            let Some(oldest) = self.held.pop_front() else { break };
+            self.held_samples -= oldest.samples.len();
+            self.dropped += oldest.samples.len() as u64;
         }
-        if let Err(e) = ledger.reconnect(RECONNECT_WAIT).map_err(anyhow::Error::from).and_then(|()| {
-            ledger.record_usage(self.held.make_contiguous())?;
-            Ok(())
-        }) {
-            let dropped = match self.dropped {
-                0 => String::new(),
-                n => format!(", {n} older ones dropped"),
-            };
-            return Err(e.context(format!("holding {} usage samples until it is back{dropped}", self.held.len())));
-        }
-        let earlier = self.held.len() - fresh;
+        let written = ledger
+            .reconnect(RECONNECT_WAIT)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| Ok(ledger.record_usage_batches(&self.writer, self.held.make_contiguous(), now)?));
+        let skipped = match written {
+            Ok(skipped) => skipped,
+            Err(e) => {
+                let dropped = match self.dropped {
+                    0 => String::new(),
+                    n => format!(", {n} older ones dropped"),
+                };
+                return Err(e.context(format!("holding {} usage samples until it is back{dropped}", self.held_samples)));
+            }
+        };
+        let earlier = self.held_samples - fresh;
         if earlier > 0 {
+            let landed = match skipped {
+                0 => String::new(),
+                n => format!("; {n} of their batches had landed already, their reply lost, and were not counted again"),
+            };
             tracing::info!(
-                "the ledger is back: wrote {earlier} usage samples held while it was unreachable ({} dropped)",
+                "the ledger is back: wrote {earlier} usage samples held while it was unreachable ({} dropped{landed})",
                 self.dropped
             );
         }
         self.held.clear();
+        self.held_samples = 0;
         self.dropped = 0;
         Ok(())
     }

@@ -27,6 +27,7 @@ const TABLES: &[(&str, &str)] = &[
     ("usage_samples", "server, buyer, start"),
     ("usage_rollups", "buyer, span, start, server"),
     ("zone_serials", "apex, serial"),
+    ("usage_batches", "writer, seq"),
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL.

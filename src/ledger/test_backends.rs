@@ -113,7 +113,9 @@ pub fn sample_ledger(backend: Backend) -> Ledger {
     let t = 1_795_564_800;
     l.record_usage(&[sample(t, 10, Some(160), 0.25), sample(t + 5, 11, None, 0.5), sample(t + 300, 3, Some(90), 0.75)])
         .unwrap();
-    l.record_usage(&[sample(t + 5, 4, Some(140), 0.125)]).unwrap();
+    // As `dns serve` writes: a named batch.
+    let batch = super::UsageBatch { seq: 1, samples: vec![sample(t + 5, 4, Some(140), 0.125)] };
+    l.record_usage_batches("127.0.0.1:53:1:0", &[batch], t + 10).unwrap();
     l.zone_serials(&[("cdn.example.net".into(), "f1".into())], t).unwrap();
     l
 }

@@ -1,5 +1,13 @@
 //! Usage samples: per DNS server, buyer and control interval, what was bought, the answers
 //! given, the fraction of proxy answers, and what the proxies served (when a monitor says).
+//!
+//! A sample's answers are added to its row (a server restarted within an interval writes it
+//! twice), so writing one batch twice would count its answers twice. That can happen on
+//! PostgreSQL: when the connection dies after the server committed but before its reply came,
+//! the writer cannot tell whether the batch landed, holds it and writes it again. So `dns
+//! serve` writes [`UsageBatch`]es, each named by the writing process and a sequence number,
+//! and the name is recorded in `usage_batches` in the batch's own transaction: a batch whose
+//! name is there already is skipped ([`Ledger::record_usage_batches`]).
 
 use super::db::{Db, TxKind, args};
 
@@ -25,39 +33,56 @@ pub struct UsageSample {
     pub monitor: String,
 }
 
+/// One interval's samples from one `dns serve`, named so that writing it again is a no-op.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageBatch {
+    /// Increasing within the writer.
+    pub seq: i64,
+    pub samples: Vec<UsageSample>,
+}
+
+/// How long a batch's name is kept: a writer retries a batch within its hold (an hour to a few
+/// days of samples, `dns serve`'s `HELD_SAMPLES`), and a writer's own names older than the
+/// first batch it writes are dropped at once; this bounds the rows of writers that are gone.
+const BATCH_NAMES_KEPT: i64 = 30 * 86_400;
+
 impl Ledger {
+    /// Records `batches` of `writer` in one transaction, skipping any batch already recorded
+    /// (its name is in `usage_batches`: an earlier attempt committed though its reply was
+    /// lost). The writer's names before the first batch are dropped (everything before it was
+    /// confirmed), and every name older than [`BATCH_NAMES_KEPT`]. Returns how many batches
+    /// were skipped.
+    pub fn record_usage_batches(
+        &mut self,
+        writer: &str,
+        batches: &[UsageBatch],
+        now: i64,
+    ) -> Result<usize, LedgerError> {
+        self.db.transaction(TxKind::Additive, |db| {
+            let mut skipped = 0;
+            if let Some(first) = batches.first() {
+                db.execute("DELETE FROM usage_batches WHERE writer = ?1 AND seq < ?2", args![writer, first.seq])?;
+            }
+            db.execute("DELETE FROM usage_batches WHERE written_at < ?1", args![now - BATCH_NAMES_KEPT])?;
+            for batch in batches {
+                let named = db.execute(
+                    "INSERT INTO usage_batches (writer, seq, written_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    args![writer, batch.seq, now],
+                )?;
+                if named == 0 {
+                    skipped += 1;
+                    continue;
+                }
+                insert_samples(db, &batch.samples)?;
+            }
+            Ok::<_, LedgerError>(skipped)
+        })
+    }
+
     /// Records `samples` in one transaction. A sample for an interval already recorded (a
     /// server restarted within it) adds its answers to the row and takes its other values.
     pub fn record_usage(&mut self, samples: &[UsageSample]) -> Result<(), LedgerError> {
-        self.db.transaction(TxKind::Additive, |db| {
-            for s in samples {
-                db.execute(
-                    "INSERT INTO usage_samples (server, buyer, start, seconds, purchased_rps, proxy_answers,
-                                            fallback_answers, fraction, served_requests, monitor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (server, buyer, start) DO UPDATE SET
-                     seconds = excluded.seconds, purchased_rps = excluded.purchased_rps,
-                     proxy_answers = usage_samples.proxy_answers + excluded.proxy_answers,
-                     fallback_answers = usage_samples.fallback_answers + excluded.fallback_answers,
-                     fraction = excluded.fraction,
-                     served_requests = coalesce(usage_samples.served_requests, 0) + excluded.served_requests,
-                     monitor = excluded.monitor",
-                    args![
-                        s.server,
-                        s.buyer,
-                        s.start,
-                        s.seconds,
-                        s.purchased_rps,
-                        s.proxy_answers as i64,
-                        s.fallback_answers as i64,
-                        s.fraction.clamp(0.0, 1.0),
-                        s.served_requests.map(|n| n as i64),
-                        s.monitor,
-                    ],
-                )?;
-            }
-            Ok::<_, LedgerError>(())
-        })
+        self.db.transaction(TxKind::Additive, |db| insert_samples(db, samples))
     }
 
     /// Each buyer's newest sample (of any server), by buyer.
@@ -240,6 +265,37 @@ fn buyer_buckets(db: &Db, buyer: &str, from: i64, to: i64, span: i64) -> Result<
     Ok(buckets)
 }
 
+/// Adds `samples` to their rows, in the caller's transaction.
+fn insert_samples(db: &Db, samples: &[UsageSample]) -> Result<(), LedgerError> {
+    for s in samples {
+        db.execute(
+            "INSERT INTO usage_samples (server, buyer, start, seconds, purchased_rps, proxy_answers,
+                                    fallback_answers, fraction, served_requests, monitor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (server, buyer, start) DO UPDATE SET
+             seconds = excluded.seconds, purchased_rps = excluded.purchased_rps,
+             proxy_answers = usage_samples.proxy_answers + excluded.proxy_answers,
+             fallback_answers = usage_samples.fallback_answers + excluded.fallback_answers,
+             fraction = excluded.fraction,
+             served_requests = coalesce(usage_samples.served_requests, 0) + excluded.served_requests,
+             monitor = excluded.monitor",
+            args![
+                s.server,
+                s.buyer,
+                s.start,
+                s.seconds,
+                s.purchased_rps,
+                s.proxy_answers as i64,
+                s.fallback_answers as i64,
+                s.fraction.clamp(0.0, 1.0),
+                s.served_requests.map(|n| n as i64),
+                s.monitor,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +335,42 @@ mod tests {
             ledger.record_usage(&[sample("shop", 100, 3, 4)]).unwrap();
             ledger.record_usage(&[sample("shop", 100, 2, 1)]).unwrap();
             assert_eq!(ledger.usage(Some("shop"), 0, 1000).unwrap(), vec![sample("shop", 100, 5, 5)]);
+        });
+    }
+
+    #[test]
+    fn a_batch_written_again_after_a_lost_reply_is_counted_once() {
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            let batch = |seq, proxy| UsageBatch { seq, samples: vec![sample("shop", 100 + 5 * seq, proxy, 1)] };
+            assert_eq!(ledger.record_usage_batches("ns1:1", &[batch(1, 3)], 1000).unwrap(), 0);
+            // The reply of batch 1 was lost: the writer sends it again with batch 2.
+            assert_eq!(ledger.record_usage_batches("ns1:1", &[batch(1, 3), batch(2, 4)], 1005).unwrap(), 1);
+            // Another writer's names are its own.
+            assert_eq!(ledger.record_usage_batches("ns2:1", &[batch(1, 7)], 1005).unwrap(), 0);
+            let shop = ledger.usage(Some("shop"), 0, 1000).unwrap();
+            assert_eq!(shop, vec![sample("shop", 105, 10, 2), sample("shop", 110, 4, 1)]);
+        });
+    }
+
+    #[test]
+    fn batch_names_are_dropped_once_confirmed_or_old() {
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            let batch = |seq| UsageBatch { seq, samples: vec![sample("shop", 100, 1, 0)] };
+            ledger.record_usage_batches("gone", &[batch(1)], 1000).unwrap();
+            ledger.record_usage_batches("ns1", &[batch(1), batch(2)], 1000).unwrap();
+            ledger.record_usage_batches("ns1", &[batch(3)], 1000 + BATCH_NAMES_KEPT).unwrap();
+            let names = ledger
+                .db
+                .query("SELECT writer, seq FROM usage_batches ORDER BY writer, seq", args![], |r| {
+                    Ok((r.get::<String>(0)?, r.get::<i64>(1)?))
+                })
+                .unwrap();
+            assert_eq!(names, vec![("gone".to_string(), 1), ("ns1".to_string(), 3)]);
+            ledger.record_usage_batches("ns1", &[batch(4)], 1001 + BATCH_NAMES_KEPT).unwrap();
+            let left = ledger.db.query_row("SELECT COUNT(*) FROM usage_batches", args![], |r| r.get::<i64>(0)).unwrap();
+            assert_eq!(left, 1, "ns1's 3 confirmed, gone's 1 past the keep");
         });
     }
 
@@ -353,7 +445,7 @@ mod tests {
     #[test]
     fn migration_5_rolls_up_the_samples_already_written() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        for (version, sql) in super::super::migrations::MIGRATIONS.iter().enumerate().take(4) {
+        for (version, sql) in super::super::sqlite::migrations::MIGRATIONS.iter().enumerate().take(4) {
             conn.execute_batch(sql).unwrap();
             conn.pragma_update(None, "user_version", version as i64 + 1).unwrap();
         }
@@ -362,7 +454,7 @@ mod tests {
                                           ('a', 'shop', 1795564805, 5, 100, 10, 5, 0.7, NULL, 'stale');",
         )
         .unwrap();
-        super::super::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
+        super::super::sqlite::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
         let ledger = Ledger { db: crate::ledger::db::Db::sqlite(conn), reader: None };
         let b = &ledger.usage_buckets(None, 1_795_564_800, 1_795_565_100, 300).unwrap()[0].1[0];
         assert_eq!((b.seconds, b.measured_seconds, b.served, b.above_requests), (10, 5, 600, 100));

@@ -129,7 +129,7 @@ fn a_file_that_is_not_a_surplus_ledger_is_refused_and_left_as_it_was() {
 fn version_5_ledger(path: &Path) {
     let conn = Connection::open(path).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-    for (i, sql) in surplus::ledger::migrations::MIGRATIONS.iter().take(5).enumerate() {
+    for (i, sql) in surplus::ledger::sqlite::migrations::MIGRATIONS.iter().take(5).enumerate() {
         conn.execute_batch(sql).unwrap();
         conn.pragma_update(None, "user_version", i as i64 + 1).unwrap();
     }
@@ -165,7 +165,7 @@ fn a_ledger_from_before_is_migrated_by_a_writer_and_its_prices_take_the_config_c
         .stderr(&format!(
             "error: {}: the ledger needs migration (schema version 5, this surplus's is {}); run any writing command as a user who may write it\n",
             m.db(),
-            surplus::ledger::migrations::MIGRATIONS.len()
+            surplus::ledger::sqlite::migrations::MIGRATIONS.len()
         ))
         .run();
     // A writer does, and marks it as a surplus ledger.

@@ -188,6 +188,12 @@ impl Scratch {
         Scratch { dir: tempfile::tempdir().unwrap(), postgres }
     }
 
+    /// An empty scratch directory whose ledger is the PostgreSQL database at `url` (one of a
+    /// private cluster's, which [`Scratch::copy`] cannot copy: that is the shared cluster's).
+    pub fn on_database(url: String) -> Scratch {
+        Scratch { dir: tempfile::tempdir().unwrap(), postgres: Some(url) }
+    }
+
     /// A ledger holding the example's offers for [`WINDOW`].
     pub fn with_offers() -> Scratch {
         Scratch::with_offers_on(Backend::Sqlite)

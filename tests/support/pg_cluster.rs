@@ -26,9 +26,18 @@
 //! superuser: [`PASSWORD_ROLE`] must give [`PASSWORD`] (scram-sha-256), [`TLS_ROLE`] may connect
 //! only over TLS (`hostssl`; plain connections are rejected), everyone else is trusted.
 //!
-//! Without the PostgreSQL binaries [`shared`] returns `None` and the test says it is skipped,
-//! unless `SURPLUS_REQUIRE_SYSTEM_TESTS=1`: then it panics with what is missing.
+//! **A cluster of one's own.** [`private`] starts another cluster the same way, for a test that
+//! stops and starts the server under a client ([`PrivateCluster`]); it is removed when the test
+//! drops it, and by its watchdog if the process dies first.
+//!
+//! Without the PostgreSQL binaries [`shared`] and [`private`] return `None` and the test says it
+//! is skipped, unless `SURPLUS_REQUIRE_SYSTEM_TESTS=1`: then they panic with what is missing.
 #![allow(dead_code)]
+
+#[path = "private_cluster.rs"]
+mod private_cluster;
+
+pub use private_cluster::PrivateCluster;
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -62,6 +71,8 @@ pub struct Cluster {
     pub port: u16,
     dir: PathBuf,
     bin: PathBuf,
+    /// Who the server runs as (to start it again).
+    run_as: RunAs,
     /// Kept for `CREATE DATABASE`; one at a time is plenty.
     admin: Mutex<postgres::Client>,
     /// The templates [`Cluster::fresh_database_like`] has made (and [`SCHEMAS`], once made).
@@ -78,7 +89,13 @@ pub struct Cluster {
 /// PostgreSQL is not installed and `SURPLUS_REQUIRE_SYSTEM_TESTS` is not `1`.
 pub fn shared() -> Option<&'static Cluster> {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    available(CLUSTER.get_or_init(|| start(Durability::Off)))
+    // The server's handle is dropped, not waited for: the watchdog stops it.
+    available(
+        CLUSTER
+            .get_or_init(|| launch(Durability::Off).map(|(cluster, _server)| cluster))
+            .as_ref()
+            .map_err(String::as_str),
+    )
 }
 
 /// Like [`shared`], a cluster of the process's own, but with `fsync`, `synchronous_commit`
@@ -86,12 +103,17 @@ pub fn shared() -> Option<&'static Cluster> {
 /// must survive a crash. For benches; tests use [`shared`].
 pub fn shared_durable() -> Option<&'static Cluster> {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    available(CLUSTER.get_or_init(|| start(Durability::Defaults)))
+    available(
+        CLUSTER
+            .get_or_init(|| launch(Durability::Defaults).map(|(cluster, _server)| cluster))
+            .as_ref()
+            .map_err(String::as_str),
+    )
 }
 
 /// Whether the server may lose what it committed when the machine stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Durability {
+pub enum Durability {
     /// `fsync`, `synchronous_commit` and `full_page_writes` off: for data that lives as long
     /// as the test process.
     Off,
@@ -99,7 +121,18 @@ enum Durability {
     Defaults,
 }
 
-fn available(started: &'static Result<Cluster, String>) -> Option<&'static Cluster> {
+/// A new cluster for the caller alone, to stop and start ([`PrivateCluster`]). `None` (and a
+/// printed "skipped") as [`shared`]. Some seconds (initdb): for the few tests that need it.
+pub fn private() -> Option<PrivateCluster> {
+    match launch(Durability::Off) {
+        Ok((cluster, server)) => Some(PrivateCluster::new(cluster, server)),
+        Err(reason) => available(Err(&reason)),
+    }
+}
+
+/// The cluster, `None` if PostgreSQL is not installed (unless it is required), a panic if it is
+/// but did not start.
+fn available<T>(started: Result<T, &str>) -> Option<T> {
     match started {
         Ok(cluster) => Some(cluster),
         Err(reason) if reason.starts_with(MISSING) => {
@@ -224,7 +257,8 @@ struct RunAs {
     ids: Option<(u32, u32)>,
 }
 
-fn start(durability: Durability) -> Result<Cluster, String> {
+/// A new cluster, and its server's process.
+fn launch(durability: Durability) -> Result<(Cluster, Child), String> {
     let begun = Instant::now();
     let bin = bin_dir().ok_or_else(|| format!("{MISSING}: no initdb (apt-get install postgresql)"))?;
     let run_as = run_as()?;
@@ -233,20 +267,20 @@ fn start(durability: Durability) -> Result<Cluster, String> {
         .tempdir()
         .map_err(|e| format!("temporary directory: {e}"))?
         .keep();
-    let watchdog = match init_and_run(&bin, &run_as, &dir, durability) {
-        Ok(w) => w,
+    let (port, server, watchdog) = match init_and_run(&bin, &run_as, &dir, durability) {
+        Ok(running) => running,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
             return Err(e);
         }
     };
-    let (port, watchdog) = watchdog;
     let admin = connect_when_ready(&run_as.name, port, &dir)?;
     let mut cluster = Cluster {
-        user: run_as.name,
+        user: run_as.name.clone(),
         port,
         dir,
         bin,
+        run_as,
         admin: Mutex::new(admin),
         templates: Mutex::new(Vec::new()),
         schemas: Mutex::new(None),
@@ -255,12 +289,17 @@ fn start(durability: Durability) -> Result<Cluster, String> {
     };
     create_roles(&cluster)?;
     cluster.started_in = begun.elapsed();
-    Ok(cluster)
+    Ok((cluster, server))
 }
 
-/// initdb, certificates, configuration, then the server under its watchdog (retried on a new
-/// port if another process took the one picked).
-fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path, durability: Durability) -> Result<(u16, ChildStdin), String> {
+/// initdb, certificates, configuration, the watchdog, then the server (retried on a new port if
+/// another process took the one picked).
+fn init_and_run(
+    bin: &Path,
+    run_as: &RunAs,
+    dir: &Path,
+    durability: Durability,
+) -> Result<(u16, Child, ChildStdin), String> {
     hand_over(dir, run_as)?;
     let data = dir.join("data");
     let out = as_user(Command::new(bin.join("initdb")), run_as)
@@ -279,11 +318,12 @@ fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path, durability: Durability) 
     let socket = dir.join("sock");
     std::fs::create_dir(&socket).map_err(|e| format!("{}: {e}", socket.display()))?;
     hand_over(&socket, run_as)?;
+    // One watchdog for every attempt: it stops whichever server the pid file names.
+    let watchdog = spawn_watchdog(dir)?;
     let mut last = String::new();
     for _ in 0..5 {
         let port = free_port()?;
         let mut server = spawn_server(bin, run_as, dir, port, durability)?;
-        let watchdog = spawn_watchdog(dir, server.id())?;
         // Listening (or exited: the port was taken in the meantime).
         let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
@@ -292,11 +332,16 @@ fn init_and_run(bin: &Path, run_as: &RunAs, dir: &Path, durability: Durability) 
                 break;
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok((port, watchdog));
+                return Ok((port, server, watchdog));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        drop(watchdog);
+        if !matches!(server.try_wait(), Ok(Some(_))) {
+            last = format!("postgres did not listen within {START_TIMEOUT:?}: {}", tail(&dir.join("postgres.log")));
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+        set_server_pid(dir, None)?;
     }
     Err(last)
 }
@@ -403,8 +448,14 @@ fn free_port() -> Result<u16, String> {
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
+/// Starts the server on `port` and writes its pid where the watchdog reads it. The log is
+/// appended to, so a restarted server's follows the first one's.
 fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16, durability: Durability) -> Result<Child, String> {
-    let log = std::fs::File::create(dir.join("postgres.log")).map_err(|e| format!("postgres.log: {e}"))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("postgres.log"))
+        .map_err(|e| format!("postgres.log: {e}"))?;
     let mut settings = vec![
         "listen_addresses=127.0.0.1".to_string(),
         format!("port={port}"),
@@ -425,26 +476,44 @@ fn spawn_server(bin: &Path, run_as: &RunAs, dir: &Path, port: u16, durability: D
     for s in &settings {
         cmd.arg("-c").arg(s);
     }
-    cmd.stdin(Stdio::null())
+    let server = cmd
+        .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)
         // Its own process group, out of a ^C's way: the watchdog stops it.
         .process_group(0)
         .spawn()
-        .map_err(|e| format!("postgres: {e}"))
+        .map_err(|e| format!("postgres: {e}"))?;
+    set_server_pid(dir, Some(server.id()))?;
+    Ok(server)
 }
 
-/// A shell that waits for the end of this process (EOF on its stdin), then stops the server and
-/// removes the directory.
-fn spawn_watchdog(dir: &Path, server: u32) -> Result<ChildStdin, String> {
+/// The file naming the server the watchdog stops: `None` empties it (the server stopped).
+fn set_server_pid(dir: &Path, pid: Option<u32>) -> Result<(), String> {
+    let path = dir.join(SERVER_PID);
+    std::fs::write(&path, pid.map(|p| p.to_string()).unwrap_or_default())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Where [`spawn_server`] writes the server's pid for the watchdog (beside the data directory:
+/// `postmaster.pid` inside it is the server's own, gone once it stops).
+const SERVER_PID: &str = "server.pid";
+
+/// A shell that waits for the end of this process (EOF on its stdin), then stops the server the
+/// pid file names (if any: a private cluster's may be stopped) and removes the directory.
+fn spawn_watchdog(dir: &Path) -> Result<ChildStdin, String> {
     // A ^C to the test run reaches the shell too: it ignores that and stops the server once the
-    // test process has gone. The server is our child, not the shell's: once this process is gone nobody may reap it
-    // soon, so a zombie counts as stopped (`kill -0` alone would wait for the reaper).
+    // test process has gone. The server is our child, not the shell's: once this process is gone
+    // nobody may reap it soon, so a zombie counts as stopped (`kill -0` alone would wait for the
+    // reaper). The pid is read only then, so it is the server running at the end; a stopped one's
+    // was cleared before it was reaped, so it never names a process that reused the number.
     let script = format!(
-        "trap '' INT TERM HUP; read _ignored; kill -QUIT {server} 2>/dev/null; \
-         while [ -e /proc/{server} ] && ! grep -q '^State:[[:space:]]*Z' /proc/{server}/status 2>/dev/null; \
-         do sleep 0.02; done; rm -rf '{}'",
-        dir.display()
+        "trap '' INT TERM HUP; read _ignored; pid=$(cat '{pid}' 2>/dev/null); \
+         if [ -n \"$pid\" ]; then kill -QUIT \"$pid\" 2>/dev/null; \
+         while [ -e /proc/$pid ] && ! grep -q '^State:[[:space:]]*Z' /proc/$pid/status 2>/dev/null; \
+         do sleep 0.02; done; fi; rm -rf '{dir}'",
+        pid = dir.join(SERVER_PID).display(),
+        dir = dir.display()
     );
     let mut child = Command::new("sh")
         .args(["-c", &script])

@@ -6,6 +6,16 @@
 //! [`DEFAULT_CONNECT_TIMEOUT`]), and attempts are retried while the server cannot be reached or
 //! is still starting (SQLSTATE 57P03), until `wait` has passed. A wrong password, a missing
 //! role or database, or a TLS failure is not retried: waiting would not change it.
+//!
+//! **A database that stops answering.** The client is synchronous and has no read timeout: a
+//! query sent to a host that vanished, or through a firewall that started dropping packets,
+//! would wait as long as the kernel retransmits (about 15 minutes on Linux, `tcp_retries2`),
+//! and an idle connection's peer would be missed for the kernel's 2 hours of keepalive idle.
+//! `dns serve`'s writer thread must come back and hold its samples instead, so unless the URL
+//! sets its own, a connection gets [`TCP_USER_TIMEOUT`] (unacknowledged data: the connection
+//! is closed and the next use reconnects) and keepalives after [`KEEPALIVES_IDLE`] idle, every
+//! [`KEEPALIVES_INTERVAL`], [`KEEPALIVES_RETRIES`] times. A database process that is alive to
+//! TCP but never answers (stopped, stuck) is not caught by either: its kernel acknowledges.
 
 use std::error::Error as _;
 use std::time::{Duration, Instant};
@@ -23,21 +33,31 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to keep trying a ledger that cannot be reached, by default.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 
+/// How long sent data may stay unacknowledged before the connection is given up (Linux's
+/// `TCP_USER_TIMEOUT`), unless the URL sets `tcp_user_timeout`: time for about seven
+/// retransmissions from the 200 ms minimum timeout (0.2 + 0.4 + … + 12.8 s = 25.4 s), so a
+/// lossy link is not mistaken for a dead one, and short enough that the writer is back within
+/// a few of `dns serve`'s control intervals.
+pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Idle time before the first keepalive probe, unless the URL sets `keepalives_idle`. `dns
+/// serve` reads the ledger every 2 s, so its connection is idle for long only in other
+/// commands; probes also keep a stateful firewall's entry alive (they drop idle ones in minutes).
+pub const KEEPALIVES_IDLE: Duration = Duration::from_secs(15);
+/// Between keepalive probes, unless the URL sets `keepalives_interval`.
+pub const KEEPALIVES_INTERVAL: Duration = Duration::from_secs(5);
+/// Unanswered probes before the connection is given up, unless the URL sets
+/// `keepalives_count`: an idle connection to a vanished host is closed 15 + 3 × 5 = 30 s on,
+/// as a busy one is by [`TCP_USER_TIMEOUT`].
+pub const KEEPALIVES_RETRIES: u32 = 3;
+
 /// Pause between attempts: short, since a restarting server is back within a second or two.
 const RETRY_PAUSE: Duration = Duration::from_millis(250);
 
 /// Connects to `url`, trying until `wait` has passed while the server is unreachable or starting.
 pub fn connect(url: &PostgresUrl, sources: &PasswordSources, wait: Duration) -> Result<postgres::Client, ConnectError> {
-    let mut config = url.config().clone();
+    let mut config = settings(url, wait);
     if let Some(password) = sources.password_for(url)? {
         config.password(password);
-    }
-    // So an operator's `pg_stat_activity` says whose connections these are.
-    if config.get_application_name().is_none() {
-        config.application_name("surplus");
-    }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(DEFAULT_CONNECT_TIMEOUT.min(wait.max(Duration::from_secs(1))));
     }
     let tls = tls::connector(url)?;
     let deadline = Instant::now() + wait;
@@ -52,6 +72,36 @@ pub fn connect(url: &PostgresUrl, sources: &PasswordSources, wait: Duration) -> 
         }
         std::thread::sleep(RETRY_PAUSE);
     }
+}
+
+/// `url`'s configuration with what it leaves unset filled in: the application name, one
+/// attempt's bound, the TCP user timeout and keepalives (see the module docs). A value the URL
+/// gives is kept, as is `keepalives=0`.
+fn settings(url: &PostgresUrl, wait: Duration) -> postgres::Config {
+    let mut config = url.config().clone();
+    // So an operator's `pg_stat_activity` says whose connections these are.
+    if config.get_application_name().is_none() {
+        config.application_name("surplus");
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(DEFAULT_CONNECT_TIMEOUT.min(wait.max(Duration::from_secs(1))));
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(TCP_USER_TIMEOUT);
+    }
+    if config.get_keepalives() {
+        // The crate's idle has a default (2 h) that looks like a value: ask the URL.
+        if !url.sets("keepalives_idle") {
+            config.keepalives_idle(KEEPALIVES_IDLE);
+        }
+        if config.get_keepalives_interval().is_none() {
+            config.keepalives_interval(KEEPALIVES_INTERVAL);
+        }
+        if config.get_keepalives_retries().is_none() {
+            config.keepalives_retries(KEEPALIVES_RETRIES);
+        }
+    }
+    config
 }
 
 fn is_starting(error: &ConnectError) -> bool {
@@ -146,6 +196,36 @@ mod tests {
 
     fn none() -> PasswordSources {
         PasswordSources::default()
+    }
+
+    #[test]
+    fn timeouts_and_keepalives_are_set_unless_the_url_sets_its_own() {
+        let of = |text: &str| settings(&PostgresUrl::parse(text).unwrap(), DEFAULT_WAIT);
+        let plain = of("postgres://u@db.example.net/d");
+        assert_eq!(plain.get_tcp_user_timeout(), Some(&TCP_USER_TIMEOUT));
+        assert!(plain.get_keepalives());
+        assert_eq!(plain.get_keepalives_idle(), KEEPALIVES_IDLE);
+        assert_eq!(plain.get_keepalives_interval(), Some(KEEPALIVES_INTERVAL));
+        assert_eq!(plain.get_keepalives_retries(), Some(KEEPALIVES_RETRIES));
+        assert_eq!(plain.get_connect_timeout(), Some(&DEFAULT_CONNECT_TIMEOUT));
+        // The URL's own win, the crate's default idle (7200) too when it is written out, and
+        // libpq's keepalives_count is the crate's retries.
+        let own = of("postgres://u@db.example.net/d?tcp_user_timeout=7&keepalives_idle=7200\
+             &keepalives_interval=9&keepalives_count=2&connect_timeout=4");
+        assert_eq!(own.get_tcp_user_timeout(), Some(&Duration::from_secs(7)));
+        assert_eq!(own.get_keepalives_idle(), Duration::from_secs(7200));
+        assert_eq!(own.get_keepalives_interval(), Some(Duration::from_secs(9)));
+        assert_eq!(own.get_keepalives_retries(), Some(2));
+        assert_eq!(own.get_connect_timeout(), Some(&Duration::from_secs(4)));
+        // One set, the others filled in.
+        let idle = of("postgres://u@db.example.net/d?keepalives_idle=60");
+        assert_eq!(idle.get_keepalives_idle(), Duration::from_secs(60));
+        assert_eq!(idle.get_keepalives_interval(), Some(KEEPALIVES_INTERVAL));
+        // Keepalives turned off stay off, and nothing is set for them.
+        let off = of("postgres://u@db.example.net/d?keepalives=0");
+        assert!(!off.get_keepalives());
+        assert_eq!(off.get_keepalives_interval(), None);
+        assert_eq!(off.get_tcp_user_timeout(), Some(&TCP_USER_TIMEOUT));
     }
 
     #[test]

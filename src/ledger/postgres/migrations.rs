@@ -2,7 +2,7 @@
 //! (one row per migration applied).
 //!
 //! A dialect of its own, numbered on its own: migration 1 creates at once the schema the SQLite
-//! ledger reaches at its version 7 (`ledger/migrations.rs`), since no PostgreSQL ledger existed
+//! ledger reaches at its version 7 (`ledger/sqlite/migrations.rs`), since no PostgreSQL ledger existed
 //! before. `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`; a landed migration is
 //! never edited; a later schema change appends a migration here and one to SQLite's list
 //! (migration 2 has no SQLite twin: it gives PostgreSQL what SQLite has built in).
@@ -300,6 +300,14 @@ pub const MIGRATIONS: &[&str] = &[
     END $$;
     CREATE TRIGGER orders_change BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON orders
       FOR EACH STATEMENT EXECUTE FUNCTION orders_change();"#,
+    // 3 (SQLite's 8): usage_batches, so a usage batch written again after a lost commit reply
+    // is skipped instead of counted twice (ledger/usage.rs).
+    r#"CREATE TABLE usage_batches (
+        writer     TEXT NOT NULL,
+        seq        BIGINT NOT NULL,
+        written_at BIGINT NOT NULL,
+        PRIMARY KEY (writer, seq)
+    );"#,
 ];
 
 /// What the database is, as far as the ledger is concerned.
@@ -576,7 +584,7 @@ mod tests {
                 "CREATE TEMP TABLE migration_params (currency TEXT); INSERT INTO migration_params VALUES ('EUR');",
             )
             .unwrap();
-        for sql in crate::ledger::migrations::MIGRATIONS {
+        for sql in crate::ledger::sqlite::migrations::MIGRATIONS {
             sqlite.execute_batch(sql).unwrap();
         }
         sqlite.execute_batch(EXERCISE).unwrap();

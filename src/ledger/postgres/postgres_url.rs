@@ -3,7 +3,13 @@
 //! The postgres crate parses the URL (hosts, ports, user, password, dbname, `connect_timeout`,
 //! `application_name`, …) except what it does not know: its `sslmode` stops at `require`, and it
 //! has no `sslrootcert`. Those two are taken out of the query here and handled by
-//! [`super::tls`]; the rest goes to the crate as written.
+//! [`super::tls`]; libpq's `keepalives_count` is passed on under the crate's name for it
+//! (`keepalives_retries`); the rest goes to the crate as written. Which keys the query set is
+//! kept ([`PostgresUrl::sets`]): the crate's getters cannot tell a default from a value given.
+//!
+//! As libpq, `PGSSLMODE` and `PGSSLROOTCERT` in the environment stand in for `sslmode` and
+//! `sslrootcert` when the URL does not give them, so an operator's usual environment (or a
+//! systemd unit's `Environment=`) asks for TLS the same way for psql and for surplus.
 //!
 //! [`fmt::Display`] rebuilds the URL from the parsed parts, so it never carries the password,
 //! whatever the text held: it is what `config check` and error messages show.
@@ -23,12 +29,19 @@ pub struct PostgresUrl {
     config: postgres::Config,
     ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
+    /// The query's keys, decoded, as written (`keepalives_count`, not the crate's name).
+    given: Vec<String>,
 }
 
 impl PostgresUrl {
     /// Parses `text`, which starts with `postgres://` or `postgresql://`. A missing user is the
     /// login name (as libpq's), a missing database the user's name (the server's rule).
     pub fn parse(text: &str) -> Result<PostgresUrl, ConnectError> {
+        Self::parse_with_env(text, |key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// [`PostgresUrl::parse`], with `env` for the environment.
+    fn parse_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<PostgresUrl, ConnectError> {
         if !is_postgres_url(text) {
             return Err(ConnectError::Url("it must start with postgres:// or postgresql://".into()));
         }
@@ -36,13 +49,25 @@ impl PostgresUrl {
         let mut ssl_mode = SslMode::default();
         let mut root_cert = None;
         let mut kept = Vec::new();
+        let mut given = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            match decode(key)?.as_str() {
+            let key = decode(key)?;
+            match key.as_str() {
                 "sslmode" => ssl_mode = decode(value)?.parse().map_err(ConnectError::Url)?,
                 "sslrootcert" => root_cert = Some(PathBuf::from(decode(value)?)),
-                _ => kept.push(pair),
+                "keepalives_count" => kept.push(format!("keepalives_retries={value}")),
+                _ => kept.push(pair.to_string()),
             }
+            given.push(key);
+        }
+        if !given.iter().any(|k| k == "sslmode")
+            && let Some(mode) = env("PGSSLMODE")
+        {
+            ssl_mode = mode.parse().map_err(|e: String| ConnectError::Url(format!("PGSSLMODE: {e}")))?;
+        }
+        if root_cert.is_none() {
+            root_cert = env("PGSSLROOTCERT").map(PathBuf::from);
         }
         let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
         let mut config = postgres::Config::from_str(&rebuilt).map_err(|e| ConnectError::Url(crate_reason(&e)))?;
@@ -58,12 +83,17 @@ impl PostgresUrl {
             config.dbname(&user);
         }
         config.ssl_mode(ssl_mode.wire());
-        Ok(PostgresUrl { config, ssl_mode, root_cert })
+        Ok(PostgresUrl { config, ssl_mode, root_cert, given })
     }
 
     /// The postgres crate's configuration (without a password unless the URL had one).
     pub fn config(&self) -> &postgres::Config {
         &self.config
+    }
+
+    /// Whether the URL's query set `key` (libpq's name), whatever the value.
+    pub fn sets(&self, key: &str) -> bool {
+        self.given.iter().any(|k| k == key)
     }
 
     pub fn ssl_mode(&self) -> SslMode {
@@ -188,6 +218,26 @@ fn login_name() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pgsslmode_and_pgsslrootcert_stand_in_for_what_the_url_does_not_say() {
+        let env = |key: &str| match key {
+            "PGSSLMODE" => Some("verify-full".to_string()),
+            "PGSSLROOTCERT" => Some("/etc/ssl/ledger-ca.pem".to_string()),
+            _ => None,
+        };
+        let url = PostgresUrl::parse_with_env("postgres://u@h/d", env).unwrap();
+        assert_eq!(url.ssl_mode(), SslMode::VerifyFull);
+        assert_eq!(url.root_cert(), Some(Path::new("/etc/ssl/ledger-ca.pem")));
+        let url = PostgresUrl::parse_with_env("postgres://u@h/d?sslmode=disable&sslrootcert=/ca.pem", env).unwrap();
+        assert_eq!((url.ssl_mode(), url.root_cert()), (SslMode::Disable, Some(Path::new("/ca.pem"))));
+        let bad = |key: &str| (key == "PGSSLMODE").then(|| "verify".to_string());
+        let err = PostgresUrl::parse_with_env("postgres://u@h/d", bad).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid ledger URL: PGSSLMODE: sslmode=verify is not one of disable, prefer, require, verify-ca or verify-full"
+        );
+    }
 
     fn parse(text: &str) -> PostgresUrl {
         PostgresUrl::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -275,6 +275,12 @@ CREATE TABLE public.surplus_schema_version (
     applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.usage_batches (
+    writer text NOT NULL,
+    seq bigint NOT NULL,
+    written_at bigint NOT NULL
+);
+
 CREATE TABLE public.usage_rollups (
     buyer text NOT NULL,
     span bigint NOT NULL,
@@ -340,6 +346,9 @@ ALTER TABLE ONLY public.sales
 
 ALTER TABLE ONLY public.surplus_schema_version
     ADD CONSTRAINT surplus_schema_version_pkey PRIMARY KEY (version);
+
+ALTER TABLE ONLY public.usage_batches
+    ADD CONSTRAINT usage_batches_pkey PRIMARY KEY (writer, seq);
 
 ALTER TABLE ONLY public.usage_rollups
     ADD CONSTRAINT usage_rollups_pkey PRIMARY KEY (buyer, span, start, server);

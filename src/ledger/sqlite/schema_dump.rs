@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::ledger::migrations::MIGRATIONS;
+use crate::ledger::sqlite::migrations::MIGRATIONS;
 
 /// Compares `actual` with the committed file `path` (relative to the crate), or rewrites the
 /// file when `SURPLUS_BLESS=1`.
@@ -33,7 +33,7 @@ pub(crate) fn check_or_bless(path: &str, actual: &str, test: &str) {
 /// The schema every migration produces, in a fresh in-memory database.
 pub(crate) fn dump() -> String {
     let conn = Connection::open_in_memory().unwrap();
-    // What migration 6 reads (see ledger/migrations.rs): any currency, no row takes it.
+    // What migration 6 reads (see ledger/sqlite/migrations.rs): any currency, no row takes it.
     conn.execute_batch(
         "CREATE TEMP TABLE migration_params (currency TEXT NOT NULL); INSERT INTO migration_params VALUES ('EUR');",
     )

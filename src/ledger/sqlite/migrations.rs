@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::{APPLICATION_ID, LedgerError};
+use crate::ledger::{APPLICATION_ID, LedgerError};
 
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
@@ -286,6 +286,14 @@ pub const MIGRATIONS: &[&str] = &[
         fingerprint TEXT NOT NULL,
         recorded_at INTEGER NOT NULL,           -- unix seconds
         PRIMARY KEY (apex, serial)
+    ) STRICT;",
+    // 8: usage_batches — the names of the usage batches `dns serve` wrote, so a batch written
+    // again (its commit's reply was lost) is skipped instead of counted twice.
+    "CREATE TABLE usage_batches (
+        writer     TEXT NOT NULL,               -- one `dns serve` process
+        seq        INTEGER NOT NULL,            -- increasing within the writer
+        written_at INTEGER NOT NULL,            -- unix seconds
+        PRIMARY KEY (writer, seq)
     ) STRICT;",
 ];
 
