@@ -4,8 +4,8 @@
 //!
 //! **Two backends, one interface.** Like atuin's and vaultwarden's servers, the dialects'
 //! differences live beside each backend: `ledger/postgres/` (connecting, TLS, passwords, its
-//! migrations and version table) and SQLite's opening and [`sqlite::migrations`] in `ledger/sqlite/`; each has a
-//! committed `schema.sql`. Unlike them, there is no query layer between: every query is
+//! migrations and version table) and `ledger/sqlite/` (opening a file, [`sqlite::migrations`]);
+//! each has a committed `schema.sql`. Unlike them, there is no query layer between: every query is
 //! written once, in the SQL both speak, and runs through the small executor [`db::Db`], which
 //! also owns transactions (SERIALIZABLE with retries on PostgreSQL, `BEGIN IMMEDIATE` on
 //! SQLite). That keeps one copy of each statement, readable as SQL, for the price of a few
@@ -13,8 +13,8 @@
 //!
 //! **SQLite** is opened in WAL mode so readers (reports, the DNS server's reload) never block the writer, with
 //! foreign keys on and a busy timeout so concurrent invocations wait instead of failing. The
-//! schema evolves only by appending to [`sqlite::migrations::MIGRATIONS`]. Every change that writes more
-//! than one row is one transaction.
+//! schema evolves only by appending to [`sqlite::migrations::MIGRATIONS`]. Every change that
+//! writes more than one row is one transaction.
 //!
 //! **Two ways in.** [`Access::Write`] creates the ledger if there is none and migrates it;
 //! [`Access::Read`] (reports, listings) needs an existing ledger at the current schema and

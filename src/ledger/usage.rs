@@ -50,7 +50,7 @@ impl Ledger {
     /// Records `batches` of `writer` in one transaction, skipping any batch already recorded
     /// (its name is in `usage_batches`: an earlier attempt committed though its reply was
     /// lost). The writer's names before the first batch are dropped (everything before it was
-    /// confirmed), and every name older than [`BATCH_NAMES_KEPT`]. Returns how many batches
+    /// confirmed), and every name older than `BATCH_NAMES_KEPT` (30 days). Returns how many batches
     /// were skipped.
     pub fn record_usage_batches(
         &mut self,

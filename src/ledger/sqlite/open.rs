@@ -119,7 +119,7 @@ fn why_not_writable(path: &Path) -> Option<std::io::Error> {
     dir_not_writable(&dir_of(path))
 }
 
-/// Opens for reading; see the module docs.
+/// Opens for reading; see the ledger's module docs ([`crate::ledger`]), "Two ways in".
 pub(in crate::ledger) fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
     let open_err = |error, why| LedgerError::Open { path: path.to_path_buf(), error, why };
     match std::fs::metadata(path) {
