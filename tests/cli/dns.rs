@@ -96,11 +96,13 @@ impl Server {
         }
     }
 
-    /// Sells `buyer` 10 rps for the current hour and waits until its answers go to proxies.
+    /// Sells `buyer` 10 rps for this hour and the next and waits until its answers go to proxies.
     pub fn sell_now(&self, scratch: &Scratch, buyer: &str, name: &str) {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
         let hour = jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ").to_string();
-        let window = format!("{hour}/1h");
+        // Two hours, not one: a test that starts at 59 min past would otherwise see its sale
+        // end in the middle (CI failed that way once, in two tests at the same minute).
+        let window = format!("{hour}/2h");
         scratch.surplus(&["capacity", "measure", "--for", &window, "--save"]).run();
         scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10"]).run();
         scratch.surplus(&["market", "auction", "bid", "1", "--buyer", buyer, "--rps", "10", "--price", "1"]).run();

@@ -338,7 +338,8 @@ fn a_best_effort_cap_is_the_free_capacity_with_the_total_load_from_stub_status()
     // news holds 10 rps guaranteed; shop buys 10 rps best effort (its weight: it is alone).
     server.sell_now(&scratch, "news", "news.example.org.");
     let now = jiff::Timestamp::now().as_second();
-    let window = format!("{}/1h", jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ"));
+    // The window `sell_now` measured: two hours from this one, so the sale outlasts the test.
+    let window = format!("{}/2h", jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ"));
     scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10", "--best-effort"]).run();
     scratch.surplus(&["market", "auction", "bid", "2", "--buyer", "shop", "--rps", "10", "--price", "1"]).run();
     scratch.surplus(&["market", "auction", "run", "2"]).run();
