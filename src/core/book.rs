@@ -278,6 +278,17 @@ impl Book {
         self.asks.first_key_value().map(|(&p, _)| p)
     }
 
+    /// Whether an order on `side` at `limit` would meet a resting order on the other side,
+    /// whoever owns it. An order that meets none rests whole (GTC) or is cancelled whole (IOC):
+    /// its submission has no fills, which the ledger uses to write such orders in batches.
+    pub fn meets(&self, side: Side, limit: Money) -> bool {
+        let best = match side {
+            Side::Buy => self.best_ask(),
+            Side::Sell => self.best_bid(),
+        };
+        best.is_some_and(|price| crosses(side, limit, price))
+    }
+
     /// Depth by price level: bids best (highest) first, asks best (lowest) first.
     pub fn depth(&self) -> (Vec<Level>, Vec<Level>) {
         let level = |(&price, q): (&Money, &Queue)| Level { price, rps: q.rps, orders: q.orders };
@@ -491,6 +502,17 @@ mod tests {
 
     fn ids(b: &Book, side: Side) -> Vec<(i64, i64)> {
         b.orders(side).map(|o| (o.id, o.rps)).collect()
+    }
+
+    #[test]
+    fn an_order_meets_the_other_side_at_or_past_its_best_price_whoever_owns_it() {
+        let b = book([sell(1, 0, 10, 100), buy(2, 1, 10, 90)]);
+        assert!(b.meets(Side::Buy, c(100)) && b.meets(Side::Buy, c(120)) && !b.meets(Side::Buy, c(99)));
+        assert!(b.meets(Side::Sell, c(90)) && !b.meets(Side::Sell, c(91)));
+        // Owner 0's own ask still counts: `meets` is the cheap test, `submit` skips self-trades.
+        let own = book([sell(1, 0, 10, 100)]);
+        assert!(own.meets(Side::Buy, c(100)));
+        assert!(!Book::new().meets(Side::Buy, c(1_000_000)) && !Book::new().meets(Side::Sell, c(1)));
     }
 
     #[test]
@@ -783,7 +805,10 @@ mod tests {
             match *op {
                 Op::Submit { side, owner, rps, cents, tif } => {
                     let o = order(orders.len() as i64 + 1, side, owner, rps, cents, tif);
+                    let meets = b.meets(side, o.limit);
                     let s = b.submit(o.clone()).unwrap();
+                    // What the ledger relies on to write such orders in batches.
+                    prop_assert!(meets || s.fills.is_empty(), "{o:?} met nothing but traded: {s:?}");
                     prop_assert_eq!(&s, &model.submit(o.clone()));
                     prop_assert_eq!(s.fills.iter().map(|f| f.rps).sum::<i64>() + s.rested + s.cancelled, o.rps);
                     prop_assert!(s.rested == 0 || s.cancelled == 0);

@@ -45,6 +45,7 @@ pub mod invariants;
 pub mod location;
 pub mod market_error;
 pub mod offers;
+mod order_ids;
 pub mod orders;
 pub mod postgres;
 pub mod sales;
@@ -52,6 +53,7 @@ pub mod sqlite;
 pub mod supply;
 #[cfg(test)]
 pub mod test_backends;
+mod unwritten_orders;
 pub mod usage;
 pub mod zone_serials;
 

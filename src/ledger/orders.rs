@@ -32,10 +32,12 @@ use std::collections::HashMap;
 
 use super::db::{Db, Dialect, Row, TxKind, args};
 
+use super::order_ids::OrderIds;
 use super::supply::{self, Excluding};
+use super::unwritten_orders::UnwrittenOrders;
 use super::{Ledger, LedgerError, MarketError};
 use crate::core::auction::total_for_window;
-use crate::core::book::{Book, Order, Side, TimeInForce};
+use crate::core::book::{Book, Order, Side, Submission, TimeInForce};
 use crate::core::holding::{HoldingChange, least_holding};
 use crate::core::money::{self, Money};
 use crate::core::supply::unsold;
@@ -165,14 +167,14 @@ impl OwnedBook {
     }
 }
 
-fn side_name(side: Side) -> &'static str {
+pub(super) fn side_name(side: Side) -> &'static str {
     match side {
         Side::Buy => "buy",
         Side::Sell => "sell",
     }
 }
 
-fn tif_name(tif: TimeInForce) -> &'static str {
+pub(super) fn tif_name(tif: TimeInForce) -> &'static str {
     match tif {
         TimeInForce::Gtc => "gtc",
         TimeInForce::Ioc => "ioc",
@@ -289,7 +291,15 @@ impl Ledger {
         mut each: impl FnMut(usize, Result<Placed, MarketError>),
     ) -> Result<(), MarketError> {
         for (group, chunk) in orders.chunks(GROUP).enumerate() {
-            let placed = self.db.transaction(TxKind::Write, |db| place_group(db, chunk, now, cache));
+            // A failure of the batched attempt, whatever it was, is found again one order at a
+            // time, which commits the orders before it (`ledger/unwritten_orders.rs`).
+            let placed = self
+                .db
+                .transaction(TxKind::Write, |db| place_group(db, chunk, now, cache, Writing::Batched))
+                .or_else(|_| {
+                    cache.books.clear();
+                    self.db.transaction(TxKind::Write, |db| place_group(db, chunk, now, cache, Writing::OneByOne))
+                });
             let (results, fatal) = match placed {
                 Ok(placed) => {
                     // Committed: the books are the ledger's as of this number.
@@ -362,8 +372,23 @@ fn change_counter(db: &Db) -> Result<i64, LedgerError> {
     }
 }
 
+/// How a group writes the orders that trade nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writing {
+    /// Together, in one statement ([`UnwrittenOrders`]).
+    Batched,
+    /// Each in its own savepoint, as every other order.
+    OneByOne,
+}
+
 /// [`Ledger::place_orders`]'s group `chunk`, inside its transaction.
-fn place_group(db: &Db, chunk: &[NewOrder], now: i64, cache: &mut BookCache) -> Result<GroupResult, MarketError> {
+fn place_group(
+    db: &Db,
+    chunk: &[NewOrder],
+    now: i64,
+    cache: &mut BookCache,
+    writing: Writing,
+) -> Result<GroupResult, MarketError> {
     if db.dialect() == Dialect::Postgres {
         // Writers of the book queue here, as `BEGIN IMMEDIATE` queues them on SQLite. They
         // all update the same rows (the window's offers, the resting orders), so at
@@ -379,24 +404,131 @@ fn place_group(db: &Db, chunk: &[NewOrder], now: i64, cache: &mut BookCache) -> 
     if cache.data_version.take() != Some(version) {
         cache.books.clear();
     }
+    let mut ids = OrderIds::read(db)?;
+    let mut unwritten = UnwrittenOrders::default();
     let mut results = Vec::with_capacity(chunk.len());
+    let mut fatal = None;
     for new in chunk {
-        match db.savepoint(|db| place_one(db, new, now, cache)) {
+        let mark = ids.mark();
+        let placed = match place_without_trading(new, now, cache, &mut ids, writing) {
+            Some(Ok(placed)) => {
+                unwritten.push(placed.order.clone());
+                Ok(placed)
+            }
+            Some(Err(e)) => Err(e),
+            None => {
+                // Before any statement that may read `orders`.
+                unwritten.write(db)?;
+                db.savepoint(|db| place_one(db, new, now, cache, &mut ids))
+            }
+        };
+        match placed {
             Ok(placed) => results.push(Ok(placed)),
             Err(e) => {
                 // Rolled back; the book may be half-matched.
                 cache.books.remove(&new.window);
+                ids.rewind(mark);
                 if db.must_retry() {
                     return Err(e);
                 }
                 if matches!(e, MarketError::Ledger(_) | MarketError::Corrupt(_)) {
-                    return Ok(GroupResult { results, fatal: Some(e), version: end_version(db, version)? });
+                    fatal = Some(e);
+                    break;
                 }
                 results.push(Err(e));
             }
         }
     }
-    Ok(GroupResult { results, fatal: None, version: end_version(db, version)? })
+    unwritten.write(db)?;
+    ids.save(db)?;
+    Ok(GroupResult { results, fatal, version: end_version(db, version)? })
+}
+
+/// Places `new` without a statement if it is a bid that meets no ask in a book already held:
+/// it trades nothing, so all it changes in the ledger is its own row, which the caller writes
+/// later with others ([`UnwrittenOrders`]). `None`: it must be placed by [`place_one`]. Asks
+/// always are: selling reads the ledger (`check_can_sell`), and the operator's asks hold
+/// offers by a trigger that the next ask's check must see.
+fn place_without_trading(
+    new: &NewOrder,
+    now: i64,
+    cache: &mut BookCache,
+    ids: &mut OrderIds,
+    writing: Writing,
+) -> Option<Result<Placed, MarketError>> {
+    if writing != Writing::Batched || new.side != Side::Buy || new.owner.is_none() {
+        return None;
+    }
+    let owned = cache.books.get_mut(&new.window)?;
+    if owned.book.meets(new.side, new.limit) {
+        return None;
+    }
+    Some(rest_untraded(owned, new, now, ids))
+}
+
+/// [`place_without_trading`] once it is known to trade nothing: the checks [`place_one`] makes,
+/// then the book.
+fn rest_untraded(owned: &mut OwnedBook, new: &NewOrder, now: i64, ids: &mut OrderIds) -> Result<Placed, MarketError> {
+    check_order(new)?;
+    check_currency(owned, new)?;
+    owned.currency = Some(new.currency.clone());
+    let id = ids.take();
+    let owner = owned.owner_id(new.owner.as_deref());
+    let order = Order { id, side: new.side, owner, rps: new.rps, limit: new.limit, tif: new.tif };
+    let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
+    if !submission.fills.is_empty() {
+        return Err(MarketError::Corrupt(format!("order #{id} traded in a book it did not meet")));
+    }
+    let (remaining, status) = outcome(&submission);
+    let order = stored(new, id, now, remaining, status);
+    Ok(Placed { order, trades: Vec::new(), rested: submission.rested, cancelled: submission.cancelled })
+}
+
+/// The checks of an order that need no ledger.
+fn check_order(new: &NewOrder) -> Result<(), MarketError> {
+    money::check_rps(new.rps)?;
+    money::check_price(new.limit)?;
+    money::check_window_secs(new.window.secs(), new.window)?;
+    Ok(())
+}
+
+/// One book, one currency: a price in another is not comparable with those resting.
+fn check_currency(owned: &OwnedBook, new: &NewOrder) -> Result<(), MarketError> {
+    match owned.currency.as_ref().filter(|c| !owned.book.is_empty() && **c != new.currency) {
+        Some(theirs) => Err(MarketError::Currency {
+            what: format!("the book of {}", new.window),
+            theirs: theirs.clone(),
+            given: new.currency.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What is left of an order after its submission, and its status.
+fn outcome(submission: &Submission) -> (i64, OrderStatus) {
+    let status = match (submission.rested, submission.cancelled) {
+        (0, 0) => OrderStatus::Filled,
+        (0, _) => OrderStatus::Cancelled,
+        _ => OrderStatus::Open,
+    };
+    (submission.rested + submission.cancelled, status)
+}
+
+/// The order as recorded.
+fn stored(new: &NewOrder, id: i64, now: i64, remaining: i64, status: OrderStatus) -> StoredOrder {
+    StoredOrder {
+        id,
+        side: new.side,
+        owner: new.owner.clone(),
+        window: new.window,
+        rps: new.rps,
+        remaining,
+        limit: new.limit,
+        tif: new.tif,
+        status,
+        placed_at: now,
+        currency: new.currency.clone(),
+    }
 }
 
 /// The change counter to keep once the group commits: on SQLite the one read at its start
@@ -410,10 +542,14 @@ fn end_version(db: &Db, start: i64) -> Result<i64, LedgerError> {
 }
 
 /// One order: check, record, match against the (cached) book, record the trades.
-fn place_one(db: &Db, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result<Placed, MarketError> {
-    money::check_rps(new.rps)?;
-    money::check_price(new.limit)?;
-    money::check_window_secs(new.window.secs(), new.window)?;
+fn place_one(
+    db: &Db,
+    new: &NewOrder,
+    now: i64,
+    cache: &mut BookCache,
+    ids: &mut OrderIds,
+) -> Result<Placed, MarketError> {
+    check_order(new)?;
     check_can_sell(db, new)?;
     // Every open order of the window is older than this one, which is not written yet.
     let mut owned = match cache.books.remove(&new.window) {
@@ -423,31 +559,25 @@ fn place_one(db: &Db, new: &NewOrder, now: i64, cache: &mut BookCache) -> Result
             load_book(db, new.window, i64::MAX)?
         }
     };
-    // One book, one currency: a price in another is not comparable with those resting.
-    if let Some(theirs) = owned.currency.as_ref().filter(|c| !owned.book.is_empty() && **c != new.currency) {
-        return Err(MarketError::Currency {
-            what: format!("the book of {}", new.window),
-            theirs: theirs.clone(),
-            given: new.currency.clone(),
-        });
-    }
+    check_currency(&owned, new)?;
     owned.currency = Some(new.currency.clone());
-    let id: i64 = db.query_row(
-        "INSERT INTO orders (side, owner, window_start, window_end, rps, remaining, limit_price, tif, status, placed_at,
-                             currency)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'open', ?8, ?9) RETURNING id",
+    let id = ids.take();
+    db.execute(
+        "INSERT INTO orders (id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status,
+                             placed_at, currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, 'open', ?9, ?10)",
         args![
-        side_name(new.side),
-        new.owner,
-        new.window.start,
-        new.window.end,
-        new.rps,
-        new.limit.micros(),
-        tif_name(new.tif),
-        now,
-        new.currency
+            id,
+            side_name(new.side),
+            new.owner,
+            new.window.start,
+            new.window.end,
+            new.rps,
+            new.limit.micros(),
+            tif_name(new.tif),
+            now,
+            new.currency
         ],
-        |r| r.get(0),
     )?;
     // The book goes back into the cache only if the order went through: on an error it is
     // dropped (it may be half-matched) and rebuilt from the ledger next time.
@@ -554,34 +684,13 @@ fn match_and_record(db: &Db, owned: &mut OwnedBook, new: &NewOrder, id: i64, now
             total,
         });
     }
-    let status = match (submission.rested, submission.cancelled) {
-        (0, 0) => "filled",
-        (0, _) => "cancelled",
-        _ => "open",
-    };
-    let remaining = submission.rested + submission.cancelled;
+    let (remaining, status) = outcome(&submission);
     // An order that rested whole is as it was inserted: no statement (one round trip fewer
-    // per order on PostgreSQL, where a batch of bids that rest is mostly round trips).
-    if (remaining, status) != (new.rps, "open") {
-        db.execute("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1", args![id, remaining, status])?;
+    // per order on PostgreSQL).
+    if (remaining, status) != (new.rps, OrderStatus::Open) {
+        db.execute("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1", args![id, remaining, status.name()])?;
     }
-    let order = StoredOrder {
-        id,
-        side: new.side,
-        owner: new.owner.clone(),
-        window: new.window,
-        rps: new.rps,
-        remaining,
-        limit: new.limit,
-        tif: new.tif,
-        status: match status {
-            "filled" => OrderStatus::Filled,
-            "cancelled" => OrderStatus::Cancelled,
-            _ => OrderStatus::Open,
-        },
-        placed_at: now,
-        currency: new.currency.clone(),
-    };
+    let order = stored(new, id, now, remaining, status);
     Ok(Placed { order, trades, rested: submission.rested, cancelled: submission.cancelled })
 }
 
@@ -682,6 +791,87 @@ mod tests {
             assert_eq!(kept, [(2, 10), (1, 60)]);
             let reserved: i64 = l.db.query_row("SELECT MAX(reserved) FROM offers", args![], |r| r.get(0)).unwrap();
             assert_eq!(reserved, 50, "the refused ask promised nothing");
+        });
+    }
+
+    #[test]
+    fn bids_that_trade_nothing_are_written_together_and_an_ask_in_the_same_group_meets_them() {
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger(fresh, 100);
+            let mut batch: Vec<NewOrder> =
+                (0..5).map(|i| order(Side::Buy, Some("shop"), 2, 10 + i, TimeInForce::Gtc)).collect();
+            batch.push(order(Side::Buy, Some("news"), i64::MAX, 1, TimeInForce::Gtc)); // too large: refused
+            batch.push(order(Side::Buy, Some("news"), 3, 1, TimeInForce::Ioc)); // meets nothing
+            batch.push(order(Side::Sell, None, 3, 13, TimeInForce::Gtc)); // meets #5 (14), #4 (13)
+            let mut results = Vec::new();
+            l.place_orders(&batch, 1, &mut BookCache::default(), |i, r| results.push((i, r))).unwrap();
+            let ids: Vec<Option<i64>> = results.iter().map(|(_, r)| r.as_ref().ok().map(|p| p.order.id)).collect();
+            // Ids in placement order, the refused bid leaving no gap.
+            assert_eq!(ids, [Some(1), Some(2), Some(3), Some(4), Some(5), None, Some(6), Some(7)]);
+            let ioc = results[6].1.as_ref().unwrap();
+            assert_eq!((ioc.order.status, ioc.cancelled, ioc.rested), (OrderStatus::Cancelled, 3, 0));
+            let ask = results[7].1.as_ref().unwrap();
+            let trades: Vec<(i64, i64, i64)> = ask.trades.iter().map(|t| (t.buy_order, t.rps, t.price.0)).collect();
+            assert_eq!(trades, [(5, 2, 14), (4, 1, 13)]);
+            let kept: Vec<(i64, i64, &str)> =
+                l.orders(false).unwrap().iter().map(|o| (o.id, o.remaining, o.status.name())).collect();
+            assert_eq!(
+                kept,
+                [
+                    (7, 0, "filled"),
+                    (6, 3, "cancelled"),
+                    (5, 0, "filled"),
+                    (4, 1, "open"),
+                    (3, 2, "open"),
+                    (2, 2, "open"),
+                    (1, 2, "open")
+                ]
+            );
+            // PostgreSQL's identity sequence was moved past them, so a plain INSERT follows.
+            if l.db.dialect() == Dialect::Postgres {
+                let last: i64 = l.db.query_row("SELECT last_value FROM orders_id_seq", args![], |r| r.get(0)).unwrap();
+                assert_eq!(last, 7);
+            }
+            let next =
+                l.place_order(&order(Side::Buy, Some("api"), 1, 1, TimeInForce::Gtc), 2, &mut BookCache::default());
+            assert_eq!(next.unwrap().order.id, 8);
+            assert!(l.check_invariants().unwrap().iter().all(|i| i.violations == 0));
+        });
+    }
+
+    #[test]
+    fn when_writing_a_group_together_fails_its_orders_are_placed_one_by_one() {
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut l = ledger(fresh, 100);
+            // A ledger that refuses bids of `bad` as it writes them, as only the database can.
+            match l.db.dialect() {
+                Dialect::Sqlite => l.db.batch(
+                    "CREATE TRIGGER refuse_bad BEFORE INSERT ON orders WHEN NEW.owner = 'bad'
+                     BEGIN SELECT RAISE(ABORT, 'bad is refused'); END",
+                ),
+                Dialect::Postgres => l.db.batch(
+                    "CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS
+                       $$ BEGIN RAISE EXCEPTION 'bad is refused'; END $$;
+                     CREATE TRIGGER refuse_bad BEFORE INSERT ON orders FOR EACH ROW
+                       WHEN (NEW.owner = 'bad') EXECUTE FUNCTION refuse_bad()",
+                ),
+            }
+            .unwrap();
+            let batch = [
+                order(Side::Buy, Some("shop"), 1, 10, TimeInForce::Gtc),
+                order(Side::Buy, Some("shop"), 1, 11, TimeInForce::Gtc),
+                order(Side::Buy, Some("bad"), 1, 12, TimeInForce::Gtc),
+                order(Side::Buy, Some("shop"), 1, 13, TimeInForce::Gtc),
+            ];
+            let mut reported = Vec::new();
+            let err = l
+                .place_orders(&batch, 1, &mut BookCache::default(), |i, r| reported.push((i, r.unwrap().order.id)))
+                .unwrap_err();
+            assert!(err.to_string().contains("bad is refused"), "{err}");
+            // The orders before the failing one are committed and reported, as one by one.
+            assert_eq!(reported, [(0, 1), (1, 2)]);
+            let kept: Vec<i64> = l.orders(false).unwrap().iter().map(|o| o.id).collect();
+            assert_eq!(kept, [2, 1]);
         });
     }
 
