@@ -37,7 +37,7 @@ use super::supply::{self, Excluding};
 use super::unwritten_orders::UnwrittenOrders;
 use super::{Ledger, LedgerError, MarketError};
 use crate::core::auction::total_for_window;
-use crate::core::book::{Book, Order, Side, Submission, TimeInForce};
+use crate::core::book::{Book, Fill, Order, Side, Submission, TimeInForce};
 use crate::core::holding::{HoldingChange, least_holding};
 use crate::core::money::{self, Money};
 use crate::core::supply::unsold;
@@ -562,10 +562,17 @@ fn place_one(
     check_currency(&owned, new)?;
     owned.currency = Some(new.currency.clone());
     let id = ids.take();
+    let owner = owned.owner_id(new.owner.as_deref());
+    let order = Order { id, side: new.side, owner, rps: new.rps, limit: new.limit, tif: new.tif };
+    let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
+    // Matched first, so the order is written as it ends (one statement, not an INSERT and an
+    // UPDATE): the triggers see the same changes either way, an ask holding offers for what
+    // rests of it and its trades selling them.
+    let (remaining, status) = outcome(&submission);
     db.execute(
         "INSERT INTO orders (id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status,
                              placed_at, currency)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, 'open', ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         args![
             id,
             side_name(new.side),
@@ -573,17 +580,20 @@ fn place_one(
             new.window.start,
             new.window.end,
             new.rps,
+            remaining,
             new.limit.micros(),
             tif_name(new.tif),
+            status.name(),
             now,
             new.currency
         ],
     )?;
     // The book goes back into the cache only if the order went through: on an error it is
     // dropped (it may be half-matched) and rebuilt from the ledger next time.
-    let placed = match_and_record(db, &mut owned, new, id, now)?;
+    let trades = record_trades(db, &owned, new, id, now, &submission)?;
     cache.books.insert(new.window, owned);
-    Ok(placed)
+    let order = stored(new, id, now, remaining, status);
+    Ok(Placed { order, trades, rested: submission.rested, cancelled: submission.cancelled })
 }
 
 fn load_order(db: &Db, id: i64) -> Result<StoredOrder, MarketError> {
@@ -622,10 +632,15 @@ fn check_can_sell(db: &Db, new: &NewOrder) -> Result<(), MarketError> {
     }
 }
 
-fn match_and_record(db: &Db, owned: &mut OwnedBook, new: &NewOrder, id: i64, now: i64) -> Result<Placed, MarketError> {
-    let owner = owned.owner_id(new.owner.as_deref());
-    let order = Order { id, side: new.side, owner, rps: new.rps, limit: new.limit, tif: new.tif };
-    let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
+/// Records the sales of order `id`'s fills and takes them off the resting orders.
+fn record_trades(
+    db: &Db,
+    owned: &OwnedBook,
+    new: &NewOrder,
+    id: i64,
+    now: i64,
+    submission: &Submission,
+) -> Result<Vec<Trade>, MarketError> {
     let mut trades = Vec::with_capacity(submission.fills.len());
     for fill in &submission.fills {
         let (buy_order, sell_order) = match new.side {
@@ -661,18 +676,6 @@ fn match_and_record(db: &Db, owned: &mut OwnedBook, new: &NewOrder, id: i64, now
             ],
             |r| r.get(0),
         )?;
-        let filled = db.execute(
-            "UPDATE orders SET remaining = remaining - ?2,
-                               status = CASE WHEN remaining - ?2 = 0 THEN 'filled' ELSE status END
-             WHERE id = ?1 AND status = 'open' AND remaining >= ?2",
-            args![fill.resting, fill.rps],
-        )?;
-        if filled != 1 {
-            return Err(MarketError::Corrupt(format!(
-                "resting order #{} is not open with {} rps",
-                fill.resting, fill.rps
-            )));
-        }
         trades.push(Trade {
             sale_id,
             buy_order,
@@ -684,14 +687,29 @@ fn match_and_record(db: &Db, owned: &mut OwnedBook, new: &NewOrder, id: i64, now
             total,
         });
     }
-    let (remaining, status) = outcome(&submission);
-    // An order that rested whole is as it was inserted: no statement (one round trip fewer
-    // per order on PostgreSQL).
-    if (remaining, status) != (new.rps, OrderStatus::Open) {
-        db.execute("UPDATE orders SET remaining = ?2, status = ?3 WHERE id = ?1", args![id, remaining, status.name()])?;
+    take_fills(db, &submission.fills)?;
+    Ok(trades)
+}
+
+/// Takes the fills off the resting orders they filled, one statement each. (One `UPDATE … FROM`
+/// a table of all an order's fills was tried: 3.6 ms a statement on PostgreSQL, against 0.15 ms
+/// for each single-row UPDATE.)
+fn take_fills(db: &Db, fills: &[Fill]) -> Result<(), MarketError> {
+    for fill in fills {
+        let taken = db.execute(
+            "UPDATE orders SET remaining = remaining - ?2,
+                               status = CASE WHEN remaining - ?2 = 0 THEN 'filled' ELSE status END
+             WHERE id = ?1 AND status = 'open' AND remaining >= ?2",
+            args![fill.resting, fill.rps],
+        )?;
+        if taken != 1 {
+            return Err(MarketError::Corrupt(format!(
+                "resting order #{} is not open with {} rps",
+                fill.resting, fill.rps
+            )));
+        }
     }
-    let order = stored(new, id, now, remaining, status);
-    Ok(Placed { order, trades, rested: submission.rested, cancelled: submission.cancelled })
+    Ok(())
 }
 
 #[cfg(test)]
