@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use super::spooled_usage::SpooledUsage;
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::core::control::{Params, Reading};
@@ -92,10 +93,13 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
         config.buyers.len()
     );
     listeners.serve(&serving)?;
-    let _ = watcher.join();
+    let lost = watcher.join().unwrap_or(None);
     drop(signaller); // blocked on the next signal; the process ends without it
     tracing::info!("stopped");
-    Ok(())
+    match lost {
+        Some(n) => anyhow::bail!("stopped with {n} usage samples neither in the ledger nor kept (see above)"),
+        None => Ok(()),
+    }
 }
 
 /// SIGHUP: reload the config (a bad one is reported and the running one kept). SIGINT,
@@ -244,7 +248,7 @@ fn watch(
     ledger_location: &Location,
     usage: &mut UsageWriter,
     control: &mut Control,
-) {
+) -> Option<usize> {
     let mut next_sales = Instant::now() + SALES_REFRESH;
     let warn = |e: anyhow::Error| tracing::warn!("ledger {ledger_location}: {e:#}");
     loop {
@@ -281,7 +285,7 @@ fn watch(
             *serving.board.lock().unwrap_or_else(|e| e.into_inner()) = control.board(&g, &control.last_taken);
         }
         if stopping {
-            return;
+            return usage.spool(&g);
         }
     }
 }
@@ -511,6 +515,9 @@ struct UsageWriter {
     held_samples: usize,
     /// Samples dropped from `held` since the ledger was last reachable.
     dropped: u64,
+    /// Batches of servers that stopped while the ledger was unreachable, from the spool
+    /// ([`SpooledUsage`]), written before this server's own.
+    spooled: Vec<SpooledUsage>,
     /// The registries counted: the current generation's, and one a reload replaced, which
     /// serving threads may still count into for a moment, so it is read once more after.
     sources: Vec<Source>,
@@ -539,7 +546,24 @@ impl Source {
 
 impl UsageWriter {
     fn new(server: String, g: &Generation) -> UsageWriter {
+        let spool = g.config.usage_spool_dir();
+        let mut spooled = Vec::new();
+        for found in SpooledUsage::load_all(&spool) {
+            match found {
+                Ok(s) => {
+                    tracing::info!(
+                        "{}: {} usage samples a server ({}) spooled as it stopped; writing them to the ledger",
+                        s.path.display(),
+                        s.samples(),
+                        s.writer
+                    );
+                    spooled.push(s);
+                }
+                Err(e) => tracing::error!("usage spool: {e:#} (left in place)"),
+            }
+        }
         UsageWriter {
+            spooled,
             writer: format!("{server}:{}:{:016x}", std::process::id(), rand::random::<u64>()),
             server,
             seq: 1,
@@ -661,6 +685,7 @@ impl UsageWriter {
         let written = ledger
             .reconnect(RECONNECT_WAIT)
             .map_err(anyhow::Error::from)
+            .and_then(|()| self.write_spooled(ledger, now))
             .and_then(|()| Ok(ledger.record_usage_batches(&self.writer, self.held.make_contiguous(), now)?));
         let skipped = match written {
             Ok(skipped) => skipped,
@@ -687,6 +712,49 @@ impl UsageWriter {
         self.held_samples = 0;
         self.dropped = 0;
         Ok(())
+    }
+
+    /// Writes the spooled batches of stopped servers, each writer in its own transaction, and
+    /// removes each file once its batches are in.
+    fn write_spooled(&mut self, ledger: &mut Ledger, now: i64) -> anyhow::Result<()> {
+        while let Some(s) = self.spooled.first() {
+            let skipped = ledger.record_usage_batches(&s.writer, &s.batches, now)?;
+            let landed = match skipped {
+                0 => String::new(),
+                n => format!("; {n} of its batches were in the ledger already and were not counted again"),
+            };
+            tracing::info!("{}: wrote {} spooled usage samples to the ledger{landed}", s.path.display(), s.samples());
+            if let Err(e) = s.remove() {
+                tracing::warn!("usage spool: {e:#}");
+            }
+            self.spooled.remove(0);
+        }
+        Ok(())
+    }
+
+    /// At stop, after the last write failed: keeps what is held in the spool for the next
+    /// start. Returns how many samples were lost, if they could not be kept.
+    fn spool(&mut self, g: &Generation) -> Option<usize> {
+        if self.held.is_empty() {
+            return None;
+        }
+        let held = self.held_samples;
+        let dir = g.config.usage_spool_dir();
+        match SpooledUsage::save(&dir, &self.writer, self.held.drain(..).collect()) {
+            Ok(saved) => {
+                tracing::warn!(
+                    "the ledger is unreachable: kept {held} usage samples in {}; the next `dns serve` with this \
+                     spool writes them",
+                    saved.path.display()
+                );
+                self.held_samples = 0;
+                None
+            }
+            Err(e) => {
+                tracing::error!("the ledger is unreachable and {held} usage samples are lost: {e:#}");
+                Some(held)
+            }
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod market;
 pub mod orders;
 pub mod report;
 pub mod simulate;
+pub mod spooled_usage;
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -190,6 +190,12 @@ impl Config {
         self.dns.cookie_secret_file.as_ref().map(|p| self.base_dir.join(p))
     }
 
+    /// `dns.usage_spool`, resolved against the config's directory (default `usage-spool`
+    /// beside the config, as the ledger's default file is).
+    pub fn usage_spool_dir(&self) -> PathBuf {
+        self.base_dir.join(self.dns.usage_spool.as_deref().unwrap_or(Path::new("usage-spool")))
+    }
+
     /// Where the ledger is: `--db` wins (a path relative to the working directory, or a URL),
     /// then `database:` (a path relative to the config's directory), then `surplus.db` beside
     /// the config.

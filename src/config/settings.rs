@@ -85,6 +85,9 @@ pub struct Dns {
     /// A file holding the DNS cookie secret, 32 hex digits (RFC 9018); give every node the same
     /// one to keep clients' cookies valid across them (default: a random secret per start).
     pub cookie_secret_file: Option<PathBuf>,
+    /// Where `dns serve` keeps the usage samples it could not write to the ledger when it
+    /// stops, for the next start to write (default: `usage-spool` beside the config).
+    pub usage_spool: Option<PathBuf>,
 }
 
 impl Default for Dns {
@@ -97,6 +100,7 @@ impl Default for Dns {
             rate_limit: None,
             nsid: None,
             cookie_secret_file: None,
+            usage_spool: None,
         }
     }
 }

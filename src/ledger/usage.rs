@@ -15,7 +15,7 @@ use super::{Ledger, LedgerError};
 use crate::core::usage_bucket::UsageBucket;
 
 /// One buyer's interval, as one server saw it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageSample {
     pub server: String,
     pub buyer: String,
@@ -34,7 +34,7 @@ pub struct UsageSample {
 }
 
 /// One interval's samples from one `dns serve`, named so that writing it again is a no-op.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageBatch {
     /// Increasing within the writer.
     pub seq: i64,

@@ -490,3 +490,61 @@ fn a_postgres_restart_during_dns_serve_keeps_answers_prompt_and_every_answer_cou
         .unwrap();
     assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{log}");
 }
+
+#[test]
+fn usage_held_when_dns_serve_stops_with_postgres_down_is_spooled_and_written_by_the_next_start() {
+    let Some(mut cluster) = crate::pg_cluster::private() else { return };
+    let url = cluster.fresh_database();
+    let scratch = Scratch::on_database(url.clone());
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
+    );
+    let spool = config.parent().unwrap().join("usage-spool");
+    let mut sent = 0;
+    let ask = |server: &Server, sent: &mut i64| {
+        let answer = addresses(&server.query("news.example.org.", RecordType::A));
+        assert!(["127.0.0.21", "127.0.0.22"].contains(&answer[0].as_str()), "{answer:?}");
+        *sent += 1;
+    };
+    let mut first = Server::start_with(&scratch, &config, &[]);
+    for _ in 0..10 {
+        ask(&first, &mut sent);
+    }
+    cluster.stop();
+    // Answered while the ledger is down, then stopped before it is back.
+    for _ in 0..5 {
+        ask(&first, &mut sent);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    first.signal(libc::SIGTERM);
+    assert_eq!(first.wait_exit(), Some(0), "{}", first.log());
+    let log = first.log();
+    let kept: usize = log
+        .lines()
+        .find_map(|l| l.split("the ledger is unreachable: kept ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("nothing kept:\n{log}"));
+    let files: Vec<PathBuf> = std::fs::read_dir(&spool).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(log.contains(&format!("in {}; the next `dns serve`", files[0].display())), "{log}");
+
+    cluster.start();
+    let mut second = Server::start_with(&scratch, &config, &[]);
+    second.wait_for_log(&format!("{}: wrote {kept} spooled usage samples to the ledger", files[0].display()));
+    assert!(second.log().contains(&format!("{}: {kept} usage samples a server", files[0].display())));
+    for _ in 0..3 {
+        ask(&second, &mut sent);
+    }
+    second.signal(libc::SIGTERM);
+    assert_eq!(second.wait_exit(), Some(0), "{}", second.log());
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0, "the spool is emptied once written");
+    let mut ledger = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let row = ledger
+        .query_one(
+            "SELECT sum(proxy_answers)::bigint, sum(fallback_answers)::bigint FROM usage_samples WHERE buyer = 'news'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{}{}", log, second.log());
+}
