@@ -69,6 +69,11 @@ impl PostgresUrl {
         if root_cert.is_none() {
             root_cert = env("PGSSLROOTCERT").map(PathBuf::from);
         }
+        // libpq's default, when it is there: `~/.postgresql/root.crt` (then, as libpq,
+        // `require` checks the chain too); without it, the system's store (`tls.rs`).
+        if root_cert.is_none() {
+            root_cert = env("HOME").map(|home| Path::new(&home).join(".postgresql/root.crt")).filter(|p| p.is_file());
+        }
         let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
         let mut config = postgres::Config::from_str(&rebuilt).map_err(|e| ConnectError::Url(crate_reason(&e)))?;
         if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
@@ -231,6 +236,16 @@ mod tests {
         assert_eq!(url.root_cert(), Some(Path::new("/etc/ssl/ledger-ca.pem")));
         let url = PostgresUrl::parse_with_env("postgres://u@h/d?sslmode=disable&sslrootcert=/ca.pem", env).unwrap();
         assert_eq!((url.ssl_mode(), url.root_cert()), (SslMode::Disable, Some(Path::new("/ca.pem"))));
+        // ~/.postgresql/root.crt, as libpq, when neither the URL nor PGSSLROOTCERT names one.
+        let home = tempfile::tempdir().unwrap();
+        let in_home = |key: &str| (key == "HOME").then(|| home.path().to_string_lossy().into_owned());
+        assert_eq!(PostgresUrl::parse_with_env("postgres://u@h/d", in_home).unwrap().root_cert(), None);
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crt"), "").unwrap();
+        let url = PostgresUrl::parse_with_env("postgres://u@h/d", in_home).unwrap();
+        assert_eq!(url.root_cert(), Some(home.path().join(".postgresql/root.crt").as_path()));
+        let url = PostgresUrl::parse_with_env("postgres://u@h/d?sslrootcert=/ca.pem", in_home).unwrap();
+        assert_eq!(url.root_cert(), Some(Path::new("/ca.pem")));
         let bad = |key: &str| (key == "PGSSLMODE").then(|| "verify".to_string());
         let err = PostgresUrl::parse_with_env("postgres://u@h/d", bad).unwrap_err().to_string();
         assert_eq!(

@@ -12,7 +12,8 @@
 //!   ([`AnyCertificate`]), which is what libpq's `require` promises and no more.
 //! - `disable`: the postgres crate never asks for TLS, so the connector is never used.
 //!
-//! Roots: `sslrootcert=PATH` (PEM), or `sslrootcert=system` and by default the system's store
+//! Roots: `sslrootcert=PATH` (PEM; else `PGSSLROOTCERT`, else `~/.postgresql/root.crt` if it
+//! exists, as libpq: `postgres_url.rs`), or `sslrootcert=system` and by default the system's store
 //! (`rustls-native-certs`, the rustls project's reader of it). rustls's `ring` provider: it
 //! builds with a C compiler alone (aws-lc-rs would want cmake).
 
