@@ -31,7 +31,7 @@ use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::{self, Learned};
-use crate::ledger::{Access, Ledger, UsageBatch, UsageSample};
+use crate::ledger::{Access, Ledger, UsageBatch, UsageSample, Waits};
 use crate::monitor::{Monitor, MonitorState, Taken};
 
 /// How often active sales are re-read from the ledger (a new sale takes effect within this).
@@ -46,6 +46,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     // The ledger before the zones: it holds their serials. It also takes the usage samples.
     let ledger_location = config.ledger_location(db)?;
     let mut ledger = super::open_ledger(&config, db, Access::Write)?;
+    ledger.limit_waits(LEDGER_WAITS)?;
     let serials = zone_serials(&mut ledger, &config)?;
     // Made once per start, so a reload keeps clients' cookies valid.
     let generated = random_secret()?;
@@ -490,6 +491,12 @@ fn until(due: i64, now: Timestamp) -> Duration {
 /// The most usage samples held while the ledger is unreachable: an hour of 5-second samples
 /// for 200 buyers (about 150 bytes each in memory). The oldest go first beyond it.
 const HELD_SAMPLES: usize = 200 * 720;
+
+/// How long a statement of the watcher may wait on a PostgreSQL ledger: for a lock, 2 s (its
+/// writes are rows no other writer touches, so a wait means someone holds a whole table), in
+/// all 30 s (each statement writes one sample). A write cut short is held and tried again, as
+/// when the ledger is away; the controllers go on meanwhile.
+const LEDGER_WAITS: Waits = Waits { lock: Duration::from_secs(2), statement: Duration::from_secs(30) };
 
 /// How long one attempt to reconnect to a lost PostgreSQL ledger may take: the watcher also
 /// steps the controllers, which must not stall for long (the answer path never waits on it).

@@ -196,6 +196,18 @@ pub struct Ledger {
     db: db::Db,
     /// How more read-only connections to it are opened (parallel readers); `None`: in memory.
     reader: Option<Reader>,
+    /// The bounds [`Ledger::limit_waits`] set, applied again after a reconnect.
+    waits: Option<Waits>,
+}
+
+/// How long a statement of a long-running server may wait on PostgreSQL; see
+/// [`Ledger::limit_waits`].
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// For a lock (`lock_timeout`).
+    pub lock: Duration,
+    /// In all (`statement_timeout`).
+    pub statement: Duration,
 }
 
 impl Ledger {
@@ -231,7 +243,33 @@ impl Ledger {
         let client = postgres::connect(url, sources, wait)?;
         tracing::info!("ledger {url}: reconnected");
         self.db = db::Db::postgres(client);
+        if let Some(waits) = self.waits {
+            self.limit_waits(waits)?;
+        }
         Ok(())
+    }
+
+    /// Bounds how long each statement may wait on PostgreSQL, on this connection and every
+    /// reconnection: a server thread that also steps the controllers (`dns serve`'s watcher)
+    /// must not hang behind a lock someone holds (a `LOCK TABLE`, a migration) or a statement
+    /// that never ends; the statement fails instead, and its caller holds what it was writing.
+    /// A dead or silent host is bounded by the connection's keepalives and TCP user timeout.
+    /// What the URL's `options` set (`-c lock_timeout=…`) is kept. Nothing to do on SQLite,
+    /// whose writers wait on the file lock for the busy timeout.
+    pub fn limit_waits(&mut self, waits: Waits) -> Result<(), LedgerError> {
+        self.waits = Some(waits);
+        let Some(Reader::Postgres(url, _)) = &self.reader else { return Ok(()) };
+        let given = url.config().get_options().unwrap_or_default();
+        let mut set = String::new();
+        for (name, value) in [("lock_timeout", waits.lock), ("statement_timeout", waits.statement)] {
+            if !given.contains(name) {
+                set.push_str(&format!("SET {name} = {}; ", value.as_millis()));
+            }
+        }
+        if set.is_empty() {
+            return Ok(());
+        }
+        self.db.batch(&set)
     }
 
     /// Which SQL the ledger's database speaks.
@@ -244,7 +282,7 @@ impl Ledger {
         let mut conn = Connection::open_in_memory()?;
         tune(&conn)?;
         sqlite::migrations::migrate(&mut conn, Path::new(":memory:"), "EUR")?;
-        Ok(Ledger { db: db::Db::sqlite(conn), reader: None })
+        Ok(Ledger { db: db::Db::sqlite(conn), reader: None, waits: None })
     }
 
     /// The schema version: `PRAGMA user_version` on SQLite, the latest row of the version
@@ -292,7 +330,11 @@ fn open_postgres(
     access: Access,
 ) -> Result<Ledger, LedgerError> {
     let client = connect_postgres(url, &sources, access)?;
-    Ok(Ledger { db: db::Db::postgres(client), reader: Some(Reader::Postgres(Box::new(url.clone()), sources)) })
+    Ok(Ledger {
+        db: db::Db::postgres(client),
+        reader: Some(Reader::Postgres(Box::new(url.clone()), sources)),
+        waits: None,
+    })
 }
 
 /// A connection to a PostgreSQL ledger, migrated (writers) or checked current (readers). A

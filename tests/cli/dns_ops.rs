@@ -548,3 +548,49 @@ fn usage_held_when_dns_serve_stops_with_postgres_down_is_spooled_and_written_by_
         .unwrap();
     assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{}{}", log, second.log());
 }
+
+#[test]
+fn a_table_locked_on_a_postgres_ledger_holds_usage_for_a_moment_and_never_stalls_the_watcher() {
+    let Some(mut cluster) = crate::pg_cluster::private() else { return };
+    let url = cluster.fresh_database();
+    let scratch = Scratch::on_database(url.clone());
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
+    );
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    let mut sent = 0i64;
+    let ask = |server: &Server, sent: &mut i64| {
+        let answer = addresses(&server.query("news.example.org.", RecordType::A));
+        assert!(["127.0.0.21", "127.0.0.22"].contains(&answer[0].as_str()), "{answer:?}");
+        *sent += 1;
+    };
+    ask(&server, &mut sent);
+    std::thread::sleep(Duration::from_millis(1500)); // a sample written
+    // An operator's session takes the whole table and keeps it for 8 s.
+    let mut operator = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut lock = operator.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE usage_samples IN ACCESS EXCLUSIVE MODE").unwrap();
+    let locked = Instant::now();
+    let held = |server: &Server| server.log().contains("usage samples until it is back");
+    while !held(&server) {
+        assert!(locked.elapsed() < Duration::from_secs(7), "the write waited on the lock:\n{}", server.log());
+        ask(&server, &mut sent);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(server.log().contains("lock timeout"), "{}", server.log());
+    std::thread::sleep(Duration::from_secs(8).saturating_sub(locked.elapsed()));
+    lock.commit().unwrap();
+    server.wait_for_log("while it was unreachable");
+    ask(&server, &mut sent);
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    let row = operator
+        .query_one(
+            "SELECT sum(proxy_answers)::bigint, sum(fallback_answers)::bigint FROM usage_samples WHERE buyer = 'news'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{}", server.log());
+}

@@ -80,7 +80,7 @@ pub(in crate::ledger) fn open_write(path: &Path, currency: &str) -> Result<Ledge
         migrations::migrate(conn, path, currency)
     };
     setup(&mut conn).map_err(with_path)?;
-    Ok(Ledger { db: db::Db::sqlite(conn), reader: Some(Reader::File(path.to_path_buf())) })
+    Ok(Ledger { db: db::Db::sqlite(conn), reader: Some(Reader::File(path.to_path_buf())), waits: None })
 }
 
 /// The directory `path` is in.
@@ -147,7 +147,7 @@ pub(in crate::ledger) fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
         }
         Err(e) => return Err(e),
     };
-    Ok(Ledger { db: db::Db::sqlite(conn), reader: Some(reader) })
+    Ok(Ledger { db: db::Db::sqlite(conn), reader: Some(reader), waits: None })
 }
 
 /// Whether the `-shm` beside `path` is missing and may not be created.
