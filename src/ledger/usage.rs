@@ -455,7 +455,7 @@ mod tests {
         )
         .unwrap();
         super::super::sqlite::migrations::migrate(&mut conn, std::path::Path::new(":memory:"), "EUR").unwrap();
-        let ledger = Ledger { db: crate::ledger::db::Db::sqlite(conn), reader: None };
+        let ledger = Ledger { db: crate::ledger::db::Db::sqlite(conn), reader: None, waits: None };
         let b = &ledger.usage_buckets(None, 1_795_564_800, 1_795_565_100, 300).unwrap()[0].1[0];
         assert_eq!((b.seconds, b.measured_seconds, b.served, b.above_requests), (10, 5, 600, 100));
         assert_eq!((b.fraction_min, b.fraction_max, b.fraction_mean()), (0.5, 0.7, Some(0.6)));
