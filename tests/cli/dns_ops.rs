@@ -551,7 +551,7 @@ fn usage_held_when_dns_serve_stops_with_postgres_down_is_spooled_and_written_by_
 
 #[test]
 fn a_table_locked_on_a_postgres_ledger_holds_usage_for_a_moment_and_never_stalls_the_watcher() {
-    let Some(mut cluster) = crate::pg_cluster::private() else { return };
+    let Some(cluster) = crate::pg_cluster::private() else { return };
     let url = cluster.fresh_database();
     let scratch = Scratch::on_database(url.clone());
     let config = config_with(
