@@ -7,8 +7,11 @@
 //! while `status` is `open`, on insert and on every change of either). A buyer's resale ask
 //! holds no offer. `ledger check` recounts both (`ledger/invariants.rs`).
 //!
-//! A batch (`--file`) shares one transaction per group of orders, each order in a savepoint of
-//! its own; see [`Ledger::place_orders`].
+//! A batch (`--file`) shares one transaction per group of orders, each order that trades in a
+//! savepoint of its own; bids that meet no ask change nothing but their own rows, which the
+//! group writes together (`ledger/unwritten_orders.rs`), with ids it gives out itself under
+//! its lock (`ledger/order_ids.rs`); see [`Ledger::place_orders`]. An order is matched in
+//! memory before it is written, and written as it ends (open, filled or cancelled).
 //!
 //! Matching runs on an in-memory [`Book`] rebuilt from the open orders of the window. A
 //! [`BookCache`] keeps books between orders of one process (a `--file` batch). It throws them
@@ -276,11 +279,14 @@ impl Ledger {
 
     /// Places orders in turn, reporting each one's result (by index) to `each`.
     ///
-    /// Every order is checked, matched and recorded atomically in a savepoint of its own: a
-    /// refused order (no supply, not held) leaves no trace, and the orders around it go on. Up to
-    /// 64 orders (`GROUP`) share one `BEGIN IMMEDIATE` transaction, so a batch pays for one commit
-    /// per group instead of one per order; no other process writes in between, so none can
-    /// oversell or see half an order. Results are reported only once their group has committed.
+    /// Every order is checked, matched and recorded atomically: in a savepoint of its own, or,
+    /// a bid that meets no ask, with the group's other such bids in one statement (tried again
+    /// one by one if that fails). A refused order (no supply, not held) leaves no trace, not even
+    /// a gap in the ids, and the orders around it go on. Up to 64 orders (`GROUP`) share one
+    /// writing transaction (`BEGIN IMMEDIATE`, or `LOCK TABLE orders` at `SERIALIZABLE`), so a
+    /// batch pays for one commit per group instead of one per order; no other process writes
+    /// in between, so none can oversell or see half an order. Results are reported only once
+    /// their group has committed.
     /// A ledger failure (I/O, a corrupt book) stops the batch: the orders before it in its group
     /// are committed and reported, and the error is returned.
     pub fn place_orders(
