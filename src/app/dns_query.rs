@@ -10,7 +10,7 @@
 //! Every query asks for the server's NSID (RFC 5001), and each answer is counted with the NSID
 //! it came with: behind one anycast address, that says which node gave which answer.
 //!
-//! Queries go out [`IN_FLIGHT`] at a time under one deadline (`--timeout`), so a server that
+//! Queries go out `IN_FLIGHT` at a time under one deadline (`--timeout`), so a server that
 //! does not answer costs the timeout once, not once per query; one that never answers is an
 //! error.
 
