@@ -9,7 +9,7 @@
 //! and the name is recorded in `usage_batches` in the batch's own transaction: a batch whose
 //! name is there already is skipped ([`Ledger::record_usage_batches`]).
 
-use super::db::{Db, TxKind, args};
+use super::db::{Db, Param, TxKind, args};
 
 use super::{Ledger, LedgerError};
 use crate::core::usage_bucket::UsageBucket;
@@ -265,13 +265,44 @@ fn buyer_buckets(db: &Db, buyer: &str, from: i64, to: i64, span: i64) -> Result<
     Ok(buckets)
 }
 
-/// Adds `samples` to their rows, in the caller's transaction.
+/// Samples written by one statement, at most: a node's interval for a hundred buyers. One
+/// statement a sample was one round trip a sample on PostgreSQL.
+const SAMPLES_PER_STATEMENT: usize = 100;
+
+/// Adds `samples` to their rows, in the caller's transaction: up to [`SAMPLES_PER_STATEMENT`]
+/// in each multi-row upsert, a sample whose row an earlier one of the same statement wrote
+/// starting the next (PostgreSQL refuses to change one row twice in one statement).
 fn insert_samples(db: &Db, samples: &[UsageSample]) -> Result<(), LedgerError> {
+    let mut chunk: Vec<&UsageSample> = Vec::with_capacity(SAMPLES_PER_STATEMENT.min(samples.len()));
+    let mut rows = std::collections::HashSet::new();
     for s in samples {
-        db.execute(
-            "INSERT INTO usage_samples (server, buyer, start, seconds, purchased_rps, proxy_answers,
-                                    fallback_answers, fraction, served_requests, monitor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        if chunk.len() == SAMPLES_PER_STATEMENT || !rows.insert((&s.server, &s.buyer, s.start)) {
+            upsert_samples(db, &chunk)?;
+            chunk.clear();
+            rows.clear();
+            rows.insert((&s.server, &s.buyer, s.start));
+        }
+        chunk.push(s);
+    }
+    upsert_samples(db, &chunk)
+}
+
+/// One multi-row upsert of samples of distinct rows.
+fn upsert_samples(db: &Db, samples: &[&UsageSample]) -> Result<(), LedgerError> {
+    if samples.is_empty() {
+        return Ok(());
+    }
+    const PER_ROW: usize = 10;
+    let rows: Vec<String> = (0..samples.len())
+        .map(|r| {
+            let numbers: Vec<String> = (r * PER_ROW + 1..=r * PER_ROW + PER_ROW).map(|n| format!("?{n}")).collect();
+            format!("({})", numbers.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO usage_samples (server, buyer, start, seconds, purchased_rps, proxy_answers, fallback_answers,
+                                    fraction, served_requests, monitor)
+         VALUES {}
          ON CONFLICT (server, buyer, start) DO UPDATE SET
              seconds = excluded.seconds, purchased_rps = excluded.purchased_rps,
              proxy_answers = usage_samples.proxy_answers + excluded.proxy_answers,
@@ -279,20 +310,36 @@ fn insert_samples(db: &Db, samples: &[UsageSample]) -> Result<(), LedgerError> {
              fraction = excluded.fraction,
              served_requests = coalesce(usage_samples.served_requests, 0) + excluded.served_requests,
              monitor = excluded.monitor",
-            args![
-                s.server,
-                s.buyer,
-                s.start,
-                s.seconds,
-                s.purchased_rps,
+        rows.join(", ")
+    );
+    // The values the columns take, owned, for the parameters to point at.
+    let values: Vec<(i64, i64, f64, Option<i64>)> = samples
+        .iter()
+        .map(|s| {
+            (
                 s.proxy_answers as i64,
                 s.fallback_answers as i64,
                 s.fraction.clamp(0.0, 1.0),
                 s.served_requests.map(|n| n as i64),
-                s.monitor,
-            ],
-        )?;
+            )
+        })
+        .collect();
+    let mut params: Vec<&dyn Param> = Vec::with_capacity(samples.len() * PER_ROW);
+    for (s, (proxy, fallback, fraction, served)) in samples.iter().zip(&values) {
+        params.extend([
+            &s.server as &dyn Param,
+            &s.buyer,
+            &s.start,
+            &s.seconds,
+            &s.purchased_rps,
+            proxy,
+            fallback,
+            fraction,
+            served,
+            &s.monitor,
+        ]);
     }
+    db.execute(&sql, &params)?;
     Ok(())
 }
 
@@ -335,6 +382,23 @@ mod tests {
             ledger.record_usage(&[sample("shop", 100, 3, 4)]).unwrap();
             ledger.record_usage(&[sample("shop", 100, 2, 1)]).unwrap();
             assert_eq!(ledger.usage(Some("shop"), 0, 1000).unwrap(), vec![sample("shop", 100, 5, 5)]);
+        });
+    }
+
+    #[test]
+    fn many_samples_in_one_call_go_in_by_hundreds_and_one_row_twice_adds_up() {
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            // 250 buyers' interval, then shop's row again within the same call.
+            let mut samples: Vec<UsageSample> = (0..250).map(|i| sample(&format!("b{i:03}"), 100, i, 1)).collect();
+            samples.push(UsageSample { served_requests: Some(9), ..sample("b007", 100, 10, 0) });
+            ledger.record_usage(&samples).unwrap();
+            let rows = ledger.usage(None, 0, 1000).unwrap();
+            assert_eq!(rows.len(), 250);
+            let b007 = rows.iter().find(|s| s.buyer == "b007").unwrap();
+            assert_eq!((b007.proxy_answers, b007.fallback_answers, b007.served_requests), (17, 1, Some(9)));
+            assert_eq!(rows.iter().map(|s| s.proxy_answers).sum::<u64>(), (0..250).sum::<u64>() + 10);
+            assert!(ledger.check_invariants().unwrap().iter().all(|i| i.violations == 0), "rollups equal samples");
         });
     }
 
