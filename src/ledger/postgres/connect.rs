@@ -26,6 +26,7 @@ use super::connect_error::ConnectError;
 use super::password_sources::PasswordSources;
 use super::postgres_url::PostgresUrl;
 use super::schema_error::describe;
+use super::ssl_mode::SslMode;
 use super::tls;
 
 /// One attempt's bound, when the URL sets no `connect_timeout`.
@@ -66,6 +67,16 @@ pub fn connect(url: &PostgresUrl, sources: &PasswordSources, wait: Duration) -> 
             Ok(client) => return Ok(client),
             Err(e) => classify(url, &e),
         };
+        // `prefer` goes on without TLS when the handshake fails, as libpq does (a root
+        // certificate that does not verify the server, a server's TLS we cannot speak).
+        if let ConnectError::Tls { reason, .. } = &error
+            && url.ssl_mode() == SslMode::Prefer
+            && config.get_ssl_mode() != postgres::config::SslMode::Disable
+        {
+            tracing::warn!("ledger {url}: TLS failed ({reason}); sslmode=prefer: connecting without it");
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            continue;
+        }
         let transient = matches!(error, ConnectError::Unreachable { .. }) || is_starting(&error);
         if !transient || Instant::now() + RETRY_PAUSE >= deadline {
             return Err(error);

@@ -160,6 +160,9 @@ mod tests {
             let err = encrypted(&url(cluster, user, CERT_HOST, &params)).unwrap_err();
             assert!(err.contains("invalid peer certificate: UnknownIssuer"), "{mode}: {err}");
         }
+        // prefer goes on without TLS then, as libpq does.
+        let params = format!("sslmode=prefer&sslrootcert={}", other.display());
+        assert_eq!(encrypted(&url(cluster, user, CERT_HOST, &params)), Ok(false));
         // A root file that is not one.
         let junk = dir.path().join("junk.crt");
         std::fs::write(&junk, "not a certificate\n").unwrap();
