@@ -18,13 +18,18 @@ pub struct Excluding {
 pub fn slots(db: &Db, window: Window, excluding: Excluding) -> Result<Vec<SlotSupply>, LedgerError> {
     // The promise of the auction or ask being acted on, which the caller is about to turn into
     // sales: it is still counted in `reserved` and must not count against itself.
-    // (`id = NULL` matches nothing: no auction or order to leave out.)
-    let own: i64 = db.query_row(
-        "SELECT COALESCE((SELECT rps FROM auctions WHERE id = ?1 AND status = 'open'), 0)
+    // (`id = NULL` matches nothing: one of the two may be missing.) With neither (an ask
+    // being placed, a check), no statement.
+    let own: i64 = if excluding.auction.is_none() && excluding.order.is_none() {
+        0
+    } else {
+        db.query_row(
+            "SELECT COALESCE((SELECT rps FROM auctions WHERE id = ?1 AND status = 'open'), 0)
               + COALESCE((SELECT remaining FROM orders WHERE id = ?2 AND status = 'open' AND owner IS NULL), 0)",
-        args![excluding.auction, excluding.order],
-        |r| r.get(0),
-    )?;
+            args![excluding.auction, excluding.order],
+            |r| r.get(0),
+        )?
+    };
     db.query(
         "SELECT slot_start, slot_end, rps, sold, reserved FROM offers
          WHERE slot_start < ?2 AND slot_end > ?1 ORDER BY slot_start",
