@@ -378,12 +378,15 @@ fn change_counter(db: &Db) -> Result<i64, LedgerError> {
     }
 }
 
-/// How a group writes the orders that trade nothing.
+/// How a group writes its orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Writing {
-    /// Together, in one statement ([`UnwrittenOrders`]).
+    /// Bids that trade nothing together, in one statement ([`UnwrittenOrders`]); every other
+    /// order by itself, without a savepoint: it is checked and matched before anything is
+    /// written, so a refused one leaves nothing to undo, and a failed write fails the group.
     Batched,
-    /// Each in its own savepoint, as every other order.
+    /// Each order in its own savepoint: how a group that failed batched is placed again, so
+    /// that the order that fails is told from the ones that do not.
     OneByOne,
 }
 
@@ -425,7 +428,19 @@ fn place_group(
             None => {
                 // Before any statement that may read `orders`.
                 unwritten.write(db)?;
-                db.savepoint(|db| place_one(db, new, now, cache, &mut ids))
+                match writing {
+                    // Nothing written unless it is placed, so no savepoint (a round trip an
+                    // order on PostgreSQL); a write that fails fails the group, which is then
+                    // placed again one by one.
+                    Writing::Batched => match match_order(db, new, now, cache, &mut ids) {
+                        Ok(matched) => Ok(write_matched(db, matched, cache)?),
+                        Err(e) => Err(e),
+                    },
+                    Writing::OneByOne => db.savepoint(|db| {
+                        let matched = match_order(db, new, now, cache, &mut ids)?;
+                        write_matched(db, matched, cache)
+                    }),
+                }
             }
         };
         match placed {
@@ -452,9 +467,10 @@ fn place_group(
 
 /// Places `new` without a statement if it is a bid that meets no ask in a book already held:
 /// it trades nothing, so all it changes in the ledger is its own row, which the caller writes
-/// later with others ([`UnwrittenOrders`]). `None`: it must be placed by [`place_one`]. Asks
-/// always are: selling reads the ledger (`check_can_sell`), and the operator's asks hold
-/// offers by a trigger that the next ask's check must see.
+/// later with others ([`UnwrittenOrders`]). `None`: it is matched and written by itself
+/// ([`match_order`], [`write_matched`]). Asks always are: selling reads the ledger
+/// (`check_can_sell`), and the operator's asks hold offers by a trigger that the next ask's
+/// check must see.
 fn place_without_trading(
     new: &NewOrder,
     now: i64,
@@ -472,7 +488,7 @@ fn place_without_trading(
     Some(rest_untraded(owned, new, now, ids))
 }
 
-/// [`place_without_trading`] once it is known to trade nothing: the checks [`place_one`] makes,
+/// [`place_without_trading`] once it is known to trade nothing: the checks [`match_order`] makes,
 /// then the book.
 fn rest_untraded(owned: &mut OwnedBook, new: &NewOrder, now: i64, ids: &mut OrderIds) -> Result<Placed, MarketError> {
     check_order(new)?;
@@ -547,14 +563,30 @@ fn end_version(db: &Db, start: i64) -> Result<i64, LedgerError> {
     }
 }
 
-/// One order: check, record, match against the (cached) book, record the trades.
-fn place_one(
+/// An order checked and matched in memory ([`match_order`]), not yet written.
+struct Matched {
+    /// The window's book, the order matched into it; back in the cache once written.
+    owned: OwnedBook,
+    /// The order as it ends.
+    order: StoredOrder,
+    /// Its trades, their sale ids still 0.
+    trades: Vec<Trade>,
+    fills: Vec<Fill>,
+    rested: i64,
+    cancelled: i64,
+}
+
+/// One order's checks and its match against the (cached) book, reading the ledger but writing
+/// nothing: an order refused here leaves nothing to undo. Its book is out of the cache until
+/// [`write_matched`] puts it back; on an error it is dropped (it may be half-matched) and rebuilt
+/// from the ledger next time.
+fn match_order(
     db: &Db,
     new: &NewOrder,
     now: i64,
     cache: &mut BookCache,
     ids: &mut OrderIds,
-) -> Result<Placed, MarketError> {
+) -> Result<Matched, MarketError> {
     check_order(new)?;
     check_can_sell(db, new)?;
     // Every open order of the window is older than this one, which is not written yet.
@@ -571,35 +603,67 @@ fn place_one(
     let owner = owned.owner_id(new.owner.as_deref());
     let order = Order { id, side: new.side, owner, rps: new.rps, limit: new.limit, tif: new.tif };
     let submission = owned.book.submit(order).map_err(|e| MarketError::Corrupt(e.to_string()))?;
-    // Matched first, so the order is written as it ends (one statement, not an INSERT and an
-    // UPDATE): the triggers see the same changes either way, an ask holding offers for what
-    // rests of it and its trades selling them.
+    let trades = trades_of(&owned, new, id, &submission)?;
     let (remaining, status) = outcome(&submission);
+    Ok(Matched {
+        order: stored(new, id, now, remaining, status),
+        trades,
+        fills: submission.fills,
+        rested: submission.rested,
+        cancelled: submission.cancelled,
+        owned,
+    })
+}
+
+/// Writes a matched order: its row as it ends (one statement, not an INSERT and an UPDATE:
+/// the triggers see the same changes either way, an ask holding offers for what rests of it
+/// and its trades selling them), its sales, and the fills off the resting orders.
+fn write_matched(db: &Db, matched: Matched, cache: &mut BookCache) -> Result<Placed, MarketError> {
+    let Matched { owned, order, mut trades, fills, rested, cancelled } = matched;
     db.execute(
         "INSERT INTO orders (id, side, owner, window_start, window_end, rps, remaining, limit_price, tif, status,
                              placed_at, currency)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         args![
-            id,
-            side_name(new.side),
-            new.owner,
-            new.window.start,
-            new.window.end,
-            new.rps,
-            remaining,
-            new.limit.micros(),
-            tif_name(new.tif),
-            status.name(),
-            now,
-            new.currency
+            order.id,
+            side_name(order.side),
+            order.owner,
+            order.window.start,
+            order.window.end,
+            order.rps,
+            order.remaining,
+            order.limit.micros(),
+            tif_name(order.tif),
+            order.status.name(),
+            order.placed_at,
+            order.currency
         ],
     )?;
-    // The book goes back into the cache only if the order went through: on an error it is
-    // dropped (it may be half-matched) and rebuilt from the ledger next time.
-    let trades = record_trades(db, &owned, new, id, now, &submission)?;
-    cache.books.insert(new.window, owned);
-    let order = stored(new, id, now, remaining, status);
-    Ok(Placed { order, trades, rested: submission.rested, cancelled: submission.cancelled })
+    for trade in &mut trades {
+        trade.sale_id = db.query_row(
+            "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id,
+                                buy_order, sell_order, created_at, currency)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11, ?12) RETURNING id",
+            args![
+                trade.buyer,
+                trade.seller,
+                order.window.start,
+                order.window.end,
+                trade.rps,
+                trade.price.micros(),
+                trade.total.micros(),
+                order.id,
+                trade.buy_order,
+                trade.sell_order,
+                order.placed_at,
+                order.currency
+            ],
+            |r| r.get(0),
+        )?;
+    }
+    take_fills(db, &fills)?;
+    cache.books.insert(order.window, owned);
+    Ok(Placed { order, trades, rested, cancelled })
 }
 
 fn load_order(db: &Db, id: i64) -> Result<StoredOrder, MarketError> {
@@ -638,15 +702,10 @@ fn check_can_sell(db: &Db, new: &NewOrder) -> Result<(), MarketError> {
     }
 }
 
-/// Records the sales of order `id`'s fills and takes them off the resting orders.
-fn record_trades(
-    db: &Db,
-    owned: &OwnedBook,
-    new: &NewOrder,
-    id: i64,
-    now: i64,
-    submission: &Submission,
-) -> Result<Vec<Trade>, MarketError> {
+/// The trades of order `id`'s fills, their sale ids still 0. A resting order from before the
+/// bounds could make a total past the ledger: the order is refused before anything is
+/// written, never recorded with a saturated total.
+fn trades_of(owned: &OwnedBook, new: &NewOrder, id: i64, submission: &Submission) -> Result<Vec<Trade>, MarketError> {
     let mut trades = Vec::with_capacity(submission.fills.len());
     for fill in &submission.fills {
         let (buy_order, sell_order) = match new.side {
@@ -656,44 +715,20 @@ fn record_trades(
         let buyer = owned
             .owner_name(fill.buyer_owner)
             .ok_or_else(|| MarketError::Corrupt("a buy order without a buyer".into()))?;
-        let seller = owned.owner_name(fill.seller_owner);
         let per_hour = i128::from(fill.rps) * i128::from(fill.price.micros());
-        // A resting order from before the bounds could make a total past the ledger: the
-        // order is refused (its savepoint rolls back), never recorded with a saturated total.
         let total = total_for_window(per_hour, new.window.secs())
             .map_err(|e| money::Overflow(format!("the trade of order #{id} with #{}: {}", fill.resting, e.0)))?;
-        let sale_id: i64 = db.query_row(
-            "INSERT INTO sales (buyer, seller, window_start, window_end, rps, unit_price, total, mechanism, source_id,
-                                buy_order, sell_order, created_at, currency)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'order', ?8, ?9, ?10, ?11, ?12) RETURNING id",
-            args![
-                buyer,
-                seller,
-                new.window.start,
-                new.window.end,
-                fill.rps,
-                fill.price.micros(),
-                total.micros(),
-                id,
-                buy_order,
-                sell_order,
-                now,
-                new.currency
-            ],
-            |r| r.get(0),
-        )?;
         trades.push(Trade {
-            sale_id,
+            sale_id: 0,
             buy_order,
             sell_order,
             buyer: buyer.to_string(),
-            seller: seller.map(str::to_string),
+            seller: owned.owner_name(fill.seller_owner).map(str::to_string),
             rps: fill.rps,
             price: fill.price,
             total,
         });
     }
-    take_fills(db, &submission.fills)?;
     Ok(trades)
 }
 
