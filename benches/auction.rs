@@ -118,11 +118,7 @@ fn surplus(bench: &bench_ledger::BenchLedger, step: &str, args: &[&str]) -> (f64
         None => Command::new(env!("CARGO_BIN_EXE_surplus")),
     };
     let started = Instant::now();
-    let out = command
-        .args(["-c", config, "--db", &bench.db])
-        .args(args)
-        .output()
-        .unwrap();
+    let out = command.args(["-c", config, "--db", &bench.db]).args(args).output().unwrap();
     let took = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (took, String::from_utf8_lossy(&out.stdout).into_owned())
