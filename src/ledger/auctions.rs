@@ -368,8 +368,9 @@ fn next_ids(db: &Db, table: &str, n: usize) -> Result<Vec<i64>, LedgerError> {
 /// statements are a million round trips to the server (minutes on loopback); SQLite, in
 /// process, inserts them faster one by one than it could parse one huge statement. `COPY`
 /// returns no ids, so they are drawn first ([`next_ids`]) and given explicitly: ascending, so
-/// the bids keep their order. The checks, the foreign key and the triggers hold for `COPY` as
-/// for `INSERT`, and it is in the caller's transaction: all or none.
+/// the bids keep their order. The checks, the check that the auction exists (a statement
+/// trigger on PostgreSQL, migration 4) and the triggers hold for `COPY` as for `INSERT`, and it
+/// is in the caller's transaction: all or none.
 fn copy_bids(db: &Db, auction: i64, bids: &[NewBid], currency: &str, now: i64) -> Result<Vec<i64>, LedgerError> {
     let ids = next_ids(db, "bids", bids.len())?;
     let copied = db.with_postgres(|client| {
