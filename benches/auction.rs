@@ -94,22 +94,31 @@ fn end_to_end_on(bench: &bench_ledger::BenchLedger) {
     }
     let file = bench.dir.path().join("bids.csv");
     std::fs::write(&file, csv).unwrap();
-    let (took, out) = surplus(bench, &["market", "auction", "bid", "1", "--file", file.to_str().unwrap()]);
+    let (took, out) = surplus(bench, "bid", &["market", "auction", "bid", "1", "--file", file.to_str().unwrap()]);
     println!("[{}] auction bid --file, 1,000,000 bids, end to end: {took:.2} s ({})", bench.name, out.trim());
-    let (took, out) = surplus(bench, &["market", "auction", "run", "1", "--format", "csv"]);
+    let (took, out) = surplus(bench, "run", &["market", "auction", "run", "1", "--format", "csv"]);
     let winners = out.lines().skip(1).filter(|l| !l.contains(",0,0.00,0.00")).count();
     println!("[{}] auction run, 1,000,000 stored bids, end to end: {took:.2} s ({winners} winners)", bench.name);
 }
 
-/// Runs the binary on the bench's ledger: seconds taken, and its stdout.
-fn surplus(bench: &bench_ledger::BenchLedger, args: &[&str]) -> (f64, String) {
+/// Runs the binary on the bench's ledger: seconds taken, and its stdout. `step` names the run
+/// for a profiler: `SURPLUS_BENCH_WRAP="perf record -g -o /tmp/{}.data --"` runs the binary
+/// under that command, `{}` replaced by `BACKEND-STEP` (the time then includes the profiler).
+fn surplus(bench: &bench_ledger::BenchLedger, step: &str, args: &[&str]) -> (f64, String) {
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/surplus.yaml");
+    let wrap = std::env::var("SURPLUS_BENCH_WRAP").unwrap_or_default();
+    let name = format!("{}-{step}", bench.name);
+    let mut words = wrap.split_whitespace().map(|w| w.replace("{}", &name));
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(env!("CARGO_BIN_EXE_surplus"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_surplus")),
+    };
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_surplus"))
-        .args(["-c", config, "--db", &bench.db])
-        .args(args)
-        .output()
-        .unwrap();
+    let out = command.args(["-c", config, "--db", &bench.db]).args(args).output().unwrap();
     let took = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (took, String::from_utf8_lossy(&out.stdout).into_owned())

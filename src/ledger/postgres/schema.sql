@@ -37,6 +37,53 @@ CREATE FUNCTION public.auction_releases_offers() RETURNS trigger
         RETURN NULL;
     END $$;
 
+CREATE FUNCTION public.auctions_keep_their_bids() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+        gone BIGINT;
+    BEGIN
+        SELECT o.id INTO gone FROM old_auctions o
+         WHERE NOT EXISTS (SELECT 1 FROM auctions a WHERE a.id = o.id)
+           AND EXISTS (SELECT 1 FROM bids b WHERE b.auction_id = o.id) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'auction % has bids: it cannot go', gone
+              USING ERRCODE = 'foreign_key_violation', TABLE = 'auctions';
+        END IF;
+        RETURN NULL;
+    END $$;
+
+CREATE FUNCTION public.bids_keep_their_sales() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+        gone BIGINT;
+    BEGIN
+        SELECT o.id INTO gone FROM old_bids o
+         WHERE NOT EXISTS (SELECT 1 FROM bids b WHERE b.id = o.id)
+           AND EXISTS (SELECT 1 FROM sales s WHERE s.bid_id = o.id) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'bid % has a sale: it cannot go', gone
+              USING ERRCODE = 'foreign_key_violation', TABLE = 'bids';
+        END IF;
+        RETURN NULL;
+    END $$;
+
+CREATE FUNCTION public.bids_name_auctions() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+        missing BIGINT;
+    BEGIN
+        SELECT n.auction_id INTO missing FROM new_bids n
+         WHERE NOT EXISTS (SELECT 1 FROM auctions a WHERE a.id = n.auction_id) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'bids.auction_id %: no such auction', missing
+              USING ERRCODE = 'foreign_key_violation', TABLE = 'bids', COLUMN = 'auction_id';
+        END IF;
+        RETURN NULL;
+    END $$;
+
 CREATE FUNCTION public.orders_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -51,6 +98,21 @@ CREATE FUNCTION public.sale_draws_on_offers() RETURNS trigger
     BEGIN
         UPDATE offers SET sold = sold + NEW.rps
          WHERE slot_start < NEW.window_end AND slot_end > NEW.window_start;
+        RETURN NULL;
+    END $$;
+
+CREATE FUNCTION public.sales_name_bids() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+        missing BIGINT;
+    BEGIN
+        SELECT n.bid_id INTO missing FROM new_sales n
+         WHERE n.bid_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bids b WHERE b.id = n.bid_id) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'sales.bid_id %: no such bid', missing
+              USING ERRCODE = 'foreign_key_violation', TABLE = 'sales', COLUMN = 'bid_id';
+        END IF;
         RETURN NULL;
     END $$;
 
@@ -385,19 +447,29 @@ CREATE TRIGGER auction_holds_offers AFTER INSERT ON public.auctions FOR EACH ROW
 
 CREATE TRIGGER auction_releases_offers AFTER UPDATE OF status ON public.auctions FOR EACH ROW WHEN (((old.status = 'open'::text) AND (new.status <> 'open'::text) AND (old.service = 'guaranteed'::text))) EXECUTE FUNCTION public.auction_releases_offers();
 
+CREATE TRIGGER auctions_keep_their_bids AFTER DELETE ON public.auctions REFERENCING OLD TABLE AS old_auctions FOR EACH STATEMENT EXECUTE FUNCTION public.auctions_keep_their_bids();
+
+CREATE TRIGGER auctions_keep_their_bids_on_update AFTER UPDATE ON public.auctions REFERENCING OLD TABLE AS old_auctions FOR EACH STATEMENT EXECUTE FUNCTION public.auctions_keep_their_bids();
+
+CREATE TRIGGER bids_keep_their_sales AFTER DELETE ON public.bids REFERENCING OLD TABLE AS old_bids FOR EACH STATEMENT EXECUTE FUNCTION public.bids_keep_their_sales();
+
+CREATE TRIGGER bids_keep_their_sales_on_update AFTER UPDATE ON public.bids REFERENCING OLD TABLE AS old_bids FOR EACH STATEMENT EXECUTE FUNCTION public.bids_keep_their_sales();
+
+CREATE TRIGGER bids_name_auctions AFTER INSERT ON public.bids REFERENCING NEW TABLE AS new_bids FOR EACH STATEMENT EXECUTE FUNCTION public.bids_name_auctions();
+
+CREATE TRIGGER bids_name_auctions_again AFTER UPDATE ON public.bids REFERENCING NEW TABLE AS new_bids FOR EACH STATEMENT EXECUTE FUNCTION public.bids_name_auctions();
+
 CREATE TRIGGER orders_change BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.orders FOR EACH STATEMENT EXECUTE FUNCTION public.orders_change();
 
 CREATE TRIGGER sale_draws_on_offers AFTER INSERT ON public.sales FOR EACH ROW WHEN (((new.seller IS NULL) AND (new.mechanism = 'order'::text))) EXECUTE FUNCTION public.sale_draws_on_offers();
 
+CREATE TRIGGER sales_name_bids AFTER INSERT ON public.sales REFERENCING NEW TABLE AS new_sales FOR EACH STATEMENT EXECUTE FUNCTION public.sales_name_bids();
+
+CREATE TRIGGER sales_name_bids_again AFTER UPDATE ON public.sales REFERENCING NEW TABLE AS new_sales FOR EACH STATEMENT EXECUTE FUNCTION public.sales_name_bids();
+
 CREATE TRIGGER usage_sample_adds_to_rollups AFTER INSERT ON public.usage_samples FOR EACH ROW EXECUTE FUNCTION public.usage_sample_adds_to_rollups();
 
 CREATE TRIGGER usage_sample_changes_rollups AFTER UPDATE ON public.usage_samples FOR EACH ROW EXECUTE FUNCTION public.usage_sample_changes_rollups();
-
-ALTER TABLE ONLY public.bids
-    ADD CONSTRAINT bids_auction_id_fkey FOREIGN KEY (auction_id) REFERENCES public.auctions(id);
-
-ALTER TABLE ONLY public.sales
-    ADD CONSTRAINT sales_bid_id_fkey FOREIGN KEY (bid_id) REFERENCES public.bids(id);
 
 ALTER TABLE ONLY public.sales
     ADD CONSTRAINT sales_buy_order_fkey FOREIGN KEY (buy_order) REFERENCES public.orders(id);
