@@ -19,6 +19,7 @@ mod ledger_file;
 mod limits;
 mod market;
 mod messages;
+mod monitor_export;
 mod money;
 mod nginx;
 mod orders;
