@@ -186,3 +186,71 @@ fn monitor_export_refuses_the_scrape_while_its_log_is_gone_and_bad_usage_exits_2
         .stderr_contains("invalid value '256.0.0.1:1' for '--listen <ADDR>'")
         .run();
 }
+
+#[test]
+fn monitor_export_beside_two_nginx_feeds_dns_serve_and_the_ledger_matches_nginx() {
+    use crate::dns::Server;
+    use crate::nginx::{Nginx, config_with, load, samples};
+    if !crate::test::system_tool("nginx", "nginx-light") {
+        return;
+    }
+    let scratch = Scratch::empty();
+    // Proxies at 127.0.0.1xx, as `sell_now` expects of proxy answers; one log format each.
+    let a = Nginx::start_logging(&scratch, "edge-a", "127.0.0.112", "vhost_combined");
+    let b = Nginx::start_logging(&scratch, "edge-b", "127.0.0.113", "combined_host");
+    // Each proxy's exporter, as on its own host: only its log, no configuration.
+    let exporters = [(&a, "vhost_combined"), (&b, "combined_host")]
+        .map(|(n, format)| Exporter::start(&scratch, &["--log-format", format, n.log().to_str().unwrap()]));
+    // The name server reads them with nothing but the documented `stats:` line.
+    let stats = |e: &Exporter| {
+        format!(
+            "\n    monitor: stats\n    stats: {{kind: prometheus, url: '{}', metric: surplus_proxy_requests_total}}",
+            e.url
+        )
+    };
+    let config = config_with(&scratch, &a, &b, 100, [stats(&exporters[0]), stats(&exporters[1])]);
+    let mut server = Server::start_with(&scratch, &config, &[]);
+    server.wait_for_log("control: closed loop, monitoring every proxy");
+    server.sell_now(&scratch, "shop", "www.shop.example.");
+    let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+    // shop: 40 rps at edge-a (its log rotated half way) and 20 at edge-b for 4 s; news: 10 rps
+    // at edge-b. shop bought 10 rps.
+    let mut status = serde_json::Value::Null;
+    let (a_load, b_load, news) = std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            let sent = load(&a, "www.shop.example", 40, 2);
+            a.rotate();
+            sent + load(&a, "www.shop.example", 40, 2)
+        });
+        let second = s.spawn(|| load(&b, "www.shop.example", 20, 4));
+        let third = s.spawn(|| load(&b, "news.example.org", 10, 4));
+        std::thread::sleep(Duration::from_secs(3));
+        status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
+        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
+    });
+    // The last lines logged, exported and read at the next 1 s interval; the last interval is
+    // written at stop.
+    std::thread::sleep(Duration::from_millis(1500));
+    let exported = exporters.each_ref().map(|e| {
+        stats_text::prometheus(&e.scrape().unwrap(), "surplus_proxy_requests_total", "host", &[])
+    });
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(), Some(0));
+    let shop = status["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap().clone();
+    assert_eq!((shop["mode"].as_str(), shop["monitor"].as_str()), (Some("closed"), Some("ok")), "{status:#}");
+    assert!(shop["f"].as_f64().unwrap() < 0.5, "60 rps served on 10 bought: f cut below its estimate: {status:#}");
+
+    let logged_shop = a.logged("www.shop.example") + b.logged("www.shop.example");
+    assert_eq!(logged_shop, a_load + b_load, "nginx logged every request");
+    assert_eq!(b.logged("news.example.org"), news);
+    // The exporters count what nginx logged, exactly, the rotation included.
+    assert_eq!(exported[0]["www.shop.example"] as usize, a.logged("www.shop.example"), "{exported:?}");
+    assert_eq!(exported[1]["www.shop.example"] as usize, b.logged("www.shop.example"), "{exported:?}");
+    assert_eq!(exported[1]["news.example.org"] as usize, news, "{exported:?}");
+    // And the name server's usage samples hold what the exporters counted (the stats source
+    // takes increases, so this is every request since the server started).
+    let rows = samples(&scratch.db());
+    let served = |buyer: &str| -> i64 { rows.iter().filter(|r| r.0 == buyer).filter_map(|r| r.2).sum() };
+    assert_eq!((served("shop"), served("news")), (logged_shop as i64, news as i64), "{rows:?}");
+    assert!(rows.iter().all(|r| r.3 == "ok"), "every sample had a fresh monitor: {rows:?}");
+}

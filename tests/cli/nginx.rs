@@ -28,7 +28,7 @@ impl Nginx {
         Nginx::start_logging(scratch, name, ip, "vhost_combined")
     }
 
-    fn start_logging(scratch: &Scratch, name: &str, ip: &str, format: &'static str) -> Nginx {
+    pub fn start_logging(scratch: &Scratch, name: &str, ip: &str, format: &'static str) -> Nginx {
         let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
         Nginx::launch(scratch, name, ip, port, format, None)
     }
@@ -117,7 +117,7 @@ http {{
     }
 
     /// logrotate's way: rename the log, then tell nginx to reopen (USR1).
-    fn rotate(&self) {
+    pub fn rotate(&self) {
         std::fs::rename(self.log(), self.dir.join("logs/access.log.1")).unwrap();
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, libc::SIGUSR1) }, 0);
@@ -152,7 +152,7 @@ impl Drop for Nginx {
 }
 
 /// Sends `rate` requests per second with `host` to `nginx` for `seconds`.
-fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
+pub fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
     load_path(nginx, host, "/", rate, seconds)
 }
 
@@ -180,7 +180,7 @@ fn stub_status(n: &Nginx) -> String {
 }
 
 /// Two proxies of `capacity` rps each, following the nginx logs, with `extra` YAML each.
-fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [String; 2]) -> PathBuf {
+pub fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [String; 2]) -> PathBuf {
     // The example logs give `capacity measure` a history to sell from; the monitor follows the
     // nginx logs the load goes to.
     let history = root().join("examples/logs/edge-1/access.log*");
@@ -224,7 +224,7 @@ fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [S
     scratch.file("surplus.yaml", &text)
 }
 
-fn samples(db: &str) -> Vec<(String, i64, Option<i64>, String)> {
+pub fn samples(db: &str) -> Vec<(String, i64, Option<i64>, String)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt =
         conn.prepare("SELECT buyer, start, served_requests, monitor FROM usage_samples ORDER BY start, buyer").unwrap();
