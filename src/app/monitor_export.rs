@@ -80,7 +80,11 @@ fn inputs(config_path: &Path, args: &ExportArgs) -> anyhow::Result<Inputs> {
     let proxy = match (&config, &args.proxy) {
         (Some(config), Some(name)) => Some(config.proxies.iter().find(|p| &p.name == name).ok_or_else(|| {
             let known: Vec<&str> = config.proxies.iter().map(|p| p.name.as_str()).collect();
-            bad_usage(format!("--proxy {name}: no such proxy in {} (known: {})", config_path.display(), known.join(", ")))
+            bad_usage(format!(
+                "--proxy {name}: no such proxy in {} (known: {})",
+                config_path.display(),
+                known.join(", ")
+            ))
         })?),
         _ => None,
     };

@@ -77,7 +77,10 @@ impl HostCounters {
 enum Reader {
     Parser(LineParser),
     /// `auto`: lines kept until their format can be told.
-    Detect { fields: JsonFields, pending: Vec<Vec<u8>> },
+    Detect {
+        fields: JsonFields,
+        pending: Vec<Vec<u8>>,
+    },
     /// The format could not be told, or has no host: this log stays failed.
     Failed(String),
 }
@@ -99,6 +102,9 @@ pub struct Exporter {
     logs: Vec<FollowedLog>,
     counters: HostCounters,
 }
+
+/// A counter: its name, help, and its value of one host's counts or one log.
+type Series<T> = (&'static str, &'static str, fn(&T) -> u64);
 
 /// Why a log cannot be exported from the start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -163,7 +169,7 @@ impl Exporter {
             return Err(failed.join("\n"));
         }
         let mut out = String::new();
-        let per_host: [(&str, &str, fn(&Counts) -> u64); 2] = [
+        let per_host: [Series<Counts>; 2] = [
             (
                 "surplus_proxy_requests_total",
                 "Requests logged per Host since monitor export started (counted from the logs' ends).",
@@ -178,7 +184,7 @@ impl Exporter {
                 let _ = writeln!(out, "{name}{{host=\"{}\"}} {}", escape_label(host), get(counts));
             }
         }
-        let per_file: [(&str, &str, fn(&FollowedLog) -> u64); 3] = [
+        let per_file: [Series<FollowedLog>; 3] = [
             (
                 "surplus_proxy_log_read_bytes_total",
                 "Bytes of each followed log read since monitor export started, across rotations (its position).",
@@ -307,8 +313,9 @@ mod tests {
         let path = dir.path().join("access.log");
         append(&path, &line("www.shop.example", 1));
         let format = LogFormat::CombinedHost;
-        let mut e = Exporter::new(&[(path.clone(), Some(format))], &JsonFields::default(), ["www.shop.example".into()], 100)
-            .unwrap();
+        let mut e =
+            Exporter::new(&[(path.clone(), Some(format))], &JsonFields::default(), ["www.shop.example".into()], 100)
+                .unwrap();
         e.poll();
         assert_eq!(requests(&e), [("www.shop.example".to_string(), 0)].into(), "what was there before is not counted");
         append(&path, &(line("www.shop.example", 100) + &line("News.Example.org", 50) + "junk\n"));
@@ -349,7 +356,9 @@ mod tests {
         let why = e.render().unwrap_err();
         assert!(why.contains("b.log: its lines are combined, which has no Host"), "{why}");
         let given = Exporter::new(&[(without, Some(LogFormat::Combined))], &JsonFields::default(), [], 1);
-        assert!(given.is_err_and(|e| e.to_string().ends_with("the combined format has no Host, so requests cannot be told apart by buyer")));
+        assert!(given.is_err_and(|e| {
+            e.to_string().ends_with("the combined format has no Host, so requests cannot be told apart by buyer")
+        }));
         assert!(!is_one_file(Path::new("/var/log/nginx/access.log*")));
         assert!(is_one_file(Path::new("/var/log/nginx/access.log")));
     }

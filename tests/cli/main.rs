@@ -19,8 +19,8 @@ mod ledger_file;
 mod limits;
 mod market;
 mod messages;
-mod monitor_export;
 mod money;
+mod monitor_export;
 mod nginx;
 mod orders;
 #[path = "../support/pg_cluster.rs"]

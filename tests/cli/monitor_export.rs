@@ -164,10 +164,16 @@ fn monitor_export_refuses_the_scrape_while_its_log_is_gone_and_bad_usage_exits_2
     let glob = format!("{dir}/access.log*");
     for (args, message) in [
         (vec![], "error: no logs to follow: give LOG files, or --proxy NAME to follow its `log:`\n"),
-        (vec![glob.as_str()], &*format!("error: {glob}: a glob; give the live file (rotated ones are followed through its renames)\n")),
+        (
+            vec![glob.as_str()],
+            &*format!("error: {glob}: a glob; give the live file (rotated ones are followed through its renames)\n"),
+        ),
         (
             vec!["--log-format", "combined", live.to_str().unwrap()],
-            &*format!("error: {}: the combined format has no Host, so requests cannot be told apart by buyer: give a format with the host (--log-format)\n", live.display()),
+            &*format!(
+                "error: {}: the combined format has no Host, so requests cannot be told apart by buyer: give a format with the host (--log-format)\n",
+                live.display()
+            ),
         ),
     ] {
         Test::new().args(["monitor", "export", "--listen", "127.0.0.1:0"]).args(args).status(2).stderr(message).run();
@@ -177,7 +183,10 @@ fn monitor_export_refuses_the_scrape_while_its_log_is_gone_and_bad_usage_exits_2
         .config(&config)
         .args(["monitor", "export", "--proxy", "edge-9"])
         .status(2)
-        .stderr(&format!("error: --proxy edge-9: no such proxy in {} (known: edge-1, edge-2, edge-3)\n", config.display()))
+        .stderr(&format!(
+            "error: --proxy edge-9: no such proxy in {} (known: edge-1, edge-2, edge-3)\n",
+            config.display()
+        ))
         .run();
     // clap's own check of --listen: exit 2 too.
     Test::new()
@@ -231,9 +240,9 @@ fn monitor_export_beside_two_nginx_feeds_dns_serve_and_the_ledger_matches_nginx(
     // The last lines logged, exported and read at the next 1 s interval; the last interval is
     // written at stop.
     std::thread::sleep(Duration::from_millis(1500));
-    let exported = exporters.each_ref().map(|e| {
-        stats_text::prometheus(&e.scrape().unwrap(), "surplus_proxy_requests_total", "host", &[])
-    });
+    let exported = exporters
+        .each_ref()
+        .map(|e| stats_text::prometheus(&e.scrape().unwrap(), "surplus_proxy_requests_total", "host", &[]));
     server.signal(libc::SIGTERM);
     assert_eq!(server.wait_exit(), Some(0));
     let shop = status["buyers"].as_array().unwrap().iter().find(|b| b["buyer"] == "shop").unwrap().clone();
