@@ -199,7 +199,7 @@ fn monitor_export_refuses_the_scrape_while_its_log_is_gone_and_bad_usage_exits_2
 #[test]
 fn monitor_export_beside_two_nginx_feeds_dns_serve_and_the_ledger_matches_nginx() {
     use crate::dns::Server;
-    use crate::nginx::{Nginx, config_with, load, samples};
+    use crate::nginx::{Nginx, config_with, samples, shop_and_news_load};
     if !crate::test::system_tool("nginx", "nginx-light") {
         return;
     }
@@ -222,20 +222,10 @@ fn monitor_export_beside_two_nginx_feeds_dns_serve_and_the_ledger_matches_nginx(
     server.wait_for_log("control: closed loop, monitoring every proxy");
     server.sell_now(&scratch, "shop", "www.shop.example.");
     let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
-    // shop: 40 rps at edge-a (its log rotated half way) and 20 at edge-b for 4 s; news: 10 rps
-    // at edge-b. shop bought 10 rps.
+    // The load of the test beside this one, which follows the logs itself: shop bought 10 rps.
     let mut status = serde_json::Value::Null;
-    let (a_load, b_load, news) = std::thread::scope(|s| {
-        let first = s.spawn(|| {
-            let sent = load(&a, "www.shop.example", 40, 2);
-            a.rotate();
-            sent + load(&a, "www.shop.example", 40, 2)
-        });
-        let second = s.spawn(|| load(&b, "www.shop.example", 20, 4));
-        let third = s.spawn(|| load(&b, "news.example.org", 10, 4));
-        std::thread::sleep(Duration::from_secs(3));
+    let (a_load, b_load, news) = shop_and_news_load(&a, &b, || {
         status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
-        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
     });
     // The last lines logged, exported and read at the next 1 s interval; the last interval is
     // written at stop.

@@ -117,7 +117,7 @@ http {{
     }
 
     /// logrotate's way: rename the log, then tell nginx to reopen (USR1).
-    pub fn rotate(&self) {
+    fn rotate(&self) {
         std::fs::rename(self.log(), self.dir.join("logs/access.log.1")).unwrap();
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, libc::SIGUSR1) }, 0);
@@ -152,7 +152,7 @@ impl Drop for Nginx {
 }
 
 /// Sends `rate` requests per second with `host` to `nginx` for `seconds`.
-pub fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
+fn load(nginx: &Nginx, host: &str, rate: u32, seconds: u32) -> usize {
     load_path(nginx, host, "/", rate, seconds)
 }
 
@@ -168,6 +168,25 @@ fn load_path(nginx: &Nginx, host: &str, path: &str, rate: u32, seconds: u32) -> 
         assert!(nginx.get(host, path).contains(" 200 "), "nginx did not answer 200");
     }
     total as usize
+}
+
+/// shop: 40 rps at `a` and 20 at `b` for 4 s, `a`'s log rotated half way; news: 10 rps at
+/// `b`. `during` runs three seconds in, while the load runs, when the controller has had two
+/// 1 s readings of it (after the load stops, served falls to 0 and f rises again, as it
+/// should). Returns the requests sent: shop's at `a`, shop's at `b`, news's.
+pub fn shop_and_news_load(a: &Nginx, b: &Nginx, during: impl FnOnce()) -> (usize, usize, usize) {
+    std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            let sent = load(a, "www.shop.example", 40, 2);
+            a.rotate();
+            sent + load(a, "www.shop.example", 40, 2)
+        });
+        let second = s.spawn(|| load(b, "www.shop.example", 20, 4));
+        let third = s.spawn(|| load(b, "news.example.org", 10, 4));
+        std::thread::sleep(Duration::from_secs(3));
+        during();
+        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
+    })
 }
 
 fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
@@ -247,22 +266,10 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
 
     let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
     let (mut status, mut metrics) = (serde_json::Value::Null, String::new());
-    // shop: 40 rps at edge-a and 20 at edge-b for 4 s, edge-a's log rotated half way; news:
-    // 10 rps at edge-b. shop bought 10 rps.
-    let (a_load, b_load, news) = std::thread::scope(|s| {
-        let first = s.spawn(|| {
-            let sent = load(&a, "www.shop.example", 40, 2);
-            a.rotate();
-            sent + load(&a, "www.shop.example", 40, 2)
-        });
-        let second = s.spawn(|| load(&b, "www.shop.example", 20, 4));
-        let third = s.spawn(|| load(&b, "news.example.org", 10, 4));
-        // Three seconds in, while the load runs, the controller has had two 1 s readings of it.
-        // (After the load stops, served falls to 0 and f rises again, as it should.)
-        std::thread::sleep(Duration::from_secs(3));
+    // shop bought 10 rps.
+    let (a_load, b_load, news) = shop_and_news_load(&a, &b, || {
         status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
         metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
-        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
     });
     // Let the last lines be logged and read, then stop: the last interval is written at stop.
     std::thread::sleep(Duration::from_millis(1500));
