@@ -203,6 +203,18 @@ impl Exporter {
                 let _ = writeln!(out, "{name}{{file=\"{file}\"}} {}", get(log));
             }
         }
+        let name = "surplus_proxy_log_position_bytes";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Where each followed log is read to in its current file (0 again after a rotation)."
+        );
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for log in &self.logs {
+            if let Some(position) = log.follower.position() {
+                let file = escape_label(&log.follower.path().to_string_lossy());
+                let _ = writeln!(out, "{name}{{file=\"{file}\"}} {position}");
+            }
+        }
         Ok(out)
     }
 }
@@ -333,6 +345,9 @@ mod tests {
         let read = stats_text::prometheus(&text, "surplus_proxy_log_read_bytes_total", "file", &[]);
         let appended = 3 * line("www.shop.example", 100).len() + line("News.Example.org", 50).len() + "junk\n".len();
         assert_eq!(read[&path.to_string_lossy().to_ascii_lowercase()], appended as u64);
+        let position = stats_text::prometheus(&text, "surplus_proxy_log_position_bytes", "file", &[]);
+        let live = line("www.shop.example", 100).len() as u64;
+        assert_eq!(position[&path.to_string_lossy().to_ascii_lowercase()], live, "the new file's one line");
         let unparsed = stats_text::prometheus(&text, "surplus_proxy_log_unparsed_lines_total", "file", &[]);
         assert_eq!(unparsed.values().sum::<u64>(), 1);
         assert!(text.contains("# TYPE surplus_proxy_requests_total counter\n"), "{text}");

@@ -130,7 +130,9 @@ fn monitor_export_counts_a_proxys_log_per_host_across_a_rotation() {
     append(&live, &line("www.shop.example", 100).repeat(2));
     let text = exporter.wait_for(&[("www.shop.example", 8), ("news.example.org", 1), ("other.example", 1)]);
     let read = batch.len() + 3 * line("www.shop.example", 100).len();
-    assert_eq!(value(&text, &file), read as u64, "the position counts both files' lines");
+    assert_eq!(value(&text, &file), read as u64, "bytes read count both files' lines");
+    let position = format!("surplus_proxy_log_position_bytes{{file=\"{}\"}}", live.display());
+    assert_eq!(value(&text, &position), 2 * line("www.shop.example", 100).len() as u64, "in the new file");
     assert!(text.contains("# TYPE surplus_proxy_requests_total counter\n"), "{text}");
     assert_eq!(exporter.stop(), Some(0), "SIGTERM is a clean stop");
     assert!(exporter.log().contains("from its end"), "{}", exporter.log());
