@@ -72,6 +72,9 @@ pub enum Command {
     /// The network's authoritative DNS, answering a controlled fraction with proxies.
     #[command(subcommand)]
     Dns(DnsCommand),
+    /// Follow a proxy host's access logs for name servers on other hosts.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
     /// Reports: what each buyer bought, used and owes; the operator's sales and capacity.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -586,6 +589,53 @@ pub struct SimulateArgs {
     /// Output format (table: one row per minute; csv and json: every interval).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// `surplus monitor …`
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the
+    /// requests and response bytes per Host, and each log's read position, as Prometheus text at
+    /// http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url:
+    /// http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0
+    /// and count from each log's end: a restart is a counter reset, which Prometheus and the
+    /// name servers take as one. While a log cannot be read, /metrics answers 503.
+    Export(ExportArgs),
+}
+
+/// `surplus monitor export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Live log files to follow (not globs: rotated files are followed through the live one's
+    /// renames). Default: the `log:` entry of --proxy in the configuration.
+    #[arg(value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+
+    /// Follow this proxy's `log:` (its `follow`, else `path` without a trailing `*`, and its
+    /// format) from the configuration (-c), and give its buyers' hosts a series from the start.
+    #[arg(long, value_name = "NAME")]
+    pub proxy: Option<String>,
+
+    /// Log format: auto (told from the first lines logged), vhost_combined, combined_host, squid
+    /// or json (default: the proxy's `log.format`, else auto). Formats without the Host are
+    /// refused.
+    #[arg(long, value_name = "FORMAT", value_parser = ["auto", "combined", "common", "vhost_combined", "combined_host", "squid", "json"])]
+    pub log_format: Option<String>,
+
+    /// JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD` (default: the proxy's
+    /// `log.fields`).
+    #[arg(long, value_name = "FIELDS")]
+    pub json_fields: Option<String>,
+
+    /// Serve the metrics at http://ADDR/metrics; port 0 picks one. The bound address is printed
+    /// on stdout (`listening on ADDR`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9187", value_parser = parse_socket_addr)]
+    pub listen: std::net::SocketAddr,
+
+    /// Hosts counted on their own, besides the proxy's buyers' (Host headers come from clients);
+    /// requests for more count under `host="_other"`.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_hosts: u32,
 }
 
 /// `surplus dns …`

@@ -31,6 +31,7 @@ pub mod core;
 pub mod dns;
 pub mod ingest;
 pub mod ledger;
+pub mod metrics_endpoint;
 pub mod monitor;
 pub mod output;
 pub mod simulate;

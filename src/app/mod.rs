@@ -15,6 +15,7 @@ pub mod generate;
 pub mod ledger;
 pub mod log_inputs;
 pub mod market;
+pub mod monitor_export;
 pub mod orders;
 pub mod report;
 pub mod simulate;
@@ -28,7 +29,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{
     AuctionCommand, CapacityCommand, Cli, Command, ConfigCommand, DnsCommand, LedgerCommand, MarketCommand,
-    ReportCommand,
+    MonitorCommand, ReportCommand,
 };
 use crate::config::Config;
 use crate::ledger::{Access, Ledger, OpenOptions};
@@ -144,6 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dns(DnsCommand::Status(args)) => dns_status::status(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Zone(args)) => dns_zone::zone(&load()?, cli.db.as_deref(), args),
         Command::Dns(DnsCommand::Serve(args)) => dns::serve(load()?, &cli.config, cli.db.as_deref(), args),
+        Command::Monitor(MonitorCommand::Export(args)) => monitor_export::export(&cli.config, args),
         Command::Report(ReportCommand::Usage(args)) => report::usage(&load()?, cli.db.as_deref(), args, now),
         Command::Report(ReportCommand::Sales(args)) => {
             report::windows(&load()?, cli.db.as_deref(), args, report::WindowView::Sales, now)

@@ -10,6 +10,7 @@ use super::control_board::ControlBoard;
 use super::counters::LATENCY_BUCKETS_US;
 use super::generation::Generation;
 use super::serving::Serving;
+use crate::monitor::stats_text;
 
 /// The exposition text (format 0.0.4) of generation `g`. Counters start again from zero after
 /// a reload; Prometheus's `rate()` takes that as a counter reset.
@@ -119,27 +120,15 @@ fn render_control(out: &mut String, board: &ControlBoard) {
     let _ = writeln!(out, "# TYPE surplus_monitor_up gauge");
     for s in &board.sources {
         let up = u8::from(s.up());
-        let source = s.describe().replace('\\', "\\\\").replace('"', "\\\"");
+        let source = stats_text::escape_label(s.describe());
         let _ = writeln!(out, "surplus_monitor_up{{proxy=\"{}\",source=\"{source}\"}} {up}", s.proxy);
     }
 }
 
 /// Serves `/metrics` on `addr` in a thread of its own; returns the bound address.
 pub fn serve(addr: SocketAddr, serving: Arc<Serving>) -> std::io::Result<SocketAddr> {
-    let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
-    let bound = server.server_addr().to_ip().ok_or_else(|| std::io::Error::other("not an IP listener"))?;
-    std::thread::spawn(move || {
-        for request in server.incoming_requests() {
-            let response = if request.url() == "/metrics" {
-                let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/plain; version=0.0.4"[..])
-                    .expect("a valid header");
-                let board = serving.board.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                tiny_http::Response::from_string(render(&serving.current().1, &board)).with_header(header)
-            } else {
-                tiny_http::Response::from_string("see /metrics\n").with_status_code(404)
-            };
-            let _ = request.respond(response);
-        }
-    });
-    Ok(bound)
+    crate::metrics_endpoint::serve(addr, move || {
+        let board = serving.board.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        Ok(render(&serving.current().1, &board))
+    })
 }

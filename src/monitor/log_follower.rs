@@ -66,6 +66,12 @@ impl LogFollower {
         &self.path
     }
 
+    /// Where it is in the file it reads now (`None`: no file yet): the byte after the last
+    /// one read, back to 0 at a rotation.
+    pub fn position(&self) -> Option<u64> {
+        self.open.as_ref().map(|o| o.position)
+    }
+
     /// Reads what was added since the last poll and calls `line` for each complete line
     /// (without its `\n`). Errs when there is no file to read at all.
     pub fn poll(&mut self, mut line: impl FnMut(&[u8])) -> io::Result<()> {

@@ -10,6 +10,7 @@
 //! as zero. Without that, one proxy going down would walk every buyer down to `f` = 0 on the
 //! proxies still up.
 
+pub mod export;
 pub mod log_follower;
 pub mod proxy_monitor;
 pub mod stats_text;

@@ -103,9 +103,7 @@ impl ProxyMonitor {
             let Ok(record) = parser.parse(line) else { return };
             *lines += 1;
             let Some(host) = record.host else { return };
-            // Hosts in logs are as the client sent them: any case.
-            let host = String::from_utf8_lossy(&host).to_ascii_lowercase();
-            if let Some(&buyer) = hosts.get(host.trim_end_matches('.')) {
+            if let Some(&buyer) = hosts.get(&host_key(&host)) {
                 counts[buyer] += 1;
             }
         });
@@ -155,6 +153,14 @@ impl ProxyMonitor {
             }
         }
     }
+}
+
+/// A logged Host as buyers' hosts are written: hosts in logs are as the client sent them, in
+/// any case and maybe with the root's trailing dot.
+pub fn host_key(logged: &[u8]) -> String {
+    let mut host = String::from_utf8_lossy(logged).to_ascii_lowercase();
+    host.truncate(host.trim_end_matches('.').len());
+    host
 }
 
 impl StubStatus {

@@ -88,6 +88,21 @@ fn parse_labels(text: &str) -> Vec<(String, String)> {
     }
 }
 
+/// A label value as Prometheus text writes it: `\\`, `"` and newlines escaped ([`series`]
+/// reads them back).
+pub fn escape_label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// nginx Plus server zones: `requests` per zone.
 pub fn nginx_plus(text: &str) -> Result<HostCounters, StatsError> {
     let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| StatsError::Json(e.to_string()))?;
@@ -147,6 +162,10 @@ nginx_vts_server_bytes_total{host="www.shop.example",direction="in"} 99
         assert_eq!(all["www.shop.example"], 2434);
         let escaped = r#"m{proxy="a\"b",x="1"} 3"#;
         assert_eq!(prometheus(escaped, "m", "proxy", &[])["a\"b"], 3);
+        let odd = "a\\b\"c\nd";
+        let written = format!("m{{proxy=\"{}\"}} 1", escape_label(odd));
+        assert_eq!(written, r#"m{proxy="a\\b\"c\nd"} 1"#);
+        assert_eq!(prometheus(&written, "m", "proxy", &[])[odd], 1, "what is written reads back");
     }
 
     #[test]

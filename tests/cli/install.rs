@@ -2,18 +2,19 @@
 
 use crate::test::{root, system_tool};
 
-/// The unit file in the README, verbatim.
-fn readme_unit() -> String {
+/// The unit file `name` in the README, verbatim.
+fn readme_unit(name: &str) -> String {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("```ini\n# /etc/systemd/system/surplus-dns.service\n").expect("the README has the unit");
+    let heading = format!("```ini\n# /etc/systemd/system/{name}\n");
+    let start = readme.find(&heading).unwrap_or_else(|| panic!("the README has the unit {name}"));
     let body = &readme[start + "```ini\n".len()..];
     body[..body.find("```").unwrap()].to_string()
 }
 
-/// `systemd-analyze verify` accepts the README's unit: its directives, its sandboxing, that
-/// `ExecStart` is an executable and that the man pages in `Documentation=` exist. The binary
-/// and the man pages are where the README installs them, here under a scratch prefix (the unit
-/// with that prefix is the only change).
+/// `systemd-analyze verify` accepts the README's units (`dns serve`, `monitor export`): their
+/// directives, their sandboxing, that `ExecStart` is an executable and that the man pages in
+/// `Documentation=` exist. The binary and the man pages are where the README installs them,
+/// here under a scratch prefix (the unit with that prefix is the only change).
 #[test]
 fn the_readme_systemd_unit_passes_systemd_analyze_verify() {
     if !system_tool("systemd-analyze", "systemd") || !system_tool("man", "man-db") {
@@ -29,20 +30,24 @@ fn the_readme_systemd_unit_passes_systemd_analyze_verify() {
         let page = page.unwrap().path();
         std::fs::copy(&page, man1.join(page.file_name().unwrap())).unwrap();
     }
-    let unit = readme_unit();
-    assert!(unit.contains("ExecStart=/usr/local/bin/surplus "), "the unit runs /usr/local/bin/surplus:\n{unit}");
-    assert!(unit.contains("StateDirectory=surplus") && unit.contains("ProtectSystem=strict"));
-    let unit = unit.replace("/usr/local/bin/surplus", bin.to_str().unwrap());
-    let path = prefix.path().join("surplus-dns.service");
-    std::fs::write(&path, unit).unwrap();
-    let out = std::process::Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&path)
-        .env("MANPATH", prefix.path().join("share/man"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify:\n{stderr}");
+    // `dns serve`, and `monitor export` on the proxy hosts.
+    for name in ["surplus-dns.service", "surplus-export.service"] {
+        let unit = readme_unit(name);
+        assert!(unit.contains("ExecStart=/usr/local/bin/surplus "), "the unit runs /usr/local/bin/surplus:\n{unit}");
+        assert!(unit.contains("ProtectSystem=strict"), "{unit}");
+        assert!(name != "surplus-dns.service" || unit.contains("StateDirectory=surplus"), "{unit}");
+        let unit = unit.replace("/usr/local/bin/surplus", bin.to_str().unwrap());
+        let path = prefix.path().join(name);
+        std::fs::write(&path, unit).unwrap();
+        let out = std::process::Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&path)
+            .env("MANPATH", prefix.path().join("share/man"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify {name}:\n{stderr}");
+    }
 }
 
 /// `ProtectSystem=strict` with `StateDirectory=`: the unit's promise that `dns serve` writes

@@ -20,6 +20,7 @@ mod limits;
 mod market;
 mod messages;
 mod money;
+mod monitor_export;
 mod nginx;
 mod orders;
 #[path = "../support/pg_cluster.rs"]

@@ -28,7 +28,7 @@ impl Nginx {
         Nginx::start_logging(scratch, name, ip, "vhost_combined")
     }
 
-    fn start_logging(scratch: &Scratch, name: &str, ip: &str, format: &'static str) -> Nginx {
+    pub fn start_logging(scratch: &Scratch, name: &str, ip: &str, format: &'static str) -> Nginx {
         let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
         Nginx::launch(scratch, name, ip, port, format, None)
     }
@@ -170,6 +170,25 @@ fn load_path(nginx: &Nginx, host: &str, path: &str, rate: u32, seconds: u32) -> 
     total as usize
 }
 
+/// shop: 40 rps at `a` and 20 at `b` for 4 s, `a`'s log rotated half way; news: 10 rps at
+/// `b`. `during` runs three seconds in, while the load runs, when the controller has had two
+/// 1 s readings of it (after the load stops, served falls to 0 and f rises again, as it
+/// should). Returns the requests sent: shop's at `a`, shop's at `b`, news's.
+pub fn shop_and_news_load(a: &Nginx, b: &Nginx, during: impl FnOnce()) -> (usize, usize, usize) {
+    std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            let sent = load(a, "www.shop.example", 40, 2);
+            a.rotate();
+            sent + load(a, "www.shop.example", 40, 2)
+        });
+        let second = s.spawn(|| load(b, "www.shop.example", 20, 4));
+        let third = s.spawn(|| load(b, "news.example.org", 10, 4));
+        std::thread::sleep(Duration::from_secs(3));
+        during();
+        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
+    })
+}
+
 fn config(scratch: &Scratch, a: &Nginx, b: &Nginx) -> PathBuf {
     config_with(scratch, a, b, 100, [String::new(), String::new()])
 }
@@ -180,7 +199,7 @@ fn stub_status(n: &Nginx) -> String {
 }
 
 /// Two proxies of `capacity` rps each, following the nginx logs, with `extra` YAML each.
-fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [String; 2]) -> PathBuf {
+pub fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [String; 2]) -> PathBuf {
     // The example logs give `capacity measure` a history to sell from; the monitor follows the
     // nginx logs the load goes to.
     let history = root().join("examples/logs/edge-1/access.log*");
@@ -224,7 +243,7 @@ fn config_with(scratch: &Scratch, a: &Nginx, b: &Nginx, capacity: u32, extra: [S
     scratch.file("surplus.yaml", &text)
 }
 
-fn samples(db: &str) -> Vec<(String, i64, Option<i64>, String)> {
+pub fn samples(db: &str) -> Vec<(String, i64, Option<i64>, String)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt =
         conn.prepare("SELECT buyer, start, served_requests, monitor FROM usage_samples ORDER BY start, buyer").unwrap();
@@ -247,22 +266,10 @@ fn served_requests_in_the_ledger_match_what_two_real_nginx_logged() {
 
     let at = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
     let (mut status, mut metrics) = (serde_json::Value::Null, String::new());
-    // shop: 40 rps at edge-a and 20 at edge-b for 4 s, edge-a's log rotated half way; news:
-    // 10 rps at edge-b. shop bought 10 rps.
-    let (a_load, b_load, news) = std::thread::scope(|s| {
-        let first = s.spawn(|| {
-            let sent = load(&a, "www.shop.example", 40, 2);
-            a.rotate();
-            sent + load(&a, "www.shop.example", 40, 2)
-        });
-        let second = s.spawn(|| load(&b, "www.shop.example", 20, 4));
-        let third = s.spawn(|| load(&b, "news.example.org", 10, 4));
-        // Three seconds in, while the load runs, the controller has had two 1 s readings of it.
-        // (After the load stops, served falls to 0 and f rises again, as it should.)
-        std::thread::sleep(Duration::from_secs(3));
+    // shop bought 10 rps.
+    let (a_load, b_load, news) = shop_and_news_load(&a, &b, || {
         status = Test::new().config(&config).args(["dns", "status", "--metrics", &at, "--format", "json"]).run().json();
         metrics = ureq::get(&server.metrics).call().unwrap().into_body().read_to_string().unwrap();
-        (first.join().unwrap(), second.join().unwrap(), third.join().unwrap())
     });
     // Let the last lines be logged and read, then stop: the last interval is written at stop.
     std::thread::sleep(Duration::from_millis(1500));
