@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale')
             [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Follow a proxy host''s access logs for name servers on other hosts')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'The ledger itself: its schema, its invariants, and moving it to another database')
@@ -609,6 +610,46 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
         'surplus;dns;help;help' {
             break
         }
+        'surplus;monitor' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the requests and response bytes per Host, and each log''s read position, as Prometheus text at http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url: http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0 and count from each log''s end: a restart is a counter reset, which Prometheus and the name servers take as one. While a log cannot be read, /metrics answers 503')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;monitor;export' {
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Follow this proxy''s `log:` (its `follow`, else `path` without a trailing `*`, and its format) from the configuration (-c), and give its buyers'' hosts a series from the start')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: auto (told from the first lines logged), vhost_combined, combined_host, squid or json (default: the proxy''s `log.format`, else auto). Formats without the Host are refused')
+            [CompletionResult]::new('--json-fields', '--json-fields', [CompletionResultType]::ParameterName, 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD` (default: the proxy''s `log.fields`)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Serve the metrics at http://ADDR/metrics; port 0 picks one. The bound address is printed on stdout (`listening on ADDR`)')
+            [CompletionResult]::new('--max-hosts', '--max-hosts', [CompletionResultType]::ParameterName, 'Hosts counted on their own, besides the proxy''s buyers'' (Host headers come from clients); requests for more count under `host="_other"`')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'surplus;monitor;help' {
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the requests and response bytes per Host, and each log''s read position, as Prometheus text at http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url: http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0 and count from each log''s end: a restart is a counter reset, which Prometheus and the name servers take as one. While a log cannot be read, /metrics answers 503')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'surplus;monitor;help;export' {
+            break
+        }
+        'surplus;monitor;help;help' {
+            break
+        }
         'surplus;report' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
@@ -838,6 +879,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('capacity', 'capacity', [CompletionResultType]::ParameterValue, 'Measure unused capacity from the proxies'' access logs, and offer it for sale')
             [CompletionResult]::new('market', 'market', [CompletionResultType]::ParameterValue, 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale')
             [CompletionResult]::new('dns', 'dns', [CompletionResultType]::ParameterValue, 'The network''s authoritative DNS, answering a controlled fraction with proxies')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Follow a proxy host''s access logs for name servers on other hosts')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Run the controller on simulated time against caching resolvers, before going live')
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'The ledger itself: its schema, its invariants, and moving it to another database')
@@ -946,6 +988,13 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             break
         }
         'surplus;help;dns;zone' {
+            break
+        }
+        'surplus;help;monitor' {
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the requests and response bytes per Host, and each log''s read position, as Prometheus text at http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url: http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0 and count from each log''s end: a restart is a counter reset, which Prometheus and the name servers take as one. While a log cannot be read, /metrics answers 503')
+            break
+        }
+        'surplus;help;monitor;export' {
             break
         }
         'surplus;help;report' {

@@ -40,6 +40,9 @@ _surplus() {
             surplus,market)
                 cmd="surplus__subcmd__market"
                 ;;
+            surplus,monitor)
+                cmd="surplus__subcmd__monitor"
+                ;;
             surplus,report)
                 cmd="surplus__subcmd__report"
                 ;;
@@ -154,6 +157,9 @@ _surplus() {
             surplus__subcmd__help,market)
                 cmd="surplus__subcmd__help__subcmd__market"
                 ;;
+            surplus__subcmd__help,monitor)
+                cmd="surplus__subcmd__help__subcmd__monitor"
+                ;;
             surplus__subcmd__help,report)
                 cmd="surplus__subcmd__help__subcmd__report"
                 ;;
@@ -240,6 +246,9 @@ _surplus() {
                 ;;
             surplus__subcmd__help__subcmd__market__subcmd__order,sell)
                 cmd="surplus__subcmd__help__subcmd__market__subcmd__order__subcmd__sell"
+                ;;
+            surplus__subcmd__help__subcmd__monitor,export)
+                cmd="surplus__subcmd__help__subcmd__monitor__subcmd__export"
                 ;;
             surplus__subcmd__help__subcmd__report,capacity)
                 cmd="surplus__subcmd__help__subcmd__report__subcmd__capacity"
@@ -403,6 +412,18 @@ _surplus() {
             surplus__subcmd__market__subcmd__order__subcmd__help,sell)
                 cmd="surplus__subcmd__market__subcmd__order__subcmd__help__subcmd__sell"
                 ;;
+            surplus__subcmd__monitor,export)
+                cmd="surplus__subcmd__monitor__subcmd__export"
+                ;;
+            surplus__subcmd__monitor,help)
+                cmd="surplus__subcmd__monitor__subcmd__help"
+                ;;
+            surplus__subcmd__monitor__subcmd__help,export)
+                cmd="surplus__subcmd__monitor__subcmd__help__subcmd__export"
+                ;;
+            surplus__subcmd__monitor__subcmd__help,help)
+                cmd="surplus__subcmd__monitor__subcmd__help__subcmd__help"
+                ;;
             surplus__subcmd__report,capacity)
                 cmd="surplus__subcmd__report__subcmd__capacity"
                 ;;
@@ -434,7 +455,7 @@ _surplus() {
 
     case "${cmd}" in
         surplus)
-            opts="-c -v -h -V --config --db --verbose --now --help --version demo config capacity market dns report simulate ledger generate help"
+            opts="-c -v -h -V --config --db --verbose --now --help --version demo config capacity market dns monitor report simulate ledger generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1326,7 +1347,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help)
-            opts="demo config capacity market dns report simulate ledger generate help"
+            opts="demo config capacity market dns monitor report simulate ledger generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1816,6 +1837,34 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__help__subcmd__market__subcmd__sales)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__monitor)
+            opts="export"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__help__subcmd__monitor__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3066,6 +3115,128 @@ _surplus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__monitor)
+            opts="-c -v -h --config --db --verbose --now --help export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__monitor__subcmd__export)
+            opts="-c -v -h --proxy --log-format --json-fields --listen --max-hosts --config --db --verbose --now --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto combined common vhost_combined combined_host squid json" -- "${cur}"))
+                    return 0
+                    ;;
+                --json-fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__monitor__subcmd__help)
+            opts="export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__monitor__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        surplus__subcmd__monitor__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

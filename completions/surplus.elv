@@ -33,6 +33,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale'
             cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
+            cand monitor 'Follow a proxy host''s access logs for name servers on other hosts'
             cand report 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity'
             cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand ledger 'The ledger itself: its schema, its invariants, and moving it to another database'
@@ -535,6 +536,41 @@ set edit:completion:arg-completer[surplus] = {|@words|
         }
         &'surplus;dns;help;help'= {
         }
+        &'surplus;monitor'= {
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration'
+            cand --now 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand export 'On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the requests and response bytes per Host, and each log''s read position, as Prometheus text at http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url: http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0 and count from each log''s end: a restart is a counter reset, which Prometheus and the name servers take as one. While a log cannot be read, /metrics answers 503'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;monitor;export'= {
+            cand --proxy 'Follow this proxy''s `log:` (its `follow`, else `path` without a trailing `*`, and its format) from the configuration (-c), and give its buyers'' hosts a series from the start'
+            cand --log-format 'Log format: auto (told from the first lines logged), vhost_combined, combined_host, squid or json (default: the proxy''s `log.format`, else auto). Formats without the Host are refused'
+            cand --json-fields 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD` (default: the proxy''s `log.fields`)'
+            cand --listen 'Serve the metrics at http://ADDR/metrics; port 0 picks one. The bound address is printed on stdout (`listening on ADDR`)'
+            cand --max-hosts 'Hosts counted on their own, besides the proxy''s buyers'' (Host headers come from clients); requests for more count under `host="_other"`'
+            cand -c 'The configuration file'
+            cand --config 'The configuration file'
+            cand --db 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration'
+            cand --now 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock'
+            cand -v 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand --verbose 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'surplus;monitor;help'= {
+            cand export 'On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the requests and response bytes per Host, and each log''s read position, as Prometheus text at http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url: http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0 and count from each log''s end: a restart is a counter reset, which Prometheus and the name servers take as one. While a log cannot be read, /metrics answers 503'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'surplus;monitor;help;export'= {
+        }
+        &'surplus;monitor;help;help'= {
+        }
         &'surplus;report'= {
             cand -c 'The configuration file'
             cand --config 'The configuration file'
@@ -738,6 +774,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand capacity 'Measure unused capacity from the proxies'' access logs, and offer it for sale'
             cand market 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale'
             cand dns 'The network''s authoritative DNS, answering a controlled fraction with proxies'
+            cand monitor 'Follow a proxy host''s access logs for name servers on other hosts'
             cand report 'Reports: what each buyer bought, used and owes; the operator''s sales and capacity'
             cand simulate 'Run the controller on simulated time against caching resolvers, before going live'
             cand ledger 'The ledger itself: its schema, its invariants, and moving it to another database'
@@ -819,6 +856,11 @@ set edit:completion:arg-completer[surplus] = {|@words|
         &'surplus;help;dns;status'= {
         }
         &'surplus;help;dns;zone'= {
+        }
+        &'surplus;help;monitor'= {
+            cand export 'On a proxy host: follow its access logs (like `tail -F`, across rotation) and serve the requests and response bytes per Host, and each log''s read position, as Prometheus text at http://ADDR/metrics, for name servers on other hosts (`stats: {kind: prometheus, url: http://HOST:9187/metrics, metric: surplus_proxy_requests_total}`). Counters start at 0 and count from each log''s end: a restart is a counter reset, which Prometheus and the name servers take as one. While a log cannot be read, /metrics answers 503'
+        }
+        &'surplus;help;monitor;export'= {
         }
         &'surplus;help;report'= {
             cand usage 'Per buyer and sale: purchased, served, mean, peak and p95 rps, utilisation, time and requests above the purchase, DNS answers, the fraction, gaps, and the charge with its rule'
