@@ -416,13 +416,7 @@ fn every_server_of_the_same_zone_data_serves_the_same_serial_rfc1035_s3_3_13() {
 #[test]
 fn a_postgres_restart_during_dns_serve_keeps_answers_prompt_and_every_answer_counted_once() {
     let Some(mut cluster) = crate::pg_cluster::private() else { return };
-    let url = cluster.fresh_database();
-    let scratch = Scratch::on_database(url.clone());
-    let config = config_with(
-        &scratch,
-        "surplus.yaml",
-        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
-    );
+    let (url, scratch, config) = one_second_intervals_on(&cluster);
     let mut server = Server::start_with(&scratch, &config, &[]);
     // Each query's time; one query for news (no sale: a fallback answer) each.
     let mut took: Vec<Duration> = Vec::new();
@@ -481,26 +475,13 @@ fn a_postgres_restart_during_dns_serve_keeps_answers_prompt_and_every_answer_cou
         down.len()
     );
     assert!(slowest < Duration::from_millis(500), "median {median:?}, slowest {slowest:?}");
-    let mut ledger = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    let row = ledger
-        .query_one(
-            "SELECT sum(proxy_answers)::bigint, sum(fallback_answers)::bigint FROM usage_samples WHERE buyer = 'news'",
-            &[],
-        )
-        .unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{log}");
+    assert_eq!(news_answers_in(&url), (0, sent), "{log}");
 }
 
 #[test]
 fn usage_held_when_dns_serve_stops_with_postgres_down_is_spooled_and_written_by_the_next_start() {
     let Some(mut cluster) = crate::pg_cluster::private() else { return };
-    let url = cluster.fresh_database();
-    let scratch = Scratch::on_database(url.clone());
-    let config = config_with(
-        &scratch,
-        "surplus.yaml",
-        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
-    );
+    let (url, scratch, config) = one_second_intervals_on(&cluster);
     let spool = config.parent().unwrap().join("usage-spool");
     let mut sent = 0;
     let ask = |server: &Server, sent: &mut i64| {
@@ -539,26 +520,13 @@ fn usage_held_when_dns_serve_stops_with_postgres_down_is_spooled_and_written_by_
     second.signal(libc::SIGTERM);
     assert_eq!(second.wait_exit(), Some(0), "{}", second.log());
     assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0, "the spool is emptied once written");
-    let mut ledger = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    let row = ledger
-        .query_one(
-            "SELECT sum(proxy_answers)::bigint, sum(fallback_answers)::bigint FROM usage_samples WHERE buyer = 'news'",
-            &[],
-        )
-        .unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{}{}", log, second.log());
+    assert_eq!(news_answers_in(&url), (0, sent), "{}{}", log, second.log());
 }
 
 #[test]
 fn a_table_locked_on_a_postgres_ledger_holds_usage_for_a_moment_and_never_stalls_the_watcher() {
     let Some(cluster) = crate::pg_cluster::private() else { return };
-    let url = cluster.fresh_database();
-    let scratch = Scratch::on_database(url.clone());
-    let config = config_with(
-        &scratch,
-        "surplus.yaml",
-        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
-    );
+    let (url, scratch, config) = one_second_intervals_on(&cluster);
     let mut server = Server::start_with(&scratch, &config, &[]);
     let mut sent = 0i64;
     let ask = |server: &Server, sent: &mut i64| {
@@ -586,11 +554,30 @@ fn a_table_locked_on_a_postgres_ledger_holds_usage_for_a_moment_and_never_stalls
     ask(&server, &mut sent);
     server.signal(libc::SIGTERM);
     assert_eq!(server.wait_exit(), Some(0));
-    let row = operator
+    assert_eq!(news_answers_in(&url), (0, sent), "{}", server.log());
+}
+
+/// A fresh database on `cluster`, a scratch directory on it, and the example config with a 1 s
+/// control interval (a sample a second).
+fn one_second_intervals_on(cluster: &crate::pg_cluster::PrivateCluster) -> (String, Scratch, PathBuf) {
+    let url = cluster.fresh_database();
+    let scratch = Scratch::on_database(url.clone());
+    let config = config_with(
+        &scratch,
+        "surplus.yaml",
+        &[("  interval: 5s        # how often served", "  interval: 1s        # how often served")],
+    );
+    (url, scratch, config)
+}
+
+/// news's (proxy, fallback) answers in the ledger at `url`, over every sample.
+fn news_answers_in(url: &str) -> (i64, i64) {
+    let mut ledger = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let row = ledger
         .query_one(
             "SELECT sum(proxy_answers)::bigint, sum(fallback_answers)::bigint FROM usage_samples WHERE buyer = 'news'",
             &[],
         )
         .unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, sent), "{}", server.log());
+    (row.get(0), row.get(1))
 }
