@@ -446,7 +446,8 @@ fn place_group(
         match placed {
             Ok(placed) => results.push(Ok(placed)),
             Err(e) => {
-                // Rolled back; the book may be half-matched.
+                // Refused before anything was written, or rolled back: either way the book
+                // may be half-matched, and the order's id is free again.
                 cache.books.remove(&new.window);
                 ids.rewind(mark);
                 if db.must_retry() {
