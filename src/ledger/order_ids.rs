@@ -53,7 +53,7 @@ impl OrderIds {
 
     /// Gives back the ids taken since `mark`: a refused order leaves no gap.
     pub fn rewind(&mut self, mark: i64) {
-        self.next = mark.max(self.first);
+        self.next = mark;
     }
 
     /// Moves PostgreSQL's identity sequence past the ids used, so that the next group (or any

@@ -7,11 +7,13 @@
 //! while `status` is `open`, on insert and on every change of either). A buyer's resale ask
 //! holds no offer. `ledger check` recounts both (`ledger/invariants.rs`).
 //!
-//! A batch (`--file`) shares one transaction per group of orders, each order that trades in a
-//! savepoint of its own; bids that meet no ask change nothing but their own rows, which the
-//! group writes together (`ledger/unwritten_orders.rs`), with ids it gives out itself under
-//! its lock (`ledger/order_ids.rs`); see [`Ledger::place_orders`]. An order is matched in
-//! memory before it is written, and written as it ends (open, filled or cancelled).
+//! A batch (`--file`) shares one transaction per group of orders. Each order is checked and
+//! matched in memory before anything of it is written, and written as it ends (open, filled or
+//! cancelled), so a refused order leaves nothing to undo and needs no savepoint; bids that
+//! meet no ask change nothing but their own rows, which the group writes together
+//! (`ledger/unwritten_orders.rs`), with ids it gives out itself under its lock
+//! (`ledger/order_ids.rs`). A group whose writes fail is placed again one order at a time, each
+//! in a savepoint; see [`Ledger::place_orders`].
 //!
 //! Matching runs on an in-memory [`Book`] rebuilt from the open orders of the window. A
 //! [`BookCache`] keeps books between orders of one process (a `--file` batch). It throws them
@@ -266,7 +268,7 @@ fn holding(db: &Db, buyer: &str, window: Window) -> Result<i64, MarketError> {
     Ok(least_holding(window, &changes))
 }
 
-/// Orders of a batch that share one transaction (each still in a savepoint of its own).
+/// Orders of a batch that share one transaction.
 const GROUP: usize = 64;
 
 impl Ledger {
@@ -279,10 +281,11 @@ impl Ledger {
 
     /// Places orders in turn, reporting each one's result (by index) to `each`.
     ///
-    /// Every order is checked, matched and recorded atomically: in a savepoint of its own, or,
-    /// a bid that meets no ask, with the group's other such bids in one statement (tried again
-    /// one by one if that fails). A refused order (no supply, not held) leaves no trace, not even
-    /// a gap in the ids, and the orders around it go on. Up to 64 orders (`GROUP`) share one
+    /// Every order is checked, matched and recorded atomically: checked and matched before any
+    /// of it is written, a bid that meets no ask written with the group's other such bids in
+    /// one statement; if a write fails, the group is placed again one order at a time, each in
+    /// a savepoint. A refused order (no supply, not held) leaves no trace, not even a gap in the
+    /// ids, and the orders around it go on. Up to 64 orders (`GROUP`) share one
     /// writing transaction (`BEGIN IMMEDIATE`, or `LOCK TABLE orders` at `SERIALIZABLE`), so a
     /// batch pays for one commit per group instead of one per order; no other process writes
     /// in between, so none can oversell or see half an order. Results are reported only once
