@@ -11,6 +11,7 @@ pub mod capacity;
 pub mod client_hash;
 pub mod client_split;
 pub mod control;
+pub mod control_lease;
 pub mod control_loop;
 pub mod fraction_split;
 pub mod holding;

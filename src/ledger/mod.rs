@@ -39,6 +39,7 @@
 //! is not SQLite) is refused before anything is written, and the error says what it is.
 
 pub mod auctions;
+pub mod cluster;
 pub mod copy;
 pub mod db;
 pub mod invariants;

@@ -390,6 +390,53 @@ pub const MIGRATIONS: &[&str] = &[
       FOR EACH STATEMENT EXECUTE FUNCTION bids_keep_their_sales();
     CREATE TRIGGER bids_keep_their_sales_on_update AFTER UPDATE ON bids REFERENCING OLD TABLE AS old_bids
       FOR EACH STATEMENT EXECUTE FUNCTION bids_keep_their_sales();"#,
+    // 5 (SQLite's 9): several `dns serve` on one ledger (src/control/): the lease, the
+    // published control state fenced by the lease's epoch, and the nodes' heartbeats. The
+    // fence is a trigger, as SQLite's: under SERIALIZABLE a leader's write that races its
+    // successor's taking the lease either commits before it (and was the state then) or is
+    // retried, sees the new epoch and is refused.
+    r#"CREATE TABLE control_lease (
+        id           BIGINT PRIMARY KEY CHECK (id = 1),
+        holder       TEXT NOT NULL,
+        instance     TEXT NOT NULL,
+        epoch        BIGINT NOT NULL CHECK (epoch > 0),
+        since        BIGINT NOT NULL,
+        expires      BIGINT NOT NULL,
+        published    BIGINT NOT NULL DEFAULT 0,
+        published_at BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE control_states (
+        buyer      TEXT PRIMARY KEY,
+        epoch      BIGINT NOT NULL,
+        version    BIGINT NOT NULL,
+        written_at BIGINT NOT NULL,
+        applied    TEXT NOT NULL,
+        memory     TEXT NOT NULL
+    );
+    CREATE FUNCTION control_states_fenced() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.epoch IS DISTINCT FROM (SELECT epoch FROM control_lease WHERE id = 1) THEN
+            RAISE EXCEPTION 'control state of an old epoch refused: another node leads'
+              USING ERRCODE = 'check_violation', TABLE = 'control_states', COLUMN = 'epoch';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER control_states_fenced BEFORE INSERT OR UPDATE ON control_states
+      FOR EACH ROW EXECUTE FUNCTION control_states_fenced();
+    CREATE TABLE dns_nodes (
+        node            TEXT PRIMARY KEY,
+        instance        TEXT NOT NULL,
+        address         TEXT NOT NULL,
+        version         TEXT NOT NULL,
+        config_hash     TEXT NOT NULL,
+        started_at      BIGINT NOT NULL,
+        heartbeat_at    BIGINT NOT NULL,
+        interval_ms     BIGINT NOT NULL,
+        leading_epoch   BIGINT,
+        applied_version BIGINT,
+        counts          TEXT NOT NULL,
+        serving         TEXT NOT NULL
+    );"#,
 ];
 
 /// What the database is, as far as the ledger is concerned.

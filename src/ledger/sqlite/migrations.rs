@@ -295,6 +295,54 @@ pub const MIGRATIONS: &[&str] = &[
         written_at INTEGER NOT NULL,            -- unix seconds
         PRIMARY KEY (writer, seq)
     ) STRICT;",
+    // 9: several `dns serve` on one ledger (src/control/): the lease that elects the one that
+    // runs the controllers, the control state it publishes for the others to apply, and every
+    // node's heartbeat. Times are unix milliseconds: a lease of two 1-second intervals needs
+    // better than seconds. A write of control state under any epoch but the lease's is refused
+    // here, not only by the writer's own check: a leader that paused past its lease and wakes
+    // up cannot overwrite its successor's state, whatever it believes.
+    "CREATE TABLE control_lease (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        holder       TEXT NOT NULL,             -- the leading node's name
+        instance     TEXT NOT NULL,             -- its process (node:pid:random)
+        epoch        INTEGER NOT NULL CHECK (epoch > 0), -- +1 at every change of holder
+        since        INTEGER NOT NULL,          -- unix ms: when this epoch began
+        expires      INTEGER NOT NULL,          -- unix ms: renewed every interval
+        published    INTEGER NOT NULL DEFAULT 0, -- version of the newest control state
+        published_at INTEGER NOT NULL DEFAULT 0 -- unix ms
+    ) STRICT;
+    CREATE TABLE control_states (
+        buyer      TEXT PRIMARY KEY,
+        epoch      INTEGER NOT NULL,            -- the lease's epoch when written
+        version    INTEGER NOT NULL,            -- control_lease.published when written
+        written_at INTEGER NOT NULL,            -- unix ms
+        applied    TEXT NOT NULL,               -- JSON: what every node answers with
+        memory     TEXT NOT NULL                -- JSON: the controller, for the next leader
+    ) STRICT;
+    CREATE TRIGGER control_states_insert_fenced BEFORE INSERT ON control_states
+        WHEN NEW.epoch IS NOT (SELECT epoch FROM control_lease WHERE id = 1)
+    BEGIN
+        SELECT RAISE(ABORT, 'control state of an old epoch refused: another node leads');
+    END;
+    CREATE TRIGGER control_states_update_fenced BEFORE UPDATE ON control_states
+        WHEN NEW.epoch IS NOT (SELECT epoch FROM control_lease WHERE id = 1)
+    BEGIN
+        SELECT RAISE(ABORT, 'control state of an old epoch refused: another node leads');
+    END;
+    CREATE TABLE dns_nodes (
+        node            TEXT PRIMARY KEY,       -- dns.node, --node or SURPLUS_NODE
+        instance        TEXT NOT NULL,          -- its process (node:pid:random)
+        address         TEXT NOT NULL,          -- the first address it listens on
+        version         TEXT NOT NULL,          -- surplus's version
+        config_hash     TEXT NOT NULL,          -- of the config without node and listen
+        started_at      INTEGER NOT NULL,       -- unix ms
+        heartbeat_at    INTEGER NOT NULL,       -- unix ms
+        interval_ms     INTEGER NOT NULL,       -- its control.interval
+        leading_epoch   INTEGER,                -- the epoch it leads in, if it does
+        applied_version INTEGER,                -- the control state it answers with
+        counts          TEXT NOT NULL,          -- JSON: its last interval's queries per buyer
+        serving         TEXT NOT NULL           -- JSON: per buyer, the share it answers with
+    ) STRICT;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes
