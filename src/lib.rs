@@ -27,6 +27,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod core;
 pub mod dns;
 pub mod ingest;

@@ -19,7 +19,6 @@ pub mod monitor_export;
 pub mod orders;
 pub mod report;
 pub mod simulate;
-pub mod spooled_usage;
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -88,6 +88,10 @@ pub struct Dns {
     /// Where `dns serve` keeps the usage samples it could not write to the ledger when it
     /// stops, for the next start to write (default: `usage-spool` beside the config).
     pub usage_spool: Option<PathBuf>,
+    /// With several servers on one ledger: how long a server that does not lead may go without
+    /// a control state from the leader (the ledger unreachable, or no leader) before it moves
+    /// each buyer to the share that cannot exceed its purchase (default 5m).
+    pub control_stale: Interval,
 }
 
 impl Default for Dns {
@@ -101,6 +105,7 @@ impl Default for Dns {
             nsid: None,
             cookie_secret_file: None,
             usage_spool: None,
+            control_stale: Interval(jiff::SignedDuration::from_secs(300)),
         }
     }
 }

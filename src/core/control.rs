@@ -89,10 +89,12 @@
 
 use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
+
 use super::proxy_line::ProxyLine;
 
 /// The law's parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     /// Share of the purchase kept free: the target is `purchased × (1 − headroom)`.
     pub headroom: f64,
@@ -149,7 +151,8 @@ pub struct Input {
 }
 
 /// Why `f` is what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// No sale in force: `f` = 0.
     Off,
@@ -180,7 +183,7 @@ impl Mode {
 }
 
 /// A remembered over-purchase: raises stop below `f` for a while.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Ceiling {
     pub f: f64,
     /// Estimated demand at `f` = 1 when it was set, rps.
@@ -193,7 +196,7 @@ pub struct Ceiling {
 }
 
 /// The law's state after a step, for logs, metrics and `dns status`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub f: f64,
     pub mode: Mode,
@@ -234,8 +237,9 @@ const MAX_LUMP_WIDTH: u32 = 500_000;
 /// Fewer queries than this in the reading's interval say too little to compare.
 const MIN_QUERIES: u64 = 100;
 
-/// One buyer's controller.
-#[derive(Debug, Clone)]
+/// One buyer's controller. Serializable, so the leader of several servers publishes it and
+/// its successor carries on from it (src/control/cluster.rs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Controller {
     params: Params,
     state: State,
@@ -275,6 +279,27 @@ impl Controller {
 
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// Whether a controller read back from elsewhere (a published state) is one this code
+    /// could have made: its past intervals aligned, its numbers finite and in range. One that
+    /// is not is not used (a fresh controller starts instead), so no later step can index past
+    /// its history or carry a NaN.
+    pub fn is_consistent(&self) -> bool {
+        let in_unit = |x: f64| (0.0..=1.0).contains(&x);
+        let s = &self.state;
+        self.history.len() == self.thresholds.len()
+            && self.history.len() <= self.keep()
+            && self.queries.len() <= self.keep()
+            && self.history.iter().all(|&f| in_unit(f))
+            && in_unit(s.f)
+            && in_unit(s.effective_f)
+            && s.target_rps.is_finite()
+            && s.demand_rps.is_none_or(f64::is_finite)
+            && s.ceiling.is_none_or(|c| in_unit(c.f) && c.demand.is_finite())
+            && self.params.headroom.is_finite()
+            && self.params.walk_down.is_finite()
+            && self.params.raise_gain.is_finite()
     }
 
     pub fn state(&self) -> &State {

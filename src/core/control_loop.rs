@@ -9,6 +9,7 @@ use super::best_effort::{self, Claim, Pool};
 use super::control::{Controller, Input, Mode, Params, Reading, State};
 use super::holding::Holding;
 use super::proxy_line::ProxyLine;
+use super::published_control::BuyerMemory;
 
 /// A buyer of the config, in the config's order.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +31,9 @@ pub struct Readings<'a> {
     pub healthy_capacity_rps: f64,
     /// `market.margin`.
     pub margin: f64,
+    /// Per buyer, the DNS queries for its names in the interval just ended, summed over the
+    /// name servers (empty: not counted).
+    pub queries: &'a [Option<u64>],
 }
 
 /// What a step did to one buyer.
@@ -92,6 +96,33 @@ impl ControlLoop {
         h.guaranteed_rps as f64 + best_effort
     }
 
+    /// A buyer's controller and best-effort cap, for the next leader to carry on from.
+    pub fn memory(&self, buyer: &str) -> Option<BuyerMemory> {
+        let controller = self.controllers.get(buyer)?.clone();
+        Some(BuyerMemory { controller, cap: self.cap(buyer) })
+    }
+
+    /// Carries on from a buyer's published memory. Refused (false; the buyer starts afresh as
+    /// after a reload) when it was made under other parameters of the law or is not one this
+    /// code could have made ([`Controller::is_consistent`]).
+    pub fn restore(&mut self, buyer: &str, memory: BuyerMemory) -> bool {
+        if *memory.controller.params() != self.params || !memory.controller.is_consistent() {
+            return false;
+        }
+        self.controllers.insert(buyer.to_string(), memory.controller);
+        match memory.cap.filter(|c| c.is_finite() && *c >= 0.0) {
+            Some(cap) => self.caps.insert(buyer.to_string(), cap),
+            None => self.caps.remove(buyer),
+        };
+        true
+    }
+
+    /// A follower's view: the best-effort caps the leader published, so what it records as
+    /// each buyer's purchase is the leader's.
+    pub fn adopt_caps(&mut self, caps: impl IntoIterator<Item = (String, f64)>) {
+        self.caps = caps.into_iter().filter(|(_, c)| c.is_finite() && *c >= 0.0).collect();
+    }
+
     fn controller(&mut self, buyer: &str) -> &mut Controller {
         let params = self.params;
         self.controllers.entry(buyer.to_string()).or_insert_with(|| Controller::new(params))
@@ -124,11 +155,13 @@ impl ControlLoop {
         buyers
             .iter()
             .zip(read.buyers)
-            .map(|(b, &reading)| {
+            .enumerate()
+            .map(|(i, (b, &reading))| {
                 let purchased_rps = self.purchased(b.name);
+                let queries = read.queries.get(i).copied().flatten();
                 let c = self.controller(b.name);
                 let before = c.state().mode;
-                let f = c.step(&Input { purchased_rps, estimate: b.estimate, reading, queries: None });
+                let f = c.step(&Input { purchased_rps, estimate: b.estimate, reading, queries });
                 Decision { f, line: c.line(), before, mode: c.state().mode, purchased_rps }
             })
             .collect()
@@ -176,7 +209,14 @@ mod tests {
     const BUYERS: [Buyer<'static>; 2] = [Buyer { name: "shop", estimate: 0.5 }, Buyer { name: "news", estimate: 0.3 }];
 
     fn read(buyers: &[Reading], total: Option<f64>, healthy: f64) -> Readings<'_> {
-        Readings { buyers, total_load_rps: total, unmonitored: false, healthy_capacity_rps: healthy, margin: 0.1 }
+        Readings {
+            buyers,
+            total_load_rps: total,
+            unmonitored: false,
+            healthy_capacity_rps: healthy,
+            margin: 0.1,
+            queries: &[],
+        }
     }
 
     fn fresh() -> ControlLoop {
@@ -230,5 +270,32 @@ mod tests {
         assert!(l.state("news").is_none(), "news left the config");
         l.reconfigure(Params::new(5, 60, 0, 0.05), &["shop"]);
         assert!(l.state("shop").is_none(), "a new TTL is a new law");
+    }
+
+    #[test]
+    fn a_successor_carries_on_from_the_published_memory_not_from_nothing() {
+        let mut leader = fresh();
+        let holdings = || vec![held("shop", 0, 30), held("news", 20, 0)];
+        leader.sales(holdings(), &BUYERS, false);
+        let readings = [Reading::Served(20.0), Reading::Served(25.0)];
+        for _ in 0..4 {
+            leader.interval(holdings(), &BUYERS, &read(&readings, Some(100.0), 200.0));
+        }
+        let published: Vec<String> =
+            ["shop", "news"].iter().map(|b| serde_json::to_string(&leader.memory(b).unwrap()).unwrap()).collect();
+        let mut successor = fresh();
+        for (b, text) in ["shop", "news"].iter().zip(&published) {
+            assert!(successor.restore(b, serde_json::from_str(text).unwrap()));
+        }
+        assert_eq!(successor.cap("shop"), leader.cap("shop"));
+        assert_eq!(successor.state("news"), leader.state("news"));
+        // The next step is the same step: no jump at the change of leader.
+        let a = leader.interval(holdings(), &BUYERS, &read(&readings, Some(100.0), 200.0));
+        let b = successor.interval(holdings(), &BUYERS, &read(&readings, Some(100.0), 200.0));
+        assert_eq!(a, b);
+        // Another law's memory is not used.
+        let mut other = ControlLoop::new(Params::new(5, 60, 0, 0.05));
+        assert!(!other.restore("shop", serde_json::from_str(&published[0]).unwrap()));
+        assert!(other.state("shop").is_none());
     }
 }

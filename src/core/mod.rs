@@ -17,6 +17,7 @@ pub mod fraction_split;
 pub mod holding;
 pub mod money;
 pub mod proxy_line;
+pub mod published_control;
 pub mod quantile;
 pub mod rate_limit;
 pub mod sale;

@@ -17,20 +17,44 @@
 //! parts per million, the same units [`super::client_split`] places clients in, so the
 //! controller, `surplus simulate` and the DNS hot path agree to the client.
 
+use serde::{Deserialize, Serialize};
+
 use super::fraction_split::{MILLION, ppm};
 
 /// Stretches kept at most. When a new one would be the fifth, it is merged with the nearest
 /// (the gap between them is excluded too): the lumps stay out, a few small clients with them.
 pub const MAX_BANDS: usize = 4;
 
-/// The share of the line to proxies, and the stretches excluded from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The share of the line to proxies, and the stretches excluded from it. Serialized as its
+/// parts and read back through [`ProxyLine::from_parts`], so a line from outside (a published
+/// control state) cannot break the order of its stretches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "LineParts", from = "LineParts")]
 pub struct ProxyLine {
     /// Places below this get proxies (outside the bands), parts per million.
     threshold: u32,
     /// `[from, to)` places, sorted and disjoint; `len` of them are in use.
     bands: [(u32, u32); MAX_BANDS],
     len: usize,
+}
+
+/// A [`ProxyLine`] as it is written out.
+#[derive(Serialize, Deserialize)]
+struct LineParts {
+    threshold: u32,
+    bands: Vec<(u32, u32)>,
+}
+
+impl From<ProxyLine> for LineParts {
+    fn from(line: ProxyLine) -> LineParts {
+        LineParts { threshold: line.threshold(), bands: line.bands().to_vec() }
+    }
+}
+
+impl From<LineParts> for ProxyLine {
+    fn from(parts: LineParts) -> ProxyLine {
+        ProxyLine::from_parts(parts.threshold, &parts.bands)
+    }
 }
 
 impl Default for ProxyLine {

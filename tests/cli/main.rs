@@ -2,6 +2,7 @@
 
 mod capacity;
 mod clock;
+mod cluster;
 mod config;
 mod demo;
 mod dns;
