@@ -714,6 +714,12 @@ pub struct ServeArgs {
     /// UDP serving threads per address, 1 to 1024 (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
+
+    /// This node's name among the servers sharing the ledger, and its NSID unless `dns.nsid`
+    /// is set: printable ASCII, 1 to 255 bytes (default: `dns.node`, else the host name). Lets
+    /// several nodes on one host share one config file.
+    #[arg(long, value_name = "NAME", env = "SURPLUS_NODE", value_parser = crate::config::node_name::parse)]
+    pub node: Option<String>,
 }
 
 /// `surplus dns query`

@@ -5,8 +5,10 @@
 //! and are located with [`locate`]. Every error reads `FILE:LINE:COLUMN: PATH: what was expected`.
 
 pub mod buyer;
+pub mod config_hash;
 pub mod locate;
 pub mod network;
+pub mod node_name;
 pub mod proxy;
 pub mod settings;
 pub mod values;
@@ -145,6 +147,9 @@ impl Config {
             });
             let at = host.unwrap_or_else(|| root.key("network").key("zone"));
             return Some((at, format!("{name} is both {first} and {second}")));
+        }
+        if let Some(Err(message)) = self.dns.node.as_deref().map(node_name::check) {
+            return Some((root.key("dns").key("node"), message));
         }
         if let Some(nsid) = &self.dns.nsid
             && (nsid.len() > crate::dns::edns_extras::MAX_NSID || !nsid.bytes().all(|b| (0x20..=0x7e).contains(&b)))

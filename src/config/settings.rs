@@ -79,8 +79,13 @@ pub struct Dns {
     /// Response rate limiting per client /24 or /56 over UDP (default: off). Clients with a
     /// valid DNS server cookie are exempt.
     pub rate_limit: Option<RateLimit>,
+    /// This node's name among the `dns serve` sharing one ledger (what `dns status` lists and
+    /// the control lease names): printable ASCII, 1 to 255 bytes; `dns serve --node` (or
+    /// `SURPLUS_NODE`) overrides it, so several nodes on one host can share one config file
+    /// (default: the host name).
+    pub node: Option<String>,
     /// The name server identifier answered to queries that ask for it (RFC 5001): printable
-    /// ASCII, up to 255 bytes; `""` turns it off (default: the host name).
+    /// ASCII, up to 255 bytes; `""` turns it off (default: the node name).
     pub nsid: Option<String>,
     /// A file holding the DNS cookie secret, 32 hex digits (RFC 9018); give every node the same
     /// one to keep clients' cookies valid across them (default: a random secret per start).
@@ -102,6 +107,7 @@ impl Default for Dns {
             answers: 2,
             resolvers: Vec::new(),
             rate_limit: None,
+            node: None,
             nsid: None,
             cookie_secret_file: None,
             usage_spool: None,

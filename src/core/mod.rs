@@ -10,6 +10,7 @@ pub mod book;
 pub mod capacity;
 pub mod client_hash;
 pub mod client_split;
+pub mod cluster_view;
 pub mod control;
 pub mod control_lease;
 pub mod control_loop;

@@ -8,6 +8,7 @@ mod demo;
 mod dns;
 mod dns_ops;
 mod dns_peers;
+mod dns_status;
 mod dns_wire;
 mod dns_zone;
 mod e2e;
