@@ -532,6 +532,7 @@ Register-ArgumentCompleter -Native -CommandName 'surplus' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout')
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'UDP serving threads per address, 1 to 1024 (default: the number of cores)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'This node''s name among the servers sharing the ledger, and its NSID unless `dns.nsid` is set: printable ASCII, 1 to 255 bytes (default: `dns.node`, else the host name). Lets several nodes on one host share one config file')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration')

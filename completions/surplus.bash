@@ -1067,7 +1067,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__dns__subcmd__serve)
-            opts="-c -v -h --listen --metrics --threads --config --db --verbose --now --help"
+            opts="-c -v -h --listen --metrics --threads --node --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1082,6 +1082,10 @@ _surplus() {
                     return 0
                     ;;
                 --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -468,6 +468,7 @@ set edit:completion:arg-completer[surplus] = {|@words|
             cand --listen 'Address to listen on, UDP and TCP; repeatable; port 0 picks one (default: `dns.listen`, else each name server address on port 53). The bound addresses are printed on stdout'
             cand --metrics 'Serve Prometheus metrics at http://ADDR/metrics (default: `dns.metrics`; port 0 picks one)'
             cand --threads 'UDP serving threads per address, 1 to 1024 (default: the number of cores)'
+            cand --node 'This node''s name among the servers sharing the ledger, and its NSID unless `dns.nsid` is set: printable ASCII, 1 to 255 bytes (default: `dns.node`, else the host name). Lets several nodes on one host share one config file'
             cand -c 'The configuration file'
             cand --config 'The configuration file'
             cand --db 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration'

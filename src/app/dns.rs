@@ -15,7 +15,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
-use crate::config::Config;
+use crate::config::{Config, node_name};
 use crate::control::cluster::Cluster;
 use crate::control::controllers::Controllers;
 use crate::control::usage_writer::UsageWriter;
@@ -41,7 +41,8 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     let serials = zone_serials(&mut ledger, &config)?;
     // Made once per start, so a reload keeps clients' cookies valid.
     let generated = random_secret()?;
-    let extras = edns_extras(&config, &generated)?;
+    let node = node_name::node_name(&config, args.node.as_deref());
+    let extras = edns_extras(&config, &node, &generated)?;
     let first =
         Generation::new(config, &learned.lock().unwrap_or_else(|e| e.into_inner()), &serials)?.with_extras(extras);
     let config = Arc::clone(&first.config);
@@ -69,7 +70,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     let mut watcher = Watcher {
         usage: UsageWriter::new(server_name.clone(), &serving.current().1),
         controllers: Controllers::new(&serving.current().1),
-        cluster: Cluster::new(host_name(), server_name, String::new(), now_ms),
+        cluster: Cluster::new(node.clone(), server_name, now_ms),
         ledger,
         ledger_location,
     };
@@ -81,7 +82,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     fallback_learner::start(Arc::clone(&serving), Arc::clone(&learned));
     let signaller = {
         let (serving, path, db) = (Arc::clone(&serving), config_path.to_path_buf(), db.map(Path::to_path_buf));
-        std::thread::spawn(move || handle_signals(signals, &serving, &path, db.as_deref(), &learned, &generated))
+        std::thread::spawn(move || handle_signals(signals, &serving, &path, db.as_deref(), &learned, &node, &generated))
     };
     tracing::info!(
         "serving {} ({} zones), {} proxies, {} buyers, {threads} threads per address",
@@ -108,6 +109,7 @@ fn handle_signals(
     path: &Path,
     db: Option<&Path>,
     learned: &Mutex<Learned>,
+    node: &str,
     generated: &CookieSecret,
 ) {
     for signal in signals.forever() {
@@ -116,7 +118,7 @@ fn handle_signals(
             serving.stop();
             return;
         }
-        match reload(serving, path, db, learned, generated) {
+        match reload(serving, path, db, learned, node, generated) {
             Ok(summary) => tracing::info!("reloaded {}: {summary}", path.display()),
             Err(e) => tracing::error!("reload failed, still serving the previous config: {e:#}"),
         }
@@ -129,10 +131,11 @@ fn reload(
     path: &Path,
     db: Option<&Path>,
     learned: &Mutex<Learned>,
+    node: &str,
     generated: &CookieSecret,
 ) -> anyhow::Result<String> {
     let config = Config::load(path)?;
-    let extras = edns_extras(&config, generated)?;
+    let extras = edns_extras(&config, node, generated)?;
     let (_, current) = serving.current();
     if config.ledger_location(db)?.to_string() != current.config.ledger_location(db)?.to_string() {
         anyhow::bail!("`database` changed; restart to use another ledger");
@@ -182,34 +185,15 @@ fn unrecorded_serials(current: &Generation, config: &Config) -> anyhow::Result<V
         .collect())
 }
 
-/// The NSID (`dns.nsid`, else the host name) and cookie secret (`dns.cookie_secret_file`, else
-/// `generated`) the server answers with.
-fn edns_extras(config: &Config, generated: &CookieSecret) -> anyhow::Result<EdnsExtras> {
-    let nsid = match &config.dns.nsid {
-        Some(nsid) => nsid.clone(),
-        None => host_name(),
-    };
+/// The NSID (`dns.nsid`, else the node's name) and cookie secret (`dns.cookie_secret_file`,
+/// else `generated`) the server answers with.
+fn edns_extras(config: &Config, node: &str, generated: &CookieSecret) -> anyhow::Result<EdnsExtras> {
+    let nsid = node_name::nsid(config, node);
     let secret = match config.cookie_secret_path() {
         Some(path) => read_secret(&path)?,
         None => generated.clone(),
     };
     Ok(EdnsExtras::new(nsid.as_bytes(), Some(secret)))
-}
-
-/// The host name, as NSID: printable ASCII only, at most 255 bytes; empty if there is none.
-fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer it is given.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return String::new();
-    }
-    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    buf[..len.min(crate::dns::edns_extras::MAX_NSID)]
-        .iter()
-        .filter(|b| (0x20..=0x7e).contains(*b))
-        .map(|&b| char::from(b))
-        .collect()
 }
 
 /// A cookie secret file: 32 hex digits (surrounding white space allowed). The error names the

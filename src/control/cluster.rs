@@ -46,7 +46,6 @@ pub struct Cluster {
     node: String,
     instance: String,
     address: String,
-    config_hash: String,
     /// Unix ms.
     started_at: i64,
     /// The lease as this node last wrote it, while it leads.
@@ -71,13 +70,12 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn new(node: String, address: String, config_hash: String, now_ms: i64) -> Cluster {
+    pub fn new(node: String, address: String, now_ms: i64) -> Cluster {
         let instance = format!("{node}:{}:{:08x}", std::process::id(), rand::random::<u32>());
         Cluster {
             node,
             instance,
             address,
-            config_hash,
             started_at: now_ms,
             leading: None,
             applied_version: 0,
@@ -341,7 +339,7 @@ impl Cluster {
             instance: self.instance.clone(),
             address: self.address.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            config_hash: self.config_hash.clone(),
+            config_hash: crate::config::config_hash::config_hash(&g.config),
             started_at: self.started_at,
             heartbeat_at: now_ms,
             interval_ms: Cluster::interval_ms(g),

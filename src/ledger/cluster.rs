@@ -106,8 +106,8 @@ impl Ledger {
     }
 
     /// Takes, renews or reads the lease for `me` at `now` (unix ms) for `length_ms`, in one
-    /// transaction ([`control_lease::claim`]), and returns the claim with the row as it is
-    /// after it.
+    /// transaction ([`control_lease::claim`]), and returns the claim with the row as it was
+    /// before it (who led, when a node takes over).
     pub fn claim_control_lease(
         &mut self,
         me: Me<'_>,
@@ -120,7 +120,7 @@ impl Ledger {
             if claim.leads() {
                 write_lease(db, claim.lease())?;
             }
-            Ok((claim, read_lease(db)?))
+            Ok((claim, row.clone()))
         })
     }
 
@@ -274,16 +274,17 @@ mod tests {
     #[test]
     fn one_leader_takes_the_lease_the_other_waits_then_takes_the_next_epoch() {
         each_backend(|mut l| {
-            let (claim, row) = l.claim_control_lease(A, 1_000, 2_000).unwrap();
+            let (claim, before) = l.claim_control_lease(A, 1_000, 2_000).unwrap();
             assert!(matches!(claim, Claim::Take(_)));
-            assert_eq!(row.unwrap().lease.epoch, 1);
+            assert_eq!((claim.lease().epoch, before), (1, None));
             let (claim, _) = l.claim_control_lease(B, 2_000, 2_000).unwrap();
             assert!(!claim.leads(), "A's lease runs to 3,000");
             let (claim, _) = l.claim_control_lease(A, 2_500, 2_000).unwrap();
             assert!(matches!(claim, Claim::Renew(_)));
-            let (claim, row) = l.claim_control_lease(B, 4_500, 2_000).unwrap();
+            let (claim, before) = l.claim_control_lease(B, 4_500, 2_000).unwrap();
             assert!(matches!(claim, Claim::Take(_)));
-            let row = row.unwrap();
+            assert_eq!(before.unwrap().lease.holder, "ns-a");
+            let row = l.control_lease().unwrap().unwrap();
             assert_eq!((row.lease.holder.as_str(), row.lease.epoch, row.lease.since), ("ns-b", 2, 4_500));
         });
     }

@@ -32,7 +32,8 @@ fn shop_side(server: &Server) -> Vec<bool> {
 
 /// The lease's (holder, epoch) as the ledger has it; holders are `a` or `b` here.
 fn lease(scratch: &Scratch) -> (String, i64) {
-    let holder = scratch.count("SELECT CASE holder WHEN 'a' THEN 1 WHEN 'b' THEN 2 ELSE 0 END FROM control_lease");
+    let holder = scratch
+        .count("SELECT CAST(CASE holder WHEN 'a' THEN 1 WHEN 'b' THEN 2 ELSE 0 END AS BIGINT) FROM control_lease");
     let epoch = scratch.count("SELECT epoch FROM control_lease");
     (["?", "a", "b"][holder as usize].to_string(), epoch)
 }
@@ -53,7 +54,7 @@ fn two_servers_on_one_ledger_elect_one_leader_fail_over_and_fence_a_paused_one()
         let a = Server::start_with(&scratch, &config, &["--node", "a"]);
         a.wait_for_log("leading the control as a (epoch 1)");
         a.sell_now(&scratch, "shop", "shop.cdn.example.net.");
-        let mut b = Server::start_with(&scratch, &config, &["--node", "b"]);
+        let b = Server::start_with(&scratch, &config, &["--node", "b"]);
 
         // b follows a: the same clients on the same side, whichever server they ask.
         eventually(5, "b answers with a's published line", || shop_side(&b) == shop_side(&a));
@@ -71,9 +72,8 @@ fn two_servers_on_one_ledger_elect_one_leader_fail_over_and_fence_a_paused_one()
         a.wait_exit();
         eventually(10, "b takes over", || lease(&scratch) == ("b".into(), 2));
         b.wait_for_log("leading the control as b (epoch 2; a led before)");
-        let gap = scratch.count(
-            "SELECT (SELECT since FROM control_lease) - heartbeat_at FROM dns_nodes WHERE node = 'a'",
-        );
+        let gap =
+            scratch.count("SELECT (SELECT since FROM control_lease) - heartbeat_at FROM dns_nodes WHERE node = 'a'");
         assert!(gap <= 3_000, "b led {gap} ms after a's last heartbeat");
         assert!(b.log().contains("carrying on from the published state of"), "{}", b.log());
 
@@ -104,9 +104,8 @@ fn two_servers_on_one_ledger_elect_one_leader_fail_over_and_fence_a_paused_one()
         assert!(a.log().contains("released the control lease"), "{}", a.log());
         eventually(5, "b takes over from the stopped a", || lease(&scratch) == ("b".into(), 4));
         // a's last heartbeat is at its stop; unreleased, the lease would run 2 s past it.
-        let gap = scratch.count(
-            "SELECT (SELECT since FROM control_lease) - heartbeat_at FROM dns_nodes WHERE node = 'a'",
-        );
+        let gap =
+            scratch.count("SELECT (SELECT since FROM control_lease) - heartbeat_at FROM dns_nodes WHERE node = 'a'");
         assert!(gap < 1_500, "b led {gap} ms after a stopped");
     }
 }
