@@ -65,8 +65,13 @@ pub struct Cluster {
     next_look: Instant,
     /// A follower's second claim of the interval, half-way through it.
     next_claim: Option<Instant>,
-    /// How long after the leader wrote it each publication was applied here, ms.
+    /// How long after the leader wrote it each publication was applied here, ms (not the
+    /// first: that one was written before this node started).
     lags: Vec<i64>,
+    /// Unix ms: when the lease held by another node ends, as last read. A follower does not
+    /// claim before it: the row can only have been renewed since, never shortened (a release
+    /// is its holder's, and only makes it end sooner, which the next read shows).
+    others_until: Option<i64>,
 }
 
 impl Cluster {
@@ -87,6 +92,7 @@ impl Cluster {
             next_look: Instant::now(),
             next_claim: None,
             lags: Vec::new(),
+            others_until: None,
         }
     }
 
@@ -116,6 +122,10 @@ impl Cluster {
     /// Takes or renews the lease. Taking it, the node carries on from the published
     /// controllers and re-reads the sales; losing it, it follows.
     pub fn claim(&mut self, ledger: &mut Ledger, controllers: &mut Controllers, g: &Generation, now_ms: i64) {
+        if self.leading.is_none() && self.others_until.is_some_and(|until| now_ms < until) {
+            self.schedule_claim(g);
+            return;
+        }
         let length = control_lease::length_ms(Cluster::interval_ms(g));
         match ledger.claim_control_lease(self.me(), now_ms, length) {
             Ok((Claim::Take(lease), before)) => {
@@ -130,6 +140,7 @@ impl Cluster {
             }
             Ok((Claim::Renew(lease), _)) => self.leading = Some(lease),
             Ok((Claim::Held(lease), _)) => {
+                self.others_until = Some(lease.expires);
                 if self.leading.take().is_some() {
                     tracing::warn!("no longer leading: {} leads (epoch {})", lease.holder, lease.epoch);
                 }
@@ -251,6 +262,7 @@ impl Cluster {
             }
         };
         self.unreachable = false;
+        self.others_until = row.as_ref().filter(|r| r.lease.instance != self.instance).map(|r| r.lease.expires);
         let Some(row) = row.filter(|r| r.published > self.applied_version) else { return false };
         let states = match ledger.control_states(false) {
             Ok(states) => states,
@@ -275,9 +287,11 @@ impl Cluster {
             tracing::info!("control state from {} again: answering with it", row.lease.holder);
             self.safe = false;
         }
+        if self.applied_version > 0 {
+            self.lags.push(now_ms - row.published_at);
+        }
         self.applied_version = row.published;
         self.heard_at = row.published_at;
-        self.lags.push(now_ms - row.published_at);
         self.looking_until = None;
         true
     }
