@@ -70,8 +70,8 @@ fn nodes_leader_and_warnings(scratch: &Scratch) {
     // ns-a leads (epoch 1, for a minute); ns-b runs another configuration; ns-c has the same
     // configuration but has not been heard from for 600 of its 1 s intervals.
     let now = now_ms();
-    let (_, row) = ledger.claim_control_lease(A, now - 5_000, 60_000).unwrap();
-    let lease = row.unwrap().lease;
+    let (claim, _) = ledger.claim_control_lease(A, now - 5_000, 60_000).unwrap();
+    let lease = claim.lease().clone();
     assert_eq!(lease.epoch, 1);
     ledger.heartbeat(&beat("ns-a", &hash, now - 400, Some(1), r#"{"shop":0.5,"news":0.25}"#)).unwrap();
     ledger.heartbeat(&beat("ns-b", "0123456789abcdef", now - 700, None, r#"{"shop":0.5}"#)).unwrap();
