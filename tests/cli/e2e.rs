@@ -28,9 +28,9 @@ const UNBOUND_IP: &str = "127.0.0.42";
 /// Where `dns serve` also listens, on port 53, so the buyer's zone can delegate to it.
 const SURPLUS_IP: &str = "127.0.0.43";
 /// Load clients: 127.1.K.10 for K in 0..CLIENTS, one /24 each.
-const CLIENTS: u8 = 64;
+pub(crate) const CLIENTS: u8 = 64;
 
-fn free_udp_port(ip: &str) -> u16 {
+pub(crate) fn free_udp_port(ip: &str) -> u16 {
     UdpSocket::bind((ip, 0)).unwrap().local_addr().unwrap().port()
 }
 
@@ -61,7 +61,7 @@ fn wait_answering(server: SocketAddr, name: &str, what: &str, log: &Path) {
 
 /// A process that is stopped when dropped: SIGTERM, so it cleans up after itself, and
 /// SIGKILL if it has not exited within 5 s.
-struct Daemon(Child);
+pub(crate) struct Daemon(pub(crate) Child);
 
 impl Drop for Daemon {
     fn drop(&mut self) {
@@ -84,7 +84,7 @@ impl Drop for Daemon {
 /// buyer's own server, where handed-back lookups end. Everything NSD writes stays in the
 /// scratch directory: `xfrdir` too, which is `/tmp` by default, where NSD makes a
 /// `nsd-xfr-PID` directory that only a clean exit removes.
-fn nsd(scratch: &Scratch) -> (Daemon, SocketAddr) {
+pub(crate) fn nsd(scratch: &Scratch) -> (Daemon, SocketAddr) {
     let dir = scratch.dir.path().join("nsd");
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_udp_port(NSD_IP);
@@ -134,8 +134,8 @@ fn launch(program: &str, dir: &Path, addr: SocketAddr) -> Daemon {
 }
 
 /// Unbound, the clients' resolver: shop.example is asked of NSD, cdn.example.net of our
-/// server, which gets the clients' /24 as EDNS Client Subnet (Unbound's subnetcache module).
-fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: SocketAddr) -> (Daemon, SocketAddr) {
+/// servers (every one of `surplus`, which Unbound picks among by RTT), which get the clients' /24 as EDNS Client Subnet (Unbound's subnetcache module).
+pub(crate) fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: &[SocketAddr]) -> (Daemon, SocketAddr) {
     let dir = scratch.dir.path().join("unbound");
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_udp_port(UNBOUND_IP);
@@ -146,18 +146,14 @@ fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: SocketAddr) -> (Daemon, 
             "server:\n  interface: {UNBOUND_IP}\n  port: {port}\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n  \
              directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  logfile: \"{d}/unbound.log\"\n  use-syslog: no\n  \
              verbosity: 3\n  do-ip6: no\n  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  \
-             module-config: \"subnetcache iterator\"\n  send-client-subnet: {}\n  max-client-subnet-ipv4: 24\n  \
+             module-config: \"subnetcache iterator\"\n{send}  max-client-subnet-ipv4: 24\n  \
              qname-minimisation: no\n  prefetch: no\n  num-threads: 1\n\
-             stub-zone:\n  name: \"shop.example\"\n  stub-addr: {}@{}\n\
-             stub-zone:\n  name: \"news.example\"\n  stub-addr: {}@{}\n\
-             stub-zone:\n  name: \"cdn.example.net\"\n  stub-addr: {}@{}\n",
-            surplus.ip(),
-            nsd.ip(),
-            nsd.port(),
-            nsd.ip(),
-            nsd.port(),
-            surplus.ip(),
-            surplus.port()
+             stub-zone:\n  name: \"shop.example\"\n  stub-addr: {nsd}\n\
+             stub-zone:\n  name: \"news.example\"\n  stub-addr: {nsd}\n\
+             stub-zone:\n  name: \"cdn.example.net\"\n{stubs}",
+            send = surplus.iter().map(|s| format!("  send-client-subnet: {}\n", s.ip())).collect::<String>(),
+            nsd = format!("{}@{}", nsd.ip(), nsd.port()),
+            stubs = surplus.iter().map(|s| format!("  stub-addr: {}@{}\n", s.ip(), s.port())).collect::<String>(),
         ),
     )
     .unwrap();
@@ -201,13 +197,13 @@ fn config(scratch: &Scratch, a: &Nginx, b: &Nginx, nsd: SocketAddr) -> PathBuf {
 
 /// A web client at `source`, resolving through `resolver` with its own cache (so it honours
 /// the TTL), then sending HTTP to the address it got.
-struct Client {
+pub(crate) struct Client {
     source: Ipv4Addr,
     resolver: TokioResolver,
 }
 
 impl Client {
-    fn new(k: u8, resolver: SocketAddr) -> Client {
+    pub(crate) fn new(k: u8, resolver: SocketAddr) -> Client {
         let source = Ipv4Addr::new(127, 1, k, 10);
         let mut udp = ConnectionConfig::udp();
         udp.port = resolver.port();
@@ -219,7 +215,7 @@ impl Client {
     }
 
     /// The addresses `host` resolves to now, in the order given.
-    fn resolve(&self, runtime: &tokio::runtime::Runtime, host: &str) -> Vec<Ipv4Addr> {
+    pub(crate) fn resolve(&self, runtime: &tokio::runtime::Runtime, host: &str) -> Vec<Ipv4Addr> {
         let lookup = runtime.block_on(self.resolver.lookup(format!("{host}."), RecordType::A)).unwrap();
         let addresses: Vec<Ipv4Addr> = lookup
             .answers()
@@ -235,7 +231,7 @@ impl Client {
 
     /// One HTTP request for `host`, from this client's address, to the first of `addresses`
     /// that takes it, as a browser does.
-    fn get(&self, addresses: &[Ipv4Addr], host: &str) {
+    pub(crate) fn get(&self, addresses: &[Ipv4Addr], host: &str) {
         use std::io::{Read, Write};
         for address in addresses {
             let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
@@ -270,7 +266,7 @@ impl Client {
 /// busy 2-core machine saw nothing logged for 5 s), clients do not come back with every
 /// request they did not make, and sending them all at once read as 240 rps on 32 bought.
 /// Returns the unix seconds in which requests were dropped.
-fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) -> Vec<i64> {
+pub(crate) fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) -> Vec<i64> {
     let started = Instant::now();
     let mut due: Vec<(Duration, usize)> = demand
         .iter()
@@ -303,12 +299,12 @@ fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str,
 /// How late a request may be and still be sent (see [`drive`]).
 const GIVE_UP: Duration = Duration::from_secs(1);
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// Requests for `host` that `nginx` logged in `[from, to)` (unix seconds).
-fn logged_between(nginx: &Nginx, host: &str, from: i64, to: i64) -> usize {
+pub(crate) fn logged_between(nginx: &Nginx, host: &str, from: i64, to: i64) -> usize {
     let text = std::fs::read_to_string(nginx.log()).unwrap_or_default();
     text.lines()
         .filter(|l| l.starts_with(&format!("{host}:")))
@@ -322,7 +318,7 @@ fn logged_between(nginx: &Nginx, host: &str, from: i64, to: i64) -> usize {
 }
 
 /// Sells news 32 rps and shop 20 for this hour and the next.
-fn sell(scratch: &Scratch, config: &Path) {
+pub(crate) fn sell(scratch: &Scratch, config: &Path) {
     let now = now();
     let window = format!("{}/2h", jiff::Timestamp::from_second(now - now % 3600).unwrap().strftime("%Y-%m-%dT%H:%MZ"));
     let surplus =
@@ -335,7 +331,7 @@ fn sell(scratch: &Scratch, config: &Path) {
 }
 
 /// Requests for `host` both proxies logged in `[from, to)`, per second.
-fn proxied_rps(proxies: &[&Nginx], host: &str, from: i64, to: i64) -> f64 {
+pub(crate) fn proxied_rps(proxies: &[&Nginx], host: &str, from: i64, to: i64) -> f64 {
     proxies.iter().map(|p| logged_between(p, host, from, to)).sum::<usize>() as f64 / (to - from) as f64
 }
 
@@ -356,7 +352,7 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     server.wait_for_log("control: closed loop, monitoring every proxy");
     // The delegated www.shop.example hands back with the origin's address, learned from NSD.
     server.wait_for_log(&format!("buyer shop: origin.shop.example is [{ORIGIN}]"));
-    let (_unbound, resolver) = unbound(&scratch, nsd, format!("{SURPLUS_IP}:53").parse().unwrap());
+    let (_unbound, resolver) = unbound(&scratch, nsd, &[format!("{SURPLUS_IP}:53").parse().unwrap()]);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let clients: Vec<Client> = (0..CLIENTS).map(|k| Client::new(k, resolver)).collect();
     let origin_ip: Ipv4Addr = ORIGIN.parse().unwrap();

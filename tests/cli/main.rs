@@ -3,6 +3,7 @@
 mod capacity;
 mod clock;
 mod cluster;
+mod cluster_pg;
 mod config;
 mod demo;
 mod dns;
