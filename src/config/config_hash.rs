@@ -36,23 +36,18 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::config::tests::MINIMAL;
 
-    const BASE: &str = "\
-network:
-  zone: cdn.example.net
-  nameservers:
-    - name: ns1.cdn.example.net
-      addresses: [127.0.0.53]
-proxies:
-  - name: edge-1
-    addresses: [127.0.0.11]
-    capacity_rps: 100
-buyers:
+    fn base() -> String {
+        format!(
+            "{MINIMAL}buyers:
   - name: shop
     hosts: [www.shop.example]
-    fallback: {handback: origin.shop.example}
+    fallback: {{handback: origin.shop.example}}
     estimate: 0.5
-";
+"
+        )
+    }
 
     fn hash(text: &str, dir: &str) -> String {
         config_hash(&Config::parse(text, Path::new("surplus.yaml"), PathBuf::from(dir)).unwrap())
@@ -60,15 +55,16 @@ buyers:
 
     #[test]
     fn nodes_that_differ_in_name_listen_and_metrics_only_hash_the_same() {
-        let a = format!("{BASE}dns:\n  node: ns-a\n  listen: [127.0.0.51:53]\n  metrics: 127.0.0.51:9153\n");
-        let b = format!("{BASE}dns:\n  node: ns-b\n  listen: [127.0.0.52:53, 127.0.0.52:5353]\n");
+        let base = base();
+        let a = format!("{base}dns:\n  node: ns-a\n  listen: [127.0.0.51:53]\n  metrics: 127.0.0.51:9153\n");
+        let b = format!("{base}dns:\n  node: ns-b\n  listen: [127.0.0.52:53, 127.0.0.52:5353]\n");
         let h = hash(&a, "/etc/surplus");
         assert_eq!(h.len(), 16);
         assert!(h.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{h}");
         assert_eq!(h, hash(&b, "/srv/other"), "the directory is not part of it either");
-        assert_eq!(h, hash(BASE, "/etc/surplus"));
+        assert_eq!(h, hash(&base, "/etc/surplus"));
         // Comments and key order are not the configuration.
-        let reordered = BASE.replace(
+        let reordered = base.replace(
             "    hosts: [www.shop.example]\n    fallback: {handback: origin.shop.example}\n",
             "    # the shop\n    fallback: {handback: origin.shop.example}\n    hosts: [www.shop.example]\n",
         );
@@ -77,11 +73,12 @@ buyers:
 
     #[test]
     fn a_change_in_a_buyer_or_a_shared_dns_setting_hashes_differently() {
-        let h = hash(BASE, "/etc/surplus");
-        assert_ne!(h, hash(&BASE.replace("origin.shop.example", "origin2.shop.example"), "/etc/surplus"));
-        assert_ne!(h, hash(&BASE.replace("estimate: 0.5", "estimate: 0.6"), "/etc/surplus"));
-        assert_ne!(h, hash(&BASE.replace("[www.shop.example]", "[www.shop.example, shop.example]"), "/etc/surplus"));
-        assert_ne!(h, hash(&format!("{BASE}dns:\n  answers: 3\n"), "/etc/surplus"));
-        assert_ne!(h, hash(&format!("{BASE}dns:\n  nsid: pop-1\n"), "/etc/surplus"));
+        let base = base();
+        let h = hash(&base, "/etc/surplus");
+        assert_ne!(h, hash(&base.replace("origin.shop.example", "origin2.shop.example"), "/etc/surplus"));
+        assert_ne!(h, hash(&base.replace("estimate: 0.5", "estimate: 0.6"), "/etc/surplus"));
+        assert_ne!(h, hash(&base.replace("[www.shop.example]", "[www.shop.example, shop.example]"), "/etc/surplus"));
+        assert_ne!(h, hash(&format!("{base}dns:\n  answers: 3\n"), "/etc/surplus"));
+        assert_ne!(h, hash(&format!("{base}dns:\n  nsid: pop-1\n"), "/etc/surplus"));
     }
 }

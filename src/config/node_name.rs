@@ -61,25 +61,8 @@ pub fn host_name() -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use super::*;
-
-    const MINIMAL: &str = "\
-network:
-  zone: cdn.example.net
-  nameservers:
-    - name: ns1.cdn.example.net
-      addresses: [127.0.0.53]
-proxies:
-  - name: edge-1
-    addresses: [127.0.0.11]
-    capacity_rps: 100
-";
-
-    fn parse(text: &str) -> Result<Config, String> {
-        Config::parse(text, Path::new("surplus.yaml"), PathBuf::from("/etc/surplus")).map_err(|e| e.to_string())
-    }
+    use crate::config::tests::{MINIMAL, parse};
 
     #[test]
     fn the_flag_wins_over_the_config_which_wins_over_the_host_name() {

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 
-const MINIMAL: &str = "\
+/// The least a config says; other modules' tests build on it.
+pub(super) const MINIMAL: &str = "\
 network:
   zone: cdn.example.net
   nameservers:
@@ -16,7 +17,7 @@ proxies:
     capacity_rps: 100
 ";
 
-fn parse(text: &str) -> Result<Config, String> {
+pub(super) fn parse(text: &str) -> Result<Config, String> {
     Config::parse(text, Path::new("surplus.yaml"), PathBuf::from("/etc/surplus")).map_err(|e| e.to_string())
 }
 

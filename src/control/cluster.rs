@@ -16,14 +16,28 @@
 //! step; a follower looks for the new version every [`LOOK`] from its boundary until it has
 //! it (at most [`LOOK_FOR`]), and otherwise every [`super::watcher::SALES_REFRESH`], so a
 //! state reaches it within a few hundred milliseconds of being written. A follower claims the
-//! lease at its boundary and again half an interval later: a leader killed just after it
-//! renewed (a lease of two intervals) is succeeded within two and a half.
+//! lease at its boundary and again half an interval later, but only once the lease it last
+//! read has expired by its clock (before, a claim could only find it held, and would cost a
+//! transaction): a leader killed just after it renewed (a lease of two intervals) is
+//! succeeded within two and a half.
 //!
-//! **Alone.** A follower that cannot reach the ledger keeps the state it applied. Once it has
-//! seen no publication for `dns.control_stale` it moves each buyer to the safe share
-//! ([`published_control::safe_line`]) and says why. A leader that cannot renew goes on
-//! leading until its lease's end by its own clock, then stops; back, it renews if nobody took
-//! over (the same epoch), else follows.
+//! **Alone.** A leader that cannot reach the ledger goes on stepping (what the buyers hold
+//! comes from the sales read ahead, [`super::controllers::SCHEDULE_AHEAD`]) until its lease's
+//! end by its own clock, then stops; back, it renews if nobody took over (the same epoch),
+//! else follows. A follower that cannot reach the ledger keeps the state it applied while a
+//! lease it knows of may still run; after that no leader can be publishing, and it steps its
+//! own controllers from its own monitor, carrying on from the last published memory, which
+//! followers keep for this ([`control_lease::steps_alone`]). This departs from the issue's
+//! "keeps answering with the last state it applied": held fixed, a share sits wherever the
+//! law happened to be, and the three-node test saw a buyer at 84% of its purchase through a
+//! minute without PostgreSQL (the law dithers between two shares when a few clients stand
+//! behind a buyer); stepping, every node reads the same proxies and reaches the share one
+//! leader would. When the ledger is back, one node takes the lease: if nobody published
+//! since it stepped alone, it carries on from its own controllers (newer than the ledger's),
+//! else from the published memory; the others apply its first publication. Once a node has
+//! seen no publication for `dns.control_stale` it stops stepping and moves each buyer to the
+//! safe share ([`published_control::safe_line`], held to what the schedule says the buyer
+//! holds now, so a window that closed meanwhile gives it nothing) and says why.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -60,6 +74,10 @@ pub struct Cluster {
     safe: bool,
     /// Whether the last look at the ledger failed (logged once).
     unreachable: bool,
+    /// Whether the last claim or look at the ledger failed.
+    away: bool,
+    /// While this node steps its controllers alone: the version it applied when it began.
+    alone_from: Option<i64>,
     /// A follower looks every [`LOOK`] until then.
     looking_until: Option<Instant>,
     next_look: Instant,
@@ -88,6 +106,8 @@ impl Cluster {
             published: BTreeMap::new(),
             safe: false,
             unreachable: false,
+            away: false,
+            alone_from: None,
             looking_until: None,
             next_look: Instant::now(),
             next_claim: None,
@@ -109,10 +129,28 @@ impl Cluster {
         self.leading.as_ref().is_some_and(|l| control_lease::still_leads(l, self.me(), now_ms))
     }
 
-    /// The published states applied here, for the board; `None` while leading (the board
-    /// shows the node's own controllers then).
+    /// The published states applied here, for the board; `None` while leading or stepping
+    /// alone (the board shows the node's own controllers then).
     pub fn published(&self, now_ms: i64) -> Option<&BTreeMap<String, Applied>> {
-        (!self.leads(now_ms)).then_some(&self.published)
+        (!self.leads(now_ms) && self.alone_from.is_none()).then_some(&self.published)
+    }
+
+    /// Whether this follower steps its own controllers this interval
+    /// ([`control_lease::steps_alone`]); says so when it begins. Not once the state is stale:
+    /// the safe shares hold then.
+    pub fn steps_alone(&mut self, now_ms: i64) -> bool {
+        if self.leads(now_ms) || self.safe || !control_lease::steps_alone(self.away, self.others_until, now_ms) {
+            return false;
+        }
+        if self.alone_from.is_none() {
+            tracing::warn!(
+                "the ledger is away and no lease runs: stepping the controllers from this node's monitor, from the \
+                 control state of version {}",
+                self.applied_version
+            );
+            self.alone_from = Some(self.applied_version);
+        }
+        true
     }
 
     fn interval_ms(g: &Generation) -> i64 {
@@ -127,8 +165,11 @@ impl Cluster {
             return;
         }
         let length = control_lease::length_ms(Cluster::interval_ms(g));
-        match ledger.claim_control_lease(self.me(), now_ms, length) {
+        let claimed = ledger.claim_control_lease(self.me(), now_ms, length);
+        self.away = claimed.is_err();
+        match claimed {
             Ok((Claim::Take(lease), before)) => {
+                let published = before.as_ref().map_or(0, |r| r.published);
                 let was = before.filter(|r| r.lease.epoch < lease.epoch).map(|r| r.lease.holder);
                 let was = match &was {
                     Some(holder) => format!("; {holder} led before"),
@@ -136,7 +177,8 @@ impl Cluster {
                 };
                 tracing::info!("leading the control as {} (epoch {}{was})", self.node, lease.epoch);
                 self.leading = Some(lease);
-                self.take_over(ledger, controllers, g, now_ms);
+                self.others_until = None;
+                self.take_over(ledger, controllers, g, published, now_ms);
             }
             Ok((Claim::Renew(lease), _)) => self.leading = Some(lease),
             Ok((Claim::Held(lease), _)) => {
@@ -178,8 +220,31 @@ impl Cluster {
 
     /// A new leader carries on from the published memory of each configured buyer; the
     /// lines already in force are the published ones (it followed them), so nobody's traffic
-    /// steps. Then the sales, for windows that opened or closed meanwhile.
-    fn take_over(&mut self, ledger: &mut Ledger, controllers: &mut Controllers, g: &Generation, now_ms: i64) {
+    /// steps. A node that stepped alone since the last publication (`published`, the version
+    /// the lease row had) carries on from its own controllers instead: they are newer. Then
+    /// the sales, for windows that opened or closed meanwhile.
+    fn take_over(
+        &mut self,
+        ledger: &mut Ledger,
+        controllers: &mut Controllers,
+        g: &Generation,
+        published: i64,
+        now_ms: i64,
+    ) {
+        let alone_from = self.alone_from.take();
+        self.published.clear();
+        self.safe = false;
+        if alone_from.is_some() && published == self.applied_version {
+            tracing::info!("carrying on from this node's own controllers: nobody published while it stepped alone");
+        } else {
+            self.restore(ledger, controllers, g);
+        }
+        if let Err(e) = controllers.refresh_sales(ledger, g, now_ms / 1_000) {
+            tracing::warn!("ledger: {e:#}");
+        }
+    }
+
+    fn restore(&mut self, ledger: &mut Ledger, controllers: &mut Controllers, g: &Generation) {
         let states = match ledger.control_states(true) {
             Ok(states) => states,
             Err(e) => {
@@ -205,11 +270,6 @@ impl Cluster {
         }
         if !states.is_empty() {
             tracing::info!("carrying on from the published state of {carried} of {} buyers", states.len());
-        }
-        self.published.clear();
-        self.safe = false;
-        if let Err(e) = controllers.refresh_sales(ledger, g, now_ms / 1_000) {
-            tracing::warn!("ledger: {e:#}");
         }
     }
 
@@ -251,7 +311,9 @@ impl Cluster {
     /// Whether it was.
     pub fn follow(&mut self, ledger: &mut Ledger, controllers: &mut Controllers, g: &Generation, now_ms: i64) -> bool {
         self.next_look = Instant::now() + LOOK;
-        let row = match ledger.control_lease() {
+        let row = ledger.control_lease();
+        self.away = row.is_err();
+        let row = match row {
             Ok(row) => row,
             Err(e) => {
                 if !self.unreachable {
@@ -264,7 +326,8 @@ impl Cluster {
         self.unreachable = false;
         self.others_until = row.as_ref().filter(|r| r.lease.instance != self.instance).map(|r| r.lease.expires);
         let Some(row) = row.filter(|r| r.published > self.applied_version) else { return false };
-        let states = match ledger.control_states(false) {
+        // With the controllers' memory: a follower that finds itself alone carries on from it.
+        let states = match ledger.control_states(true) {
             Ok(states) => states,
             Err(e) => {
                 tracing::warn!("cannot read the control state ({e}); answering with the last applied");
@@ -272,9 +335,9 @@ impl Cluster {
             }
         };
         self.published = states
-            .into_iter()
+            .iter()
             .filter_map(|s| match serde_json::from_str::<Applied>(&s.applied) {
-                Ok(a) => Some((s.buyer, a)),
+                Ok(a) => Some((s.buyer.clone(), a)),
                 Err(e) => {
                     tracing::warn!("buyer {}: unreadable published state ({e}); keeping what it had", s.buyer);
                     None
@@ -283,9 +346,17 @@ impl Cluster {
             .collect();
         self.apply(g);
         controllers.plan.adopt_caps(self.published.iter().filter_map(|(b, a)| Some((b.clone(), a.best_effort_rps?))));
-        if self.safe {
+        for s in &states {
+            // Another law's memory is refused here as at a takeover; the buyer then starts
+            // afresh should this node step alone.
+            if let Ok(memory) = serde_json::from_str::<BuyerMemory>(&s.memory) {
+                controllers.plan.restore(&s.buyer, memory);
+            }
+        }
+        if self.safe || self.alone_from.is_some() {
             tracing::info!("control state from {} again: answering with it", row.lease.holder);
             self.safe = false;
+            self.alone_from = None;
         }
         if self.applied_version > 0 {
             self.lags.push(now_ms - row.published_at);
@@ -305,16 +376,19 @@ impl Cluster {
     }
 
     /// A follower that has heard nothing for `dns.control_stale` moves each buyer to the share
-    /// that cannot exceed what it holds.
-    pub fn check_stale(&mut self, g: &Generation, now_ms: i64) {
+    /// that cannot exceed what it holds (by the schedule, where it reaches; else what was
+    /// last published).
+    pub fn check_stale(&mut self, g: &Generation, controllers: &Controllers, now_ms: i64) {
         let stale_ms = g.config.dns.control_stale.secs().max(1) * 1_000;
         if self.safe || self.leads(now_ms) || !published_control::is_stale(self.heard_at, now_ms, stale_ms) {
             return;
         }
         let headroom = g.config.control.headroom.0;
+        let holdings = controllers.schedule.holdings_at(now_ms / 1_000);
         for (i, b) in g.config.buyers.iter().enumerate() {
             let Some(a) = self.published.get(&b.name) else { continue };
-            let line = published_control::safe_line(a, a.purchased_rps, headroom);
+            let purchased = holdings.as_ref().map_or(a.purchased_rps, |h| controllers.plan.purchased_under(h, &b.name));
+            let line = published_control::safe_line(a, purchased.min(a.purchased_rps), headroom);
             g.live.set_line(i, &line);
         }
         tracing::warn!(
@@ -323,12 +397,20 @@ impl Cluster {
             (now_ms - self.heard_at) / 1_000
         );
         self.safe = true;
+        self.alone_from = None;
     }
 
     /// Per configured buyer, the DNS queries of every node in their last intervals: this
-    /// node's `own` counts and the others' heartbeats ([`published_control::summed_queries`]).
-    pub fn summed_queries(&self, ledger: &Ledger, g: &Generation, own: &NodeCounts, now_ms: i64) -> Vec<Option<u64>> {
-        let mut heard: Vec<HeardNode> = match ledger.dns_nodes() {
+    /// node's `own` counts and, from the `ledger` (none while alone), the others' heartbeats
+    /// ([`published_control::summed_queries`]).
+    pub fn summed_queries(
+        &self,
+        ledger: Option<&Ledger>,
+        g: &Generation,
+        own: &NodeCounts,
+        now_ms: i64,
+    ) -> Vec<Option<u64>> {
+        let mut heard: Vec<HeardNode> = match ledger.map(Ledger::dns_nodes).unwrap_or(Ok(Vec::new())) {
             Ok(nodes) => nodes
                 .into_iter()
                 .filter(|n| n.node != self.node)

@@ -11,7 +11,9 @@ use super::usage_writer::UsageWriter;
 use crate::config::Config;
 use crate::core::control::{Params, Reading};
 use crate::core::control_loop::{Buyer, ControlLoop, Readings};
+use crate::core::holding::Holding;
 use crate::core::published_control::Applied;
+use crate::core::sale_schedule::SaleSchedule;
 use crate::dns::control_board::{BuyerStatus, ControlBoard};
 use crate::dns::generation::Generation;
 use crate::ledger::Ledger;
@@ -35,7 +37,15 @@ pub struct Controllers {
     /// Seconds the last readings cover: the time between the two reads, not the nominal
     /// interval (see [`UsageWriter::wait`]).
     pub last_span: f64,
+    /// The sales from a little before the last read to [`SCHEDULE_AHEAD`] after: what the
+    /// buyers hold, known through an outage of the ledger.
+    pub schedule: SaleSchedule,
 }
+
+/// How far ahead of now the sales are read: the law and the usage samples know what each
+/// buyer holds for this long without the ledger (a window that closes meanwhile closes on
+/// time). Past it, a buyer is taken to hold nothing: nothing says it still does.
+pub const SCHEDULE_AHEAD: i64 = 24 * 3_600;
 
 impl Controllers {
     pub fn new(g: &Generation) -> Controllers {
@@ -50,6 +60,7 @@ impl Controllers {
             monitor,
             plan: ControlLoop::new(Controllers::params(&g.config)),
             errors: Vec::new(),
+            schedule: SaleSchedule::default(),
         };
         control.announce();
         control
@@ -93,12 +104,26 @@ impl Controllers {
         self.announce();
     }
 
+    /// Reads the sales from two intervals ago ([`UsageWriter`] samples the interval that just
+    /// ended) to [`SCHEDULE_AHEAD`]; unreadable, the schedule read before stays.
+    pub fn read_schedule(&mut self, ledger: &Ledger, g: &Generation, now: i64) -> anyhow::Result<()> {
+        let from = now - 2 * UsageWriter::interval(g);
+        self.schedule = ledger.sale_schedule(from, now + SCHEDULE_AHEAD)?;
+        Ok(())
+    }
+
+    /// What each buyer holds at `now`, from the schedule: nothing where it does not reach.
+    pub fn holdings_at(&self, now: i64) -> Vec<Holding> {
+        self.schedule.holdings_at(now).unwrap_or_default()
+    }
+
     /// Re-reads sales. A window that opens or closes takes effect now, not at the next
     /// interval: the controller starts the buyer at its estimate, or stops it. Whether any
     /// buyer's did.
     pub fn refresh_sales(&mut self, ledger: &mut Ledger, g: &Generation, now: i64) -> anyhow::Result<bool> {
+        self.read_schedule(ledger, g, now)?;
         let open_loop = !self.monitor.unmonitored().is_empty();
-        let decisions = self.plan.sales(ledger.holdings_at(now)?, &Controllers::buyers(&g.config), open_loop);
+        let decisions = self.plan.sales(self.holdings_at(now), &Controllers::buyers(&g.config), open_loop);
         let mut changed = false;
         for (i, (buyer, d)) in g.config.buyers.iter().zip(decisions).enumerate() {
             let Some(d) = d else { continue };
@@ -116,17 +141,12 @@ impl Controllers {
     }
 
     /// One interval: each buyer's controller reads the monitor (and the DNS queries of every
-    /// node, `queries`, per buyer) and sets its fraction.
-    pub fn step(
-        &mut self,
-        ledger: &mut Ledger,
-        g: &Generation,
-        now: i64,
-        taken: &Taken,
-        queries: &[Option<u64>],
-    ) -> anyhow::Result<()> {
+    /// node, `queries`, per buyer) and sets its fraction. What the buyers hold comes from the
+    /// schedule, so this needs no ledger: a leader whose ledger is away steps until its lease
+    /// ends, and a node alone steps on ([`super::cluster`]).
+    pub fn step(&mut self, g: &Generation, now: i64, taken: &Taken, queries: &[Option<u64>]) {
         let seconds = self.last_span;
-        let holdings = ledger.holdings_at(now)?;
+        let holdings = self.holdings_at(now);
         self.log_sources(taken);
         let config = &g.config;
         let readings: Vec<Reading> = (0..config.buyers.len()).map(|i| taken.reading(i, seconds)).collect();
@@ -169,7 +189,6 @@ impl Controllers {
                 );
             }
         }
-        Ok(())
     }
 
     pub fn log_sources(&mut self, taken: &Taken) {
@@ -191,51 +210,66 @@ impl Controllers {
         }
     }
 
+    /// Buyer `i`'s state as every node is to apply it.
+    fn applied(&self, g: &Generation, taken: &Taken, i: usize, buyer: &str) -> Applied {
+        let state = self.plan.state(buyer).copied();
+        Applied {
+            line: g.live.line(i),
+            mode: state.map_or(crate::core::control::Mode::Off, |s| s.mode),
+            purchased_rps: self.plan.purchased(buyer),
+            best_effort_rps: self.plan.cap(buyer),
+            target_rps: state.map_or(0.0, |s| s.target_rps),
+            served_rps: match taken.reading(i, self.last_span) {
+                Reading::Served(rps) => Some(rps),
+                _ => None,
+            },
+            ceiling: state.and_then(|s| s.ceiling).map(|c| c.f),
+            demand_rps: state.and_then(|s| s.demand_rps),
+        }
+    }
+
     /// Each buyer's state as every node is to apply it, with the controller's memory, for
     /// publication.
     pub fn publication(&self, g: &Generation, taken: &Taken) -> Vec<NewState> {
-        let seconds = self.last_span;
         g.config
             .buyers
             .iter()
             .enumerate()
-            .map(|(i, b)| {
-                let state = self.plan.state(&b.name).copied();
-                let applied = Applied {
-                    line: g.live.line(i),
-                    mode: state.map_or(crate::core::control::Mode::Off, |s| s.mode),
-                    purchased_rps: self.plan.purchased(&b.name),
-                    best_effort_rps: self.plan.cap(&b.name),
-                    target_rps: state.map_or(0.0, |s| s.target_rps),
-                    served_rps: match taken.reading(i, seconds) {
-                        Reading::Served(rps) => Some(rps),
-                        _ => None,
-                    },
-                    ceiling: state.and_then(|s| s.ceiling).map(|c| c.f),
-                    demand_rps: state.and_then(|s| s.demand_rps),
-                };
-                NewState {
-                    buyer: b.name.clone(),
-                    // Neither can fail: plain numbers and strings (a NaN writes as null, and
-                    // reads back as no state, which the reader handles).
-                    applied: serde_json::to_string(&applied).unwrap_or_default(),
-                    memory: self.plan.memory(&b.name).and_then(|m| serde_json::to_string(&m).ok()).unwrap_or_default(),
-                }
+            .map(|(i, b)| NewState {
+                buyer: b.name.clone(),
+                // Neither can fail: plain numbers and strings (a NaN writes as null, and reads
+                // back as no state, which the reader handles).
+                applied: serde_json::to_string(&self.applied(g, taken, i, &b.name)).unwrap_or_default(),
+                memory: self.plan.memory(&b.name).and_then(|m| serde_json::to_string(&m).ok()).unwrap_or_default(),
             })
             .collect()
     }
 
     /// What `dns status` and the metrics show: this node's own controllers, or, on a node
     /// that does not lead, the `published` state it applies (the leader's reading and law).
+    /// The share is always the one this node answers with.
     pub fn board(&self, g: &Generation, taken: &Taken, published: Option<&BTreeMap<String, Applied>>) -> ControlBoard {
-        let Some(published) = published else { return self.own_board(g, taken) };
+        let own: BTreeMap<String, Applied>;
+        let (states, monitor) = match published {
+            Some(published) => (published, self.last_taken.state()),
+            None => {
+                own = g
+                    .config
+                    .buyers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (b.name.clone(), self.applied(g, taken, i, &b.name)))
+                    .collect();
+                (&own, taken.state())
+            }
+        };
         let buyers = g
             .config
             .buyers
             .iter()
             .enumerate()
             .map(|(i, b)| {
-                let a = published.get(&b.name);
+                let a = states.get(&b.name);
                 BuyerStatus {
                     name: b.name.clone(),
                     purchased_rps: a.map_or(0.0, |a| a.purchased_rps),
@@ -246,39 +280,10 @@ impl Controllers {
                     excluded: g.live.line(i).excluded(),
                     ceiling: a.and_then(|a| a.ceiling),
                     mode: a.map_or("off", |a| a.mode.name()),
-                    monitor: self.last_taken.state().name(),
+                    monitor: monitor.name(),
                 }
             })
             .collect();
         ControlBoard { buyers, sources: taken.sources.clone(), load_rps: taken.load_rps(self.last_span) }
-    }
-
-    fn own_board(&self, g: &Generation, taken: &Taken) -> ControlBoard {
-        let seconds = self.last_span;
-        let buyers = g
-            .config
-            .buyers
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let state = self.plan.state(&b.name).copied();
-                BuyerStatus {
-                    name: b.name.clone(),
-                    purchased_rps: self.plan.purchased(&b.name),
-                    best_effort_rps: self.plan.cap(&b.name),
-                    served_rps: match taken.reading(i, seconds) {
-                        Reading::Served(rps) => Some(rps),
-                        _ => None,
-                    },
-                    target_rps: state.map_or(0.0, |s| s.target_rps),
-                    f: g.live.fraction(i),
-                    excluded: g.live.line(i).excluded(),
-                    ceiling: state.and_then(|s| s.ceiling).map(|c| c.f),
-                    mode: state.map_or("off", |s| s.mode.name()),
-                    monitor: taken.state().name(),
-                }
-            })
-            .collect();
-        ControlBoard { buyers, sources: taken.sources.clone(), load_rps: taken.load_rps(seconds) }
     }
 }

@@ -150,8 +150,19 @@ impl UsageWriter {
         taken: &Taken,
         control: &Controllers,
     ) -> anyhow::Result<()> {
-        let ended = now >= self.start + Self::interval(g);
-        let seconds = if ended { Self::interval(g) } else { (now - self.start).max(1) };
+        let interval = Self::interval(g);
+        let ended = now >= self.start + interval;
+        // Late by a whole interval or more (a stalled host, a ledger call that hung), the
+        // counters read now hold every interval since `start`: one sample says so, rather
+        // than an interval's length over more than an interval's counts.
+        let seconds = if ended { Self::grid(g, now) - self.start } else { (now - self.start).max(1) };
+        if ended && seconds > interval {
+            tracing::info!(
+                "usage: the interval boundary was read {} s late; one sample per buyer covers the {seconds} s from {}",
+                seconds - interval,
+                self.start
+            );
+        }
         let mut answers: Vec<(String, [u64; 2])> = Vec::new();
         for source in &mut self.sources {
             let totals = source.registry.totals();
@@ -168,8 +179,8 @@ impl UsageWriter {
             start: self.start,
             queries: answers.iter().map(|(buyer, [proxy, fallback])| (buyer.clone(), proxy + fallback)).collect(),
         };
-        // Unreadable (the ledger is down): what the controllers were last told.
-        let holdings = ledger.holdings_at(self.start).ok();
+        // Past the schedule (an outage of more than a day): what the controllers were last told.
+        let holdings = control.schedule.holdings_at(self.start);
         let samples: Vec<UsageSample> = answers
             .into_iter()
             .map(|(buyer, [proxy, fallback])| {

@@ -22,7 +22,7 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// How long a statement of the watcher may wait on a PostgreSQL ledger: for a lock, 2 s (its
 /// writes are rows no other writer touches, so a wait means someone holds a whole table), in
-/// all 30 s (each statement writes one sample). A write cut short is held and tried again, as
+/// all 30 s (its largest statement writes one interval's samples of every buyer). A write cut short is held and tried again, as
 /// when the ledger is away; the controllers go on meanwhile.
 pub const LEDGER_WAITS: Waits = Waits { lock: Duration::from_secs(2), statement: Duration::from_secs(30) };
 
@@ -49,6 +49,9 @@ impl Watcher {
         if self.cluster.leads(now) {
             self.controllers.refresh_sales(&mut self.ledger, &g, now / 1_000)?;
         } else {
+            if let Err(e) = self.controllers.read_schedule(&self.ledger, &g, now / 1_000) {
+                tracing::warn!("ledger {}: {e:#}", self.ledger_location);
+            }
             self.cluster.follow(&mut self.ledger, &mut self.controllers, &g, now);
         }
         self.post_board(serving);
@@ -110,6 +113,8 @@ impl Watcher {
         let span = c.taken_at.elapsed().as_secs_f64();
         c.taken_at = Instant::now();
         let warn = |e: anyhow::Error, at: &Location| tracing::warn!("ledger {at}: {e:#}");
+        // Unreadable, the schedule read before stays; the usage write below says why.
+        let _ = c.read_schedule(&self.ledger, &g, now);
         if let Err(e) = self.usage.write(&mut self.ledger, &g, now, stopping, &taken, c) {
             warn(e, &self.ledger_location);
         }
@@ -117,16 +122,19 @@ impl Watcher {
         let now_ms = now_ms();
         self.cluster.claim(&mut self.ledger, c, &g, now_ms);
         if self.cluster.leads(now_ms) {
-            let queries = self.cluster.summed_queries(&self.ledger, &g, &self.usage.last_counts, now_ms);
-            if let Err(e) = c.step(&mut self.ledger, &g, now, &taken, &queries) {
-                warn(e, &self.ledger_location);
-            }
+            let queries = self.cluster.summed_queries(Some(&self.ledger), &g, &self.usage.last_counts, now_ms);
+            c.step(&g, now, &taken, &queries);
             self.cluster.publish(&mut self.ledger, c, &g, &taken, now_ms);
         } else {
-            c.log_sources(&taken);
             self.cluster.await_publication();
             self.cluster.follow(&mut self.ledger, c, &g, now_ms);
-            self.cluster.check_stale(&g, now_ms);
+            if self.cluster.steps_alone(now_ms) {
+                let queries = self.cluster.summed_queries(None, &g, &self.usage.last_counts, now_ms);
+                c.step(&g, now, &taken, &queries);
+            } else {
+                c.log_sources(&taken);
+                self.cluster.check_stale(&g, c, now_ms);
+            }
         }
         self.cluster.heartbeat(&mut self.ledger, &g, &self.usage.last_counts, now_ms);
         c.last_taken = taken;
@@ -148,7 +156,7 @@ impl Watcher {
             }
         } else {
             self.cluster.follow(&mut self.ledger, &mut self.controllers, &g, now_ms);
-            self.cluster.check_stale(&g, now_ms);
+            self.cluster.check_stale(&g, &self.controllers, now_ms);
         }
         self.post_board(serving);
     }

@@ -110,6 +110,17 @@ pub fn length_ms(interval_ms: i64) -> i64 {
     2 * interval_ms.max(1)
 }
 
+/// Whether a node that does not lead steps its own controllers: when it cannot reach the
+/// ledger and no lease it knows of runs at `now` by its own clock (`others_until`: the end of
+/// another's lease as last read; `None` when it read none, or held the last one itself). Then
+/// no leader can be publishing to it, and every node alike reads the same proxies, so each
+/// stepping the law from the last published state gives each the share one leader would
+/// have: better than holding a share fixed at whatever the law had reached (with few clients
+/// behind a buyer, the law dithers between two shares, and a frozen one can sit 15% under).
+pub fn steps_alone(ledger_away: bool, others_until: Option<i64>, now: i64) -> bool {
+    ledger_away && others_until.is_none_or(|until| now >= until)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +196,13 @@ mod tests {
     fn a_lease_is_two_intervals() {
         assert_eq!(length_ms(5_000), 10_000);
         assert_eq!(length_ms(0), 2);
+    }
+
+    #[test]
+    fn a_node_steps_alone_only_without_the_ledger_and_after_every_lease_it_knows() {
+        assert!(!steps_alone(false, None, 0), "the ledger answers: lead or follow");
+        assert!(!steps_alone(true, Some(10_000), 9_999), "a leader may still publish");
+        assert!(steps_alone(true, Some(10_000), 10_000));
+        assert!(steps_alone(true, None, 0), "its own lease ended, or it never read one");
     }
 }

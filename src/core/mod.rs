@@ -22,6 +22,7 @@ pub mod published_control;
 pub mod quantile;
 pub mod rate_limit;
 pub mod sale;
+pub mod sale_schedule;
 pub mod second_counts;
 pub mod service;
 pub mod smooth_weighted;

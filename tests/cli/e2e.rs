@@ -266,7 +266,12 @@ impl Client {
 /// busy 2-core machine saw nothing logged for 5 s), clients do not come back with every
 /// request they did not make, and sending them all at once read as 240 rps on 32 bought.
 /// Returns the unix seconds in which requests were dropped.
-pub(crate) fn drive(clients: &[Client], runtime: &tokio::runtime::Runtime, demand: &[(&str, u32)], seconds: u32) -> Vec<i64> {
+pub(crate) fn drive(
+    clients: &[Client],
+    runtime: &tokio::runtime::Runtime,
+    demand: &[(&str, u32)],
+    seconds: u32,
+) -> Vec<i64> {
     let started = Instant::now();
     let mut due: Vec<(Duration, usize)> = demand
         .iter()
