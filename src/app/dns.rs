@@ -18,6 +18,7 @@ use crate::cli::ServeArgs;
 use crate::config::{Config, node_name};
 use crate::control::cluster::Cluster;
 use crate::control::controllers::Controllers;
+use crate::control::sample_expiry::SampleExpiry;
 use crate::control::usage_writer::UsageWriter;
 use crate::control::watcher::{LEDGER_WAITS, Watcher};
 use crate::core::zone_serial;
@@ -73,6 +74,7 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
         cluster: Cluster::new(node.clone(), server_name, now_ms),
         ledger,
         ledger_location,
+        expiry: SampleExpiry::default(),
     };
     watcher.start(&serving)?;
     let watcher = {

@@ -157,6 +157,13 @@ impl Config {
             let message = format!("expected printable ASCII of at most 255 bytes, got {nsid:?}");
             return Some((root.key("dns").key("nsid"), message));
         }
+        if self.control.keep_samples.secs() < settings::KEEP_SAMPLES_AT_LEAST {
+            let message = format!(
+                "expected at least 1h (samples not yet written are held up to an hour), got {:#}",
+                self.control.keep_samples.0
+            );
+            return Some((root.key("control").key("keep_samples"), message));
+        }
         if self.market.margin.0 >= 1.0 {
             return Some((root.key("market").key("margin"), "expected a margin below 1 (1 would sell nothing)".into()));
         }

@@ -141,10 +141,21 @@ pub struct Control {
     pub interval: Interval,
     /// Share of a purchase kept free as a buffer (default 0.05).
     pub headroom: Fraction,
+    /// How long raw usage samples are kept in the ledger; the server that leads the control
+    /// deletes older ones. Reports read the per-minute and 5-minute rollups, which are kept;
+    /// `dns status` reads the samples of the last day (default 2d, at least 1h).
+    pub keep_samples: Interval,
 }
+
+/// The least `control.keep_samples`: an hour, more than the writers hold samples to write later.
+pub const KEEP_SAMPLES_AT_LEAST: i64 = 3600;
 
 impl Default for Control {
     fn default() -> Control {
-        Control { interval: Interval(jiff::SignedDuration::from_secs(5)), headroom: Fraction(0.05) }
+        Control {
+            interval: Interval(jiff::SignedDuration::from_secs(5)),
+            headroom: Fraction(0.05),
+            keep_samples: Interval(jiff::SignedDuration::from_secs(2 * 86_400)),
+        }
     }
 }

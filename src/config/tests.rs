@@ -54,6 +54,7 @@ fn defaults() {
     let c = parse(&format!("{MINIMAL}market:\n  overage_price: 1.20\n")).unwrap();
     assert_eq!(c.market.overage_price, Some(crate::core::money::Money(1_200_000)));
     assert_eq!(c.control.interval.secs(), 5);
+    assert_eq!(c.control.keep_samples.secs(), 2 * 86_400);
     assert_eq!(c.ledger_location(None).unwrap().to_string(), "/etc/surplus/surplus.db");
     assert_eq!(c.ledger_location(Some(Path::new("x.db"))).unwrap().to_string(), "x.db");
     let pg = parse(&format!("{MINIMAL}database: postgres://surplus:secret@db.example.net/surplus\n")).unwrap();
@@ -83,6 +84,12 @@ fn value_errors_name_line_and_column() {
     assert_eq!(error(&bad), "surplus.yaml:11:18: market.overage_price: expected a price >= 0, got -1.00");
     let bad = format!("{MINIMAL}market:\n  margin: 1.5\n");
     assert_eq!(error(&bad), "surplus.yaml:11:11: market.margin: expected a fraction between 0 and 1, got 1.5");
+    let bad = format!("{MINIMAL}control:\n  keep_samples: 30m\n");
+    assert_eq!(
+        error(&bad),
+        "surplus.yaml:11:17: control.keep_samples: expected at least 1h (samples not yet written are held up to an \
+         hour), got 30m"
+    );
     let bad = format!("{MINIMAL}control:\n  interval: soon\n");
     assert!(
         error(&bad).starts_with("surplus.yaml:11:13: control.interval: `soon` is not a duration"),

@@ -1,7 +1,7 @@
 //! The watcher thread of `dns serve`: until the server stops, it follows the monitor, and at
 //! every `control.interval` boundary writes the usage samples, claims the lease, steps the
 //! controllers and publishes (leading) or applies the leader's state (following), and writes
-//! the node's heartbeat; between boundaries it re-reads the sales and looks for publications.
+//! the node's heartbeat (and, leading, expires old samples every 10 s); between boundaries it re-reads the sales and looks for publications.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::cluster::Cluster;
 use super::controllers::Controllers;
+use super::sample_expiry::SampleExpiry;
 use super::usage_writer::UsageWriter;
 use crate::dns::serving::Serving;
 use crate::ledger::location::Location;
@@ -33,6 +34,7 @@ pub struct Watcher {
     pub usage: UsageWriter,
     pub controllers: Controllers,
     pub cluster: Cluster,
+    pub expiry: SampleExpiry,
 }
 
 fn now_ms() -> i64 {
@@ -125,6 +127,8 @@ impl Watcher {
             let queries = self.cluster.summed_queries(Some(&self.ledger), &g, &self.usage.last_counts, now_ms);
             c.step(&g, now, &taken, &queries);
             self.cluster.publish(&mut self.ledger, c, &g, &taken, now_ms);
+            let keep = g.config.control.keep_samples.secs();
+            self.expiry.run_if_due(&mut self.ledger, &self.ledger_location, keep, now);
         } else {
             self.cluster.await_publication();
             self.cluster.follow(&mut self.ledger, c, &g, now_ms);

@@ -232,6 +232,20 @@ impl Ledger {
         Ok(())
     }
 
+    /// Removes the rows of nodes last heard before `before` (unix ms): hosts taken out of
+    /// service, which `dns status` would otherwise list (and warn of) for ever. Returns their
+    /// names.
+    pub fn forget_silent_nodes(&mut self, before: i64) -> Result<Vec<String>, LedgerError> {
+        self.db.transaction(TxKind::Write, |db| {
+            let gone =
+                db.query("SELECT node FROM dns_nodes WHERE heartbeat_at < ?1 ORDER BY node", args![before], |r| {
+                    r.get::<String>(0)
+                })?;
+            db.execute("DELETE FROM dns_nodes WHERE heartbeat_at < ?1", args![before])?;
+            Ok::<_, LedgerError>(gone)
+        })
+    }
+
     /// Every node's last heartbeat, by name.
     pub fn dns_nodes(&self) -> Result<Vec<NodeBeat>, LedgerError> {
         self.db.query(
@@ -325,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn heartbeats_are_one_row_per_node() {
+    fn heartbeats_are_one_row_per_node_and_silent_nodes_are_forgotten() {
         each_backend(|mut l| {
             let beat = |node: &str, at: i64| NodeBeat {
                 node: node.into(),
@@ -347,6 +361,10 @@ mod tests {
             let nodes = l.dns_nodes().unwrap();
             assert_eq!(nodes.len(), 2);
             assert_eq!((nodes[0].node.as_str(), nodes[0].heartbeat_at), ("ns-a", 2_000));
+            // ns-b, silent since 1,000, is forgotten; ns-a, heard at 2,000, stays.
+            assert_eq!(l.forget_silent_nodes(1_500).unwrap(), ["ns-b"]);
+            assert_eq!(l.dns_nodes().unwrap().iter().map(|n| n.node.as_str()).collect::<Vec<_>>(), ["ns-a"]);
+            assert!(l.forget_silent_nodes(1_500).unwrap().is_empty());
         });
     }
 }

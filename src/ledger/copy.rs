@@ -28,6 +28,7 @@ const TABLES: &[(&str, &str)] = &[
     ("usage_rollups", "buyer, span, start, server"),
     ("zone_serials", "apex, serial"),
     ("usage_batches", "writer, seq"),
+    ("usage_expiry", "id"),
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL.

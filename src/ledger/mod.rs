@@ -56,6 +56,7 @@ pub mod supply;
 pub mod test_backends;
 mod unwritten_orders;
 pub mod usage;
+pub mod usage_expiry;
 pub mod zone_serials;
 
 use std::path::{Path, PathBuf};

@@ -58,7 +58,7 @@ pub fn fresh_postgres_url() -> String {
 }
 
 /// A ledger of `backend` with rows in every table: offers, a settled and an open auction with
-/// bids, trades and a resting order, usage samples (one rewritten), and zone serials.
+/// bids, trades and a resting order, usage samples (one rewritten, one expired), and zone serials.
 pub fn sample_ledger(backend: Backend) -> Ledger {
     use crate::core::auction::{Rule, clear};
     use crate::core::book::{Side, TimeInForce};
@@ -113,6 +113,9 @@ pub fn sample_ledger(backend: Backend) -> Ledger {
     let t = 1_795_564_800;
     l.record_usage(&[sample(t, 10, Some(160), 0.25), sample(t + 5, 11, None, 0.5), sample(t + 300, 3, Some(90), 0.75)])
         .unwrap();
+    // An hour before, expired: its rollups stay, below the expiry horizon.
+    l.record_usage(&[sample(t - 3600, 7, Some(120), 0.5)]).unwrap();
+    assert_eq!(l.expire_samples(t - 3000, 100).unwrap(), 1);
     // As `dns serve` writes: a named batch.
     let batch = super::UsageBatch { seq: 1, samples: vec![sample(t + 5, 4, Some(140), 0.125)] };
     l.record_usage_batches("127.0.0.1:53:1:0", &[batch], t + 10).unwrap();

@@ -109,3 +109,71 @@ fn two_servers_on_one_ledger_elect_one_leader_fail_over_and_fence_a_paused_one()
         assert!(gap < 1_500, "b led {gap} ms after a stopped");
     }
 }
+
+/// The leader deletes the raw samples older than `control.keep_samples` (its first round at
+/// its start, then every 10 s); the rollups stay, so the report and `ledger check` are as
+/// before, and the samples inside `keep_samples` are all there.
+#[test]
+fn the_leader_expires_samples_older_than_keep_samples_and_the_report_is_unchanged() {
+    for backend in backends() {
+        let scratch = Scratch::empty_on(backend);
+        let text = std::fs::read_to_string(one_second_config(&scratch)).unwrap();
+        let keep = "  keep_samples: 2d ";
+        assert!(text.contains(keep), "the example says how long samples are kept");
+        let config = scratch.file("surplus.yaml", &text.replacen(keep, "  keep_samples: 1h ", 1));
+        // Three hours of 5-second samples of two servers, up to 5 minutes ago.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let to = now - now % 300 - 300;
+        let from = to - 3 * 3600;
+        let samples: Vec<surplus::ledger::UsageSample> = (from..to)
+            .step_by(5)
+            .flat_map(|t| {
+                ["127.0.0.53:53", "127.0.0.54:53"].map(|server| surplus::ledger::UsageSample {
+                    server: server.into(),
+                    buyer: "shop".into(),
+                    start: t,
+                    seconds: 5,
+                    purchased_rps: 40,
+                    proxy_answers: 6,
+                    fallback_answers: 4,
+                    fraction: 0.6,
+                    served_requests: Some(190 + (t % 7) as u64),
+                    monitor: "ok".into(),
+                })
+            })
+            .collect();
+        scratch.ledger().record_usage(&samples).unwrap();
+        // A sale over them (bought an hour before), for the report to have lines.
+        let minute = |t: i64| jiff::Timestamp::from_second(t).unwrap().strftime("%Y-%m-%dT%H:%MZ").to_string();
+        let (window, bought) = (format!("{}/5h", minute(from - from % 3600)), minute(from - from % 3600 - 3600));
+        scratch.surplus(&["capacity", "measure", "--for", &window, "--save"]).now(&bought).run();
+        scratch.surplus(&["market", "auction", "create", "--window", &window, "--rps", "10"]).now(&bought).run();
+        let bid = ["market", "auction", "bid", "1", "--buyer", "shop", "--rps", "10", "--price", "1"];
+        scratch.surplus(&bid).now(&bought).run();
+        scratch.surplus(&["market", "auction", "run", "1"]).now(&bought).run();
+        // (The server writes its own samples too, from its start: after `to`.)
+        let rollups = format!(
+            "SELECT CAST(COUNT(*) * 1000000 + SUM(served_requests) AS BIGINT) FROM usage_rollups WHERE start < {to}"
+        );
+        let rolled_up = scratch.count(&rollups);
+        let (since, until) = (minute(from), minute(to));
+        let report = |s: &Scratch| {
+            let args = ["report", "usage", "--buyer", "shop", "--since", &since, "--until", &until, "--format", "json"];
+            s.surplus(&args).run().json()
+        };
+        let before = report(&scratch);
+        assert_eq!(before[0]["measured_seconds"], 3 * 3600, "the report covers the three hours: {before}");
+
+        let server = Server::start_with(&scratch, &config, &["--node", "a"]);
+        server.wait_for_log("expired ");
+        let cut = now - 3600;
+        let old = scratch.count(&format!("SELECT COUNT(*) FROM usage_samples WHERE start < {cut} - 2"));
+        assert_eq!(old, 0, "samples older than an hour are gone: {}", server.log());
+        let kept =
+            scratch.count(&format!("SELECT COUNT(*) FROM usage_samples WHERE start >= {cut} + 2 AND start < {to}"));
+        assert_eq!(kept, 2 * ((to - cut - 2) / 5), "samples of the last hour are all kept");
+        assert_eq!(scratch.count(&rollups), rolled_up, "the rollups are unchanged");
+        assert_eq!(report(&scratch), before, "the report reads the rollups");
+        scratch.surplus(&["ledger", "check"]).run();
+    }
+}

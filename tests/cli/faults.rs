@@ -238,14 +238,14 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_full_or_read_only_disk_is_a_clear_error_and_writes_nothing() {
-    let Some(disk) = Tmpfs::mount("400k") else { return };
+    let Some(disk) = Tmpfs::mount("480k") else { return };
     let db = disk.dir.path().join("surplus.db");
     let surplus = |args: &[&str]| {
         crate::test::Test::new().config(example_config()).args(["--db", db.to_str().unwrap()]).args(args).now(NOW)
     };
     surplus(&["market", "auction", "create", "--window", "2026-11-30T18:00Z/2h", "--best-effort", "--rps", "100000"])
         .run();
-    // 20,000 bids do not fit in what is left of 400 KiB: the file goes in whole or not at all.
+    // 20,000 bids do not fit in what is left of 480 KiB: the file goes in whole or not at all.
     let scratch = Scratch::empty();
     let mut csv = String::from("buyer,rps,price\n");
     (0..20_000).for_each(|i| csv.push_str(&format!("shop,1,1.{:02}\n", i % 100)));

@@ -127,23 +127,24 @@ CREATE FUNCTION public.sales_name_bids() RETURNS trigger
         RETURN NULL;
     END $$;
 
-CREATE FUNCTION public.usage_sample_adds_to_rollups() RETURNS trigger
+CREATE FUNCTION public.usage_samples_add_to_rollups() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
         INSERT INTO usage_rollups AS r
-        SELECT NEW.buyer, spans.span, NEW.start - (NEW.start % spans.span + spans.span) % spans.span, NEW.server,
-            1, NEW.seconds, NEW.purchased_rps * NEW.seconds,
-            CASE WHEN NEW.served_requests IS NULL THEN 0 ELSE NEW.seconds END,
-            coalesce(NEW.served_requests, 0),
-            CASE WHEN NEW.served_requests > NEW.purchased_rps * NEW.seconds THEN NEW.seconds ELSE 0 END,
-            GREATEST(coalesce(NEW.served_requests, 0) - NEW.purchased_rps * NEW.seconds, 0),
-            NEW.served_requests::double precision / NEW.seconds,
-            NEW.proxy_answers, NEW.fallback_answers,
-            NEW.fraction * NEW.seconds, NEW.fraction, NEW.fraction
-        FROM (VALUES (60::bigint), (300::bigint)) AS spans (span)
+        SELECT a.buyer, spans.span, a.start - (a.start % spans.span + spans.span) % spans.span, a.server,
+            count(*), sum(a.seconds), sum(a.purchased_rps * a.seconds),
+            sum(CASE WHEN a.served_requests IS NULL THEN 0 ELSE a.seconds END),
+            sum(coalesce(a.served_requests, 0)),
+            sum(CASE WHEN a.served_requests > a.purchased_rps * a.seconds THEN a.seconds ELSE 0 END),
+            sum(GREATEST(coalesce(a.served_requests, 0) - a.purchased_rps * a.seconds, 0)),
+            max(a.served_requests::double precision / a.seconds),
+            sum(a.proxy_answers), sum(a.fallback_answers),
+            sum(a.fraction * a.seconds), min(a.fraction), max(a.fraction)
+        FROM added AS a, (VALUES (60::bigint), (300::bigint)) AS spans (span)
+        GROUP BY 1, 2, 3, 4
         ON CONFLICT (buyer, span, start, server) DO UPDATE SET
-            samples = r.samples + 1,
+            samples = r.samples + excluded.samples,
             seconds = r.seconds + excluded.seconds,
             purchased = r.purchased + excluded.purchased,
             measured_seconds = r.measured_seconds + excluded.measured_seconds,
@@ -160,32 +161,45 @@ CREATE FUNCTION public.usage_sample_adds_to_rollups() RETURNS trigger
         RETURN NULL;
     END $$;
 
-CREATE FUNCTION public.usage_sample_changes_rollups() RETURNS trigger
+CREATE FUNCTION public.usage_samples_change_rollups() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
         UPDATE usage_rollups AS r SET
-            seconds = r.seconds + NEW.seconds - OLD.seconds,
-            purchased = r.purchased + NEW.purchased_rps * NEW.seconds - OLD.purchased_rps * OLD.seconds,
-            measured_seconds = r.measured_seconds
-                + CASE WHEN NEW.served_requests IS NULL THEN 0 ELSE NEW.seconds END
-                - CASE WHEN OLD.served_requests IS NULL THEN 0 ELSE OLD.seconds END,
-            served_requests = r.served_requests + coalesce(NEW.served_requests, 0) - coalesce(OLD.served_requests, 0),
-            above_seconds = r.above_seconds
-                + CASE WHEN NEW.served_requests > NEW.purchased_rps * NEW.seconds THEN NEW.seconds ELSE 0 END
-                - CASE WHEN OLD.served_requests > OLD.purchased_rps * OLD.seconds THEN OLD.seconds ELSE 0 END,
-            above_requests = r.above_requests
-                + GREATEST(coalesce(NEW.served_requests, 0) - NEW.purchased_rps * NEW.seconds, 0)
-                - GREATEST(coalesce(OLD.served_requests, 0) - OLD.purchased_rps * OLD.seconds, 0),
-            peak_rps = CASE WHEN NEW.served_requests IS NULL THEN r.peak_rps
-                            ELSE GREATEST(coalesce(r.peak_rps, 0), NEW.served_requests::double precision / NEW.seconds) END,
-            proxy_answers = r.proxy_answers + NEW.proxy_answers - OLD.proxy_answers,
-            fallback_answers = r.fallback_answers + NEW.fallback_answers - OLD.fallback_answers,
-            fraction_seconds = r.fraction_seconds + NEW.fraction * NEW.seconds - OLD.fraction * OLD.seconds,
-            fraction_min = LEAST(r.fraction_min, NEW.fraction),
-            fraction_max = GREATEST(r.fraction_max, NEW.fraction)
-        WHERE r.buyer = NEW.buyer AND r.server = NEW.server AND r.span IN (60, 300)
-          AND r.start = NEW.start - (NEW.start % r.span + r.span) % r.span;
+            seconds = r.seconds + d.seconds,
+            purchased = r.purchased + d.purchased,
+            measured_seconds = r.measured_seconds + d.measured_seconds,
+            served_requests = r.served_requests + d.served_requests,
+            above_seconds = r.above_seconds + d.above_seconds,
+            above_requests = r.above_requests + d.above_requests,
+            peak_rps = CASE WHEN d.peak_rps IS NULL THEN r.peak_rps ELSE GREATEST(coalesce(r.peak_rps, 0), d.peak_rps) END,
+            proxy_answers = r.proxy_answers + d.proxy_answers,
+            fallback_answers = r.fallback_answers + d.fallback_answers,
+            fraction_seconds = r.fraction_seconds + d.fraction_seconds,
+            fraction_min = LEAST(r.fraction_min, d.fraction_min),
+            fraction_max = GREATEST(r.fraction_max, d.fraction_max)
+        FROM (
+            SELECT n.buyer, spans.span, n.start - (n.start % spans.span + spans.span) % spans.span AS start, n.server,
+                sum(n.seconds - o.seconds) AS seconds,
+                sum(n.purchased_rps * n.seconds - o.purchased_rps * o.seconds) AS purchased,
+                sum(CASE WHEN n.served_requests IS NULL THEN 0 ELSE n.seconds END
+                    - CASE WHEN o.served_requests IS NULL THEN 0 ELSE o.seconds END) AS measured_seconds,
+                sum(coalesce(n.served_requests, 0) - coalesce(o.served_requests, 0)) AS served_requests,
+                sum(CASE WHEN n.served_requests > n.purchased_rps * n.seconds THEN n.seconds ELSE 0 END
+                    - CASE WHEN o.served_requests > o.purchased_rps * o.seconds THEN o.seconds ELSE 0 END)
+                    AS above_seconds,
+                sum(GREATEST(coalesce(n.served_requests, 0) - n.purchased_rps * n.seconds, 0)
+                    - GREATEST(coalesce(o.served_requests, 0) - o.purchased_rps * o.seconds, 0)) AS above_requests,
+                max(n.served_requests::double precision / n.seconds) AS peak_rps,
+                sum(n.proxy_answers - o.proxy_answers) AS proxy_answers,
+                sum(n.fallback_answers - o.fallback_answers) AS fallback_answers,
+                sum(n.fraction * n.seconds - o.fraction * o.seconds) AS fraction_seconds,
+                min(n.fraction) AS fraction_min, max(n.fraction) AS fraction_max
+            FROM new_samples AS n JOIN old_samples AS o USING (server, buyer, start),
+                 (VALUES (60::bigint), (300::bigint)) AS spans (span)
+            GROUP BY 1, 2, 3, 4
+        ) AS d
+        WHERE r.buyer = d.buyer AND r.span = d.span AND r.start = d.start AND r.server = d.server;
         RETURN NULL;
     END $$;
 
@@ -391,6 +405,12 @@ CREATE TABLE public.usage_batches (
     written_at bigint NOT NULL
 );
 
+CREATE TABLE public.usage_expiry (
+    id bigint NOT NULL,
+    horizon bigint NOT NULL,
+    CONSTRAINT usage_expiry_id_check CHECK ((id = 1))
+);
+
 CREATE TABLE public.usage_rollups (
     buyer text NOT NULL,
     span bigint NOT NULL,
@@ -469,6 +489,9 @@ ALTER TABLE ONLY public.surplus_schema_version
 ALTER TABLE ONLY public.usage_batches
     ADD CONSTRAINT usage_batches_pkey PRIMARY KEY (writer, seq);
 
+ALTER TABLE ONLY public.usage_expiry
+    ADD CONSTRAINT usage_expiry_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.usage_rollups
     ADD CONSTRAINT usage_rollups_pkey PRIMARY KEY (buyer, span, start, server);
 
@@ -495,6 +518,8 @@ CREATE INDEX sales_by_seller ON public.sales USING btree (seller) WHERE (seller 
 CREATE INDEX sales_by_window ON public.sales USING btree (window_start, window_end);
 
 CREATE INDEX usage_by_buyer ON public.usage_samples USING btree (buyer, start);
+
+CREATE INDEX usage_by_start ON public.usage_samples USING btree (start);
 
 CREATE TRIGGER ask_changes_hold AFTER UPDATE OF remaining, status ON public.orders FOR EACH ROW WHEN ((new.owner IS NULL)) EXECUTE FUNCTION public.ask_changes_hold();
 
@@ -526,9 +551,9 @@ CREATE TRIGGER sales_name_bids AFTER INSERT ON public.sales REFERENCING NEW TABL
 
 CREATE TRIGGER sales_name_bids_again AFTER UPDATE ON public.sales REFERENCING NEW TABLE AS new_sales FOR EACH STATEMENT EXECUTE FUNCTION public.sales_name_bids();
 
-CREATE TRIGGER usage_sample_adds_to_rollups AFTER INSERT ON public.usage_samples FOR EACH ROW EXECUTE FUNCTION public.usage_sample_adds_to_rollups();
+CREATE TRIGGER usage_samples_add_to_rollups AFTER INSERT ON public.usage_samples REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.usage_samples_add_to_rollups();
 
-CREATE TRIGGER usage_sample_changes_rollups AFTER UPDATE ON public.usage_samples FOR EACH ROW EXECUTE FUNCTION public.usage_sample_changes_rollups();
+CREATE TRIGGER usage_samples_change_rollups AFTER UPDATE ON public.usage_samples REFERENCING OLD TABLE AS old_samples NEW TABLE AS new_samples FOR EACH STATEMENT EXECUTE FUNCTION public.usage_samples_change_rollups();
 
 ALTER TABLE ONLY public.sales
     ADD CONSTRAINT sales_buy_order_fkey FOREIGN KEY (buy_order) REFERENCES public.orders(id);

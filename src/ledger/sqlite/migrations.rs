@@ -343,6 +343,15 @@ pub const MIGRATIONS: &[&str] = &[
         counts          TEXT NOT NULL,          -- JSON: its last interval's queries per buyer
         serving         TEXT NOT NULL           -- JSON: per buyer, the share it answers with
     ) STRICT;",
+    // 10: expiring raw usage samples once rolled up (`control.keep_samples`,
+    // ledger/usage_expiry.rs): an index by start, for the oldest to be found without a scan
+    // (and `max(start)` with one seek), and the time below which every sample was expired, for
+    // `ledger check` to compare with their samples only the rollups that start after it.
+    "CREATE INDEX usage_by_start ON usage_samples (start);
+    CREATE TABLE usage_expiry (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        horizon INTEGER NOT NULL                -- unix seconds: no sample before it is kept
+    ) STRICT;",
 ];
 
 /// Brings the schema up to date, each step in its own immediate transaction (so two processes
