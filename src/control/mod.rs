@@ -1,8 +1,8 @@
 //! The runtime of `dns serve` around the answer path: the monitor and the controllers
 //! ([`controllers`]), the usage samples ([`usage_writer`], [`spooled_usage`]), the part a
 //! server plays among several on one ledger ([`cluster`]: the lease, the published control
-//! state, heartbeats), the leader's expiry of old samples ([`sample_expiry`]), and the thread that runs them ([`watcher`]). The pure rules are in
-//! `core/` (`control`, `control_loop`, `control_lease`, `published_control`); `app/dns.rs`
+//! state, heartbeats), the leader's expiry of old samples ([`sample_expiry`]), and the thread
+//! that runs them ([`watcher`]). The pure rules are in `core/` (`control`, `control_loop`, `control_lease`, `published_control`); `app/dns.rs`
 //! parses arguments, binds, prints and handles signals.
 
 pub mod cluster;

@@ -2,8 +2,8 @@
 //! usage samples older than `control.keep_samples` ([`crate::ledger::usage_expiry`] says why
 //! that loses nothing a report reads), a chunk at a time within a time budget so the
 //! controllers it also runs are never held up for long, and the heartbeat rows of nodes not
-//! heard from for as long. Behind (a ledger upgraded with months
-//! of samples), it catches up over the following rounds instead of in one long delete.
+//! heard from for as long. Behind (a ledger upgraded with months of samples), it catches up
+//! over the following rounds instead of in one long delete.
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,8 @@
 //! The watcher thread of `dns serve`: until the server stops, it follows the monitor, and at
 //! every `control.interval` boundary writes the usage samples, claims the lease, steps the
 //! controllers and publishes (leading) or applies the leader's state (following), and writes
-//! the node's heartbeat (and, leading, expires old samples every 10 s); between boundaries it re-reads the sales and looks for publications.
+//! the node's heartbeat (and, leading, expires old samples every 10 s); between boundaries it
+//! re-reads the sales and looks for publications.
 
 use std::time::{Duration, Instant};
 

@@ -95,12 +95,12 @@ impl Ledger {
         else {
             return Ok(Vec::new());
         };
+        let sql = format!(
+            "SELECT {SAMPLE_COLUMNS} FROM usage_samples WHERE buyer = ?1 AND start >= ?2
+             ORDER BY start DESC, server DESC LIMIT 1"
+        );
         let mut newest = Vec::new();
         for buyer in self.usage_buyers()? {
-            let sql = format!(
-                "SELECT {SAMPLE_COLUMNS} FROM usage_samples WHERE buyer = ?1 AND start >= ?2
-                 ORDER BY start DESC, server DESC LIMIT 1"
-            );
             if let Some(s) = self.db.query_opt(&sql, args![buyer, to - 86_400], sample_of)? {
                 newest.push(s);
             }

@@ -3,7 +3,7 @@
 //! A CDN of 100 name servers and 1,000 buyers writes 20,000 samples a second at a 5-second
 //! interval: about 1.7 billion rows a day, far more than any report reads. Reports read the
 //! rollups (minutes and 5 minutes, made in each sample's own transaction by the triggers of
-//! SQLite's migration 5 and PostgreSQL's 1), so a sample is rolled up the moment it exists, and
+//! SQLite's migration 5 and PostgreSQL's 7), so a sample is rolled up the moment it exists, and
 //! deleting it leaves its rollups as they are: there is no DELETE trigger on `usage_samples`.
 //! What still reads raw samples looks back a day at most (`dns status`'s newest sample per
 //! buyer, [`Ledger::latest_usage`]), which is why the config refuses to keep less than an hour.
