@@ -1,13 +1,16 @@
 //! The ledger at a CDN's size: 100 name servers and 1,000 buyers at a 5-second interval write
 //! 20,000 usage samples a second into one PostgreSQL, each node one batch of 1,000 samples and
 //! one heartbeat per interval, the leader also its lease and the 1,000 buyers' published
-//! control states, while the leader expires old samples as `dns serve` does
+//! control states, while the leader folds the pending usage into the rollups every 10 s
+//! (`control/usage_fold.rs`: its cadence and chunks) and expires old samples as `dns serve` does
 //! (`control/sample_expiry.rs`: its chunk, budget and cadence, but for samples older than
-//! 20 s, so a 60 s run sees it work). Every call is the one `dns serve` makes.
+//! 20 s, so a 60 s run sees it work). Every call is the one `dns serve` makes. The nodes
+//! connect first and start together at an interval boundary.
 //!
 //! Printed: the sustained rate of samples, the intervals whose batch missed its interval, the
-//! batch write time (p50, p99, max), the lag of the rollups behind the samples, the expiry's
-//! rate and backlog, and then how long what reads the result takes: `report usage` (the
+//! batch write time (p50, p99, max), the folds (rows, time) and the lag of the rollups table
+//! behind the samples, the expiry's rate and backlog, and then how long what reads the result
+//! takes: `report usage` (the
 //! binary, over the run's hour of one sale per buyer), `dns status`'s newest sample per buyer,
 //! and `ledger check`.
 //!
@@ -26,12 +29,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use surplus::control::usage_fold;
 use surplus::core::auction::{Bid, Rule, clear};
 use surplus::core::control_lease::Me;
 use surplus::core::money::Money;
 use surplus::core::service::Service;
 use surplus::core::window::Window;
 use surplus::ledger::cluster::{NewState, NodeBeat};
+use surplus::ledger::location::Location;
 use surplus::ledger::{Ledger, NewAuction, NewBid, NewOffer, UsageBatch, UsageSample};
 
 const INTERVAL: i64 = 5;
@@ -124,8 +129,7 @@ fn beat(n: i64, counts: &str, now_ms: i64, leading: Option<i64>) -> NodeBeat {
 
 /// One node: at each interval boundary (its own offset into it, as nodes' clocks and loads
 /// differ), its samples and heartbeat; node 0 also leads (lease and publication).
-fn node(bench: &bench_ledger::BenchLedger, n: i64, buyers: i64, until: i64, tally: &Mutex<Tally>, written: &AtomicU64) {
-    let mut ledger = bench.open();
+fn node(mut ledger: Ledger, n: i64, buyers: i64, (from, until): (i64, i64), tally: &Mutex<Tally>, written: &AtomicU64) {
     let counts =
         format!("{{{}}}", (0..buyers).map(|b| format!("\"{}\":[40,10]", buyer(b))).collect::<Vec<_>>().join(","));
     let states: Vec<NewState> = (0..buyers)
@@ -140,12 +144,14 @@ fn node(bench: &bench_ledger::BenchLedger, n: i64, buyers: i64, until: i64, tall
     let offset_ms = (n * 37) % 1000;
     let mut seq = 1;
     loop {
-        let now = unix_ms();
-        let next = (now / 1000 / INTERVAL + 1) * INTERVAL;
+        // The sleep from the clock, not from `from`: a node that woke early would write its
+        // first interval twice.
+        let clock = unix_ms();
+        let next = (clock.max(from * 1000) / 1000 / INTERVAL + 1) * INTERVAL;
         if next >= until {
             return;
         }
-        std::thread::sleep(Duration::from_millis((next * 1000 + offset_ms - now) as u64));
+        std::thread::sleep(Duration::from_millis((next * 1000 + offset_ms - clock) as u64));
         let began = Instant::now();
         let b = batch(n, seq, next - INTERVAL, buyers);
         seq += 1;
@@ -195,6 +201,21 @@ fn expire(bench: &bench_ledger::BenchLedger, stop: &AtomicBool) -> (u64, Duratio
     (deleted, spent)
 }
 
+/// The leader's fold, as `UsageFold`'s thread does it (its cadence, its rounds of chunks):
+/// each round's (rows, seconds).
+fn fold(bench: &bench_ledger::BenchLedger, stop: &AtomicBool) -> Vec<(u64, f64)> {
+    let mut ledger = bench.open();
+    let at = Location::parse(&bench.db, std::path::Path::new("")).unwrap();
+    let mut folds = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(usage_fold::EVERY);
+        let began = Instant::now();
+        let n = usage_fold::fold_round(&mut ledger, &at, || true);
+        folds.push((n, began.elapsed().as_secs_f64()));
+    }
+    folds
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -217,7 +238,10 @@ fn main() {
         let now = unix_ms() / 1000;
         let hour = now - now % 3600;
         sell(&mut bench.open(), buyers, hour);
-        let until = now + secs;
+        // Every node connected before the first interval, which all start at together.
+        let ledgers: Vec<Ledger> = (0..nodes).map(|_| bench.open()).collect();
+        let from = unix_ms() / 1000 + 1;
+        let until = from + secs;
         println!(
             "[{name}] {nodes} nodes × {buyers} buyers, a batch each every {INTERVAL} s for {secs} s: {} samples/s offered",
             nodes * buyers / INTERVAL
@@ -225,19 +249,22 @@ fn main() {
         let tally = Mutex::new(Tally::default());
         let written = AtomicU64::new(0);
         let stop = Arc::new(AtomicBool::new(false));
-        let (expired, expiring) = std::thread::scope(|scope| {
+        let ((expired, expiring), folds) = std::thread::scope(|scope| {
             let expirer = scope.spawn(|| expire(&bench, &stop));
-            let workers: Vec<_> = (0..nodes)
-                .map(|n| {
-                    let (bench, tally, written) = (&bench, &tally, &written);
-                    scope.spawn(move || node(bench, n, buyers, until, tally, written))
+            let folder = scope.spawn(|| fold(&bench, &stop));
+            let workers: Vec<_> = ledgers
+                .into_iter()
+                .zip(0..)
+                .map(|(ledger, n)| {
+                    let (tally, written) = (&tally, &written);
+                    scope.spawn(move || node(ledger, n, buyers, (from, until), tally, written))
                 })
                 .collect();
             for w in workers {
                 w.join().unwrap();
             }
             stop.store(true, Ordering::Relaxed);
-            expirer.join().unwrap()
+            (expirer.join().unwrap(), folder.join().unwrap())
         });
         let mut t = tally.into_inner().unwrap();
         t.batch_ms.sort_by(f64::total_cmp);
@@ -269,15 +296,35 @@ fn main() {
             expiring.as_secs_f64(),
             expired as f64 / expiring.as_secs_f64().max(1e-9)
         );
-        // The rollups are written in each batch's transaction (the triggers): no lag, which
-        // the counts show: every sample written is in the minute rollups, expired or not.
-        let rolled = count(&mut client, "SELECT COALESCE(SUM(samples), 0)::BIGINT FROM usage_rollups WHERE span = 60");
-        let newest_sample = count(&mut client, "SELECT COALESCE(MAX(start), 0) FROM usage_samples");
-        let newest_rollup = count(&mut client, "SELECT COALESCE(MAX(start), 0) FROM usage_rollups WHERE span = 60");
+        let mut took: Vec<f64> = folds.iter().map(|f| f.1).collect();
+        took.sort_by(f64::total_cmp);
+        let rows: Vec<u64> = folds.iter().map(|f| f.0).collect();
         println!(
-            "[{name}] rollups: {rolled} samples in the minute rollups of {samples} written; newest sample {} s after \
-             the newest minute's start (lag 0: same transaction)",
-            newest_sample - newest_rollup
+            "[{name}] folds every {} s in chunks of {}: {} folds of {}–{} pending rows, p50 {:.2} s, max {:.2} s",
+            usage_fold::EVERY.as_secs(),
+            usage_fold::CHUNK,
+            folds.len(),
+            rows.iter().min().unwrap_or(&0),
+            rows.iter().max().unwrap_or(&0),
+            percentile(&took, 0.5),
+            took.last().unwrap_or(&0.0)
+        );
+        // The lag: what the last fold left (the table is behind by the pending rows; reports
+        // read both, so they are not), then a last fold, after which every sample written is
+        // in the minute rollups, expired or not.
+        let (pending, oldest) = bench.open().usage_pending().unwrap();
+        let newest_sample = count(&mut client, "SELECT COALESCE(MAX(start), 0) FROM usage_samples");
+        println!(
+            "[{name}] rollups table behind the samples at the end: {pending} pending rows, the oldest of a sample {} s \
+             before the newest",
+            oldest.map_or(0, |o| newest_sample - o)
+        );
+        let began = Instant::now();
+        let last = bench.open().fold_usage(i64::MAX).unwrap();
+        let rolled = count(&mut client, "SELECT COALESCE(SUM(samples), 0)::BIGINT FROM usage_rollups WHERE span = 60");
+        println!(
+            "[{name}] last fold: {last} rows in {:.2} s; then {rolled} samples in the minute rollups of {samples} written",
+            began.elapsed().as_secs_f64()
         );
         drop(client);
 

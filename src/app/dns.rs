@@ -19,6 +19,7 @@ use crate::config::{Config, node_name};
 use crate::control::cluster::Cluster;
 use crate::control::controllers::Controllers;
 use crate::control::sample_expiry::SampleExpiry;
+use crate::control::usage_fold::UsageFold;
 use crate::control::usage_writer::UsageWriter;
 use crate::control::watcher::{LEDGER_WAITS, Watcher};
 use crate::core::zone_serial;
@@ -30,6 +31,7 @@ use crate::dns::metrics;
 use crate::dns::server::Listeners;
 use crate::dns::serving::Serving;
 use crate::dns::zone_data::{self, Learned};
+use crate::ledger::location::Location;
 use crate::ledger::{Access, Ledger};
 
 /// `dns serve`.
@@ -73,8 +75,9 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
         controllers: Controllers::new(&serving.current().1),
         cluster: Cluster::new(node.clone(), server_name, now_ms),
         ledger,
-        ledger_location,
+        ledger_location: ledger_location.clone(),
         expiry: SampleExpiry::default(),
+        fold: usage_fold(&config, db, &ledger_location)?,
     };
     watcher.start(&serving)?;
     let watcher = {
@@ -105,6 +108,15 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
 
 /// SIGHUP: reload the config (a bad one is reported and the running one kept). SIGINT,
 /// SIGTERM: stop serving.
+/// PostgreSQL's fold of the servers' pending usage, on a connection of its own (opened now,
+/// so a ledger that takes the watcher's connection but not a second says so at the start).
+fn usage_fold(config: &Config, db: Option<&Path>, at: &Location) -> anyhow::Result<Option<UsageFold>> {
+    let Location::Postgres(_) = at else { return Ok(None) };
+    let mut ledger = super::open_ledger(config, db, Access::Write)?;
+    ledger.limit_waits(LEDGER_WAITS)?;
+    Ok(Some(UsageFold::start(ledger, at.clone()).context("cannot start the usage fold")?))
+}
+
 fn handle_signals(
     mut signals: Signals,
     serving: &Serving,

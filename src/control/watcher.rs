@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use super::cluster::Cluster;
 use super::controllers::Controllers;
 use super::sample_expiry::SampleExpiry;
+use super::usage_fold::UsageFold;
 use super::usage_writer::UsageWriter;
 use crate::dns::serving::Serving;
 use crate::ledger::location::Location;
@@ -36,6 +37,8 @@ pub struct Watcher {
     pub controllers: Controllers,
     pub cluster: Cluster,
     pub expiry: SampleExpiry,
+    /// PostgreSQL's fold of pending usage (none on SQLite, which has nothing to fold).
+    pub fold: Option<UsageFold>,
 }
 
 fn now_ms() -> i64 {
@@ -124,6 +127,9 @@ impl Watcher {
         c.last_span = span;
         let now_ms = now_ms();
         self.cluster.claim(&mut self.ledger, c, &g, now_ms);
+        if let Some(fold) = &self.fold {
+            fold.lead(self.cluster.leads(now_ms) && !stopping);
+        }
         if self.cluster.leads(now_ms) {
             let queries = self.cluster.summed_queries(Some(&self.ledger), &g, &self.usage.last_counts, now_ms);
             c.step(&g, now, &taken, &queries);

@@ -8,8 +8,15 @@
 //! serve` writes [`UsageBatch`]es, each named by the writing process and a sequence number,
 //! and the name is recorded in `usage_batches` in the batch's own transaction: a batch whose
 //! name is there already is skipped ([`Ledger::record_usage_batches`]).
+//!
+//! Reports read the rollups (per minute and per 5 minutes, per server). SQLite keeps them in
+//! each sample's transaction (row triggers: one host, one writer at a time). On PostgreSQL,
+//! where a hundred servers write at once, the samples' triggers only append what they add to
+//! `usage_pending`, and the leader folds that into `usage_rollups` every few seconds
+//! ([`Ledger::fold_usage`]; migration 8 says why); readers read `usage_rollups_current`, the
+//! two summed, so what a report says never waits for a fold.
 
-use super::db::{Db, Param, TxKind, args};
+use super::db::{Db, Dialect, Param, TxKind, args};
 
 use super::{Ledger, LedgerError};
 use crate::core::usage_bucket::UsageBucket;
@@ -146,6 +153,31 @@ fn sample_of(r: &super::db::Row) -> Result<UsageSample, LedgerError> {
 pub type BuyerUsage = (String, Vec<UsageBucket>);
 
 impl Ledger {
+    /// Folds at most `chunk` rows of the usage pending on PostgreSQL into the rollups, in one
+    /// transaction; returns how many it folded (none on SQLite, whose triggers roll up at
+    /// once). The leader runs chunks until one comes back short (`control/usage_fold.rs`).
+    /// Safe beside another fold and beside writers: each pending row is deleted by exactly one
+    /// fold, in the transaction that adds it to its rollups, and a fold skips the rows another
+    /// holds instead of waiting for them.
+    pub fn fold_usage(&mut self, chunk: i64) -> Result<u64, LedgerError> {
+        if self.db.dialect() == Dialect::Sqlite {
+            return Ok(0);
+        }
+        let sql = fold_pending(chunk);
+        self.db.transaction(TxKind::Additive, |db| db.query_row(&sql, args![], |r| r.get::<i64>(0)).map(|n| n as u64))
+    }
+
+    /// How far the rollups table is behind the samples on PostgreSQL: the pending rows and the
+    /// oldest sample start among them (none pending: `(0, None)`; always so on SQLite).
+    pub fn usage_pending(&self) -> Result<(u64, Option<i64>), LedgerError> {
+        if self.db.dialect() == Dialect::Sqlite {
+            return Ok((0, None));
+        }
+        self.db.query_row("SELECT COUNT(*), min(start) FROM usage_pending", args![], |r| {
+            Ok((r.get::<i64>(0)? as u64, r.get::<Option<i64>>(1)?))
+        })
+    }
+
     /// Each buyer's usage in `[from, to)` (from the rollups), in stretches of `span` seconds on
     /// the `span` grid (a multiple of 60; read from the 5-minute rollups when it is a multiple
     /// of 300), servers merged as [`UsageBucket::merge_server`] says, by buyer; stretches
@@ -200,7 +232,15 @@ impl Ledger {
         let mut end: Option<i64> = None;
         for buyer in self.usage_buyers()? {
             let newest = self.db.query_row(
-                "SELECT max(start) FROM usage_rollups WHERE buyer = ?1 AND span = 60",
+                match self.db.dialect() {
+                    Dialect::Sqlite => "SELECT max(start) FROM usage_rollups WHERE buyer = ?1 AND span = 60",
+                    Dialect::Postgres => {
+                        "SELECT max(s) FROM (
+                           SELECT max(start) AS s FROM usage_rollups WHERE buyer = ?1 AND span = 60
+                           UNION ALL SELECT max(start - (start % 60 + 60) % 60) FROM usage_pending WHERE buyer = ?1
+                         ) AS newest"
+                    }
+                },
                 args![buyer],
                 |r| r.get::<Option<i64>>(0),
             )?;
@@ -214,11 +254,18 @@ impl Ledger {
     /// Every buyer with usage rollups, by name: one index seek per buyer.
     fn usage_buyers(&self) -> Result<Vec<String>, LedgerError> {
         let mut buyers: Vec<String> = Vec::new();
-        while let Some(b) = self.db.query_row(
-            "SELECT min(buyer) FROM usage_rollups WHERE buyer > ?1",
-            args![buyers.last().map_or("", String::as_str)],
-            |r| r.get::<Option<String>>(0),
-        )? {
+        let next = match self.db.dialect() {
+            Dialect::Sqlite => "SELECT min(buyer) FROM usage_rollups WHERE buyer > ?1",
+            Dialect::Postgres => {
+                "SELECT min(b) FROM (
+                   SELECT min(buyer) AS b FROM usage_rollups WHERE buyer > ?1
+                   UNION ALL SELECT min(buyer) FROM usage_pending WHERE buyer > ?1
+                 ) AS next"
+            }
+        };
+        while let Some(b) =
+            self.db.query_row(next, args![buyers.last().map_or("", String::as_str)], |r| r.get::<Option<String>>(0))?
+        {
             buyers.push(b);
         }
         Ok(buyers)
@@ -238,44 +285,94 @@ fn buyer_buckets(db: &Db, buyer: &str, from: i64, to: i64, span: i64) -> Result<
             _ => buckets.push(UsageBucket { start, ..minute }),
         }
     };
-    db.for_each(
+    let sql = format!(
         "SELECT start, seconds, purchased, measured_seconds, served_requests, above_seconds, above_requests,
                 peak_rps, proxy_answers, fallback_answers, fraction_seconds, fraction_min, fraction_max
-         FROM usage_rollups WHERE buyer = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 ORDER BY start, server",
-        args![buyer, stored, from, to],
-        |r| {
-            let seconds: i64 = r.get(1)?;
-            let row = UsageBucket {
-                start: r.get(0)?,
-                seconds,
-                purchased: r.get(2)?,
-                measured_seconds: r.get(3)?,
-                served: r.get::<i64>(4)? as u64,
-                above_seconds: r.get(5)?,
-                above_requests: r.get::<i64>(6)? as u64,
-                peak_rps: r.get(7)?,
-                proxy_answers: r.get::<i64>(8)? as u64,
-                fallback_answers: r.get::<i64>(9)? as u64,
-                fraction_seconds: r.get(10)?,
-                fraction_weight: seconds as f64,
-                fraction_min: r.get(11)?,
-                fraction_max: r.get(12)?,
-            };
-            match &mut minute {
-                Some(m) if m.start == row.start => m.merge_server(&row),
-                _ => {
-                    if let Some(m) = minute.replace(row) {
-                        flush(m);
-                    }
+         FROM {} WHERE buyer = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 ORDER BY start, server",
+        current_rollups(db)
+    );
+    db.for_each(&sql, args![buyer, stored, from, to], |r| {
+        let seconds: i64 = r.get(1)?;
+        let row = UsageBucket {
+            start: r.get(0)?,
+            seconds,
+            purchased: r.get(2)?,
+            measured_seconds: r.get(3)?,
+            served: r.get::<i64>(4)? as u64,
+            above_seconds: r.get(5)?,
+            above_requests: r.get::<i64>(6)? as u64,
+            peak_rps: r.get(7)?,
+            proxy_answers: r.get::<i64>(8)? as u64,
+            fallback_answers: r.get::<i64>(9)? as u64,
+            fraction_seconds: r.get(10)?,
+            fraction_weight: seconds as f64,
+            fraction_min: r.get(11)?,
+            fraction_max: r.get(12)?,
+        };
+        match &mut minute {
+            Some(m) if m.start == row.start => m.merge_server(&row),
+            _ => {
+                if let Some(m) = minute.replace(row) {
+                    flush(m);
                 }
             }
-            Ok(())
-        },
-    )?;
+        }
+        Ok(())
+    })?;
     if let Some(m) = minute {
         flush(m);
     }
     Ok(buckets)
+}
+
+/// Where the rollups as they stand are read: SQLite's table, PostgreSQL's view of the table
+/// and the pending usage (see the module docs).
+pub(crate) fn current_rollups(db: &Db) -> &'static str {
+    match db.dialect() {
+        Dialect::Sqlite => "usage_rollups",
+        Dialect::Postgres => "usage_rollups_current",
+    }
+}
+
+/// PostgreSQL: moves up to `chunk` pending rows into their minute's and 5 minutes' rollups;
+/// the statement's one row is how many it moved. A pending row of a rewritten sample counts no
+/// sample, so the grouped sums are the rollups' own increments; peaks and extremes only ever
+/// widen. `SKIP LOCKED`: a second fold takes other rows instead of queueing behind the first;
+/// the upsert in key order: two folds lock the rollup rows they share in the same order, so
+/// they wait for each other rather than deadlock.
+pub(crate) fn fold_pending(chunk: i64) -> String {
+    format!(
+        "WITH moved AS (
+       DELETE FROM usage_pending
+       WHERE ctid = ANY (ARRAY (SELECT ctid FROM usage_pending LIMIT {chunk} FOR UPDATE SKIP LOCKED))
+       RETURNING *),
+     folded AS (
+       INSERT INTO usage_rollups AS r
+       SELECT m.buyer, spans.span, m.start - (m.start % spans.span + spans.span) % spans.span, m.server,
+           sum(m.samples), sum(m.seconds), sum(m.purchased), sum(m.measured_seconds), sum(m.served_requests),
+           sum(m.above_seconds), sum(m.above_requests), max(m.peak_rps), sum(m.proxy_answers),
+           sum(m.fallback_answers), sum(m.fraction_seconds), min(m.fraction_min), max(m.fraction_max)
+       FROM moved AS m, (VALUES (60::bigint), (300::bigint)) AS spans (span)
+       GROUP BY 1, 2, 3, 4
+       ORDER BY 1, 2, 3, 4
+       ON CONFLICT (buyer, span, start, server) DO UPDATE SET
+           samples = r.samples + excluded.samples,
+           seconds = r.seconds + excluded.seconds,
+           purchased = r.purchased + excluded.purchased,
+           measured_seconds = r.measured_seconds + excluded.measured_seconds,
+           served_requests = r.served_requests + excluded.served_requests,
+           above_seconds = r.above_seconds + excluded.above_seconds,
+           above_requests = r.above_requests + excluded.above_requests,
+           peak_rps = CASE WHEN excluded.peak_rps IS NULL THEN r.peak_rps
+                           ELSE GREATEST(coalesce(r.peak_rps, excluded.peak_rps), excluded.peak_rps) END,
+           proxy_answers = r.proxy_answers + excluded.proxy_answers,
+           fallback_answers = r.fallback_answers + excluded.fallback_answers,
+           fraction_seconds = r.fraction_seconds + excluded.fraction_seconds,
+           fraction_min = LEAST(r.fraction_min, excluded.fraction_min),
+           fraction_max = GREATEST(r.fraction_max, excluded.fraction_max)
+     )
+     SELECT COUNT(*) FROM moved"
+    )
 }
 
 /// Samples written by one statement, at most: a node's interval for a hundred buyers. One
@@ -506,6 +603,83 @@ mod tests {
             assert_eq!(Ledger::open_in_memory().unwrap().usage_end().unwrap(), None);
             assert_eq!((b[0].proxy_answers, b[0].seconds), (40, 15));
         });
+    }
+
+    #[test]
+    fn a_report_says_the_same_before_and_after_the_pending_usage_is_folded() {
+        crate::ledger::test_backends::each_backend(|fresh| {
+            let mut ledger = fresh;
+            let t = 1_795_564_800;
+            let postgres = ledger.db.dialect() == Dialect::Postgres;
+            ledger.record_usage(&[measured("a", t, Some(400), 100), measured("b", t + 5, Some(395), 100)]).unwrap();
+            let before = ledger.usage_buckets(None, t, t + 600, 300).unwrap();
+            assert_eq!(before[0].1[0].served, 400);
+            assert_eq!(ledger.usage_pending().unwrap(), if postgres { (2, Some(t)) } else { (0, None) });
+            assert_eq!(ledger.fold_usage(i64::MAX).unwrap(), if postgres { 2 } else { 0 });
+            assert_eq!(ledger.usage_pending().unwrap(), (0, None));
+            assert_eq!(ledger.usage_buckets(None, t, t + 600, 300).unwrap(), before);
+            // A rewrite after the fold, and a buyer seen only since: pending, and reported.
+            ledger.record_usage(&[measured("a", t, Some(500), 100), sample("news", t + 65, 7, 1)]).unwrap();
+            let after = ledger.usage_buckets(None, t, t + 600, 60).unwrap();
+            let got: Vec<(&str, i64, u64, u64)> =
+                after.iter().map(|(b, u)| (b.as_str(), u[0].start - t, u[0].served, u[0].proxy_answers)).collect();
+            assert_eq!(got, [("news", 60, 0, 7), ("shop", 0, 900, 30)]);
+            assert_eq!(ledger.usage_end().unwrap(), Some(t + 120));
+            ledger.fold_usage(i64::MAX).unwrap();
+            assert_eq!(ledger.usage_buckets(None, t, t + 600, 60).unwrap(), after);
+            assert!(ledger.check_invariants().unwrap().iter().all(|i| i.violations == 0));
+        });
+    }
+
+    /// Two folds at once (a leader that lost its lease and its successor) and a writer beside
+    /// them: every pending row is folded exactly once.
+    #[test]
+    fn folds_beside_each_other_and_writers_count_every_sample_once() {
+        if crate::ledger::postgres::pg_cluster::shared().is_none() {
+            return;
+        }
+        let url = crate::ledger::test_backends::fresh_postgres_url();
+        let open = || {
+            let at = crate::ledger::location::Location::parse(&url, std::path::Path::new("")).unwrap();
+            Ledger::open_location(&at, crate::ledger::OpenOptions::write("EUR")).unwrap()
+        };
+        let t = 1_795_564_800;
+        let writing = std::sync::atomic::AtomicBool::new(true);
+        std::thread::scope(|scope| {
+            let mut writer = open();
+            let writing = &writing;
+            scope.spawn(move || {
+                for i in 0..120 {
+                    let samples: Vec<UsageSample> =
+                        (0..20).map(|b| sample(&format!("b{b:02}"), t + 5 * (i / 2), 3, 1)).collect();
+                    // Every interval twice: the second write is a rewrite (an UPDATE).
+                    writer.record_usage(&samples).unwrap();
+                }
+                writing.store(false, std::sync::atomic::Ordering::SeqCst);
+            });
+            for _ in 0..2 {
+                let mut folder = open();
+                scope.spawn(move || {
+                    while writing.load(std::sync::atomic::Ordering::SeqCst) {
+                        // Small chunks: many folds, each a part of what is pending.
+                        folder.fold_usage(7).unwrap();
+                    }
+                });
+            }
+        });
+        let mut ledger = open();
+        ledger.fold_usage(i64::MAX).unwrap();
+        assert_eq!(ledger.usage_pending().unwrap(), (0, None));
+        let (samples, answers): (i64, i64) = ledger
+            .db
+            .query_row(
+                "SELECT CAST(sum(samples) AS BIGINT), CAST(sum(proxy_answers) AS BIGINT) FROM usage_rollups WHERE span = 60",
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((samples, answers), (60 * 20, 120 * 20 * 3));
+        assert!(ledger.check_invariants().unwrap().iter().all(|i| i.violations == 0));
     }
 
     #[test]

@@ -127,79 +127,42 @@ CREATE FUNCTION public.sales_name_bids() RETURNS trigger
         RETURN NULL;
     END $$;
 
-CREATE FUNCTION public.usage_samples_add_to_rollups() RETURNS trigger
+CREATE FUNCTION public.usage_samples_add_pending() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
-        INSERT INTO usage_rollups AS r
-        SELECT a.buyer, spans.span, a.start - (a.start % spans.span + spans.span) % spans.span, a.server,
-            count(*), sum(a.seconds), sum(a.purchased_rps * a.seconds),
-            sum(CASE WHEN a.served_requests IS NULL THEN 0 ELSE a.seconds END),
-            sum(coalesce(a.served_requests, 0)),
-            sum(CASE WHEN a.served_requests > a.purchased_rps * a.seconds THEN a.seconds ELSE 0 END),
-            sum(GREATEST(coalesce(a.served_requests, 0) - a.purchased_rps * a.seconds, 0)),
-            max(a.served_requests::double precision / a.seconds),
-            sum(a.proxy_answers), sum(a.fallback_answers),
-            sum(a.fraction * a.seconds), min(a.fraction), max(a.fraction)
-        FROM added AS a, (VALUES (60::bigint), (300::bigint)) AS spans (span)
-        GROUP BY 1, 2, 3, 4
-        ON CONFLICT (buyer, span, start, server) DO UPDATE SET
-            samples = r.samples + excluded.samples,
-            seconds = r.seconds + excluded.seconds,
-            purchased = r.purchased + excluded.purchased,
-            measured_seconds = r.measured_seconds + excluded.measured_seconds,
-            served_requests = r.served_requests + excluded.served_requests,
-            above_seconds = r.above_seconds + excluded.above_seconds,
-            above_requests = r.above_requests + excluded.above_requests,
-            peak_rps = CASE WHEN excluded.peak_rps IS NULL THEN r.peak_rps
-                            ELSE GREATEST(coalesce(r.peak_rps, excluded.peak_rps), excluded.peak_rps) END,
-            proxy_answers = r.proxy_answers + excluded.proxy_answers,
-            fallback_answers = r.fallback_answers + excluded.fallback_answers,
-            fraction_seconds = r.fraction_seconds + excluded.fraction_seconds,
-            fraction_min = LEAST(r.fraction_min, excluded.fraction_min),
-            fraction_max = GREATEST(r.fraction_max, excluded.fraction_max);
+        INSERT INTO usage_pending
+        SELECT a.server, a.buyer, a.start, 1, a.seconds, a.purchased_rps * a.seconds,
+            CASE WHEN a.served_requests IS NULL THEN 0 ELSE a.seconds END,
+            coalesce(a.served_requests, 0),
+            CASE WHEN a.served_requests > a.purchased_rps * a.seconds THEN a.seconds ELSE 0 END,
+            GREATEST(coalesce(a.served_requests, 0) - a.purchased_rps * a.seconds, 0),
+            a.served_requests::double precision / a.seconds,
+            a.proxy_answers, a.fallback_answers,
+            a.fraction * a.seconds, a.fraction, a.fraction
+        FROM added AS a;
         RETURN NULL;
     END $$;
 
-CREATE FUNCTION public.usage_samples_change_rollups() RETURNS trigger
+CREATE FUNCTION public.usage_samples_change_pending() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
-        UPDATE usage_rollups AS r SET
-            seconds = r.seconds + d.seconds,
-            purchased = r.purchased + d.purchased,
-            measured_seconds = r.measured_seconds + d.measured_seconds,
-            served_requests = r.served_requests + d.served_requests,
-            above_seconds = r.above_seconds + d.above_seconds,
-            above_requests = r.above_requests + d.above_requests,
-            peak_rps = CASE WHEN d.peak_rps IS NULL THEN r.peak_rps ELSE GREATEST(coalesce(r.peak_rps, 0), d.peak_rps) END,
-            proxy_answers = r.proxy_answers + d.proxy_answers,
-            fallback_answers = r.fallback_answers + d.fallback_answers,
-            fraction_seconds = r.fraction_seconds + d.fraction_seconds,
-            fraction_min = LEAST(r.fraction_min, d.fraction_min),
-            fraction_max = GREATEST(r.fraction_max, d.fraction_max)
-        FROM (
-            SELECT n.buyer, spans.span, n.start - (n.start % spans.span + spans.span) % spans.span AS start, n.server,
-                sum(n.seconds - o.seconds) AS seconds,
-                sum(n.purchased_rps * n.seconds - o.purchased_rps * o.seconds) AS purchased,
-                sum(CASE WHEN n.served_requests IS NULL THEN 0 ELSE n.seconds END
-                    - CASE WHEN o.served_requests IS NULL THEN 0 ELSE o.seconds END) AS measured_seconds,
-                sum(coalesce(n.served_requests, 0) - coalesce(o.served_requests, 0)) AS served_requests,
-                sum(CASE WHEN n.served_requests > n.purchased_rps * n.seconds THEN n.seconds ELSE 0 END
-                    - CASE WHEN o.served_requests > o.purchased_rps * o.seconds THEN o.seconds ELSE 0 END)
-                    AS above_seconds,
-                sum(GREATEST(coalesce(n.served_requests, 0) - n.purchased_rps * n.seconds, 0)
-                    - GREATEST(coalesce(o.served_requests, 0) - o.purchased_rps * o.seconds, 0)) AS above_requests,
-                max(n.served_requests::double precision / n.seconds) AS peak_rps,
-                sum(n.proxy_answers - o.proxy_answers) AS proxy_answers,
-                sum(n.fallback_answers - o.fallback_answers) AS fallback_answers,
-                sum(n.fraction * n.seconds - o.fraction * o.seconds) AS fraction_seconds,
-                min(n.fraction) AS fraction_min, max(n.fraction) AS fraction_max
-            FROM new_samples AS n JOIN old_samples AS o USING (server, buyer, start),
-                 (VALUES (60::bigint), (300::bigint)) AS spans (span)
-            GROUP BY 1, 2, 3, 4
-        ) AS d
-        WHERE r.buyer = d.buyer AND r.span = d.span AND r.start = d.start AND r.server = d.server;
+        INSERT INTO usage_pending
+        SELECT n.server, n.buyer, n.start, 0,
+            n.seconds - o.seconds,
+            n.purchased_rps * n.seconds - o.purchased_rps * o.seconds,
+            CASE WHEN n.served_requests IS NULL THEN 0 ELSE n.seconds END
+                - CASE WHEN o.served_requests IS NULL THEN 0 ELSE o.seconds END,
+            coalesce(n.served_requests, 0) - coalesce(o.served_requests, 0),
+            CASE WHEN n.served_requests > n.purchased_rps * n.seconds THEN n.seconds ELSE 0 END
+                - CASE WHEN o.served_requests > o.purchased_rps * o.seconds THEN o.seconds ELSE 0 END,
+            GREATEST(coalesce(n.served_requests, 0) - n.purchased_rps * n.seconds, 0)
+                - GREATEST(coalesce(o.served_requests, 0) - o.purchased_rps * o.seconds, 0),
+            n.served_requests::double precision / n.seconds,
+            n.proxy_answers - o.proxy_answers, n.fallback_answers - o.fallback_answers,
+            n.fraction * n.seconds - o.fraction * o.seconds, n.fraction, n.fraction
+        FROM new_samples AS n JOIN old_samples AS o USING (server, buyer, start);
         RETURN NULL;
     END $$;
 
@@ -411,6 +374,25 @@ CREATE TABLE public.usage_expiry (
     CONSTRAINT usage_expiry_id_check CHECK ((id = 1))
 );
 
+CREATE TABLE public.usage_pending (
+    server text NOT NULL,
+    buyer text NOT NULL,
+    start bigint NOT NULL,
+    samples bigint NOT NULL,
+    seconds bigint NOT NULL,
+    purchased bigint NOT NULL,
+    measured_seconds bigint NOT NULL,
+    served_requests bigint NOT NULL,
+    above_seconds bigint NOT NULL,
+    above_requests bigint NOT NULL,
+    peak_rps double precision,
+    proxy_answers bigint NOT NULL,
+    fallback_answers bigint NOT NULL,
+    fraction_seconds double precision NOT NULL,
+    fraction_min double precision NOT NULL,
+    fraction_max double precision NOT NULL
+);
+
 CREATE TABLE public.usage_rollups (
     buyer text NOT NULL,
     span bigint NOT NULL,
@@ -431,6 +413,64 @@ CREATE TABLE public.usage_rollups (
     fraction_max double precision NOT NULL,
     CONSTRAINT usage_rollups_span_check CHECK ((span = ANY (ARRAY[(60)::bigint, (300)::bigint])))
 );
+
+CREATE VIEW public.usage_rollups_current AS
+ SELECT parts.buyer,
+    parts.span,
+    parts.start,
+    parts.server,
+    (sum(parts.samples))::bigint AS samples,
+    (sum(parts.seconds))::bigint AS seconds,
+    (sum(parts.purchased))::bigint AS purchased,
+    (sum(parts.measured_seconds))::bigint AS measured_seconds,
+    (sum(parts.served_requests))::bigint AS served_requests,
+    (sum(parts.above_seconds))::bigint AS above_seconds,
+    (sum(parts.above_requests))::bigint AS above_requests,
+    max(parts.peak_rps) AS peak_rps,
+    (sum(parts.proxy_answers))::bigint AS proxy_answers,
+    (sum(parts.fallback_answers))::bigint AS fallback_answers,
+    sum(parts.fraction_seconds) AS fraction_seconds,
+    min(parts.fraction_min) AS fraction_min,
+    max(parts.fraction_max) AS fraction_max
+   FROM ( SELECT usage_rollups.buyer,
+            usage_rollups.span,
+            usage_rollups.start,
+            usage_rollups.server,
+            usage_rollups.samples,
+            usage_rollups.seconds,
+            usage_rollups.purchased,
+            usage_rollups.measured_seconds,
+            usage_rollups.served_requests,
+            usage_rollups.above_seconds,
+            usage_rollups.above_requests,
+            usage_rollups.peak_rps,
+            usage_rollups.proxy_answers,
+            usage_rollups.fallback_answers,
+            usage_rollups.fraction_seconds,
+            usage_rollups.fraction_min,
+            usage_rollups.fraction_max
+           FROM public.usage_rollups
+        UNION ALL
+         SELECT p.buyer,
+            spans.span,
+            (p.start - (((p.start % spans.span) + spans.span) % spans.span)),
+            p.server,
+            p.samples,
+            p.seconds,
+            p.purchased,
+            p.measured_seconds,
+            p.served_requests,
+            p.above_seconds,
+            p.above_requests,
+            p.peak_rps,
+            p.proxy_answers,
+            p.fallback_answers,
+            p.fraction_seconds,
+            p.fraction_min,
+            p.fraction_max
+           FROM public.usage_pending p,
+            ( VALUES ((60)::bigint), ((300)::bigint)) spans(span)) parts
+  GROUP BY parts.buyer, parts.span, parts.start, parts.server;
 
 CREATE TABLE public.usage_samples (
     server text NOT NULL,
@@ -521,6 +561,8 @@ CREATE INDEX usage_by_buyer ON public.usage_samples USING btree (buyer, start);
 
 CREATE INDEX usage_by_start ON public.usage_samples USING btree (start);
 
+CREATE INDEX usage_pending_by_buyer ON public.usage_pending USING btree (buyer, start);
+
 CREATE TRIGGER ask_changes_hold AFTER UPDATE OF remaining, status ON public.orders FOR EACH ROW WHEN ((new.owner IS NULL)) EXECUTE FUNCTION public.ask_changes_hold();
 
 CREATE TRIGGER ask_holds_offers AFTER INSERT ON public.orders FOR EACH ROW WHEN (((new.owner IS NULL) AND (new.status = 'open'::text))) EXECUTE FUNCTION public.ask_holds_offers();
@@ -551,9 +593,9 @@ CREATE TRIGGER sales_name_bids AFTER INSERT ON public.sales REFERENCING NEW TABL
 
 CREATE TRIGGER sales_name_bids_again AFTER UPDATE ON public.sales REFERENCING NEW TABLE AS new_sales FOR EACH STATEMENT EXECUTE FUNCTION public.sales_name_bids();
 
-CREATE TRIGGER usage_samples_add_to_rollups AFTER INSERT ON public.usage_samples REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.usage_samples_add_to_rollups();
+CREATE TRIGGER usage_samples_add_pending AFTER INSERT ON public.usage_samples REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.usage_samples_add_pending();
 
-CREATE TRIGGER usage_samples_change_rollups AFTER UPDATE ON public.usage_samples REFERENCING OLD TABLE AS old_samples NEW TABLE AS new_samples FOR EACH STATEMENT EXECUTE FUNCTION public.usage_samples_change_rollups();
+CREATE TRIGGER usage_samples_change_pending AFTER UPDATE ON public.usage_samples REFERENCING OLD TABLE AS old_samples NEW TABLE AS new_samples FOR EACH STATEMENT EXECUTE FUNCTION public.usage_samples_change_pending();
 
 ALTER TABLE ONLY public.sales
     ADD CONSTRAINT sales_buy_order_fkey FOREIGN KEY (buy_order) REFERENCES public.orders(id);
