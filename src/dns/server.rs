@@ -31,7 +31,9 @@ use crate::core::rate_limit::{RateLimiter, Verdict};
 const MAX_TCP: usize = 256;
 /// A TCP client silent this long is disconnected.
 const TCP_IDLE: Duration = Duration::from_secs(10);
-/// How often a waiting thread looks at the stop flag and the generation.
+/// How often a waiting TCP thread, and the thread that started the serving ones, look at the
+/// stop flag. UDP threads wait with no timeout: stopping wakes them by shutting their sockets
+/// for reading (see [`Threads::wake_and_join`]).
 const WAKE: Duration = Duration::from_millis(200);
 /// How long stopping waits for open TCP connections to finish their query.
 const TCP_DRAIN: Duration = Duration::from_secs(2);
@@ -65,18 +67,17 @@ impl Listeners {
     /// If the system will not start a serving thread, the ones started are stopped and the
     /// error returned.
     pub fn serve(self, serving: &Arc<Serving>) -> io::Result<()> {
-        let mut handles: Vec<JoinHandle<()>> = Vec::new();
+        let mut threads = Threads::default();
         let open = Arc::new(AtomicUsize::new(0));
-        let mut tcp_addrs = Vec::new();
-        if let Err(e) = self.start(serving, &open, &mut handles, &mut tcp_addrs) {
+        if let Err(e) = self.start(serving, &open, &mut threads) {
             serving.stop();
-            wake_and_join(tcp_addrs, handles);
+            threads.wake_and_join();
             return Err(e);
         }
         while !serving.stopping() {
             std::thread::park_timeout(WAKE);
         }
-        wake_and_join(tcp_addrs, handles);
+        threads.wake_and_join();
         let deadline = Instant::now() + TCP_DRAIN;
         while open.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
@@ -86,42 +87,58 @@ impl Listeners {
 }
 
 impl Listeners {
-    /// Starts a thread per UDP socket and per TCP listener, noting each handle and TCP address.
-    fn start(
-        self,
-        serving: &Arc<Serving>,
-        open: &Arc<AtomicUsize>,
-        handles: &mut Vec<JoinHandle<()>>,
-        tcp_addrs: &mut Vec<SocketAddr>,
-    ) -> io::Result<()> {
+    /// Starts a thread per UDP socket and per TCP listener, noting in `threads` each handle and
+    /// how to wake it.
+    fn start(self, serving: &Arc<Serving>, open: &Arc<AtomicUsize>, threads: &mut Threads) -> io::Result<()> {
         let count = self.udp.iter().map(Vec::len).sum::<usize>() + self.tcp.len();
         let refused = |e: io::Error| io::Error::new(e.kind(), format!("cannot start {count} serving threads: {e}"));
         for sockets in self.udp {
             let share = sockets.len();
             for socket in sockets {
-                socket.set_read_timeout(Some(WAKE))?;
+                threads.udp.push(socket.try_clone()?);
                 let serving = Arc::clone(serving);
                 let spawned = std::thread::Builder::new().spawn(move || serve_udp(&socket, &serving, share));
-                handles.push(spawned.map_err(refused)?);
+                threads.handles.push(spawned.map_err(refused)?);
             }
         }
         for listener in self.tcp {
-            tcp_addrs.push(listener.local_addr()?);
+            threads.tcp.push(listener.local_addr()?);
             let (serving, open) = (Arc::clone(serving), Arc::clone(open));
             let spawned = std::thread::Builder::new().spawn(move || serve_tcp(&listener, &serving, &open));
-            handles.push(spawned.map_err(refused)?);
+            threads.handles.push(spawned.map_err(refused)?);
         }
         Ok(())
     }
 }
 
-/// Wakes the TCP accepts at `tcp_addrs` (the server is stopping) and waits for every thread.
-fn wake_and_join(tcp_addrs: Vec<SocketAddr>, handles: Vec<JoinHandle<()>>) {
-    for addr in tcp_addrs {
-        let _ = TcpStream::connect_timeout(&reachable(addr), WAKE); // wakes the accept
-    }
-    for h in handles {
-        let _ = h.join();
+/// The serving threads, and what wakes each from its wait once the stop flag is set.
+#[derive(Default)]
+struct Threads {
+    handles: Vec<JoinHandle<()>>,
+    /// A second handle on each UDP thread's socket.
+    udp: Vec<UdpSocket>,
+    /// Each TCP listener's address.
+    tcp: Vec<SocketAddr>,
+}
+
+impl Threads {
+    /// Wakes every thread (the server is stopping) and waits for them.
+    ///
+    /// A UDP thread blocks in `recvmmsg` with no timeout: a `SO_RCVTIMEO` would arm and cancel
+    /// a kernel timer on every wait, which at moderate rates is once per query or two. Shutting
+    /// the socket for reading wakes it instead: Linux then returns from the wait at once
+    /// (with an empty datagram, which is answered with nothing), even on an unconnected UDP
+    /// socket, where `shutdown` also reports `ENOTCONN`. A TCP accept is woken by connecting.
+    fn wake_and_join(self) {
+        for socket in &self.udp {
+            let _ = socket2::SockRef::from(socket).shutdown(std::net::Shutdown::Read);
+        }
+        for addr in self.tcp {
+            let _ = TcpStream::connect_timeout(&reachable(addr), WAKE); // wakes the accept
+        }
+        for h in self.handles {
+            let _ = h.join();
+        }
     }
 }
 

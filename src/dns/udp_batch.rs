@@ -65,7 +65,8 @@ impl UdpBatch {
         b
     }
 
-    /// Waits for queries (up to the socket's read timeout), calls `answer(query, client,
+    /// Waits for queries (up to the socket's read timeout, if it has one; until it is shut for
+    /// reading), calls `answer(query, client,
     /// reply)` for each, which writes its answer into `reply` and returns its length (0: send
     /// nothing), then sends the answers. Returns how many queries were taken.
     pub fn exchange(
