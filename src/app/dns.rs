@@ -106,8 +106,6 @@ pub fn serve(config: Config, config_path: &Path, db: Option<&Path>, args: &Serve
     }
 }
 
-/// SIGHUP: reload the config (a bad one is reported and the running one kept). SIGINT,
-/// SIGTERM: stop serving.
 /// PostgreSQL's fold of the servers' pending usage, on a connection of its own (opened now,
 /// so a ledger that takes the watcher's connection but not a second says so at the start).
 fn usage_fold(config: &Config, db: Option<&Path>, at: &Location) -> anyhow::Result<Option<UsageFold>> {
@@ -117,6 +115,8 @@ fn usage_fold(config: &Config, db: Option<&Path>, at: &Location) -> anyhow::Resu
     Ok(Some(UsageFold::start(ledger, at.clone()).context("cannot start the usage fold")?))
 }
 
+/// SIGHUP: reload the config (a bad one is reported and the running one kept). SIGINT,
+/// SIGTERM: stop serving.
 fn handle_signals(
     mut signals: Signals,
     serving: &Serving,

@@ -6,8 +6,9 @@
 //!
 //! The fold runs on a thread of its own with a connection of its own, not on the watcher's:
 //! at 100 servers and 1,000 buyers 10 s bring 200,000 pending rows, and on the bench's two
-//! shared cores folding them took 11–15 s (`benches/ledger_scale.rs`), which on the watcher
-//! would have held the leader's controllers and lease renewal for longer than an interval.
+//! shared cores a round folding 200,000–400,000 took 6–15 s (`benches/ledger_scale.rs`),
+//! which on the watcher would have held the leader's controllers and lease renewal for longer
+//! than an interval.
 //! Here it only takes a core from the database now and then; the watcher says, each interval,
 //! whether this node leads, and only the leader folds.
 
