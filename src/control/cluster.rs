@@ -14,7 +14,7 @@
 //!
 //! **Timing.** The leader renews at each interval boundary and publishes right after its
 //! step; a follower looks for the new version every [`LOOK`] from its boundary until it has
-//! it (at most [`LOOK_FOR`]), and otherwise every [`super::watcher::SALES_REFRESH`], so a
+//! it (at most `LOOK_FOR`), and otherwise every [`super::watcher::SALES_REFRESH`], so a
 //! state reaches it within a few hundred milliseconds of being written. A follower claims the
 //! lease at its boundary and again half an interval later, but only once the lease it last
 //! read has expired by its clock (before, a claim could only find it held, and would cost a

@@ -124,9 +124,9 @@ impl UsageWriter {
         }
     }
 
-    /// How long the watcher sleeps before it looks again: [`POLL`], or less if the interval
-    /// ends sooner, so the monitor is read at the boundary. Sleeping [`POLL`] whatever the
-    /// time read each interval up to [`POLL`] late, later by each turn's own work, until the
+    /// How long the watcher sleeps before it looks again: its `POLL`, or less if the interval
+    /// ends sooner, so the monitor is read at the boundary. Sleeping `POLL` whatever the time
+    /// read each interval up to `POLL` late, later by each turn's own work, until the
     /// lateness wrapped: that reading covered 0.9 s of a 1 s interval and read 10% low, and
     /// the one before a turn of the loop later read high (the end-to-end test saw 24 and 34
     /// rps at 29 rps steady, and the law cut on the 34).

@@ -173,7 +173,7 @@ impl Watcher {
     }
 }
 
-/// [`POLL`], or the time from `now` to unix second `due` if that is shorter (nothing once it
+/// `POLL`, or the time from `now` to unix second `due` if that is shorter (nothing once it
 /// has passed).
 pub fn until(due: i64, now: Timestamp) -> Duration {
     let left = Timestamp::from_second(due).map_or(jiff::SignedDuration::ZERO, |due| now.duration_until(due));
