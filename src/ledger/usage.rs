@@ -337,7 +337,8 @@ pub(crate) fn current_rollups(db: &Db) -> &'static str {
 /// PostgreSQL: moves up to `chunk` pending rows into their minute's and 5 minutes' rollups;
 /// the statement's one row is how many it moved. A pending row of a rewritten sample counts no
 /// sample, so the grouped sums are the rollups' own increments; peaks and extremes only ever
-/// widen. `SKIP LOCKED`: a second fold takes other rows instead of queueing behind the first;
+/// widen (PostgreSQL's `GREATEST` and `LEAST` skip a NULL: a peak unmeasured on one side is
+/// the other's). `SKIP LOCKED`: a second fold takes other rows instead of queueing behind the first;
 /// the upsert in key order: two folds lock the rollup rows they share in the same order, so
 /// they wait for each other rather than deadlock.
 pub(crate) fn fold_pending(chunk: i64) -> String {
@@ -363,8 +364,7 @@ pub(crate) fn fold_pending(chunk: i64) -> String {
            served_requests = r.served_requests + excluded.served_requests,
            above_seconds = r.above_seconds + excluded.above_seconds,
            above_requests = r.above_requests + excluded.above_requests,
-           peak_rps = CASE WHEN excluded.peak_rps IS NULL THEN r.peak_rps
-                           ELSE GREATEST(coalesce(r.peak_rps, excluded.peak_rps), excluded.peak_rps) END,
+           peak_rps = GREATEST(r.peak_rps, excluded.peak_rps),
            proxy_answers = r.proxy_answers + excluded.proxy_answers,
            fallback_answers = r.fallback_answers + excluded.fallback_answers,
            fraction_seconds = r.fraction_seconds + excluded.fraction_seconds,

@@ -543,9 +543,10 @@ pub const MIGRATIONS: &[&str] = &[
     // difference, with no sample of its own). The leader folds it into `usage_rollups` every
     // few seconds, in chunks, each one `DELETE … RETURNING` feeding one grouped upsert
     // (ledger/usage.rs: `Ledger::fold_usage`); that is atomic, and two folds at once never
-    // count a row twice (the second skips the rows the first holds or deleted). Readers see `usage_rollups_current`, the rollups
-    // plus what is pending, so a report is exact whether or not a fold has run: the lag of the
-    // rollups is only how far the table is behind, never what a report says.
+    // count a row twice (the second skips the rows the first holds or deleted). Readers see
+    // `usage_rollups_current`, the rollups plus what is pending, so a report is exact whether
+    // or not a fold has run: the lag of the rollups is only how far the table is behind, never
+    // what a report says.
     r#"DROP TRIGGER usage_samples_add_to_rollups ON usage_samples;
     DROP TRIGGER usage_samples_change_rollups ON usage_samples;
     DROP FUNCTION usage_samples_add_to_rollups();
@@ -616,7 +617,7 @@ pub const MIGRATIONS: &[&str] = &[
       FOR EACH STATEMENT EXECUTE FUNCTION usage_samples_change_pending();
 
     -- The rollups as they stand: folded and pending, summed per rollup. A reader's filter on
-    -- buyer, span and start reaches both parts' indexes.
+    -- buyer, span and start reaches the rollups' key and the pending rows' buyer index.
     CREATE VIEW usage_rollups_current AS
     SELECT buyer, span, start, server, sum(samples)::bigint AS samples, sum(seconds)::bigint AS seconds,
         sum(purchased)::bigint AS purchased, sum(measured_seconds)::bigint AS measured_seconds,
