@@ -62,9 +62,10 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Measure unused capacity from the proxies' access logs, and offer it for sale.
+    /// Measure unused capacity from the proxies' access logs or a Prometheus server's history,
+    /// and offer it for sale.
     #[command(subcommand)]
-    Capacity(CapacityCommand),
+    Capacity(Box<CapacityCommand>),
     /// Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of
     /// every sale.
     #[command(subcommand)]
@@ -120,7 +121,8 @@ pub struct CopyArgs {
 /// `surplus capacity …`
 #[derive(Debug, Subcommand)]
 pub enum CapacityCommand {
-    /// Forecast load per future slot from the access logs and show the unused capacity.
+    /// Forecast load per future slot from the access logs (or Prometheus) and show the unused
+    /// capacity.
     Measure(MeasureArgs),
     /// Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot.
     History(HistoryArgs),
@@ -154,7 +156,7 @@ pub struct LogArgs {
     pub json_fields: Option<String>,
 
     /// Only requests at or after this time.
-    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    #[arg(long, visible_alias = "from", value_name = "TIME", value_parser = parse_instant)]
     pub since: Option<Timestamp>,
 
     /// Only requests before this time.
@@ -168,6 +170,37 @@ pub struct LogArgs {
     /// Worker threads for parsing, 1 to 1024 (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
+
+    /// Read the history from this Prometheus server instead of logs (default:
+    /// `capacity.prometheus.url` when the configuration has one and no LOG is given).
+    #[arg(long, value_name = "URL", conflicts_with = "logs", help_heading = "History from Prometheus")]
+    pub prometheus: Option<String>,
+
+    /// PromQL giving requests per second: one series per proxy, or one for the whole fleet
+    /// (default: `capacity.prometheus.query`).
+    #[arg(long, value_name = "PROMQL", help_heading = "History from Prometheus")]
+    pub query: Option<String>,
+
+    /// PromQL giving bytes per second, the same way (default: `capacity.prometheus.bytes_query`).
+    #[arg(long, value_name = "PROMQL", help_heading = "History from Prometheus")]
+    pub bytes_query: Option<String>,
+
+    /// The queries give counters, which are differentiated (resets seen as `rate()` sees them).
+    #[arg(long, help_heading = "History from Prometheus")]
+    pub counter: bool,
+
+    /// The label naming a series' proxy, matched against each proxy's name or address
+    /// (default: `capacity.prometheus.proxy_label`, `instance`).
+    #[arg(long, value_name = "LABEL", help_heading = "History from Prometheus")]
+    pub proxy_label: Option<String>,
+
+    /// The step of the range queries; must divide the slot (default: the smallest the data holds).
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration, help_heading = "History from Prometheus")]
+    pub step: Option<SignedDuration>,
+
+    /// A file holding a bearer token for the server.
+    #[arg(long, value_name = "FILE", help_heading = "History from Prometheus")]
+    pub bearer_token_file: Option<PathBuf>,
 }
 
 /// `surplus capacity measure`

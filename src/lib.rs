@@ -35,4 +35,5 @@ pub mod ledger;
 pub mod metrics_endpoint;
 pub mod monitor;
 pub mod output;
+pub mod prometheus;
 pub mod simulate;

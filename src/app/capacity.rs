@@ -1,4 +1,5 @@
-//! `surplus capacity measure | history | offers`: from access logs to offers in the ledger.
+//! `surplus capacity measure | history | offers`: from access logs, or a Prometheus server's
+//! history, to offers in the ledger.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -8,7 +9,8 @@ use anyhow::bail;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::log_inputs::{self, LogInputs};
+use super::log_inputs::{self, Source};
+use super::prometheus_history::{self, PrometheusOrigin};
 use crate::cli::{HistoryArgs, LogArgs, MeasureArgs, OffersArgs};
 use crate::config::Config;
 use crate::core::capacity::{self, EstimatePlan, Forecaster, Profile, SlotEstimate, SlotUsage, SourceModel};
@@ -17,21 +19,45 @@ use crate::ingest::scan::{self, Scan, ScanOptions};
 use crate::ledger::{Access, NewOffer};
 use crate::output::{self, Format, Progress, Rows, round3};
 
-/// What reading the logs produced: per-source history, and the totals for the footer.
+/// What reading the history produced: per-source history, and the totals for the footer.
 struct Measured {
-    inputs: LogInputs,
+    sources: Vec<Source>,
     histories: Vec<Vec<SlotUsage>>,
     slot: Slot,
-    lines_read: u64,
-    lines_skipped: u64,
-    lines_filtered: u64,
+    origin: Origin,
     history_start: i64,
     history_end: i64,
     profile: Profile,
 }
 
-/// Reads the logs named by `args` (or the config) into per-slot history per source.
-fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
+/// Where the history came from.
+enum Origin {
+    Logs { lines_read: u64, lines_skipped: u64, lines_filtered: u64 },
+    Prometheus(PrometheusOrigin),
+}
+
+impl Origin {
+    /// What a slot's load is, from this origin.
+    fn load(&self) -> String {
+        match self {
+            Origin::Logs { .. } => "p95 of per-second rates".into(),
+            Origin::Prometheus(p) => format!("p95 of {} s step rates (bursts shorter than the step smoothed)", p.step),
+        }
+    }
+
+    fn lines(&self) -> (u64, u64, u64) {
+        match self {
+            Origin::Logs { lines_read, lines_skipped, lines_filtered } => {
+                (*lines_read, *lines_skipped, *lines_filtered)
+            }
+            Origin::Prometheus(_) => (0, 0, 0),
+        }
+    }
+}
+
+/// Reads the history `args` (or the config) names, from logs or Prometheus, into per-slot
+/// history per source.
+fn read_history(config: &Config, args: &LogArgs, now: i64) -> anyhow::Result<Measured> {
     let slot = args.slot.unwrap_or(config.market.slot);
     let since = args.since.map(|t| t.as_second());
     let until = args.until.map(|t| t.as_second());
@@ -39,6 +65,14 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
         && s >= u
     {
         return Err(bad_usage(format!("--since {} is not before --until {}", format_instant(s), format_instant(u))));
+    }
+    if let Some(wanted) = prometheus_history::wanted(config, args)? {
+        let read = prometheus_history::read(config, &wanted, slot, since, until, now)?;
+        for note in &read.notes {
+            eprintln!("note: {note}");
+        }
+        let origin = Origin::Prometheus(read.origin);
+        return measured(read.sources, read.histories, read.spans, slot, origin, "in the query's answer");
     }
     let inputs = log_inputs::resolve(config, args)?;
     for note in &inputs.notes {
@@ -68,9 +102,29 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
             until.map_or("the end".into(), format_instant)
         ),
     };
-    for (source, history) in inputs.sources.iter().zip(&histories) {
+    let origin = Origin::Logs {
+        lines_read: scanned.files.iter().map(|f| f.lines).sum(),
+        lines_skipped: scanned.files.iter().map(|f| f.skipped).sum(),
+        lines_filtered: scanned.files.iter().map(|f| f.filtered).sum(),
+    };
+    measured(inputs.sources, histories, spans, slot, origin, &format!("in its logs{range}"))
+}
+
+/// The history's span and profile, once every source has some.
+fn measured(
+    sources: Vec<Source>,
+    histories: Vec<Vec<SlotUsage>>,
+    spans: Vec<Option<(i64, i64)>>,
+    slot: Slot,
+    origin: Origin,
+    where_read: &str,
+) -> anyhow::Result<Measured> {
+    if sources.is_empty() {
+        bail!("no proxy has history {where_read}: nothing to forecast from");
+    }
+    for (source, history) in sources.iter().zip(&histories) {
         if history.is_empty() {
-            bail!("{}: no requests in its logs{range}: no history to forecast from", source.name);
+            bail!("{}: no requests {where_read}: no history to forecast from", source.name);
         }
     }
     let spans: Vec<(i64, i64)> = spans.into_iter().flatten().collect();
@@ -79,17 +133,7 @@ fn read_history(config: &Config, args: &LogArgs) -> anyhow::Result<Measured> {
     // Each source's slot-aligned span; the profile is the one the shortest history supports.
     let shortest =
         histories.iter().map(|h| h.last().map_or(0, |l| l.end) - h.first().map_or(0, |f| f.start)).min().unwrap_or(0);
-    Ok(Measured {
-        lines_read: scanned.files.iter().map(|f| f.lines).sum(),
-        lines_skipped: scanned.files.iter().map(|f| f.skipped).sum(),
-        lines_filtered: scanned.files.iter().map(|f| f.filtered).sum(),
-        inputs,
-        histories,
-        slot,
-        history_start,
-        history_end,
-        profile: Profile::for_span(shortest),
-    })
+    Ok(Measured { sources, histories, slot, origin, history_start, history_end, profile: Profile::for_span(shortest) })
 }
 
 fn warn_skipped(scan: &Scan) {
@@ -116,6 +160,20 @@ struct MeasureJson<'a> {
     lines_filtered: u64,
     history_start: String,
     history_end: String,
+    /// What a slot's load is (a quantile of per-second or of per-step rates).
+    load: String,
+    /// Where the history came from, when it was a Prometheus server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prometheus: Option<PrometheusJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrometheusJson<'a> {
+    url: &'a str,
+    step_secs: u32,
+    requests: usize,
+    series: usize,
+    shared_by_capacity: bool,
 }
 
 #[derive(Serialize)]
@@ -153,11 +211,10 @@ pub fn measure(config: &Config, db: Option<&Path>, args: &MeasureArgs, now: i64)
         // A forecast of the past is a fair backtest; an offer of it is capacity nobody can use.
         window.check_sellable(slot, now).map_err(|e| anyhow::anyhow!("--save --for: {e}"))?;
     }
-    let m = read_history(config, &args.logs)?;
+    let m = read_history(config, &args.logs, now)?;
 
     let plan = EstimatePlan { slot: m.slot, profile: m.profile, quantile, margin };
     let models: Vec<SourceModel> = m
-        .inputs
         .sources
         .iter()
         .zip(&m.histories)
@@ -237,7 +294,6 @@ fn measure_json<'a>(
                 unused_rps: round3(e.unused_rps),
                 offer_rps: capacity::offerable_rps(e.unused_rps),
                 proxies: m
-                    .inputs
                     .sources
                     .iter()
                     .zip(&e.sources)
@@ -250,9 +306,20 @@ fn measure_json<'a>(
                     .collect(),
             })
             .collect(),
-        lines_read: m.lines_read,
-        lines_skipped: m.lines_skipped,
-        lines_filtered: m.lines_filtered,
+        lines_read: m.origin.lines().0,
+        lines_skipped: m.origin.lines().1,
+        lines_filtered: m.origin.lines().2,
+        load: m.origin.load(),
+        prometheus: match &m.origin {
+            Origin::Prometheus(p) => Some(PrometheusJson {
+                url: &p.url,
+                step_secs: p.step,
+                requests: p.requests,
+                series: p.series,
+                shared_by_capacity: p.shared,
+            }),
+            Origin::Logs { .. } => None,
+        },
         history_start: format_instant(m.history_start),
         history_end: format_instant(m.history_end),
     }
@@ -268,7 +335,7 @@ fn measure_rows(m: &Measured, estimates: &[SlotEstimate], by_proxy: bool) -> Row
         let start = slot_label(e.start);
         let rates = |c: f64, f: f64, u: f64| [c, f, u].map(output::rps).into_iter();
         if by_proxy {
-            for (s, p) in m.inputs.sources.iter().zip(&e.sources) {
+            for (s, p) in m.sources.iter().zip(&e.sources) {
                 let head = [start.clone(), s.name.clone()].into_iter();
                 rows.push(
                     head.chain(rates(p.capacity_rps, p.forecast_rps, p.unused_rps)).chain([String::new()]).collect(),
@@ -288,15 +355,26 @@ fn slot_label(start: i64) -> String {
 
 fn write_footer(out: &mut dyn Write, m: &Measured) -> io::Result<()> {
     let days = (m.history_end - m.history_start + 1) as f64 / window::DAY_SECS as f64;
+    let read = match &m.origin {
+        Origin::Logs { lines_read, lines_skipped, lines_filtered } => format!(
+            "lines read {lines_read}, skipped {lines_skipped} malformed, {lines_filtered} outside --since/--until"
+        ),
+        Origin::Prometheus(p) => format!(
+            "read from {}: {} series at a {} s step in {} requests{}",
+            p.url,
+            p.series,
+            p.step,
+            p.requests,
+            if p.shared { ", shared over the proxies by capacity" } else { "" }
+        ),
+    };
     writeln!(
         out,
-        "lines read {}, skipped {} malformed, {} outside --since/--until; history {} .. {} ({days:.1} days, by {})",
-        m.lines_read,
-        m.lines_skipped,
-        m.lines_filtered,
+        "{read}; history {} .. {} ({days:.1} days, by {}); a slot's load is the {}",
         format_instant(m.history_start),
         format_instant(m.history_end),
         m.profile.name().replace('_', "-"),
+        m.origin.load(),
     )?;
     if m.profile == Profile::HourOfDay {
         writeln!(out, "note: less than 7 days of history, so the profile is by hour of day, not hour of week")?;
@@ -319,11 +397,11 @@ struct HistoryJson<'a> {
 }
 
 /// `surplus capacity history`.
-pub fn history(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
-    let m = read_history(config, &args.logs)?;
+pub fn history(config: &Config, args: &HistoryArgs, now: i64) -> anyhow::Result<()> {
+    let m = read_history(config, &args.logs, now)?;
     let mut rows = Rows::new(&["proxy", "slot@", "requests#", "mean_rps#", "peak_rps#", "p95_rps#", "bytes#"]);
     let mut json = Vec::new();
-    for (source, history) in m.inputs.sources.iter().zip(&m.histories) {
+    for (source, history) in m.sources.iter().zip(&m.histories) {
         for u in history {
             rows.push(vec![
                 source.name.clone(),

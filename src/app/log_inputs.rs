@@ -143,6 +143,13 @@ mod tests {
             until: None,
             slot: None,
             threads: None,
+            prometheus: None,
+            query: None,
+            bytes_query: None,
+            counter: false,
+            proxy_label: None,
+            step: None,
+            bearer_token_file: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod log_inputs;
 pub mod market;
 pub mod monitor_export;
 pub mod orders;
+pub mod prometheus_history;
 pub mod report;
 pub mod simulate;
 
@@ -122,9 +123,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(ConfigCommand::Check(args)) => {
             config_check::run(&cli.config, &load()?, cli.db.as_deref(), args)
         }
-        Command::Capacity(CapacityCommand::Measure(args)) => capacity::measure(&load()?, cli.db.as_deref(), args, now),
-        Command::Capacity(CapacityCommand::History(args)) => capacity::history(&load()?, args),
-        Command::Capacity(CapacityCommand::Offers(args)) => capacity::offers(&load()?, cli.db.as_deref(), args),
+        Command::Capacity(command) => match command.as_ref() {
+            CapacityCommand::Measure(args) => capacity::measure(&load()?, cli.db.as_deref(), args, now),
+            CapacityCommand::History(args) => capacity::history(&load()?, args, now),
+            CapacityCommand::Offers(args) => capacity::offers(&load()?, cli.db.as_deref(), args),
+        },
         Command::Market(MarketCommand::Auction(command)) => {
             let (config, db) = (load()?, cli.db.as_deref());
             match command {

@@ -9,6 +9,7 @@ pub mod config_hash;
 pub mod locate;
 pub mod network;
 pub mod node_name;
+pub mod prometheus;
 pub mod proxy;
 pub mod settings;
 pub mod values;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use buyer::{Algorithm, Buyer, BuyerServer, Fallback};
 pub use locate::YamlPath;
 pub use network::{Nameserver, Network, Soa, SoaTimes};
+pub use prometheus::{CapacitySettings, MonitorSettings, PrometheusHistory, PrometheusQuery};
 pub use proxy::{HealthCheck, LogSource, MonitorChoice, Proxy, StatsKind, StatsSource};
 pub use settings::{Control, Dns, Market};
 
@@ -43,6 +45,12 @@ pub struct Config {
     pub dns: Dns,
     #[serde(default)]
     pub control: Control,
+    /// Monitor sources that count for several proxies (a Prometheus query).
+    #[serde(default)]
+    pub monitor: MonitorSettings,
+    /// Where `capacity measure` reads history besides logs (a Prometheus server).
+    #[serde(default)]
+    pub capacity: CapacitySettings,
     /// The ledger: an SQLite file (a path, relative to the config file's directory, or
     /// `sqlite:PATH`) or a PostgreSQL URL (`postgres://…`).
     #[serde(default)]
@@ -164,8 +172,50 @@ impl Config {
             );
             return Some((root.key("control").key("keep_samples"), message));
         }
+        if let Some(e) = self.prometheus_problem() {
+            return Some(e);
+        }
         if self.market.margin.0 >= 1.0 {
             return Some((root.key("market").key("margin"), "expected a margin below 1 (1 would sell nothing)".into()));
+        }
+        None
+    }
+
+    /// A `monitor.prometheus_query` or `capacity.prometheus` that cannot work, with where.
+    fn prometheus_problem(&self) -> Option<(YamlPath, String)> {
+        let url_problem = |url: &str| {
+            (!(url.starts_with("http://") || url.starts_with("https://")))
+                .then(|| format!("expected an http:// or https:// URL, got {url:?}"))
+        };
+        if let Some(q) = &self.monitor.prometheus_query {
+            let at = YamlPath::default().key("monitor").key("prometheus_query");
+            if let Some(message) = url_problem(&q.url) {
+                return Some((at.key("url"), message));
+            }
+            if q.query.trim().is_empty() {
+                return Some((at.key("query"), "expected a PromQL expression".into()));
+            }
+            for (i, name) in q.proxies.iter().flatten().enumerate() {
+                if !self.proxies.iter().any(|p| &p.name == name) {
+                    return Some((at.key("proxies").index(i), format!("no proxy is named {name}")));
+                }
+            }
+        }
+        if let Some(h) = &self.capacity.prometheus {
+            let at = YamlPath::default().key("capacity").key("prometheus");
+            if let Some(message) = url_problem(&h.url) {
+                return Some((at.key("url"), message));
+            }
+            if h.query.trim().is_empty() {
+                return Some((at.key("query"), "expected a PromQL expression".into()));
+            }
+            if let Some(step) = h.step
+                && (step.secs() < 1 || i64::from(self.market.slot.secs()) % step.secs() != 0)
+            {
+                let message =
+                    format!("expected whole seconds that divide market.slot ({}), got {:#}", self.market.slot, step.0);
+                return Some((at.key("step"), message));
+            }
         }
         None
     }

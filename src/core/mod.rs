@@ -26,6 +26,7 @@ pub mod sale_schedule;
 pub mod second_counts;
 pub mod service;
 pub mod smooth_weighted;
+pub mod step_rates;
 pub mod supply;
 pub mod usage_bucket;
 pub mod usage_report;

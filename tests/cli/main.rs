@@ -1,6 +1,7 @@
 //! Integration tests: run the real `surplus` binary on real files and an on-disk ledger.
 
 mod capacity;
+mod capacity_prometheus;
 mod clock;
 mod cluster;
 mod cluster_pg;
@@ -28,6 +29,7 @@ mod nginx;
 mod orders;
 #[path = "../support/pg_cluster.rs"]
 mod pg_cluster;
+mod prometheus_server;
 mod race;
 mod report;
 mod simulate;
