@@ -93,7 +93,19 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate the configuration and print a summary; changes nothing.
-    Check(FormatArgs),
+    Check(CheckArgs),
+}
+
+/// `surplus config check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also run `monitor.prometheus_query` once against its server and show what it returned
+    /// per buyer.
+    #[arg(long)]
+    pub online: bool,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// `surplus ledger …`

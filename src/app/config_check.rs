@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::FormatArgs;
+use crate::cli::CheckArgs;
 use crate::config::{Buyer, Config, Fallback, Proxy};
 use crate::ledger::{Access, LedgerError};
+use crate::monitor::prometheus_query::PrometheusQuerySource;
 use crate::output::{self, Format, Rows};
 
 #[derive(Serialize)]
@@ -27,6 +28,71 @@ struct Summary<'a> {
     ledger_sales_by_currency: Option<std::collections::BTreeMap<String, i64>>,
     /// What the config means that an operator may not expect.
     notes: Vec<String>,
+    /// With `--online`: what `monitor.prometheus_query` returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prometheus_query: Option<&'a Online>,
+}
+
+/// What `monitor.prometheus_query` returned once, per buyer.
+#[derive(Serialize)]
+struct Online {
+    url: String,
+    /// `rate` (requests per second) or `counter` (requests counted).
+    values: &'static str,
+    series: usize,
+    /// Per buyer, in the config's order: the sum over its hosts, `None` when no series is one
+    /// of its hosts.
+    buyers: Vec<(String, Option<f64>)>,
+    /// Series whose host is no buyer's, and their sum.
+    other_hosts: usize,
+    other_sum: f64,
+}
+
+/// Runs the query once; its failure is the check's.
+fn online(config: &Config) -> anyhow::Result<Option<Online>> {
+    let Some(source) = PrometheusQuerySource::new_unread(config) else {
+        anyhow::bail!("--online: the configuration has no monitor.prometheus_query to run");
+    };
+    let query = config.monitor.prometheus_query.as_ref().expect("the source has its query");
+    let series = source.read().map_err(|e| anyhow::anyhow!("monitor.prometheus_query: {e}"))?;
+    source.check_labels(&series).map_err(|e| anyhow::anyhow!("monitor.prometheus_query: {e}"))?;
+    let mut buyers: Vec<(String, Option<f64>)> = config.buyers.iter().map(|b| (b.name.clone(), None)).collect();
+    let (mut other_hosts, mut other_sum) = (0, 0.0);
+    for s in &series {
+        let value = s.points.first().map_or(0.0, |p| p.1);
+        match source.buyer_of(s) {
+            Some(&b) => *buyers[b].1.get_or_insert(0.0) += value,
+            None => {
+                other_hosts += 1;
+                other_sum += value;
+            }
+        }
+    }
+    let values = if query.counter { "counter" } else { "rate" };
+    Ok(Some(Online { url: query.url.clone(), values, series: series.len(), buyers, other_hosts, other_sum }))
+}
+
+impl Online {
+    fn line(&self) -> String {
+        let unit = if self.values == "rate" { " rps" } else { " requests counted" };
+        let buyers: Vec<String> = self
+            .buyers
+            .iter()
+            .map(|(name, v)| match v {
+                Some(v) => format!("{name} {}{unit}", output::rps(*v)),
+                None => format!("{name} none (no series has one of its hosts)"),
+            })
+            .collect();
+        format!(
+            "monitor.prometheus_query {}: {} series; {}; {} other host{} ({}{unit})",
+            self.url,
+            self.series,
+            buyers.join(", "),
+            self.other_hosts,
+            if self.other_hosts == 1 { "" } else { "s" },
+            output::rps(self.other_sum)
+        )
+    }
 }
 
 /// One line per buyer host delegated to us whose fallback is a `handback`: the CNAME it would
@@ -52,8 +118,9 @@ fn notes(config: &Config) -> Vec<String> {
 }
 
 /// Prints the summary of a config that has already loaded (and so is valid).
-pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -> anyhow::Result<()> {
+pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &CheckArgs) -> anyhow::Result<()> {
     let location = config.ledger_location(db)?;
+    let online = if args.online { online(config)? } else { None };
     let summary = Summary {
         file: path.display().to_string(),
         zone: config.network.zone.as_str(),
@@ -66,6 +133,7 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
         currency: &config.market.currency.0,
         ledger_sales_by_currency: ledger_currencies(config, db)?,
         notes: notes(config),
+        prometheus_query: online.as_ref(),
     };
     let mut rows = Rows::new(&["kind", "name", "capacity_rps#", "details"]);
     for p in &config.proxies {
@@ -84,8 +152,8 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
         rows.push(vec!["buyer".into(), b.name.clone(), String::new(), details]);
     }
     let mut out = io::stdout().lock();
-    output::write(&mut out, args.format, &rows, &summary)?;
-    if args.format == Format::Table {
+    output::write(&mut out, args.format.format, &rows, &summary)?;
+    if args.format.format == Format::Table {
         writeln!(
             out,
             "{} is valid: zone {}, {} proxies with {} rps in all, {} buyers; ledger {} ({})",
@@ -99,6 +167,9 @@ pub fn run(path: &Path, config: &Config, db: Option<&Path>, args: &FormatArgs) -
         )?;
         for note in &summary.notes {
             writeln!(out, "note: {note}")?;
+        }
+        if let Some(online) = &online {
+            writeln!(out, "{}", online.line())?;
         }
     }
     let ours = &config.market.currency.0;

@@ -1,6 +1,7 @@
 //! The monitor: requests the proxies actually served, per buyer and control interval, from
 //! each proxy's access log (followed across rotation) or stats endpoint (Prometheus, nginx Plus,
-//! nginx-vts), for the controller ([`crate::core::control`]).
+//! nginx-vts), or for the whole fleet from one query to a Prometheus server
+//! (`monitor.prometheus_query`), for the controller ([`crate::core::control`]).
 //!
 //! A buyer's reading is the sum over every proxy. If any proxy has no monitor source the sum
 //! would be short, so every buyer stays open loop (the log says which proxy); if any source
@@ -12,12 +13,14 @@
 
 pub mod export;
 pub mod log_follower;
+pub mod prometheus_query;
 pub mod proxy_monitor;
 pub mod stats_text;
 
 use crate::config::Config;
 use crate::core::control::Reading;
-use proxy_monitor::ProxyMonitor;
+use prometheus_query::PrometheusQuerySource;
+use proxy_monitor::{ProxyMonitor, Served};
 
 /// One proxy's source state, for logs, metrics and `dns status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,30 +111,54 @@ impl Taken {
     }
 }
 
+/// Where a proxy's requests are counted.
+enum ProxySource {
+    /// Its own log or stats.
+    Own(Box<ProxyMonitor>),
+    /// The fleet's `prometheus_query`.
+    Fleet,
+    /// Nowhere: buyers stay open loop.
+    None,
+}
+
 /// Every proxy's monitor.
 pub struct Monitor {
-    proxies: Vec<(String, Option<ProxyMonitor>)>,
+    proxies: Vec<(String, ProxySource)>,
+    /// `monitor.prometheus_query`, counting for the proxies marked [`ProxySource::Fleet`].
+    fleet: Option<PrometheusQuerySource>,
     buyers: usize,
 }
 
 impl Monitor {
     /// The monitors `config` describes.
     pub fn new(config: &Config) -> Monitor {
-        Monitor {
-            proxies: config.proxies.iter().map(|p| (p.name.clone(), ProxyMonitor::new(p, config))).collect(),
-            buyers: config.buyers.len(),
-        }
+        let fleet = PrometheusQuerySource::new(config);
+        let proxies = config
+            .proxies
+            .iter()
+            .map(|p| {
+                let source = if fleet.as_ref().is_some_and(|f| f.covers(&p.name)) {
+                    ProxySource::Fleet
+                } else {
+                    ProxyMonitor::new(p, config).map_or(ProxySource::None, |m| ProxySource::Own(Box::new(m)))
+                };
+                (p.name.clone(), source)
+            })
+            .collect();
+        Monitor { proxies, fleet, buyers: config.buyers.len() }
     }
 
     /// Proxies without a monitor source.
     pub fn unmonitored(&self) -> Vec<&str> {
-        self.proxies.iter().filter(|(_, m)| m.is_none()).map(|(name, _)| name.as_str()).collect()
+        self.proxies.iter().filter(|(_, m)| matches!(m, ProxySource::None)).map(|(name, _)| name.as_str()).collect()
     }
 
     /// Reads what logs have gained; call often, so no poll has much to read.
     pub fn poll(&mut self) {
-        for m in self.proxies.iter_mut().filter_map(|(_, m)| m.as_mut()) {
-            m.poll();
+        for (_, m) in &mut self.proxies {
+            if let ProxySource::Own(m) = m {
+                m.poll();
+            }
         }
     }
 
@@ -141,34 +168,50 @@ impl Monitor {
         let mut served: Vec<Option<u64>> = vec![Some(0); self.buyers];
         let mut total = Some(0);
         let mut sources = Vec::new();
+        let add = |served: &mut Vec<Option<u64>>, total: &mut Option<u64>, counts: &Served| {
+            for (s, n) in served.iter_mut().zip(&counts.per_buyer) {
+                *s = s.map(|s| s + n);
+            }
+            *total = total.map(|t| t + counts.total);
+        };
+        let fleet = self.fleet.as_mut().map(|f| (f.describe(), f.take()));
+        // A failed fleet reading is stale unless every proxy it counts for is down.
+        let mut fleet_all_down = true;
         for (i, (proxy, m)) in self.proxies.iter_mut().enumerate() {
             let proxy_down = !healthy(i);
-            let Some(m) = m else {
-                served.iter_mut().for_each(|s| *s = None);
-                total = None;
-                sources.push(SourceState { proxy: proxy.clone(), source: None, error: None, proxy_down });
-                continue;
-            };
-            let result = m.take();
-            match &result {
-                Ok(counts) => {
-                    for (s, n) in served.iter_mut().zip(&counts.per_buyer) {
-                        *s = s.map(|s| s + n);
-                    }
-                    total = total.map(|t| t + counts.total);
-                }
-                Err(_) if proxy_down => {}
-                Err(_) => {
+            let (source, error) = match m {
+                ProxySource::None => {
                     served.iter_mut().for_each(|s| *s = None);
                     total = None;
+                    (None, None)
                 }
+                ProxySource::Fleet => {
+                    fleet_all_down &= proxy_down;
+                    let (describe, result) = fleet.as_ref().expect("a fleet proxy has the fleet's source");
+                    (Some(describe.clone()), result.as_ref().err().cloned())
+                }
+                ProxySource::Own(m) => {
+                    let result = m.take();
+                    match &result {
+                        Ok(counts) => add(&mut served, &mut total, counts),
+                        Err(_) if proxy_down => {}
+                        Err(_) => {
+                            served.iter_mut().for_each(|s| *s = None);
+                            total = None;
+                        }
+                    }
+                    (Some(m.describe()), result.err())
+                }
+            };
+            sources.push(SourceState { proxy: proxy.clone(), source, error, proxy_down });
+        }
+        match fleet.as_ref().map(|(_, r)| r) {
+            Some(Ok(counts)) => add(&mut served, &mut total, counts),
+            Some(Err(_)) if !fleet_all_down => {
+                served.iter_mut().for_each(|s| *s = None);
+                total = None;
             }
-            sources.push(SourceState {
-                proxy: proxy.clone(),
-                source: Some(m.describe()),
-                error: result.err(),
-                proxy_down,
-            });
+            _ => {}
         }
         Taken { served, total, sources }
     }

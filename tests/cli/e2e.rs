@@ -20,13 +20,13 @@ use crate::dns::Server;
 use crate::nginx::Nginx;
 use crate::test::{Scratch, root, system_tool};
 
-const ORIGIN: &str = "127.0.0.33";
-const PROXY_A: &str = "127.0.0.31";
-const PROXY_B: &str = "127.0.0.32";
+pub(crate) const ORIGIN: &str = "127.0.0.33";
+pub(crate) const PROXY_A: &str = "127.0.0.31";
+pub(crate) const PROXY_B: &str = "127.0.0.32";
 const NSD_IP: &str = "127.0.0.41";
 const UNBOUND_IP: &str = "127.0.0.42";
 /// Where `dns serve` also listens, on port 53, so the buyer's zone can delegate to it.
-const SURPLUS_IP: &str = "127.0.0.43";
+pub(crate) const SURPLUS_IP: &str = "127.0.0.43";
 /// Load clients: 127.1.K.10 for K in 0..CLIENTS, one /24 each.
 pub(crate) const CLIENTS: u8 = 64;
 
@@ -166,6 +166,11 @@ pub(crate) fn unbound(scratch: &Scratch, nsd: SocketAddr, surplus: &[SocketAddr]
 /// delegated to us, a zone apex, which cannot be a CNAME (RFC 1034 §3.6.2): its handback
 /// answers origin.shop.example's addresses, learned from the buyer's DNS (`nsd`).
 fn config(scratch: &Scratch, a: &Nginx, b: &Nginx, nsd: SocketAddr) -> PathBuf {
+    config_with_monitor(scratch, a, b, nsd, "")
+}
+
+/// [`config`] with `monitor` (YAML of the `monitor:` section, or nothing) added.
+pub(crate) fn config_with_monitor(scratch: &Scratch, a: &Nginx, b: &Nginx, nsd: SocketAddr, monitor: &str) -> PathBuf {
     let history = root().join("examples/logs/edge-1/access.log*");
     let proxy = |name: &str, n: &Nginx| {
         format!(
@@ -189,6 +194,7 @@ fn config(scratch: &Scratch, a: &Nginx, b: &Nginx, nsd: SocketAddr) -> PathBuf {
         &format!("  - {{name: api, hosts: [api.cdn.example.net], fallback: {{servers: [{{address: {ORIGIN}}}]}}, estimate: 0.5}}"),
         "control: {interval: 1s}",
         &format!("dns: {{resolvers: [{nsd}]}}"),
+        monitor,
         "",
     ]
     .join("\n");
@@ -536,7 +542,7 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
 }
 
 /// `(start, served requests, fraction)` of `buyer`'s usage samples starting in `[from, to)`.
-fn usage_samples(scratch: &Scratch, buyer: &str, from: i64, to: i64) -> Vec<(i64, u64, f64)> {
+pub(crate) fn usage_samples(scratch: &Scratch, buyer: &str, from: i64, to: i64) -> Vec<(i64, u64, f64)> {
     let ledger = rusqlite::Connection::open(scratch.db()).unwrap();
     ledger.busy_timeout(Duration::from_secs(5)).unwrap();
     let mut select = ledger
@@ -553,7 +559,7 @@ fn usage_samples(scratch: &Scratch, buyer: &str, from: i64, to: i64) -> Vec<(i64
 }
 
 /// The server's log without other buyers' per-interval control lines.
-fn control_log(server: &Server, buyer: &str) -> String {
+pub(crate) fn control_log(server: &Server, buyer: &str) -> String {
     server
         .log()
         .lines()

@@ -14,6 +14,7 @@ mod dns_status;
 mod dns_wire;
 mod dns_zone;
 mod e2e;
+mod e2e_prometheus;
 mod faults;
 mod generate;
 mod hardening;

@@ -61,6 +61,7 @@ impl PrometheusServer {
             interval.as_millis(),
             targets.join(", ")
         );
+        std::fs::create_dir_all(dir).unwrap();
         let config_file = dir.join("prometheus.yml");
         std::fs::write(&config_file, config).unwrap();
         let child = Command::new("prometheus")
