@@ -32,7 +32,7 @@ complete -c surplus -n "__fish_surplus_needs_command" -s h -l help -d 'Print hel
 complete -c surplus -n "__fish_surplus_needs_command" -s V -l version -d 'Print version'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "demo" -d 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_needs_command" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs or a Prometheus server\'s history, and offer it for sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
 complete -c surplus -n "__fish_surplus_needs_command" -f -a "monitor" -d 'Follow a proxy host\'s access logs for name servers on other hosts'
@@ -61,6 +61,7 @@ csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -l online -d 'Also run `monitor.prometheus_query` once against its server and show what it returned per buyer'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
@@ -70,7 +71,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -s h -l help -d 'Print help'
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "measure" -d 'Forecast load per future slot from the access logs (or Prometheus) and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and not __fish_seen_subcommand_from measure history offers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -82,10 +83,16 @@ combined_host\t''
 squid\t''
 json\t''"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l json-fields -d 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`' -r
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l since -d 'Only requests at or after this time' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l since -l from -d 'Only requests at or after this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l until -d 'Only requests before this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l slot -d 'Slot length; must divide a day (default: `market.slot`, 1h)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l threads -d 'Worker threads for parsing, 1 to 1024 (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l prometheus -d 'Read the history from this Prometheus server instead of logs (default: `capacity.prometheus.url` when the configuration has one and no LOG is given)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l query -d 'PromQL giving requests per second: one series per proxy, or one for the whole fleet (default: `capacity.prometheus.query`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l bytes-query -d 'PromQL giving bytes per second, the same way (default: `capacity.prometheus.bytes_query`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l proxy-label -d 'The label naming a series\' proxy, matched against each proxy\'s name or address (default: `capacity.prometheus.proxy_label`, `instance`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l step -d 'The step of the range queries; must divide the slot (default: the smallest the data holds)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l bearer-token-file -d 'A file holding a bearer token for the server' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l next -d 'Forecast this long from the next slot boundary' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l for -d 'Forecast this window instead, START/DURATION on the slot grid' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l quantile -d 'Quantile of a slot\'s history used as its forecast (default: `market.quantile`, 0.95)' -r
@@ -96,6 +103,7 @@ csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l counter -d 'The queries give counters, which are differentiated (resets seen as `rate()` sees them)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l by-proxy -d 'Show each proxy\'s capacity, forecast and unused capacity too'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -l save -d 'Record the unused capacity as offers in the ledger (whole rps, rounded down)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from measure" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
@@ -108,16 +116,23 @@ combined_host\t''
 squid\t''
 json\t''"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l json-fields -d 'JSON field names, as `time=FIELD,host=FIELD,bytes=FIELD`' -r
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l since -d 'Only requests at or after this time' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l since -l from -d 'Only requests at or after this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l until -d 'Only requests before this time' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l slot -d 'Slot length; must divide a day (default: `market.slot`, 1h)' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l threads -d 'Worker threads for parsing, 1 to 1024 (default: the number of cores)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l prometheus -d 'Read the history from this Prometheus server instead of logs (default: `capacity.prometheus.url` when the configuration has one and no LOG is given)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l query -d 'PromQL giving requests per second: one series per proxy, or one for the whole fleet (default: `capacity.prometheus.query`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l bytes-query -d 'PromQL giving bytes per second, the same way (default: `capacity.prometheus.bytes_query`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l proxy-label -d 'The label naming a series\' proxy, matched against each proxy\'s name or address (default: `capacity.prometheus.proxy_label`, `instance`)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l step -d 'The step of the range queries; must divide the slot (default: the smallest the data holds)' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l bearer-token-file -d 'A file holding a bearer token for the server' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'One JSON document, stable field names'
 csv\t'Comma-separated values with a header row'"
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s c -l config -d 'The configuration file' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -l counter -d 'The queries give counters, which are differentiated (resets seen as `rate()` sees them)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l window -d 'Only offers overlapping this window (START/DURATION)' -r
@@ -129,7 +144,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from offers" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "measure" -d 'Forecast load per future slot from the access logs (or Prometheus) and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand capacity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -411,7 +426,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "demo" -d 'Run the whole loop on the bundled example, on loopback, in under a minute: measure, auction, serve DNS, control against a load model, and report usage'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "config" -d 'Check the configuration'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs, and offer it for sale'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "capacity" -d 'Measure unused capacity from the proxies\' access logs or a Prometheus server\'s history, and offer it for sale'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "market" -d 'Sell offered capacity: sealed-bid auctions, the continuous order book, and the record of every sale'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "dns" -d 'The network\'s authoritative DNS, answering a controlled fraction with proxies'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "monitor" -d 'Follow a proxy host\'s access logs for name servers on other hosts'
@@ -421,7 +436,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_see
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and not __fish_seen_subcommand_from demo config capacity market dns monitor report simulate ledger generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print a summary; changes nothing'
-complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs and show the unused capacity'
+complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "measure" -d 'Forecast load per future slot from the access logs (or Prometheus) and show the unused capacity'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "history" -d 'Show the measured history: requests, mean, peak-second and p95 rps, per proxy and slot'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from capacity" -f -a "offers" -d 'List the offers saved in the ledger'
 complete -c surplus -n "__fish_surplus_using_subcommand help; and __fish_seen_subcommand_from market" -f -a "auction" -d 'Sealed-bid auctions of unsold capacity for a window'

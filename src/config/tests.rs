@@ -269,3 +269,41 @@ fn nsid_is_printable_ascii_and_the_cookie_secret_file_is_beside_the_config_rfc50
     let c = parse(MINIMAL).unwrap();
     assert_eq!((c.dns.nsid.as_deref(), c.cookie_secret_path()), (None, None));
 }
+
+#[test]
+fn the_examples_prometheus_sections_parse_once_uncommented() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/surplus.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    // The commented blocks that start `# monitor:` and `# capacity:`, up to the next blank line.
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        inside = (inside && !line.is_empty()) || line == "# monitor:" || line == "# capacity:";
+        out.push_str(if inside { line.strip_prefix("# ").unwrap_or(line) } else { line });
+        out.push('\n');
+    }
+    let config = parse(&out).unwrap();
+    let q = config.monitor.prometheus_query.unwrap();
+    assert_eq!((q.label.as_str(), q.counter, q.proxies.unwrap().len()), ("host", false, 2));
+    let h = config.capacity.prometheus.unwrap();
+    assert_eq!((h.proxy_label.as_str(), h.step.map(|s| s.secs())), ("instance", Some(15)));
+}
+
+#[test]
+fn prometheus_sources_are_checked_where_they_are_written() {
+    let monitor = |body: &str| error(&format!("{MINIMAL}monitor:\n  prometheus_query:\n{body}"));
+    assert_eq!(
+        monitor("    url: prometheus:9090\n    query: x\n"),
+        "surplus.yaml:12:10: monitor.prometheus_query.url: expected an http:// or https:// URL, got \"prometheus:9090\""
+    );
+    assert_eq!(
+        monitor("    url: http://p:9090\n    query: x\n    proxies: [edge-1, edge-9]\n"),
+        "surplus.yaml:14:23: monitor.prometheus_query.proxies[1]: no proxy is named edge-9"
+    );
+    let capacity = |body: &str| error(&format!("{MINIMAL}capacity:\n  prometheus:\n{body}"));
+    assert_eq!(
+        capacity("    url: http://p:9090\n    query: x\n    step: 7s\n"),
+        "surplus.yaml:14:11: capacity.prometheus.step: expected whole seconds that divide market.slot (1h), got 7s"
+    );
+    assert!(capacity("    url: http://p:9090\n").contains("missing field `query`"));
+}

@@ -164,6 +164,53 @@ fn whole(carry: &mut f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn source(counter: bool) -> PrometheusQuerySource {
+        let text = format!(
+            "network: {{zone: cdn.example.net, nameservers: [{{name: ns1.cdn.example.net, addresses: [127.0.0.1]}}]}}\n\
+             proxies: [{{name: a, addresses: [127.0.0.2], capacity_rps: 10}}]\n\
+             buyers: [{{name: shop, hosts: [www.shop.example], fallback: {{servers: [{{address: 127.0.0.9}}]}}, estimate: 0.5}}]\n\
+             monitor: {{prometheus_query: {{url: 'http://127.0.0.1:1', query: q, counter: {counter}}}}}\n"
+        );
+        let config = Config::parse(&text, Path::new("t.yaml"), PathBuf::new()).unwrap();
+        PrometheusQuerySource::new_unread(&config).unwrap()
+    }
+
+    fn series(instance: &str, host: &str, value: f64) -> Series {
+        let labels = [("instance", instance), ("host", host)].map(|(k, v)| (k.to_string(), v.to_string()));
+        Series { labels: labels.into_iter().collect(), points: vec![(0, value)] }
+    }
+
+    #[test]
+    fn counters_are_differentiated_per_series_so_one_proxys_reset_is_not_a_fall_of_the_sum() {
+        let mut s = source(true);
+        let at = |a: f64, b: f64, other: f64| {
+            vec![
+                series("a:1", "WWW.Shop.Example.", a),
+                series("b:1", "www.shop.example", b),
+                series("a:1", "x.org", other),
+            ]
+        };
+        assert!(s.take_counters(&at(1000.0, 500.0, 7.0)).is_err(), "the first reading is the baseline");
+        let served = s.take_counters(&at(1030.0, 520.0, 9.0)).unwrap();
+        assert_eq!((served.per_buyer.clone(), served.total), (vec![50], 52));
+        // Proxy a restarts and has counted 12 since (its other host 3); b goes on. As rate()
+        // does: 12 + 20 for shop, 3 more for the other host.
+        let served = s.take_counters(&at(12.0, 540.0, 3.0)).unwrap();
+        assert_eq!((served.per_buyer.clone(), served.total), (vec![32], 35));
+    }
+
+    #[test]
+    fn a_series_without_the_host_label_is_refused() {
+        let s = source(false);
+        let bare = Series { labels: Labels::new(), points: vec![(0, 1.0)] };
+        let err = s.check_labels(&[bare]).unwrap_err();
+        assert_eq!(
+            err,
+            "http://127.0.0.1:1: series {} has no `host` label: sum by (host) in the query, or set `label:`"
+        );
+    }
 
     #[test]
     fn fractions_of_a_request_carry_over_to_the_next_reading() {
