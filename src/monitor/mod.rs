@@ -220,6 +220,46 @@ impl Monitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_fleet_query_and_a_proxys_own_log_mix_and_a_failed_query_is_stale_unless_its_proxies_are_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("b.log");
+        std::fs::write(&log, "").unwrap();
+        // Nothing listens on port 1: the query fails at once, as a down server does.
+        let text = format!(
+            "network: {{zone: cdn.example.net, nameservers: [{{name: ns1.cdn.example.net, addresses: [127.0.0.1]}}]}}\n\
+             proxies:\n\
+             \x20 - {{name: a, addresses: [127.0.0.2], capacity_rps: 10}}\n\
+             \x20 - {{name: b, addresses: [127.0.0.3], capacity_rps: 10, log: {{path: '{}', format: vhost_combined}}}}\n\
+             buyers: [{{name: shop, hosts: [www.shop.example], fallback: {{servers: [{{address: 127.0.0.9}}]}}, estimate: 0.5}}]\n\
+             monitor: {{prometheus_query: {{url: 'http://127.0.0.1:1', query: q, proxies: [a]}}}}\n",
+            log.display()
+        );
+        let config = Config::parse(&text, std::path::Path::new("t.yaml"), dir.path().to_path_buf()).unwrap();
+        let mut monitor = Monitor::new(&config);
+        assert!(monitor.unmonitored().is_empty(), "a is the query's, b follows its log");
+        let line =
+            "www.shop.example:80 127.0.0.1 - - [04/Dec/2026:04:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n";
+        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        file.write_all(line.repeat(3).as_bytes()).unwrap();
+
+        let taken = monitor.take(|_| true);
+        let sources: Vec<(&str, &str, bool)> =
+            taken.sources.iter().map(|s| (s.proxy.as_str(), s.describe(), s.error.is_some())).collect();
+        assert_eq!(sources[0], ("a", "prometheus_query http://127.0.0.1:1", true));
+        assert_eq!((sources[1].0, sources[1].2), ("b", false));
+        assert_eq!(taken.state(), MonitorState::Stale, "the query failed and a is up");
+        assert_eq!(taken.served, [None]);
+
+        // a fails its health check: it serves nothing, so the failed query counts as zero and
+        // b's log is the reading.
+        file.write_all(line.repeat(2).as_bytes()).unwrap();
+        let taken = monitor.take(|i| i != 0);
+        assert_eq!(taken.state(), MonitorState::Ok);
+        assert_eq!(taken.served, [Some(2)]);
+    }
 
     #[test]
     fn a_reading_is_over_the_time_it_covers() {

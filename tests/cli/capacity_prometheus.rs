@@ -267,6 +267,18 @@ fn prometheus_history_gives_the_offers_the_logs_of_the_same_traffic_give() {
     fails(&[&label[..], &inside].concat(), "has no `proxy` label");
     let nan = ["--prometheus", url, "--query", "proxy_requests_total / 0", "--step", "15s"];
     fails(&[&nan[..], &inside].concat(), "is not a number of requests");
+    // `config check --online` against the same server: a query that gives a scalar, and one
+    // whose series have no host label, are refused with what they are.
+    let online = |query: &str, says: &str| {
+        let text = std::fs::read_to_string(&config).unwrap()
+            + &format!("monitor:\n  prometheus_query: {{url: '{url}', query: '{query}'}}\n");
+        let with_query = scratch.file("online.yaml", &text);
+        Test::new().config(&with_query).args(["config", "check", "--online"]).status(1).stderr_contains(says).run();
+    };
+    online("scalar(sum(proxy_requests_total))", "the query gives a scalar, not one series per host or proxy");
+    // (The history is hours old, so "now" has no sample of it: a series made up on the spot.)
+    online(r#"label_replace(vector(3), "instance", "edge-1", "", "")"#, "has no `host` label");
+
     // A step that cuts slots is bad usage (exit 2), found before any request.
     Test::new()
         .config(&config)
@@ -274,4 +286,61 @@ fn prometheus_history_gives_the_offers_the_logs_of_the_same_traffic_give() {
         .status(2)
         .stderr("error: --step 7s: must be whole seconds that divide the slot (1h)\n")
         .run();
+}
+
+#[test]
+fn prometheus_over_tls_is_read_with_the_systems_roots_and_capacity_in_the_config_needs_no_flags() {
+    if !prometheus_server::available() {
+        return;
+    }
+    let scratch = Scratch::empty();
+    // A day of one proxy's counter, 10 rps, served over HTTPS only.
+    let end = jiff::Timestamp::now().as_second().div_euclid(3600) * 3600 - 3600;
+    let start = end - DAY;
+    let mut om = String::from("# HELP proxy_requests Requests served.\n# TYPE proxy_requests counter\n");
+    for (k, t) in (start..=end).step_by(15).enumerate() {
+        writeln!(om, "proxy_requests_total{{instance=\"edge-1\"}} {} {t}", k * 150).unwrap();
+    }
+    om.push_str("# EOF\n");
+    let (prometheus, ca) = PrometheusServer::with_history_over_tls(&scratch.dir.path().join("prometheus"), &om);
+    assert!(prometheus.url.starts_with("https://127.0.0.1:"));
+    let config = scratch.file(
+        "surplus.yaml",
+        &format!(
+            "network: {{zone: cdn.example.net, nameservers: [{{name: ns1.cdn.example.net, addresses: [127.0.0.53]}}]}}\n\
+             proxies:\n  - {{name: edge-1, addresses: [127.0.0.11], capacity_rps: 40}}\n\
+             capacity:\n  prometheus: {{url: '{}', query: proxy_requests_total, counter: true}}\n",
+            prometheus.url
+        ),
+    );
+    let range = ["--since".to_string(), instant(start), "--until".to_string(), instant(end)];
+    let window = format!("{}/1h", instant(end));
+    // The test's CA is not among the system's roots: refused, as any unknown issuer is.
+    let ran = Test::new()
+        .config(&config)
+        .args(["capacity", "measure", "--for", &window])
+        .args(&range)
+        .env("SSL_CERT_FILE", "/nonexistent")
+        .status(1)
+        .stderr_contains("cannot reach the server")
+        .run();
+    assert!(
+        ran.stderr.to_lowercase().contains("certificate") || ran.stderr.contains("UnknownIssuer"),
+        "{}",
+        ran.stderr
+    );
+    // Trusted through SSL_CERT_FILE (where the system's roots are looked up first): the
+    // config's `capacity.prometheus` alone, no flags, reads the day.
+    let json = Test::new()
+        .config(&config)
+        .args(["capacity", "measure", "--for", &window, "--format", "json"])
+        .args(&range)
+        .env("SSL_CERT_FILE", ca.to_str().unwrap())
+        .run()
+        .json();
+    assert_eq!(json["prometheus"]["url"], prometheus.url.as_str());
+    assert_eq!(json["prometheus"]["step_secs"], 15);
+    assert_eq!(json["profile"], "hour_of_day");
+    assert_eq!(json["slots"][0]["forecast_rps"], 10.0, "{json}");
+    assert_eq!(json["slots"][0]["offer_rps"], 26, "40 × 0.9 − 10");
 }
