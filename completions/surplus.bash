@@ -3563,7 +3563,7 @@ _surplus() {
             return 0
             ;;
         surplus__subcmd__simulate)
-            opts="-c -v -h --scenario --seed --runs --open-loop --chart --format --config --db --verbose --now --help"
+            opts="-c -v -h --scenario --seed --runs --open-loop --bound --suite --chart --format --config --db --verbose --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3578,6 +3578,10 @@ _surplus() {
                     return 0
                     ;;
                 --runs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --suite)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -626,8 +626,16 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1, value_name = "COUNT", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub runs: u32,
     /// Keep f at the buyer's estimate during the sale, as weighted DNS would, to compare.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "bound")]
     pub open_loop: bool,
+    /// Also run the foresight oracle on the same scenario and seeds, a bound to measure the
+    /// controller against, and show the controller, the bound and the open loop side by side.
+    #[arg(long)]
+    pub bound: bool,
+    /// Run every scenario (*.yaml) in DIR over --runs seeds: one row per scenario with the
+    /// controller, the bound, the open loop and the worst 5 s interval.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "chart", "open_loop"])]
+    pub suite: Option<PathBuf>,
     /// Draw served, demand and purchased rps and f over time, as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<PathBuf>,

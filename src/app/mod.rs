@@ -20,6 +20,7 @@ pub mod orders;
 pub mod prometheus_history;
 pub mod report;
 pub mod simulate;
+pub mod simulate_suite;
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::SimulateArgs;
 use crate::output::{self, Format, Rows};
-use crate::simulate::{self, IntervalRow, Options, Scenario, Summary, summary};
+use crate::simulate::{self, IntervalRow, Options, Policy, Scenario, Summary, summary};
 
 /// `--format json` for one run.
 #[derive(Serialize)]
@@ -18,6 +18,11 @@ struct OneRun<'a> {
     intervals: &'a [IntervalRow],
     summary: &'a Summary,
     buyers: Vec<NamedSummary<'a>>,
+    /// With `--bound`: the oracle's summary, and the open loop's, on the same seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bound: Option<&'a Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_loop_summary: Option<&'a Summary>,
 }
 
 #[derive(Serialize)]
@@ -28,10 +33,32 @@ struct NamedSummary<'a> {
 
 /// `--format json` with `--runs`.
 #[derive(Serialize)]
-struct ManyRuns {
+struct ManyRuns<'a> {
     open_loop: bool,
     runs: Vec<SeedSummary>,
     mean: Summary,
+    /// With `--bound`: the means of the oracle's and the open loop's runs on the same seeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bound: Option<&'a Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_loop_mean: Option<&'a Summary>,
+}
+
+/// The bound and the open loop over the same seeds, for `--bound`.
+struct Compared {
+    bound: Summary,
+    open_loop: Summary,
+}
+
+impl Compared {
+    fn of(scenario: &Scenario, seeds: &[u64]) -> Compared {
+        let bound: Vec<Summary> = seeds.iter().map(|&s| simulate::bound::bound_run(scenario, s).summary).collect();
+        let open: Vec<Summary> = seeds
+            .iter()
+            .map(|&seed| simulate::run(scenario, &Options { seed, policy: Policy::OpenLoop }).summary)
+            .collect();
+        Compared { bound: summary::mean(&bound), open_loop: summary::mean(&open) }
+    }
 }
 
 #[derive(Serialize)]
@@ -42,6 +69,9 @@ struct SeedSummary {
 
 /// `surplus simulate`.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.suite {
+        return super::simulate_suite::run(dir, args.seed, args.runs, args.format);
+    }
     let scenario = match &args.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::default_scenario(),
@@ -51,22 +81,33 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         let runs: Vec<SeedSummary> = (0..u64::from(args.runs))
             .map(|k| {
                 let seed = args.seed.wrapping_add(k);
-                SeedSummary {
-                    seed,
-                    summary: simulate::run(&scenario, &Options { seed, open_loop: args.open_loop }).summary,
-                }
+                SeedSummary { seed, summary: simulate::run(&scenario, &Options { seed, policy: policy(args) }).summary }
             })
             .collect();
         let mean = summary::mean(&runs.iter().map(|r| r.summary.clone()).collect::<Vec<_>>());
+        let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+        let compared = args.bound.then(|| Compared::of(&scenario, &seeds));
         let mut rows = summary_rows();
         for r in &runs {
             push_summary(&mut rows, &r.seed.to_string(), &r.summary);
         }
         push_summary(&mut rows, "mean", &mean);
-        output::write(&mut out, args.format, &rows, &ManyRuns { open_loop: args.open_loop, runs, mean })?;
+        if let Some(c) = &compared {
+            push_summary(&mut rows, "bound mean", &c.bound);
+            push_summary(&mut rows, "open loop mean", &c.open_loop);
+        }
+        let json = ManyRuns {
+            open_loop: args.open_loop,
+            runs,
+            mean,
+            bound: compared.as_ref().map(|c| &c.bound),
+            open_loop_mean: compared.as_ref().map(|c| &c.open_loop),
+        };
+        output::write(&mut out, args.format, &rows, &json)?;
         return Ok(());
     }
-    let run = simulate::run(&scenario, &Options { seed: args.seed, open_loop: args.open_loop });
+    let run = simulate::run(&scenario, &Options { seed: args.seed, policy: policy(args) });
+    let compared = args.bound.then(|| Compared::of(&scenario, &[args.seed]));
     if let Some(path) = &args.chart {
         crate::app::chart::draw(
             path,
@@ -89,6 +130,8 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
                 intervals: &run.intervals,
                 summary: &run.summary,
                 buyers,
+                bound: compared.as_ref().map(|c| &c.bound),
+                open_loop_summary: compared.as_ref().map(|c| &c.open_loop),
             };
             output::write_json(&mut out, &json)?;
         }
@@ -99,10 +142,18 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             writeln!(out)?;
             let mut rows = summary_rows();
             push_summary(&mut rows, if args.open_loop { "open loop" } else { "controlled" }, &run.summary);
+            if let Some(c) = &compared {
+                push_summary(&mut rows, "bound", &c.bound);
+                push_summary(&mut rows, "open loop", &c.open_loop);
+            }
             output::write_table(&mut out, &rows)?;
         }
     }
     Ok(())
+}
+
+fn policy(args: &SimulateArgs) -> Policy {
+    if args.open_loop { Policy::OpenLoop } else { Policy::Controlled }
 }
 
 fn interval_rows(intervals: &[IntervalRow], group: usize) -> Rows {

@@ -2,13 +2,14 @@
 //! ([`crate::core::client_split`]) on simulated time, against caching resolvers, a monitor with
 //! a delay and changing demand. Pure: no clock, files or sockets; a seed makes it repeatable.
 
+pub mod bound;
 pub mod scenario;
 pub mod summary;
 pub mod world;
 
 pub use scenario::Scenario;
 pub use summary::Summary;
-pub use world::{IntervalRow, Options};
+pub use world::{IntervalRow, Options, Policy};
 
 /// The steps of one buyer of `scenario` within its duration: the sale's start and end and its
 /// demand changes, in order.

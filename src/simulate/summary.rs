@@ -77,6 +77,39 @@ fn percent(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { 100.0 * part / whole } else { 0.0 }
 }
 
+/// The largest (served − purchased) / purchased, in percent, of any `secs`-second window (on
+/// the grid of `secs` from the start) of any buyer with a purchase all through it; windows
+/// shorter than an interval are the interval.
+pub fn worst_window_pct(rows: &[IntervalRow], secs: i64) -> f64 {
+    let mut worst = f64::NEG_INFINITY;
+    let mut window: Option<(&str, i64, f64, f64, bool)> = None;
+    let mut close = |w: Option<(&str, i64, f64, f64, bool)>| {
+        if let Some((_, _, served, purchased, whole)) = w
+            && whole
+            && purchased > 0.0
+        {
+            worst = worst.max((served / purchased - 1.0) * 100.0);
+        }
+    };
+    for r in rows {
+        let key = r.start_s.div_euclid(secs.max(1));
+        let secs_f = r.seconds as f64;
+        match &mut window {
+            Some((buyer, k, served, purchased, whole)) if *buyer == r.buyer && *k == key => {
+                *served += r.served_rps * secs_f;
+                *purchased += r.purchased_rps * secs_f;
+                *whole &= r.purchased_rps > 0.0;
+            }
+            _ => {
+                close(window.take());
+                window = Some((&r.buyer, key, r.served_rps * secs_f, r.purchased_rps * secs_f, r.purchased_rps > 0.0));
+            }
+        }
+    }
+    close(window);
+    if worst.is_finite() { worst } else { 0.0 }
+}
+
 /// The mean of several runs' summaries (`settle_s` step by step, over the runs that settled;
 /// `null` when none did).
 pub fn mean(runs: &[Summary]) -> Summary {
@@ -140,5 +173,19 @@ mod tests {
         assert_eq!(never.settle_s, vec![None]);
         let m = mean(&[s.clone(), never]);
         assert_eq!(m.settle_s, vec![Some(10), Some(0)]);
+    }
+
+    #[test]
+    fn the_worst_window_adds_up_the_intervals_inside_it() {
+        let one = |start_s: i64, served: f64| IntervalRow { seconds: 1, ..row(start_s, 200.0, served, 100.0) };
+        // 1 s intervals: 150, 100, 100, 100, 100 → the 5 s window is 10% above; the next
+        // window's single second at 300 is not a whole window of purchase… but it is one.
+        let rows: Vec<IntervalRow> =
+            [150.0, 100.0, 100.0, 100.0, 100.0, 300.0].iter().enumerate().map(|(k, &s)| one(k as i64, s)).collect();
+        assert!((worst_window_pct(&rows[..5], 5) - 10.0).abs() < 1e-9);
+        assert!((worst_window_pct(&rows, 5) - 200.0).abs() < 1e-9);
+        // 5 s intervals are their own windows.
+        let rows = [row(0, 200.0, 80.0, 100.0), row(5, 200.0, 112.0, 100.0)];
+        assert!((worst_window_pct(&rows, 5) - 12.0).abs() < 1e-9);
     }
 }

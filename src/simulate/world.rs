@@ -23,7 +23,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
-use super::scenario::{Scenario, Selection};
+use super::bound;
+use super::scenario::{Scenario, Selection, SimBuyer};
 use crate::core::client_hash::Subnet;
 use crate::core::client_split;
 use crate::core::control::{Controller, Input, Params, Reading};
@@ -34,8 +35,19 @@ use crate::core::proxy_line::ProxyLine;
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub seed: u64,
-    /// Keep `f` at the estimate during the sale, as weighted DNS does.
-    pub open_loop: bool,
+    pub policy: Policy,
+}
+
+/// Who decides each answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Policy {
+    /// The real controller and its proxy line.
+    Controlled,
+    /// `f` at the estimate during the sale, as weighted DNS does.
+    OpenLoop,
+    /// The foresight oracle of [`super::bound`], keeping the expected load at most `level` ×
+    /// the purchase.
+    Oracle { level: f64 },
 }
 
 /// One buyer's control interval.
@@ -84,6 +96,8 @@ struct BuyerState {
     last_queries: u64,
     mode: &'static str,
     purchased: f64,
+    /// The oracle's expected proxy load per second from now on, of the answers it has given.
+    committed: Vec<f64>,
 }
 
 /// Runs `scenario` and returns its intervals, buyer by buyer in time order.
@@ -112,8 +126,14 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
             last_queries: 0,
             mode: "off",
             purchased: 0.0,
+            committed: Vec::new(),
         })
         .collect();
+    if let Policy::Oracle { .. } = options.policy {
+        let longest = resolvers.iter().map(|r| r.keeps).max().unwrap_or(0).max(ttl);
+        let horizon = (scenario.duration.secs() + longest + 2) as usize;
+        buyers.iter_mut().for_each(|b| b.committed = vec![0.0; horizon]);
+    }
     let mut rows: Vec<Vec<IntervalRow>> = vec![Vec::new(); buyers.len()];
     let duration = scenario.duration.secs();
     for t in 0..=duration {
@@ -139,10 +159,14 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
                 state.f = state.controller.step(&input);
                 state.line = state.controller.line();
                 state.mode = state.controller.state().mode.name();
-                if options.open_loop {
-                    state.f = if state.purchased > 0.0 { buyer.estimate.0 } else { 0.0 };
-                    state.line = ProxyLine::below(ppm(state.f));
-                    state.mode = if state.purchased > 0.0 { "open_loop" } else { "off" };
+                match options.policy {
+                    Policy::Controlled => {}
+                    Policy::OpenLoop => {
+                        state.f = if state.purchased > 0.0 { buyer.estimate.0 } else { 0.0 };
+                        state.line = ProxyLine::below(ppm(state.f));
+                        state.mode = if state.purchased > 0.0 { "open_loop" } else { "off" };
+                    }
+                    Policy::Oracle { .. } => state.mode = if state.purchased > 0.0 { "oracle" } else { "off" },
                 }
             }
         }
@@ -152,13 +176,25 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
         for (b, state) in buyers.iter_mut().enumerate() {
             let demand = scenario.buyers[b].demand.at(t);
             state.demand_sum += demand;
-            let rate = second(state, &resolvers, demand, t, scenario.selection, ttl, &mut rng);
+            let decide = match options.policy {
+                Policy::Oracle { level } => Decide::Oracle { buyer: &scenario.buyers[b], level },
+                _ => Decide::Line(scenario.selection),
+            };
+            let rate = second(state, &resolvers, demand, t, decide, ttl, &mut rng);
             if rate > 0.0 {
                 state.served_now += Poisson::new(rate).map_or(0.0, |p| p.sample(&mut rng)) as u64;
             }
         }
     }
     rows.into_iter().flatten().collect()
+}
+
+/// How a lookup's answer is chosen.
+enum Decide<'a> {
+    /// By the proxy line (or, per answer, by `f`).
+    Line(Selection),
+    /// By the oracle, with `buyer`'s demand and sale known in advance.
+    Oracle { buyer: &'a SimBuyer, level: f64 },
 }
 
 /// One second of one buyer: resolvers whose answers ran out ask again; returns the request
@@ -168,7 +204,7 @@ fn second(
     resolvers: &[Resolver],
     demand: f64,
     t: i64,
-    selection: Selection,
+    decide: Decide<'_>,
     ttl: i64,
     rng: &mut ChaCha8Rng,
 ) -> f64 {
@@ -187,12 +223,16 @@ fn second(
         if clients <= 0.0 || rng.random::<f64>() >= asks {
             continue;
         }
-        let proxy = match selection {
-            Selection::PerClient => state.line.to_proxy(client_split::place(&r.subnet, state.key)),
-            Selection::PerAnswer => state.split.next(f_ppm),
+        let keeps = ttl.max(r.keeps);
+        let proxy = match &decide {
+            Decide::Line(Selection::PerClient) => state.line.to_proxy(client_split::place(&r.subnet, state.key)),
+            Decide::Line(Selection::PerAnswer) => state.split.next(f_ppm),
+            Decide::Oracle { buyer, level } => {
+                bound::admit(&mut state.committed, buyer, *level, r.share, clients / asks, t, keeps)
+            }
         };
         state.to_proxy[i] = proxy;
-        state.expires[i] = t + ttl.max(r.keeps);
+        state.expires[i] = t + keeps;
         state.answers[usize::from(!proxy)] += 1;
         if proxy {
             // A second in which at least one request came: the Poisson count given that,

@@ -53,7 +53,9 @@ fn a_buyer_is_held_to_its_purchase_reading_only_a_prometheus_query() {
         .args(["config", "check", "--online"])
         .stdout_contains(&format!("monitor.prometheus_query {}: ", prometheus.url))
         .run();
+    let queries_before = instant_queries(&prometheus.url);
     let server = Server::start_with(&scratch, &config, &["--listen", &format!("{SURPLUS_IP}:53"), "-v"]);
+    let serving_since = std::time::Instant::now();
     server.wait_for_log("control: closed loop, monitoring every proxy");
     let (_unbound, resolver) = unbound(&scratch, nsd, &[format!("{SURPLUS_IP}:53").parse().unwrap()]);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -99,6 +101,12 @@ fn a_buyer_is_held_to_its_purchase_reading_only_a_prometheus_query() {
         control_log(&server, "news")
     );
     assert!(shop >= 9.5, "shop asked 10 rps, below its purchase; the proxies served {shop:.2}");
+    // One instant query a control interval (1 s) for the whole fleet, as Prometheus counts
+    // them: not one per proxy or per buyer.
+    let queries = instant_queries(&prometheus.url) - queries_before;
+    let intervals = serving_since.elapsed().as_secs_f64();
+    println!("{queries} instant queries to Prometheus in {intervals:.0} s of serving");
+    assert!(queries as f64 <= intervals + 3.0, "{queries} queries in {intervals:.0} s of 1 s intervals");
     // `dns status` names the one source for both proxies, up.
     let metrics = server.metrics.trim_start_matches("http://").trim_end_matches("/metrics").to_string();
     let status = crate::test::Test::new()
@@ -108,4 +116,14 @@ fn a_buyer_is_held_to_its_purchase_reading_only_a_prometheus_query() {
     let source = format!("prometheus_query {}", prometheus.url);
     let monitors = status.json()["monitors"].clone();
     assert_eq!(monitors, serde_json::json!([["edge-a", source, true], ["edge-b", source, true]]), "{}", status.stdout);
+}
+
+/// The instant queries Prometheus has answered, from its own metrics.
+fn instant_queries(url: &str) -> u64 {
+    let text = ureq::get(format!("{url}/metrics")).call().unwrap().into_body().read_to_string().unwrap();
+    surplus::monitor::stats_text::series(&text, "prometheus_http_requests_total")
+        .into_iter()
+        .filter(|(labels, _)| labels.iter().any(|(k, v)| k == "handler" && v == "/api/v1/query"))
+        .map(|(_, v)| v as u64)
+        .sum()
 }

@@ -34,4 +34,5 @@ mod prometheus_server;
 mod race;
 mod report;
 mod simulate;
+mod simulate_suite;
 mod test;
