@@ -3,6 +3,7 @@
 //! a delay and changing demand. Pure: no clock, files or sockets; a seed makes it repeatable.
 
 pub mod bound;
+mod properties;
 pub mod scenario;
 pub mod summary;
 pub mod world;
