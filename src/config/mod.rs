@@ -183,17 +183,10 @@ impl Config {
 
     /// A `monitor.prometheus_query` or `capacity.prometheus` that cannot work, with where.
     fn prometheus_problem(&self) -> Option<(YamlPath, String)> {
-        let url_problem = |url: &str| {
-            (!(url.starts_with("http://") || url.starts_with("https://")))
-                .then(|| format!("expected an http:// or https:// URL, got {url:?}"))
-        };
         if let Some(q) = &self.monitor.prometheus_query {
             let at = YamlPath::default().key("monitor").key("prometheus_query");
-            if let Some(message) = url_problem(&q.url) {
-                return Some((at.key("url"), message));
-            }
-            if q.query.trim().is_empty() {
-                return Some((at.key("query"), "expected a PromQL expression".into()));
+            if let Some(e) = server_problem(&q.url, &q.query, &at) {
+                return Some(e);
             }
             for (i, name) in q.proxies.iter().flatten().enumerate() {
                 if !self.proxies.iter().any(|p| &p.name == name) {
@@ -203,11 +196,8 @@ impl Config {
         }
         if let Some(h) = &self.capacity.prometheus {
             let at = YamlPath::default().key("capacity").key("prometheus");
-            if let Some(message) = url_problem(&h.url) {
-                return Some((at.key("url"), message));
-            }
-            if h.query.trim().is_empty() {
-                return Some((at.key("query"), "expected a PromQL expression".into()));
+            if let Some(e) = server_problem(&h.url, &h.query, &at) {
+                return Some(e);
             }
             if let Some(step) = h.step
                 && (step.secs() < 1 || i64::from(self.market.slot.secs()) % step.secs() != 0)
@@ -296,6 +286,14 @@ pub fn parse_format(name: &str, fields: &JsonFields) -> Result<Option<LogFormat>
         return Ok(None);
     }
     LogFormat::from_name(name, fields).map(Some)
+}
+
+/// A Prometheus source's `url` that is not HTTP(S), or an empty `query`, under `at`.
+fn server_problem(url: &str, query: &str, at: &YamlPath) -> Option<(YamlPath, String)> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Some((at.key("url"), format!("expected an http:// or https:// URL, got {url:?}")));
+    }
+    query.trim().is_empty().then(|| (at.key("query"), "expected a PromQL expression".to_string()))
 }
 
 fn check_proxy(proxy: &Proxy, at: &YamlPath) -> Option<(YamlPath, String)> {

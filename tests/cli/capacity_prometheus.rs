@@ -267,6 +267,22 @@ fn prometheus_history_gives_the_offers_the_logs_of_the_same_traffic_give() {
     fails(&[&label[..], &inside].concat(), "has no `proxy` label");
     let nan = ["--prometheus", url, "--query", "proxy_requests_total / 0", "--step", "15s"];
     fails(&[&nan[..], &inside].concat(), "is not a number of requests");
+    // Behind a proxy that wants a bearer token: refused without it, read with it.
+    let upstream: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let guard = crate::nginx::Nginx::bearer_guard(&scratch, "guard", "127.0.0.1", upstream, "s3cret");
+    let guarded = format!("http://{}", guard.addr);
+    let token = scratch.file("prom.token", "s3cret\n");
+    let read = ["--prometheus", guarded.as_str(), "--query", "proxy_requests_total", "--counter", "--step", "15s"];
+    fails(&[&read[..], &inside].concat(), "HTTP 401");
+    Test::new()
+        .config(&config)
+        .args(["capacity", "measure"])
+        .args(&window[..2])
+        .args(read)
+        .args(inside)
+        .args(["--bearer-token-file", token.to_str().unwrap()])
+        .run();
+
     // `config check --online` against the same server: a query that gives a scalar, and one
     // whose series have no host label, are refused with what they are.
     let online = |query: &str, says: &str| {

@@ -444,15 +444,7 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
         !dropped.iter().any(|t| *t >= from - 30),
         "the load stalled in every window measured (requests dropped in seconds {dropped:?}): the machine, not the law"
     );
-    let timeline: Vec<String> = (started..to)
-        .step_by(5)
-        .map(|t| format!("{:.1}", proxied_rps(&[&a, &b], "www.news.example", t, t + 5)))
-        .collect();
-    println!("news on the proxies, rps per 5 s: {}", timeline.join(" "));
-    // What the controller read each second of the measured window, and the f it had set.
-    let samples = usage_samples(&scratch, "news", from, to);
-    let readings: Vec<String> = samples.iter().map(|(_, n, f)| format!("{n}@{f:.3}")).collect();
-    println!("news read by the monitor, requests@f per second from {from}: {}", readings.join(" "));
+    let (samples, readings) = news_so_far(&scratch, &[&a, &b], started, from, to);
     if let Ok(keep) = std::env::var("E2E_KEEP") {
         // For a look at a run: the server's log (with `-v`, every interval's reading and f),
         // the proxies' logs and the ledger's usage samples.
@@ -539,6 +531,27 @@ fn buyers_get_what_they_bought_through_a_real_resolver_and_real_proxies() {
     drop(nsd_daemon);
     let xfr = PathBuf::from(format!("/tmp/nsd-xfr-{nsd_pid}"));
     assert!(!xfr.exists(), "NSD left {}", xfr.display());
+}
+
+/// Prints news's rate on the proxies every 5 s from `started` to `to`, and what the monitor
+/// read each second of `[from, to)` with the f then set; returns those samples, and the
+/// readings as `requests@f`.
+pub(crate) fn news_so_far(
+    scratch: &Scratch,
+    proxies: &[&Nginx],
+    started: i64,
+    from: i64,
+    to: i64,
+) -> (Vec<(i64, u64, f64)>, Vec<String>) {
+    let timeline: Vec<String> = (started..to)
+        .step_by(5)
+        .map(|t| format!("{:.1}", proxied_rps(proxies, "www.news.example", t, t + 5)))
+        .collect();
+    println!("news on the proxies, rps per 5 s: {}", timeline.join(" "));
+    let samples = usage_samples(scratch, "news", from, to);
+    let readings: Vec<String> = samples.iter().map(|(_, n, f)| format!("{n}@{f:.3}")).collect();
+    println!("news read by the monitor, requests@f per second from {from}: {}", readings.join(" "));
+    (samples, readings)
 }
 
 /// `(start, served requests, fraction)` of `buyer`'s usage samples starting in `[from, to)`.

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::dns::Server;
 use crate::e2e::{
-    CLIENTS, Client, ORIGIN, PROXY_A, PROXY_B, SURPLUS_IP, config_with_monitor, control_log, drive, now, nsd,
-    proxied_rps, sell, unbound, usage_samples,
+    CLIENTS, Client, ORIGIN, PROXY_A, PROXY_B, SURPLUS_IP, config_with_monitor, control_log, drive, news_so_far, now,
+    nsd, proxied_rps, sell, unbound,
 };
 use crate::monitor_export::Exporter;
 use crate::nginx::Nginx;
@@ -75,14 +75,8 @@ fn a_buyer_is_held_to_its_purchase_reading_only_a_prometheus_query() {
     });
     let to = started + 130;
     let from = to - 30;
-    let timeline: Vec<String> = (started..to)
-        .step_by(5)
-        .map(|t| format!("{:.1}", proxied_rps(&[&a, &b], "www.news.example", t, t + 5)))
-        .collect();
-    println!("news on the proxies, rps per 5 s: {}", timeline.join(" "));
-    let samples = usage_samples(&scratch, "news", from, to);
-    let readings: Vec<String> = samples.iter().map(|(_, n, f)| format!("{n}@{f:.3}")).collect();
-    println!("news read from Prometheus, requests@f per second from {from}: {}", readings.join(" "));
+    // (The monitor's readings here are what Prometheus returned.)
+    let (samples, readings) = news_so_far(&scratch, &[&a, &b], started, from, to);
     assert!(!dropped.iter().any(|t| *t >= from - 30), "the load stalled (dropped in seconds {dropped:?}): the machine");
     let news = proxied_rps(&[&a, &b], "www.news.example", from, to);
     let shop = proxied_rps(&[&a, &b], "www.shop.example", from, to);

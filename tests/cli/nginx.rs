@@ -46,6 +46,21 @@ impl Nginx {
             Some(origin) => format!("proxy_pass http://{origin};"),
             None => r#"return 200 "ok\n";"#.to_string(),
         };
+        Nginx::launch_serving(scratch, name, ip, port, format, &root)
+    }
+
+    /// A reverse proxy on `ip` (a free port) to `upstream` that lets through only requests
+    /// carrying `Authorization: Bearer TOKEN` (401 otherwise), as a server behind an
+    /// authenticating proxy is.
+    pub fn bearer_guard(scratch: &Scratch, name: &str, ip: &str, upstream: SocketAddr, token: &str) -> Nginx {
+        let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
+        let root =
+            format!(r#"if ($http_authorization != "Bearer {token}") {{ return 401; }} proxy_pass http://{upstream};"#);
+        Nginx::launch_serving(scratch, name, ip, port, "vhost_combined", &root)
+    }
+
+    /// An nginx on `ip:port` logging in `format`, whose `location /` does `root`.
+    fn launch_serving(scratch: &Scratch, name: &str, ip: &str, port: u16, format: &'static str, root: &str) -> Nginx {
         let dir = scratch.dir.path().join(name);
         std::fs::create_dir_all(dir.join("logs")).unwrap();
         std::fs::create_dir_all(dir.join("stats")).unwrap();
