@@ -359,7 +359,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand report; and __fish_seen_
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l scenario -d 'The scenario: demand, resolvers, TTL, monitor delay (default: examples/scenario.yaml, built in)' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l seed -d 'Seed of the random world; the same seed gives the same run' -r
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l runs -d 'Run seeds N, N+1, … and show each run\'s summary and their mean, not the intervals' -r
-complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l suite -d 'Run every scenario (*.yaml) in DIR over --runs seeds: one row per scenario with the controller, the bound, the open loop and the worst 5 s interval' -r -F
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l suite -d 'Run every scenario (*.yaml) in DIR over --runs seeds: one row per scenario with the controller, both oracles, the open loop and the worst 5 s interval' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l chart -d 'Draw served, demand and purchased rps and f over time, as SVG' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l format -d 'Output format (table: one row per minute; csv and json: every interval)' -r -f -a "table\t'Aligned columns for people'
 json\t'One JSON document, stable field names'
@@ -368,7 +368,7 @@ complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s c -l config
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l db -d 'The ledger: an SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB); overrides `database:` in the configuration' -r -F
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l now -d 'Act as if the time were TIME (RFC 3339), for replays and tests: the market refuses windows that are over by then, `capacity measure` forecasts from it and reports take it as the present. Not for `dns serve` or `demo`, which run on the real clock' -r
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l open-loop -d 'Keep f at the buyer\'s estimate during the sale, as weighted DNS would, to compare'
-complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l bound -d 'Also run the foresight oracle on the same scenario and seeds, a bound to measure the controller against, and show the controller, the bound and the open loop side by side'
+complete -c surplus -n "__fish_surplus_using_subcommand simulate" -l bound -d 'Also run the oracles on the same scenario and seeds and show them beside the controller and the open loop: the foresight oracle (knows every resolver and all demand to come, a bound to measure the controller against) and the causal one (knows the resolvers and only the present demand: what not knowing the future costs once answers are cached)'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s v -l verbose -d 'More log detail on stderr: -v debug, -vv trace (default: info for `dns serve`)'
 complete -c surplus -n "__fish_surplus_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c surplus -n "__fish_surplus_using_subcommand ledger; and not __fish_seen_subcommand_from migrate check copy help" -s c -l config -d 'The configuration file' -r -F

@@ -628,12 +628,14 @@ pub struct SimulateArgs {
     /// Keep f at the buyer's estimate during the sale, as weighted DNS would, to compare.
     #[arg(long, conflicts_with = "bound")]
     pub open_loop: bool,
-    /// Also run the foresight oracle on the same scenario and seeds, a bound to measure the
-    /// controller against, and show the controller, the bound and the open loop side by side.
+    /// Also run the oracles on the same scenario and seeds and show them beside the controller
+    /// and the open loop: the foresight oracle (knows every resolver and all demand to come, a
+    /// bound to measure the controller against) and the causal one (knows the resolvers and
+    /// only the present demand: what not knowing the future costs once answers are cached).
     #[arg(long)]
     pub bound: bool,
     /// Run every scenario (*.yaml) in DIR over --runs seeds: one row per scenario with the
-    /// controller, the bound, the open loop and the worst 5 s interval.
+    /// controller, both oracles, the open loop and the worst 5 s interval.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "chart", "open_loop"])]
     pub suite: Option<PathBuf>,
     /// Draw served, demand and purchased rps and f over time, as SVG.

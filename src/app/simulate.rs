@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::SimulateArgs;
 use crate::output::{self, Format, Rows};
-use crate::simulate::{self, IntervalRow, Options, Policy, Scenario, Summary, summary};
+use crate::simulate::{self, IntervalRow, Options, Policy, Scenario, Sight, Summary, summary};
 
 /// `--format json` for one run.
 #[derive(Serialize)]
@@ -18,9 +18,12 @@ struct OneRun<'a> {
     intervals: &'a [IntervalRow],
     summary: &'a Summary,
     buyers: Vec<NamedSummary<'a>>,
-    /// With `--bound`: the oracle's summary, and the open loop's, on the same seed.
+    /// With `--bound`: the foresight oracle's summary, the causal oracle's, and the open
+    /// loop's, on the same seed.
     #[serde(skip_serializing_if = "Option::is_none")]
     bound: Option<&'a Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    causal_bound: Option<&'a Summary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     open_loop_summary: Option<&'a Summary>,
 }
@@ -37,27 +40,34 @@ struct ManyRuns<'a> {
     open_loop: bool,
     runs: Vec<SeedSummary>,
     mean: Summary,
-    /// With `--bound`: the means of the oracle's and the open loop's runs on the same seeds.
+    /// With `--bound`: the means of the oracles' and the open loop's runs on the same seeds.
     #[serde(skip_serializing_if = "Option::is_none")]
     bound: Option<&'a Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    causal_bound: Option<&'a Summary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     open_loop_mean: Option<&'a Summary>,
 }
 
-/// The bound and the open loop over the same seeds, for `--bound`.
+/// The bounds and the open loop over the same seeds, for `--bound`.
 struct Compared {
     bound: Summary,
+    causal: Summary,
     open_loop: Summary,
 }
 
 impl Compared {
     fn of(scenario: &Scenario, seeds: &[u64]) -> Compared {
-        let bound: Vec<Summary> = seeds.iter().map(|&s| simulate::bound::bound_run(scenario, s).summary).collect();
+        let oracle = |sight| {
+            let runs: Vec<Summary> =
+                seeds.iter().map(|&s| simulate::bound::bound_run(scenario, s, sight).summary).collect();
+            summary::mean(&runs)
+        };
         let open: Vec<Summary> = seeds
             .iter()
             .map(|&seed| simulate::run(scenario, &Options { seed, policy: Policy::OpenLoop }).summary)
             .collect();
-        Compared { bound: summary::mean(&bound), open_loop: summary::mean(&open) }
+        Compared { bound: oracle(Sight::Foresight), causal: oracle(Sight::Present), open_loop: summary::mean(&open) }
     }
 }
 
@@ -94,6 +104,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         push_summary(&mut rows, "mean", &mean);
         if let Some(c) = &compared {
             push_summary(&mut rows, "bound mean", &c.bound);
+            push_summary(&mut rows, "causal bound mean", &c.causal);
             push_summary(&mut rows, "open loop mean", &c.open_loop);
         }
         let json = ManyRuns {
@@ -101,6 +112,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             runs,
             mean,
             bound: compared.as_ref().map(|c| &c.bound),
+            causal_bound: compared.as_ref().map(|c| &c.causal),
             open_loop_mean: compared.as_ref().map(|c| &c.open_loop),
         };
         output::write(&mut out, args.format, &rows, &json)?;
@@ -131,6 +143,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
                 summary: &run.summary,
                 buyers,
                 bound: compared.as_ref().map(|c| &c.bound),
+                causal_bound: compared.as_ref().map(|c| &c.causal),
                 open_loop_summary: compared.as_ref().map(|c| &c.open_loop),
             };
             output::write_json(&mut out, &json)?;
@@ -144,6 +157,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             push_summary(&mut rows, if args.open_loop { "open loop" } else { "controlled" }, &run.summary);
             if let Some(c) = &compared {
                 push_summary(&mut rows, "bound", &c.bound);
+                push_summary(&mut rows, "causal bound", &c.causal);
                 push_summary(&mut rows, "open loop", &c.open_loop);
             }
             output::write_table(&mut out, &rows)?;

@@ -1,6 +1,6 @@
 //! `surplus simulate --suite DIR`: every scenario in a directory over several seeds, each run
-//! by the controller, the foresight oracle ([`crate::simulate::bound`]) and the open loop on
-//! the same seeds, on every core; one row per scenario.
+//! by the controller, the foresight and the causal oracle ([`crate::simulate::bound`]) and the
+//! open loop on the same seeds, on every core; one row per scenario.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::output::{self, Format, Rows};
 use crate::simulate::summary::{self, Summary};
-use crate::simulate::{self, Options, Policy, Scenario, bound};
+use crate::simulate::{self, Options, Policy, Scenario, Sight, bound};
 
 /// The window the worst interval is reported over, seconds.
 pub const WORST_WINDOW_SECS: i64 = 5;
@@ -22,19 +22,23 @@ pub struct SuiteRow {
     pub scenario: String,
     pub controller: Summary,
     pub bound: Summary,
+    pub causal_bound: Summary,
     pub open_loop: Summary,
     /// The worst 5 s window of the controller's runs (mean over seeds), percent above.
     pub worst_5s_pct: f64,
     pub bound_worst_5s_pct: f64,
+    pub causal_bound_worst_5s_pct: f64,
 }
 
 /// One scenario at one seed.
 struct Outcome {
     controller: Summary,
     bound: Summary,
+    causal: Summary,
     open_loop: Summary,
     worst: f64,
     bound_worst: f64,
+    causal_worst: f64,
 }
 
 /// The scenarios of `dir` (`*.yaml`, by name).
@@ -92,9 +96,11 @@ pub fn run_suite(scenarios: &[(String, Scenario)], seed: u64, runs: u32) -> Vec<
                 scenario: name.clone(),
                 controller: mean_of(|o| &o.controller),
                 bound: mean_of(|o| &o.bound),
+                causal_bound: mean_of(|o| &o.causal),
                 open_loop: mean_of(|o| &o.open_loop),
                 worst_5s_pct: mine.iter().map(|o| o.worst).sum::<f64>() / n,
                 bound_worst_5s_pct: mine.iter().map(|o| o.bound_worst).sum::<f64>() / n,
+                causal_bound_worst_5s_pct: mine.iter().map(|o| o.causal_worst).sum::<f64>() / n,
             }
         })
         .collect()
@@ -103,12 +109,15 @@ pub fn run_suite(scenarios: &[(String, Scenario)], seed: u64, runs: u32) -> Vec<
 fn one(scenario: &Scenario, seed: u64) -> Outcome {
     let controlled = simulate::run(scenario, &Options { seed, policy: Policy::Controlled });
     let open = simulate::run(scenario, &Options { seed, policy: Policy::OpenLoop });
-    let oracle = bound::bound_run(scenario, seed);
+    let oracle = bound::bound_run(scenario, seed, Sight::Foresight);
+    let causal = bound::bound_run(scenario, seed, Sight::Present);
     Outcome {
         worst: summary::worst_window_pct(&controlled.intervals, WORST_WINDOW_SECS),
         bound_worst: summary::worst_window_pct(&oracle.intervals, WORST_WINDOW_SECS),
+        causal_worst: summary::worst_window_pct(&causal.intervals, WORST_WINDOW_SECS),
         controller: controlled.summary,
         bound: oracle.summary,
+        causal: causal.summary,
         open_loop: open.summary,
     }
 }
@@ -121,10 +130,13 @@ pub fn rows(suite: &[SuiteRow]) -> Rows {
         "util %#",
         "bound above %#",
         "bound util %#",
+        "causal above %#",
+        "causal util %#",
         "open loop above %#",
         "open loop util %#",
         "worst 5 s %#",
         "bound worst 5 s %#",
+        "causal worst 5 s %#",
     ]);
     for r in suite {
         rows.push(vec![
@@ -133,10 +145,13 @@ pub fn rows(suite: &[SuiteRow]) -> Rows {
             format!("{:.1}", r.controller.utilisation_pct),
             format!("{:.2}", r.bound.above_purchase_pct),
             format!("{:.1}", r.bound.utilisation_pct),
+            format!("{:.2}", r.causal_bound.above_purchase_pct),
+            format!("{:.1}", r.causal_bound.utilisation_pct),
             format!("{:.2}", r.open_loop.above_purchase_pct),
             format!("{:.1}", r.open_loop.utilisation_pct),
             format!("{:.1}", r.worst_5s_pct),
             format!("{:.1}", r.bound_worst_5s_pct),
+            format!("{:.1}", r.causal_bound_worst_5s_pct),
         ]);
     }
     rows

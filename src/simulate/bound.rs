@@ -26,9 +26,20 @@
 //! the best: its figures are an *upper estimate* of the bound, i.e. a law may in principle
 //! come slightly closer to the purchase than this oracle does, and an above-purchase below it
 //! means the law took utilisation for it (compare both columns).
+//!
+//! **The causal oracle** (`Sight::Present`, the `causal` columns). The same oracle, but it
+//! knows only the demand of the second it answers in and takes it to last: it still knows
+//! every resolver's share and hold time and the sale schedule (a law knows the sales too:
+//! they are in the ledger before they start), and has no monitor delay or noise. It is run at
+//! the same levels and picked the same way, so it hedges against the future only as far as
+//! 90% utilisation lets it. What separates it from the foresight oracle is what not knowing
+//! the future costs once answers are cached: a step or a flash crowd lands on the answers
+//! given before it, for as long as resolvers keep them. What separates the controller from it
+//! is what the law still loses to lag, noise and not knowing the resolvers. It too is greedy,
+//! so an upper estimate of the best a causal policy could do, not a proof.
 
 use super::scenario::{Scenario, SimBuyer};
-use super::world::{Options, Policy};
+use super::world::{Options, Policy, Sight};
 use super::{Run, run};
 
 /// The levels the oracle is run at, lowest first.
@@ -37,16 +48,35 @@ pub const LEVELS: [f64; 6] = [0.91, 0.93, 0.95, 0.97, 0.99, 1.0];
 /// The utilisation the oracle must reach, percent.
 const UTILISATION_PCT: f64 = 90.0;
 
-/// Whether the oracle gives proxies to a resolver with `share` of `buyer`'s clients that asks
-/// at `t` and keeps the answer `keeps` seconds; if so, its load is committed. `first` is its
-/// clients' expected requests in the second it asks: more than `share` × demand for a small
-/// resolver, whose lookup itself says a request came (the world's Poisson count given one).
-pub fn admit(committed: &mut [f64], buyer: &SimBuyer, level: f64, share: f64, first: f64, t: i64, keeps: i64) -> bool {
+/// A resolver asking the oracle for an answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask {
+    /// Its share of the buyer's clients.
+    pub share: f64,
+    /// Its clients' expected requests in the second it asks: more than `share` × demand for a
+    /// small resolver, whose lookup itself says a request came (the world's Poisson count
+    /// given one).
+    pub first: f64,
+    /// The second it asks in.
+    pub t: i64,
+    /// How long it keeps the answer, seconds.
+    pub keeps: i64,
+}
+
+/// Whether the oracle gives proxies to `ask`; if so, its load is committed. With
+/// [`Sight::Present`] the load of every later second is reckoned at the demand of `ask.t`.
+pub fn admit(committed: &mut [f64], buyer: &SimBuyer, level: f64, sight: Sight, ask: &Ask) -> bool {
+    let Ask { share, first, t, keeps } = *ask;
     let span = t.max(0) as usize..(t + keeps).max(0) as usize;
     if committed.get(span.clone()).is_none() {
         return false;
     }
-    let load = |s: i64| if s == t { first } else { buyer.demand.at(s) * share };
+    let now = buyer.demand.at(t);
+    let load = |s: i64| match (s == t, sight) {
+        (true, _) => first,
+        (false, Sight::Foresight) => buyer.demand.at(s) * share,
+        (false, Sight::Present) => now * share,
+    };
     let fits = span.clone().all(|s| {
         let s = s as i64;
         let purchased = if buyer.sale.contains(s) { buyer.purchased_rps.0 } else { 0.0 };
@@ -61,10 +91,10 @@ pub fn admit(committed: &mut [f64], buyer: &SimBuyer, level: f64, share: f64, fi
 }
 
 /// The oracle's run of `scenario` at `seed`, at the level chosen as above.
-pub fn bound_run(scenario: &Scenario, seed: u64) -> Run {
+pub fn bound_run(scenario: &Scenario, seed: u64, sight: Sight) -> Run {
     let mut best: Option<Run> = None;
     for level in LEVELS {
-        let candidate = run(scenario, &Options { seed, policy: Policy::Oracle { level } });
+        let candidate = run(scenario, &Options { seed, policy: Policy::Oracle { level, sight } });
         if candidate.summary.utilisation_pct >= UTILISATION_PCT {
             return candidate;
         }
@@ -82,7 +112,7 @@ mod tests {
     #[test]
     fn the_oracle_beats_the_controller_and_the_open_loop_on_the_default_scenario() {
         let scenario = Scenario::default_scenario();
-        let bound = bound_run(&scenario, 1).summary;
+        let bound = bound_run(&scenario, 1, Sight::Foresight).summary;
         let controlled = run(&scenario, &Options { seed: 1, policy: Policy::Controlled }).summary;
         let open = run(&scenario, &Options { seed: 1, policy: Policy::OpenLoop }).summary;
         assert!(bound.utilisation_pct >= UTILISATION_PCT, "{bound:?}");
@@ -93,13 +123,40 @@ mod tests {
     }
 
     #[test]
+    fn only_foresight_refuses_an_answer_that_a_coming_flash_crowd_would_push_over() {
+        // Default scenario: 800 rps from 40 min, × 4 from 50 min; 1,000 bought.
+        let scenario = Scenario::default_scenario();
+        let buyer = &scenario.buyers[0];
+        let before_crowd = 50 * 60 - 10;
+        let ask = Ask { share: 0.4, first: 320.0, t: before_crowd, keeps: 20 };
+        let fresh = || vec![0.0; 4000];
+        // 0.4 × 800 = 320 now, 0.4 × 3,200 = 1,280 in 10 s.
+        assert!(!admit(&mut fresh(), buyer, 1.0, Sight::Foresight, &ask));
+        let mut committed = fresh();
+        assert!(admit(&mut committed, buyer, 1.0, Sight::Present, &ask));
+        assert_eq!(committed[before_crowd as usize + 15], 320.0, "reckoned at the demand it asked in");
+    }
+
+    #[test]
+    fn the_causal_oracle_is_caught_by_the_flash_crowd_and_foresight_is_not() {
+        let scenario = Scenario::default_scenario();
+        let foresight = bound_run(&scenario, 1, Sight::Foresight).summary;
+        let present = bound_run(&scenario, 1, Sight::Present).summary;
+        assert!(present.utilisation_pct >= UTILISATION_PCT, "{present:?}");
+        assert!(present.above_purchase_pct > foresight.above_purchase_pct + 0.5, "{present:?} vs {foresight:?}");
+        // The answers cached before the crowd carry it: well over the purchase.
+        assert!(present.worst_interval_pct > 100.0, "{present:?}");
+    }
+
+    #[test]
     fn nothing_is_admitted_that_would_outlive_the_sale() {
         let scenario = Scenario::default_scenario();
         let buyer = &scenario.buyers[0];
         let end = buyer.sale.at.secs() + buyer.sale.length.secs();
         let mut committed = vec![0.0; (end + 200) as usize];
-        assert!(!admit(&mut committed, buyer, 1.0, 1e-6, 1.0, end - 10, 20));
-        assert!(admit(&mut committed, buyer, 1.0, 1e-6, 1.0, end - 30, 20));
+        let ask = |t| Ask { share: 1e-6, first: 1.0, t, keeps: 20 };
+        assert!(!admit(&mut committed, buyer, 1.0, Sight::Foresight, &ask(end - 10)));
+        assert!(admit(&mut committed, buyer, 1.0, Sight::Foresight, &ask(end - 30)));
         assert_eq!(committed[(end - 30) as usize], 1.0, "the second it asks: the request that made it ask");
         assert!(committed[(end - 30) as usize] > 0.0 && committed[(end - 10) as usize] == 0.0);
     }

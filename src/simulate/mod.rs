@@ -10,7 +10,7 @@ pub mod world;
 
 pub use scenario::Scenario;
 pub use summary::Summary;
-pub use world::{IntervalRow, Options, Policy};
+pub use world::{IntervalRow, Options, Policy, Sight};
 
 /// The steps of one buyer of `scenario` within its duration: the sale's start and end and its
 /// demand changes, in order.

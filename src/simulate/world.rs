@@ -45,9 +45,19 @@ pub enum Policy {
     Controlled,
     /// `f` at the estimate during the sale, as weighted DNS does.
     OpenLoop,
-    /// The foresight oracle of [`super::bound`], keeping the expected load at most `level` ×
-    /// the purchase.
-    Oracle { level: f64 },
+    /// An oracle of [`super::bound`], keeping the expected load at most `level` × the
+    /// purchase, with demand known as `sight` says.
+    Oracle { level: f64, sight: Sight },
+}
+
+/// How much of the demand an oracle knows when it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    /// Every second's demand, the future's too.
+    Foresight,
+    /// The demand of the second it answers in, taken to last: what a law that knew the present
+    /// exactly, with no monitor delay or noise, could do.
+    Present,
 }
 
 /// One buyer's control interval.
@@ -177,7 +187,7 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
             let demand = scenario.buyers[b].demand.at(t);
             state.demand_sum += demand;
             let decide = match options.policy {
-                Policy::Oracle { level } => Decide::Oracle { buyer: &scenario.buyers[b], level },
+                Policy::Oracle { level, sight } => Decide::Oracle { buyer: &scenario.buyers[b], level, sight },
                 _ => Decide::Line(scenario.selection),
             };
             let rate = second(state, &resolvers, demand, t, decide, ttl, &mut rng);
@@ -194,7 +204,7 @@ enum Decide<'a> {
     /// By the proxy line (or, per answer, by `f`).
     Line(Selection),
     /// By the oracle, with `buyer`'s demand and sale known in advance.
-    Oracle { buyer: &'a SimBuyer, level: f64 },
+    Oracle { buyer: &'a SimBuyer, level: f64, sight: Sight },
 }
 
 /// One second of one buyer: resolvers whose answers ran out ask again; returns the request
@@ -227,8 +237,9 @@ fn second(
         let proxy = match &decide {
             Decide::Line(Selection::PerClient) => state.line.to_proxy(client_split::place(&r.subnet, state.key)),
             Decide::Line(Selection::PerAnswer) => state.split.next(f_ppm),
-            Decide::Oracle { buyer, level } => {
-                bound::admit(&mut state.committed, buyer, *level, r.share, clients / asks, t, keeps)
+            Decide::Oracle { buyer, level, sight } => {
+                let ask = bound::Ask { share: r.share, first: clients / asks, t, keeps };
+                bound::admit(&mut state.committed, buyer, *level, *sight, &ask)
             }
         };
         state.to_proxy[i] = proxy;

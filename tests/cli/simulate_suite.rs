@@ -23,12 +23,17 @@ fn the_bound_is_printed_beside_the_controller_and_the_open_loop() {
     let (bound, controlled, open) = (&json["bound"], &json["summary"], &json["open_loop_summary"]);
     assert!(pct(bound, "utilisation_pct") >= 90.0, "{bound}");
     assert!(pct(bound, "above_purchase_pct") <= pct(controlled, "above_purchase_pct"), "{bound} vs {controlled}");
+    // The causal oracle knows less than the foresight one and more than the law.
+    let causal = &json["causal_bound"];
+    assert!(pct(causal, "utilisation_pct") >= 90.0, "{causal}");
+    assert!(pct(causal, "above_purchase_pct") >= pct(bound, "above_purchase_pct"), "{causal} vs {bound}");
     assert!(pct(open, "above_purchase_pct") > pct(controlled, "above_purchase_pct"), "{open}");
     let many =
         scratch.surplus(&["simulate", "--scenario", s, "--bound", "--runs", "2", "--format", "json"]).run().json();
     assert!(pct(&many["bound"], "above_purchase_pct") >= 0.0 && many["open_loop_mean"].is_object(), "{many}");
+    assert!(pct(&many["causal_bound"], "above_purchase_pct") >= 0.0, "{many}");
     let table = scratch.surplus(&["simulate", "--scenario", s, "--bound", "--runs", "2"]).run().stdout;
-    for row in [" mean ", " bound mean ", " open loop mean "] {
+    for row in [" mean ", " bound mean ", " causal bound mean ", " open loop mean "] {
         assert!(table.contains(row), "{table}");
     }
     Test::new()
@@ -52,10 +57,12 @@ fn a_suite_is_one_row_per_scenario_and_an_empty_one_is_an_error() {
     let names: Vec<&str> = rows.iter().map(|r| r["scenario"].as_str().unwrap()).collect();
     assert_eq!(names, ["a-default", "b-ttl-60s"]);
     for r in rows {
-        for key in ["controller", "bound", "open_loop"] {
+        for key in ["controller", "bound", "causal_bound", "open_loop"] {
             assert!(r[key]["above_purchase_pct"].is_number() && r[key]["utilisation_pct"].is_number(), "{r}");
         }
-        assert!(r["worst_5s_pct"].is_number(), "{r}");
+        for key in ["worst_5s_pct", "bound_worst_5s_pct", "causal_bound_worst_5s_pct"] {
+            assert!(r[key].is_number(), "{key} in {r}");
+        }
     }
     // The same seeds give the same suite.
     let again = scratch.surplus(&["simulate", "--suite", d, "--runs", "2", "--format", "json"]).run().json();
