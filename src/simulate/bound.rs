@@ -1,5 +1,6 @@
 //! `surplus simulate --bound`: what a law could reach at best on the same scenario and seed,
-//! to measure the controller against.
+//! to measure the controller against, knowing the future (the foresight oracle) or only the
+//! present (the causal oracle, below).
 //!
 //! **The oracle.** It answers every lookup itself, resolver by resolver, knowing the whole
 //! future: each buyer's demand second by second and its sale, and each resolver's share of the

@@ -203,7 +203,7 @@ pub fn run(scenario: &Scenario, options: &Options) -> Vec<IntervalRow> {
 enum Decide<'a> {
     /// By the proxy line (or, per answer, by `f`).
     Line(Selection),
-    /// By the oracle, with `buyer`'s demand and sale known in advance.
+    /// By an oracle, with `buyer`'s sale known in advance and its demand as `sight` says.
     Oracle { buyer: &'a SimBuyer, level: f64, sight: Sight },
 }
 
